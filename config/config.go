@@ -1,0 +1,113 @@
+// Package config reads quizbot's configuration from the environment once, at
+// start, and validates it. The result is passed down; nothing reads the
+// environment later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Config is every setting of quizbot.
+type Config struct {
+	DatabaseURL           string
+	RedisURL              string
+	ListenAddr            string
+	TelegramToken         string
+	TelegramAPIURL        string
+	TelegramWebhookSecret string
+	PublicURL             string
+	NotifyRate            float64
+	WebChat               bool
+}
+
+// Defaults for optional settings.
+const (
+	DefaultListenAddr     = ":8080"
+	DefaultTelegramAPIURL = "https://api.telegram.org"
+	DefaultNotifyRate     = 25
+)
+
+var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// Load reads the configuration through getenv (os.Getenv in production) and
+// returns every problem at once, each naming its variable.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{
+		DatabaseURL:           strings.TrimSpace(getenv("DATABASE_URL")),
+		RedisURL:              strings.TrimSpace(getenv("REDIS_URL")),
+		ListenAddr:            strings.TrimSpace(getenv("LISTEN_ADDR")),
+		TelegramToken:         strings.TrimSpace(getenv("TELEGRAM_TOKEN")),
+		TelegramAPIURL:        strings.TrimRight(strings.TrimSpace(getenv("TELEGRAM_API_URL")), "/"),
+		TelegramWebhookSecret: strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET")),
+		PublicURL:             strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
+		NotifyRate:            DefaultNotifyRate,
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...)))
+	}
+
+	if c.DatabaseURL == "" {
+		bad("DATABASE_URL", "is required (for example postgres://quizbot:quizbot@127.0.0.1:5432/quizbot?sslmode=disable)")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		bad("DATABASE_URL", "must be a postgres:// URL with a host")
+	}
+	if c.RedisURL == "" {
+		bad("REDIS_URL", "is required (for example redis://127.0.0.1:6379/0)")
+	} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		bad("REDIS_URL", "must be a redis:// or rediss:// URL with a host")
+	}
+	if c.ListenAddr == "" {
+		c.ListenAddr = DefaultListenAddr
+	} else if _, port, err := net.SplitHostPort(c.ListenAddr); err != nil {
+		bad("LISTEN_ADDR", "must be host:port or :port, got %q", c.ListenAddr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("LISTEN_ADDR", "port must be a number from 0 to 65535, got %q", port)
+	}
+	if c.TelegramToken != "" && !regexp.MustCompile(`^\d+:[A-Za-z0-9_-]{20,}$`).MatchString(c.TelegramToken) {
+		// The token itself is a secret: never echo it.
+		bad("TELEGRAM_TOKEN", "does not look like a bot token from @BotFather (digits, a colon, then letters)")
+	}
+	if c.TelegramAPIURL == "" {
+		c.TelegramAPIURL = DefaultTelegramAPIURL
+	} else if u, err := url.Parse(c.TelegramAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("TELEGRAM_API_URL", "must be an http(s) URL, got %q", c.TelegramAPIURL)
+	}
+	if c.TelegramWebhookSecret != "" && !secretRe.MatchString(c.TelegramWebhookSecret) {
+		bad("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters of A-Z a-z 0-9 _ -")
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("PUBLIC_URL", "must be an https:// URL (Telegram only calls HTTPS webhooks), got %q", c.PublicURL)
+		}
+		if c.TelegramToken != "" && c.TelegramWebhookSecret == "" {
+			bad("TELEGRAM_WEBHOOK_SECRET", "is required when PUBLIC_URL is set, so that only Telegram can call the webhook")
+		}
+	}
+	if v := strings.TrimSpace(getenv("NOTIFY_RATE")); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || r > 1000 {
+			bad("NOTIFY_RATE", "must be a number of messages per second above 0 and at most 1000, got %q", v)
+		} else {
+			c.NotifyRate = r
+		}
+	}
+	switch v := strings.TrimSpace(getenv("WEBCHAT")); v {
+	case "", "0", "false":
+		c.WebChat = c.TelegramToken == ""
+	case "1", "true":
+		c.WebChat = true
+	default:
+		bad("WEBCHAT", "must be 1 or 0, got %q", v)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func base() map[string]string {
+	return map[string]string{
+		"DATABASE_URL": "postgres://q:q@127.0.0.1:5432/q?sslmode=disable",
+		"REDIS_URL":    "redis://127.0.0.1:6379/0",
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(base()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ListenAddr != ":8080" || c.TelegramAPIURL != "https://api.telegram.org" || c.NotifyRate != 25 || !c.WebChat {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	cases := []struct {
+		set  map[string]string
+		want string
+	}{
+		{map[string]string{"DATABASE_URL": ""}, "DATABASE_URL: is required"},
+		{map[string]string{"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL: must be a postgres"},
+		{map[string]string{"REDIS_URL": ""}, "REDIS_URL: is required"},
+		{map[string]string{"REDIS_URL": "127.0.0.1:6379"}, "REDIS_URL: must be"},
+		{map[string]string{"LISTEN_ADDR": "8080"}, "LISTEN_ADDR"},
+		{map[string]string{"LISTEN_ADDR": ":99999"}, "LISTEN_ADDR: port"},
+		{map[string]string{"TELEGRAM_TOKEN": "abc"}, "TELEGRAM_TOKEN"},
+		{map[string]string{"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"},
+		{map[string]string{"TELEGRAM_WEBHOOK_SECRET": "has space"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"PUBLIC_URL": "http://bot.example.vn"}, "PUBLIC_URL: must be an https"},
+		{map[string]string{"PUBLIC_URL": "https://bot.example.vn", "TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, "TELEGRAM_WEBHOOK_SECRET: is required"},
+		{map[string]string{"NOTIFY_RATE": "fast"}, "NOTIFY_RATE"},
+		{map[string]string{"NOTIFY_RATE": "0"}, "NOTIFY_RATE"},
+		{map[string]string{"WEBCHAT": "yes"}, "WEBCHAT"},
+	}
+	for _, tc := range cases {
+		m := base()
+		for k, v := range tc.set {
+			m[k] = v
+		}
+		_, err := Load(env(m))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want error containing %q", tc.set, err, tc.want)
+		}
+	}
+}
+
+func TestTokenNeverInError(t *testing.T) {
+	m := base()
+	m["TELEGRAM_TOKEN"] = "secret-token-value"
+	_, err := Load(env(m))
+	if err == nil || strings.Contains(err.Error(), "secret-token-value") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestLoadReportsAllProblems(t *testing.T) {
+	_, err := Load(env(map[string]string{}))
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "REDIS_URL") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestWebChatWithToken(t *testing.T) {
+	m := base()
+	m["TELEGRAM_TOKEN"] = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	c, err := Load(env(m))
+	if err != nil || c.WebChat {
+		t.Fatalf("webchat should be off with a token: %+v %v", c, err)
+	}
+	m["WEBCHAT"] = "1"
+	if c, _ = Load(env(m)); !c.WebChat {
+		t.Fatal("WEBCHAT=1 should force the web chat")
+	}
+}

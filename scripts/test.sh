@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of quizbot against a real PostgreSQL and Redis that it
+# starts on loopback with throwaway data (installing them if missing), then
+# stops them. Extra arguments go to `go test` (e.g. -run TestImport).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PG_PORT=${PG_PORT:-55433} REDIS_PORT=${REDIS_PORT:-56380}
+data=$(mktemp -d /tmp/quizbot-test.XXXXXX)
+cleanup() { scripts/services.sh stop "$data"; rm -rf "$data"; }
+trap cleanup EXIT
+scripts/services.sh start "$data"
+
+export QUIZBOT_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export QUIZBOT_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# The web chat is tested in a real headless browser.
+if [ ! -x /usr/bin/chromium ]; then
+	echo "test: installing chromium from the Debian packages" >&2
+	if [ "$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+export QUIZBOT_TEST_CHROMIUM=/usr/bin/chromium
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+go vet ./...
+go test -count=1 -timeout 20m "$@" ./...
