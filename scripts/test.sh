@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of quizbot against a real PostgreSQL and Redis that it
 # starts on loopback with throwaway data (installing them if missing), then
-# stops them. Extra arguments go to `go test` (e.g. -run TestImport).
+# stops them. With arguments, only `go test ARGS` runs (e.g. -run TestImport ./importer/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,13 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 export QUIZBOT_TEST_CHROMIUM=/usr/bin/chromium
 
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
-if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
-go vet ./...
-go test -count=1 -timeout 20m "$@" ./...
+if [ $# -eq 0 ]; then
+	# The whole suite: formatting and vet first, then every package.
+	unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+	if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+	go vet ./...
+	go test -count=1 -timeout 30m ./...
+else
+	# Arguments go to go test as they are: scripts/test.sh -run TestImport ./importer/
+	go test -count=1 -timeout 30m "$@"
+fi

@@ -1,0 +1,132 @@
+// Command quizbot runs online contests for civil servants inside Telegram and
+// Zalo, and gives organizers the commands to load rosters and question banks,
+// run contests and export reports.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"quizbot/config"
+	"quizbot/storage"
+)
+
+const usage = `quizbot: online contests for civil servants in Telegram and Zalo.
+
+Usage:
+  quizbot migrate                              apply database migrations
+  quizbot serve                                run the bots and the HTTP server
+  quizbot import units|members|questions FILE  import a .csv or .xlsx file
+  quizbot contest apply FILE.yaml              create or update a contest
+  quizbot member unlink PHONE                  detach a member's chat accounts
+  quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
+  quizbot notify remind|summary --round N [--contest CODE]
+  quizbot notify status [--round N] [--contest CODE]
+
+Configuration comes from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is what every command gets: configuration, output streams and a logger.
+type env struct {
+	cfg    config.Config
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+// errUsage marks a command line that is wrong; run prints the usage for it.
+var errUsage = errors.New("usage")
+
+// run is main without the process: tests call it with their own arguments,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "quizbot: %v\n", err)
+		return 2
+	}
+	e := &env{cfg: cfg, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+
+	var cmdErr error
+	switch args[0] {
+	case "migrate":
+		cmdErr = cmdMigrate(ctx, e, args[1:])
+	case "serve":
+		cmdErr = cmdServe(ctx, e, args[1:])
+	case "import":
+		cmdErr = cmdImport(ctx, e, args[1:])
+	case "contest":
+		cmdErr = cmdContest(ctx, e, args[1:])
+	case "member":
+		cmdErr = cmdMember(ctx, e, args[1:])
+	case "report":
+		cmdErr = cmdReport(ctx, e, args[1:])
+	case "notify":
+		cmdErr = cmdNotify(ctx, e, args[1:])
+	default:
+		fmt.Fprintf(stderr, "quizbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case cmdErr == nil:
+		return 0
+	case errors.Is(cmdErr, errUsage):
+		fmt.Fprintf(stderr, "quizbot: %v\n\n%s", cmdErr, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "quizbot: %v\n", cmdErr)
+		return 1
+	}
+}
+
+// openDB connects to Postgres and applies pending migrations, so that every
+// command works on a current schema.
+func openDB(ctx context.Context, e *env) (*storage.DB, error) {
+	db, err := storage.Open(ctx, e.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func cmdMigrate(ctx context.Context, e *env, args []string) error {
+	if len(args) != 0 {
+		return fmt.Errorf("%w: migrate takes no arguments", errUsage)
+	}
+	db, err := storage.Open(ctx, e.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%d migrations applied\n", n)
+	return nil
+}
