@@ -1,0 +1,280 @@
+package quiz
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	// Embedded zone data: a contest's timezone must validate and convert the
+	// same on a slim container image without /usr/share/zoneinfo.
+	_ "time/tzdata"
+
+	"github.com/robfig/cron/v3"
+)
+
+// MaxTimeLimit bounds an attempt's time limit; real contests allow 10–30
+// minutes, so anything longer is almost certainly a typo (20h for 20m).
+const MaxTimeLimit = 3 * time.Hour
+
+// LocalTimeLayout is how contest times are written and shown: local to the
+// contest's timezone, to the minute.
+const LocalTimeLayout = "2006-01-02 15:04"
+
+// Problem is one rule a contest breaks. Field is the path of the field in the
+// contest file ("time_limit", "rounds.2.closes_at", "schedule.reminders.0";
+// numbers are 0-based indexes into lists) so that the file reader can point
+// at its line; Message says what is wrong in words an organizer understands.
+type Problem struct {
+	Field   string
+	Message string
+}
+
+// Problems is every rule a contest breaks. It is the Err of the *Error that
+// Validate and the storage's apply return, so callers can list them all.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Field + ": " + p.Message
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Err wraps ps as a domain error with code, or returns nil when ps is empty.
+func (ps Problems) Err(code, contest string) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("contest %q is rejected: %s", contest, ps[0].Message)
+	if len(ps) > 1 {
+		msg += fmt.Sprintf(" (and %d more problems)", len(ps)-1)
+	}
+	return &Error{Code: code, Message: msg, Err: ps}
+}
+
+var contestCode = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// ApplyDefaults fills the fields a contest file may leave out.
+// AttemptsPerRound is left alone: 0 there is a mistake to report, not a
+// request for the default (the file reader defaults a missing value to 1).
+func (c *Contest) ApplyDefaults() {
+	if c.Timezone == "" {
+		c.Timezone = DefaultTimezone
+	}
+	if c.PredictionTarget == "" {
+		c.PredictionTarget = PredictParticipants
+	}
+	if c.Reveal == "" {
+		c.Reveal = RevealAfterClose
+	}
+}
+
+// Validate checks the rules that need no database: required fields, numbers,
+// enums, the timezone, cron expressions and the rounds' windows. It returns
+// an *Error with code EINVALID whose Err is the Problems found.
+func (c *Contest) Validate() error {
+	return c.Problems().Err(EINVALID, c.Code)
+}
+
+// Problems lists every rule of Validate that c breaks, in file order.
+func (c *Contest) Problems() Problems {
+	var ps Problems
+	add := func(field, format string, args ...any) {
+		ps = append(ps, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+
+	switch {
+	case strings.TrimSpace(c.Code) == "":
+		add("code", "is required (a short identifier such as cchc-2026)")
+	case !contestCode.MatchString(c.Code):
+		add("code", "%q may hold only letters, digits, '.', '_' and '-' (for example cchc-2026)", c.Code)
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		add("name", "is required")
+	}
+	loc := time.FixedZone("ICT", 7*3600)
+	switch l, err := time.LoadLocation(c.Timezone); {
+	case c.Timezone == "" || c.Timezone == "Local":
+		// "Local" would make the rounds depend on the server's settings.
+		add("timezone", "must name an IANA time zone such as %s", DefaultTimezone)
+	case err != nil:
+		add("timezone", "unknown time zone %q (for Vietnam use %s)", c.Timezone, DefaultTimezone)
+	default:
+		loc = l
+	}
+	if c.QuestionsPerAttempt < 1 {
+		add("questions_per_attempt", "must be at least 1, not %d", c.QuestionsPerAttempt)
+	}
+	switch {
+	case c.TimeLimit <= 0:
+		add("time_limit", "must be longer than zero (for example 20m)")
+	case c.TimeLimit > MaxTimeLimit:
+		add("time_limit", "%s is longer than the %s allowed", c.TimeLimit, MaxTimeLimit)
+	case c.TimeLimit%time.Second != 0:
+		add("time_limit", "%s must be a whole number of seconds", c.TimeLimit)
+	}
+	if c.AttemptsPerRound < 1 {
+		add("attempts_per_round", "must be at least 1, not %d", c.AttemptsPerRound)
+	}
+	if c.PredictionTarget != PredictParticipants && c.PredictionTarget != PredictPerfect {
+		add("prediction_target", "unknown value %q: use %q or %q", c.PredictionTarget, PredictParticipants, PredictPerfect)
+	}
+	if c.Reveal != RevealAfterClose && c.Reveal != RevealImmediately {
+		add("reveal", "unknown value %q: use %q or %q", c.Reveal, RevealAfterClose, RevealImmediately)
+	}
+	ps = append(ps, c.roundProblems(loc)...)
+	for i, expr := range c.Reminders {
+		if err := checkCron(expr); err != nil {
+			add(fmt.Sprintf("schedule.reminders.%d", i), "%v", err)
+		}
+	}
+	if c.Summary != "" {
+		if err := checkCron(c.Summary); err != nil {
+			add("schedule.summary", "%v", err)
+		}
+	}
+	return ps
+}
+
+func (c *Contest) roundProblems(loc *time.Location) Problems {
+	var ps Problems
+	add := func(i int, field, format string, args ...any) {
+		path := "rounds"
+		if i >= 0 {
+			path = fmt.Sprintf("rounds.%d", i)
+		}
+		if field != "" {
+			path += "." + field
+		}
+		ps = append(ps, Problem{Field: path, Message: fmt.Sprintf(format, args...)})
+	}
+	show := func(t time.Time) string { return t.In(loc).Format(LocalTimeLayout) }
+
+	if len(c.Rounds) == 0 {
+		add(-1, "", "at least one round is required")
+		return ps
+	}
+	seen := map[int]int{} // round number → index of its first appearance
+	var valid []int       // indexes of rounds whose own window is sound
+	for i, r := range c.Rounds {
+		ok := true
+		if r.Number < 1 {
+			add(i, "number", "must be at least 1, not %d", r.Number)
+			ok = false
+		} else if j, dup := seen[r.Number]; dup {
+			add(i, "number", "round number %d is used twice (round #%d and #%d in the list)", r.Number, j+1, i+1)
+			ok = false
+		} else {
+			seen[r.Number] = i
+		}
+		switch {
+		case r.OpensAt.IsZero():
+			add(i, "opens_at", "round %d has no opening time", r.Number)
+			ok = false
+		case r.ClosesAt.IsZero():
+			add(i, "closes_at", "round %d has no closing time", r.Number)
+			ok = false
+		case !r.ClosesAt.After(r.OpensAt):
+			add(i, "closes_at", "round %d closes at %s, which is not after it opens at %s", r.Number, show(r.ClosesAt), show(r.OpensAt))
+			ok = false
+		}
+		topics := map[string]bool{}
+		for k, t := range r.Topics {
+			switch {
+			case strings.TrimSpace(t) == "":
+				add(i, fmt.Sprintf("topics.%d", k), "round %d has an empty topic", r.Number)
+			case topics[t]:
+				add(i, fmt.Sprintf("topics.%d", k), "round %d lists topic %q twice", r.Number, t)
+			}
+			topics[t] = true
+		}
+		if ok {
+			valid = append(valid, i)
+		}
+	}
+
+	// Overlaps and order are checked among the rounds that are sound on their
+	// own, in time order, so that one typo gives one message.
+	slices.SortStableFunc(valid, func(a, b int) int { return c.Rounds[a].OpensAt.Compare(c.Rounds[b].OpensAt) })
+	for k := 1; k < len(valid); k++ {
+		prev, cur := c.Rounds[valid[k-1]], c.Rounds[valid[k]]
+		switch {
+		case cur.OpensAt.Before(prev.ClosesAt):
+			add(valid[k], "opens_at", "round %d (%s – %s) overlaps round %d (%s – %s)",
+				cur.Number, show(cur.OpensAt), show(cur.ClosesAt), prev.Number, show(prev.OpensAt), show(prev.ClosesAt))
+		case cur.Number < prev.Number:
+			// Rounds are numbered in the order they run; anything else is
+			// almost always a date copied into the wrong round.
+			add(valid[k], "number", "round %d opens at %s, after round %d: number the rounds in the order they run",
+				cur.Number, show(cur.OpensAt), prev.Number)
+		}
+	}
+	return ps
+}
+
+// checkCron parses expr as a standard 5-field cron expression or a
+// descriptor such as @daily, the way the scheduler will.
+func checkCron(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return fmt.Errorf("empty cron expression")
+	}
+	if _, err := ParseCron(expr); err != nil {
+		return fmt.Errorf("invalid cron expression %q: %v (use 5 fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * 1-5\", or @daily)", expr, err)
+	}
+	return nil
+}
+
+// ParseCron parses a reminder or summary schedule of a contest: standard
+// 5-field cron or a descriptor (@daily, @weekly, @every 1h). The schedule runs
+// in the time zone of the times it is given, so pass times in the contest's
+// Location.
+func ParseCron(expr string) (cron.Schedule, error) {
+	return cron.ParseStandard(expr)
+}
+
+// RoundAt returns the round open at t.
+func (c *Contest) RoundAt(t time.Time) (Round, bool) {
+	for _, r := range c.Rounds {
+		if r.Open(t) {
+			return r, true
+		}
+	}
+	return Round{}, false
+}
+
+// NextRound returns the first round to open after t (a round opening exactly
+// at t is already open: see RoundAt).
+func (c *Contest) NextRound(t time.Time) (Round, bool) {
+	var next Round
+	found := false
+	for _, r := range c.Rounds {
+		if r.OpensAt.After(t) && (!found || r.OpensAt.Before(next.OpensAt)) {
+			next, found = r, true
+		}
+	}
+	return next, found
+}
+
+// LastRound returns the round that closes last.
+func (c *Contest) LastRound() (Round, bool) {
+	var last Round
+	found := false
+	for _, r := range c.Rounds {
+		if !found || r.ClosesAt.After(last.ClosesAt) {
+			last, found = r, true
+		}
+	}
+	return last, found
+}
+
+// RoundByNumber returns the round numbered n.
+func (c *Contest) RoundByNumber(n int) (Round, bool) {
+	for _, r := range c.Rounds {
+		if r.Number == n {
+			return r, true
+		}
+	}
+	return Round{}, false
+}
