@@ -1,0 +1,493 @@
+// Package contestfile reads the YAML file that declares a contest
+// (`quizbot contest apply contest.yaml`) into a quiz.Contest, and points every
+// problem, its own or the domain's, at the line of the file it is about.
+package contestfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+	"gopkg.in/yaml.v3"
+
+	"quizbot/quiz"
+)
+
+// TimeLayouts are the accepted ways to write a round's opens_at and
+// closes_at, local to the contest's timezone.
+var TimeLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02 15:04:05"}
+
+// doc mirrors the file. Times and durations are strings so that a malformed
+// one gets our message and line rather than the YAML library's.
+type doc struct {
+	Code                string      `yaml:"code"`
+	Name                string      `yaml:"name"`
+	Timezone            string      `yaml:"timezone"`
+	QuestionsPerAttempt int         `yaml:"questions_per_attempt"`
+	TimeLimit           string      `yaml:"time_limit"`
+	AttemptsPerRound    *int        `yaml:"attempts_per_round"` // nil: default 1
+	Prediction          string      `yaml:"prediction"`
+	PredictionTarget    string      `yaml:"prediction_target"`
+	Reveal              string      `yaml:"reveal"`
+	Rounds              []roundDoc  `yaml:"rounds"`
+	Schedule            scheduleDoc `yaml:"schedule"`
+}
+
+type roundDoc struct {
+	Number   int      `yaml:"number"`
+	OpensAt  string   `yaml:"opens_at"`
+	ClosesAt string   `yaml:"closes_at"`
+	Topics   []string `yaml:"topics"`
+}
+
+type scheduleDoc struct {
+	Reminders []string `yaml:"reminders"`
+	Summary   string   `yaml:"summary"`
+}
+
+// File is a parsed contest file: the contest and where its fields are, so
+// that problems found later (by the database) can be pointed at lines too.
+type File struct {
+	Name    string
+	Contest quiz.Contest
+	root    *yaml.Node // the document's top mapping
+}
+
+// Problem is one thing wrong in a contest file.
+type Problem struct {
+	Line    int
+	Field   string // as shown: "rounds.closes_at", "" for a YAML syntax error
+	Message string
+	path    string // the field's full path, to match domain problems against
+}
+
+// Error lists everything wrong with a contest file, in line order.
+type Error struct {
+	File     string
+	Problems []Problem
+	err      error // the domain error the problems came from, if any
+}
+
+func (e *Error) Error() string { return strings.Join(e.Lines(), "\n") }
+
+// Lines returns each problem as "FILE:LINE: field: message", the form editors
+// and terminals jump to.
+func (e *Error) Lines() []string {
+	out := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		field := ""
+		if p.Field != "" {
+			field = p.Field + ": "
+		}
+		out[i] = fmt.Sprintf("%s:%d: %s%s", e.File, p.Line, field, p.Message)
+	}
+	return out
+}
+
+// Unwrap gives the domain error (and so its code) behind the problems.
+func (e *Error) Unwrap() error { return e.err }
+
+// Parse decodes and checks a contest file. name is used in messages. Unknown
+// fields are errors (a misspelled field must not be silently ignored), and
+// so is anything quiz.Contest.Validate rejects; every problem is returned at
+// once as an *Error.
+func Parse(name string, data []byte) (*File, error) {
+	f := &File{Name: name}
+	fail := func(line int, msg string) (*File, error) {
+		return nil, f.errorOf([]Problem{{Line: line, Message: msg}}, nil)
+	}
+
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		line, msg := syntaxError(err)
+		return fail(line, "invalid YAML: "+msg)
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return fail(1, "the file is empty: a contest needs at least code, name, questions_per_attempt, time_limit and rounds")
+	}
+	f.root = root.Content[0]
+	if f.root.Kind != yaml.MappingNode {
+		return fail(f.root.Line, "expected a contest (fields such as code, name, rounds), found "+
+			map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value", yaml.AliasNode: "an alias"}[f.root.Kind])
+	}
+
+	var d doc
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var ps []Problem
+	if err := dec.Decode(&d); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			line, msg := syntaxError(err)
+			return fail(line, "invalid YAML: "+msg)
+		}
+		// A wrong type leaves the other fields decoded: go on, so that one
+		// run shows every problem. A duplicate key or a document that is not
+		// a mapping leaves nothing decoded: stop there.
+		stop := false
+		for _, s := range te.Errors {
+			p, known := f.typeProblem(s)
+			ps = append(ps, p)
+			stop = stop || !known
+		}
+		if stop {
+			return nil, f.errorOf(ps, nil)
+		}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return fail(extra.Line, "the file holds more than one YAML document (---): put one contest per file")
+	} else if !errors.Is(err, io.EOF) {
+		line, msg := syntaxError(err)
+		return fail(line, "invalid YAML: "+msg)
+	}
+
+	f.Contest, ps = f.toContest(d, ps)
+	// A field that could not be read also breaks a domain rule (a missing
+	// time, a zero number): say only the first, more precise thing.
+	unread := func(path string) bool {
+		for _, p := range ps {
+			if p.path != "" && (path == p.path || strings.HasPrefix(path, p.path+".")) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range f.Contest.Problems() {
+		if !unread(p.Field) {
+			ps = append(ps, f.problem(p))
+		}
+	}
+	if len(ps) > 0 {
+		return nil, f.errorOf(ps, nil)
+	}
+	return f, nil
+}
+
+// toContest converts the decoded document, reporting values it cannot read.
+func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Line: f.Line(path), Field: display(path), Message: fmt.Sprintf(format, args...), path: path})
+	}
+	text := func(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+	c := quiz.Contest{
+		Code:                text(d.Code),
+		Name:                text(d.Name),
+		Timezone:            strings.TrimSpace(d.Timezone),
+		QuestionsPerAttempt: d.QuestionsPerAttempt,
+		AttemptsPerRound:    1,
+		Prediction:          text(d.Prediction),
+		PredictionTarget:    quiz.PredictionTarget(strings.TrimSpace(d.PredictionTarget)),
+		Reveal:              quiz.Reveal(strings.TrimSpace(d.Reveal)),
+		Summary:             strings.TrimSpace(d.Schedule.Summary),
+	}
+	if d.AttemptsPerRound != nil {
+		c.AttemptsPerRound = *d.AttemptsPerRound
+	}
+	if s := strings.TrimSpace(d.TimeLimit); s != "" {
+		tl, err := time.ParseDuration(s)
+		if err != nil {
+			add("time_limit", "%q is not a duration: write a number with a unit, such as 20m, 1h30m or 900s", s)
+		} else {
+			c.TimeLimit = tl
+		}
+	}
+	for _, r := range d.Schedule.Reminders {
+		c.Reminders = append(c.Reminders, strings.TrimSpace(r))
+	}
+	c.ApplyDefaults()
+
+	// Times are read in the contest's zone; when that zone is unknown, in
+	// Vietnam's, so that the rounds still get checked (Validate reports the
+	// zone itself).
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil || c.Timezone == "Local" {
+		loc, _ = time.LoadLocation(quiz.DefaultTimezone) // embedded: cannot fail
+	}
+	readTime := func(path, s string) time.Time {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return time.Time{}
+		}
+		for _, layout := range TimeLayouts {
+			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+				return t
+			}
+		}
+		add(path, "%q is not a date and time: write it as 2026-12-07 07:30 (local time in %s)", s, c.Timezone)
+		return time.Time{}
+	}
+	for i, rd := range d.Rounds {
+		r := quiz.Round{
+			Number:   rd.Number,
+			OpensAt:  readTime(fmt.Sprintf("rounds.%d.opens_at", i), rd.OpensAt),
+			ClosesAt: readTime(fmt.Sprintf("rounds.%d.closes_at", i), rd.ClosesAt),
+		}
+		for _, t := range rd.Topics {
+			r.Topics = append(r.Topics, text(t))
+		}
+		c.Rounds = append(c.Rounds, r)
+	}
+	return c, ps
+}
+
+// Explain points the quiz.Problems carried by err (from Validate or from the
+// database's checks on apply) at the file's lines, as an *Error that still
+// unwraps to err. Any other error comes back as it is.
+func (f *File) Explain(err error) error {
+	var qps quiz.Problems
+	if err == nil || !errors.As(err, &qps) {
+		return err
+	}
+	ps := make([]Problem, len(qps))
+	for i, p := range qps {
+		ps[i] = f.problem(p)
+	}
+	return f.errorOf(ps, err)
+}
+
+func (f *File) problem(p quiz.Problem) Problem {
+	return Problem{Line: f.Line(p.Field), Field: display(p.Field), Message: p.Message, path: p.Field}
+}
+
+// errorOf sorts ps by line into an *Error; err is the domain error behind
+// them, or nil for problems of the file itself (then an EINVALID one).
+func (f *File) errorOf(ps []Problem, err error) *Error {
+	if err == nil {
+		err = quiz.Errorf(quiz.EINVALID, "%s: %s (%d problems)", f.Name, ps[0].Message, len(ps))
+	}
+	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
+	return &Error{File: f.Name, Problems: ps, err: err}
+}
+
+// Line returns the line of the field at path ("rounds.2.closes_at"), or of
+// its nearest enclosing field present in the file when it is missing.
+func (f *File) Line(path string) int {
+	n := f.root
+	if n == nil {
+		return 1
+	}
+	line := n.Line
+	if path == "" {
+		return line
+	}
+	for seg := range strings.SplitSeq(path, ".") {
+		switch n.Kind {
+		case yaml.MappingNode:
+			var next *yaml.Node
+			for k := 0; k+1 < len(n.Content); k += 2 {
+				if n.Content[k].Value == seg {
+					// The key's line: for a block list that is the line that
+					// names the field, not the first item under it.
+					line, next = n.Content[k].Line, n.Content[k+1]
+					break
+				}
+			}
+			if next == nil {
+				return line
+			}
+			n = next
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+// fieldAt returns the path of the deepest field written on line, for the
+// YAML library's type errors, which name only a line.
+func (f *File) fieldAt(line int) string {
+	best, bestDepth := "", -1
+	var walk func(n *yaml.Node, path []string)
+	walk = func(n *yaml.Node, path []string) {
+		if n.Line == line && len(path) > bestDepth {
+			best, bestDepth = strings.Join(path, "."), len(path)
+		}
+		switch n.Kind {
+		case yaml.MappingNode:
+			for k := 0; k+1 < len(n.Content); k += 2 {
+				p := append(slices.Clone(path), n.Content[k].Value)
+				if n.Content[k].Line == line && len(p) > bestDepth {
+					best, bestDepth = strings.Join(p, "."), len(p)
+				}
+				walk(n.Content[k+1], p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, append(slices.Clone(path), strconv.Itoa(i)))
+			}
+		}
+	}
+	if f.root != nil {
+		walk(f.root, nil)
+	}
+	return best
+}
+
+var (
+	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownField = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+	cannotDecode = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+)
+
+// typeProblem rewrites one of yaml.v3's "line N: …" type errors into words
+// about the contest, naming the field; known is false for errors it does
+// not recognise.
+func (f *File) typeProblem(s string) (p Problem, known bool) {
+	line, msg := splitYAMLError(s)
+	path := f.fieldAt(line)
+	p = Problem{Line: line, Field: display(path), Message: msg, path: path}
+	known = true
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		p.Message = "unknown field"
+		if s := suggest(m[1], knownFields(m[2])); s != "" {
+			p.Message += fmt.Sprintf("; did you mean %q?", s)
+		} else {
+			p.Message += "; known fields here: " + strings.Join(knownFields(m[2]), ", ")
+		}
+	} else if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+		got := map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true/false",
+			"seq": "a list", "map": "a set of fields", "null": "nothing", "timestamp": "a date"}[m[1]]
+		if got == "" {
+			got = m[1]
+		}
+		if m[2] != "" {
+			got += fmt.Sprintf(" (%s)", m[2])
+		}
+		p.Message = fmt.Sprintf("expected %s, found %s", describe(m[3]), got)
+	} else {
+		known = false
+	}
+	return p, known
+}
+
+// parserProblems are the syntax errors of yaml.v3's parser (as opposed to
+// its scanner), which it reports one line early: it prints the 0-based line
+// of the construct being parsed.
+var parserProblems = []string{
+	"did not find expected <stream-start>", "did not find expected <document start>",
+	"did not find expected node content", "did not find expected '-' indicator",
+	"did not find expected key", "did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"found undefined tag handle", "found duplicate %YAML directive", "found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
+// syntaxError returns the line and the text of a YAML syntax error.
+func syntaxError(err error) (int, string) {
+	s := err.Error()
+	line, msg := splitYAMLError(s)
+	if slices.Contains(parserProblems, msg) && yamlLine.MatchString(s) {
+		line++
+	}
+	return line, msg
+}
+
+func splitYAMLError(s string) (int, string) {
+	if m := yamlLine.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, m[2]
+	}
+	return 1, strings.TrimPrefix(s, "yaml: ")
+}
+
+// describe names a Go type of doc the way an organizer thinks of it.
+func describe(goType string) string {
+	switch strings.TrimPrefix(goType, "*") {
+	case "int":
+		return "a whole number"
+	case "string":
+		return "a single value"
+	case "[]string":
+		return "a list of values"
+	case "[]contestfile.roundDoc":
+		return "a list of rounds"
+	case "contestfile.roundDoc":
+		return "a round (number, opens_at, closes_at, topics)"
+	case "contestfile.scheduleDoc":
+		return "a schedule (reminders, summary)"
+	case "contestfile.doc":
+		return "a contest (code, name, rounds, …)"
+	}
+	return goType
+}
+
+func knownFields(goType string) []string {
+	var t reflect.Type
+	switch goType {
+	case "contestfile.doc":
+		t = reflect.TypeFor[doc]()
+	case "contestfile.roundDoc":
+		t = reflect.TypeFor[roundDoc]()
+	case "contestfile.scheduleDoc":
+		t = reflect.TypeFor[scheduleDoc]()
+	default:
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		names = append(names, t.Field(i).Tag.Get("yaml"))
+	}
+	return names
+}
+
+// suggest returns the known field closest to a misspelled one, if close.
+func suggest(name string, known []string) string {
+	best, bestD := "", 3 // more than two edits away is not a typo
+	for _, k := range known {
+		if d := distance(strings.ToLower(name), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// display turns a path into the field name shown to the organizer: list
+// indexes go (the line says which round), so "rounds.2.closes_at" reads
+// "rounds.closes_at".
+func display(path string) string {
+	var keep []string
+	for seg := range strings.SplitSeq(path, ".") {
+		if _, err := strconv.Atoi(seg); err != nil && seg != "" {
+			keep = append(keep, seg)
+		}
+	}
+	return strings.Join(keep, ".")
+}

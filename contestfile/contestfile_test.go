@@ -1,0 +1,268 @@
+package contestfile_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"quizbot/contestfile"
+	"quizbot/quiz"
+)
+
+const good = `# a comment
+code: cchc-2026
+name: "Tìm hiểu cải cách hành chính 2026"
+questions_per_attempt: 20
+time_limit: 20m
+attempts_per_round: 3
+prediction: "Bao nhiêu người tham gia?"
+prediction_target: perfect
+reveal: immediately
+rounds:
+  - number: 1
+    opens_at: 2026-12-07 07:30
+    closes_at: 2026-12-11T16:30:00
+  - number: 2
+    opens_at: "2026-12-14 07:30:00"
+    closes_at: 2026-12-18 16:30
+    topics: [một cửa, "PAR Index"]
+schedule:
+  reminders:
+    - "0 8 * * 2-5"
+    - "@daily"
+  summary: "0 7 * * 1"
+`
+
+func TestContestFileParses(t *testing.T) {
+	f, err := contestfile.Parse("contest.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Contest
+	hcm, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	want := quiz.Contest{
+		Code: "cchc-2026", Name: "Tìm hiểu cải cách hành chính 2026", Timezone: "Asia/Ho_Chi_Minh",
+		QuestionsPerAttempt: 20, TimeLimit: 20 * time.Minute, AttemptsPerRound: 3,
+		Prediction: "Bao nhiêu người tham gia?", PredictionTarget: quiz.PredictPerfect, Reveal: quiz.RevealImmediately,
+		Reminders: []string{"0 8 * * 2-5", "@daily"}, Summary: "0 7 * * 1",
+	}
+	if c.Code != want.Code || c.Name != want.Name || c.Timezone != want.Timezone || c.QuestionsPerAttempt != 20 ||
+		c.TimeLimit != want.TimeLimit || c.AttemptsPerRound != 3 || c.Prediction != want.Prediction ||
+		c.PredictionTarget != want.PredictionTarget || c.Reveal != want.Reveal || c.Summary != want.Summary ||
+		strings.Join(c.Reminders, "|") != strings.Join(want.Reminders, "|") {
+		t.Fatalf("got %+v\nwant %+v", c, want)
+	}
+	if len(c.Rounds) != 2 {
+		t.Fatalf("rounds: %+v", c.Rounds)
+	}
+	// All three accepted time formats, read as local time in the contest's zone.
+	times := []time.Time{c.Rounds[0].OpensAt, c.Rounds[0].ClosesAt, c.Rounds[1].OpensAt, c.Rounds[1].ClosesAt}
+	wantTimes := []time.Time{
+		time.Date(2026, 12, 7, 7, 30, 0, 0, hcm), time.Date(2026, 12, 11, 16, 30, 0, 0, hcm),
+		time.Date(2026, 12, 14, 7, 30, 0, 0, hcm), time.Date(2026, 12, 18, 16, 30, 0, 0, hcm),
+	}
+	for i := range times {
+		if !times[i].Equal(wantTimes[i]) {
+			t.Errorf("time %d = %s, want %s", i, times[i], wantTimes[i])
+		}
+	}
+	if strings.Join(c.Rounds[1].Topics, "|") != "một cửa|PAR Index" || c.Rounds[0].Topics != nil {
+		t.Errorf("topics %q %q", c.Rounds[0].Topics, c.Rounds[1].Topics)
+	}
+	if got := f.Line("rounds.1.topics"); got != 17 {
+		t.Errorf("Line(rounds.1.topics) = %d, want 17", got)
+	}
+	if got := f.Line("rounds.1.topics.1"); got != 17 {
+		t.Errorf("Line(rounds.1.topics.1) = %d, want 17", got)
+	}
+	if got := f.Line("schedule.reminders.1"); got != 21 {
+		t.Errorf("Line(schedule.reminders.1) = %d, want 21", got)
+	}
+	if got := f.Line("rounds.7.opens_at"); got != 10 {
+		t.Errorf("Line of a missing round = %d, want the rounds line 10", got)
+	}
+}
+
+func TestContestFileDefaults(t *testing.T) {
+	src := "\ufeffcode: c\nname: n\nquestions_per_attempt: 5\ntime_limit: 90s\nrounds:\n  - number: 1\n    opens_at: 2026-12-07 07:30\n    closes_at: 2026-12-08 07:30\n"
+	f, err := contestfile.Parse("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Contest
+	if c.Timezone != quiz.DefaultTimezone || c.AttemptsPerRound != 1 || c.PredictionTarget != quiz.PredictParticipants ||
+		c.Reveal != quiz.RevealAfterClose || c.Prediction != "" || c.Reminders != nil || c.Summary != "" || c.TimeLimit != 90*time.Second {
+		t.Fatalf("defaults: %+v", c)
+	}
+	// Another zone moves the instants.
+	src = strings.Replace(src, "code: c\n", "code: c\ntimezone: Europe/Paris\n", 1)
+	f, err = contestfile.Parse("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Contest.Rounds[0].OpensAt.UTC().Format(time.DateTime); got != "2026-12-07 06:30:00" {
+		t.Fatalf("Paris 07:30 in UTC = %s", got)
+	}
+}
+
+func TestContestFileNormalizesVietnameseText(t *testing.T) {
+	// "Một cửa" typed in decomposed form (NFD) must match the bank's NFC topic.
+	nfd := "Mo\u0323\u0302t cu\u031b\u0309a"
+	src := "code: c\nname: n\nquestions_per_attempt: 5\ntime_limit: 90s\nrounds:\n  - number: 1\n    opens_at: 2026-12-07 07:30\n    closes_at: 2026-12-08 07:30\n    topics: [\"" + nfd + "\"]\n"
+	f, err := contestfile.Parse("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Contest.Rounds[0].Topics[0]; got != "Một cửa" {
+		t.Fatalf("topic %q not NFC", got)
+	}
+}
+
+// TestContestFileRejects checks the message an organizer sees: file, line,
+// field and reason.
+func TestContestFileRejects(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new string // a replacement in good
+		want     []string
+	}{
+		{"misspelled field", "time_limit: 20m", "time_limt: 20m", []string{
+			// A missing field is reported at the top of the contest.
+			`contest.yaml:2: time_limit: must be longer than zero`,
+			`contest.yaml:5: time_limt: unknown field; did you mean "time_limit"?`}},
+		{"unknown field in a round", "    topics: [", "    topic: [", []string{
+			`contest.yaml:17: rounds.topic: unknown field; did you mean "topics"?`}},
+		{"unknown field far from any", "reveal: immediately", "reveal: immediately\nwinners: 6", []string{
+			`contest.yaml:10: winners: unknown field; known fields here: code, name, timezone`}},
+		{"duplicate field", "reveal: immediately", "reveal: immediately\nreveal: after_close", []string{
+			`contest.yaml:10: reveal: mapping key "reveal" already defined at line 9`}},
+		{"number as text", "questions_per_attempt: 20", "questions_per_attempt: twenty", []string{
+			"contest.yaml:4: questions_per_attempt: expected a whole number, found text (twenty)"}},
+		{"round number as text", "  - number: 2", "  - number: two", []string{
+			"contest.yaml:14: rounds.number: expected a whole number, found text (two)"}},
+		{"reminders not a list", "  reminders:\n    - \"0 8 * * 2-5\"\n    - \"@daily\"", "  reminders: \"0 8 * * 2-5\"", []string{
+			`contest.yaml:19: schedule.reminders: expected a list of values, found text (0 8 * *`}},
+		{"bad time", "opens_at: 2026-12-07 07:30", "opens_at: 07/12/2026 07:30", []string{
+			`contest.yaml:12: rounds.opens_at: "07/12/2026 07:30" is not a date and time: write it as 2026-12-07 07:30 (local time in Asia/Ho_Chi_Minh)`}},
+		{"time without minutes", "opens_at: 2026-12-07 07:30", "opens_at: 2026-12-07", []string{
+			`contest.yaml:12: rounds.opens_at: "2026-12-07" is not a date and time`}},
+		{"bad duration", "time_limit: 20m", "time_limit: 20", []string{
+			`contest.yaml:5: time_limit: "20" is not a duration: write a number with a unit, such as 20m`}},
+		{"time limit too long", "time_limit: 20m", "time_limit: 20h", []string{
+			`contest.yaml:5: time_limit: 20h0m0s is longer than the 3h0m0s allowed`}},
+		{"closes before it opens", "closes_at: 2026-12-18 16:30", "closes_at: 2026-12-13 16:30", []string{
+			`contest.yaml:16: rounds.closes_at: round 2 closes at 2026-12-13 16:30, which is not after it opens at 2026-12-14 07:30`}},
+		{"overlap", `opens_at: "2026-12-14 07:30:00"`, `opens_at: "2026-12-11 07:30:00"`, []string{
+			`contest.yaml:15: rounds.opens_at: round 2 (2026-12-11 07:30 – 2026-12-18 16:30) overlaps round 1 (2026-12-07 07:30 – 2026-12-11 16:30)`}},
+		{"duplicate round number", "  - number: 2", "  - number: 1", []string{
+			`contest.yaml:14: rounds.number: round number 1 is used twice`}},
+		{"bad cron", `"@daily"`, `"0 8 * * 8"`, []string{
+			`contest.yaml:21: schedule.reminders: invalid cron expression "0 8 * * 8"`}},
+		{"bad summary cron", `summary: "0 7 * * 1"`, `summary: "every monday"`, []string{
+			`contest.yaml:22: schedule.summary: invalid cron expression "every monday"`}},
+		{"unknown timezone", "questions_per_attempt: 20", "timezone: Asia/Saigonn\nquestions_per_attempt: 20", []string{
+			`contest.yaml:4: timezone: unknown time zone "Asia/Saigonn" (for Vietnam use Asia/Ho_Chi_Minh)`}},
+		{"zero attempts", "attempts_per_round: 3", "attempts_per_round: 0", []string{
+			`contest.yaml:6: attempts_per_round: must be at least 1, not 0`}},
+		{"zero questions", "questions_per_attempt: 20", "questions_per_attempt: 0", []string{
+			`contest.yaml:4: questions_per_attempt: must be at least 1, not 0`}},
+		{"unknown reveal", "reveal: immediately", "reveal: at_once", []string{
+			`contest.yaml:9: reveal: unknown value "at_once": use "after_close" or "immediately"`}},
+		{"unknown prediction target", "prediction_target: perfect", "prediction_target: winners", []string{
+			`contest.yaml:8: prediction_target: unknown value "winners": use "participants" or "perfect"`}},
+		{"missing code and name", "code: cchc-2026\nname: \"Tìm hiểu cải cách hành chính 2026\"\n", "", []string{
+			`contest.yaml:2: code: is required`, `contest.yaml:2: name: is required`}},
+		{"yaml syntax", "reveal: immediately", "reveal: [immediately", []string{
+			`contest.yaml:9: invalid YAML: did not find expected ',' or ']'`}},
+		{"yaml scanner error", "reveal: immediately", "reveal: immediately\n\tcode: x", []string{
+			`contest.yaml:9: invalid YAML: found a tab character that violates indentation`}},
+		{"yaml bad indentation", "  - number: 2\n", "  - number: 2\n   x: 1\n", []string{
+			// yaml.v3 names the line where the enclosing list starts.
+			`contest.yaml:11: invalid YAML: did not find expected '-' indicator`}},
+		{"two documents", "reveal: immediately", "reveal: immediately\n---\ncode: x", []string{
+			`contest.yaml:10: the file holds more than one YAML document`}},
+		{"not a mapping", good, "- a\n- b\n", []string{
+			`contest.yaml:1: expected a contest (fields such as code, name, rounds), found a list`}},
+		{"empty", good, "# nothing yet\n", []string{`contest.yaml:1: the file is empty`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(good, tt.old, tt.new, 1)
+			if src == good {
+				t.Fatalf("replacement of %q changed nothing", tt.old)
+			}
+			f, err := contestfile.Parse("contest.yaml", []byte(src))
+			if err == nil {
+				t.Fatalf("accepted: %+v", f.Contest)
+			}
+			var fe *contestfile.Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("%T %v is not a *contestfile.Error", err, err)
+			}
+			if quiz.ErrorCode(err) != quiz.EINVALID {
+				t.Errorf("code %q", quiz.ErrorCode(err))
+			}
+			lines := fe.Lines()
+			if len(lines) != len(tt.want) {
+				t.Fatalf("got %d problems, want %d:\n%s", len(lines), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("problem %d:\n got  %s\n want %s…", i, lines[i], w)
+				}
+			}
+		})
+	}
+}
+
+func TestContestFileExplainsDatabaseProblems(t *testing.T) {
+	f, err := contestfile.Parse("contest.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbErr := &quiz.Error{Code: quiz.ECONFLICT, Message: "rejected", Err: quiz.Problems{
+		{Field: "rounds.1.topics.0", Message: `topic "một cửa" matches no active question`},
+		{Field: "rounds", Message: "round 3 has attempts and cannot be removed"},
+	}}
+	err = f.Explain(dbErr)
+	var fe *contestfile.Error
+	if !errors.As(err, &fe) || quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("got %T %v", err, err)
+	}
+	want := "contest.yaml:10: rounds: round 3 has attempts and cannot be removed\n" +
+		`contest.yaml:17: rounds.topics: topic "một cửa" matches no active question`
+	if err.Error() != want {
+		t.Fatalf("got\n%s\nwant\n%s", err, want)
+	}
+	other := errors.New("connection refused")
+	if f.Explain(other) != other || f.Explain(nil) != nil {
+		t.Fatal("Explain changed an error without problems")
+	}
+}
+
+func TestContestFileExampleIsValid(t *testing.T) {
+	data, err := os.ReadFile("../examples/contest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := contestfile.Parse("examples/contest.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Contest
+	if len(c.Rounds) != 4 || c.QuestionsPerAttempt != 20 || c.TimeLimit != 20*time.Minute || c.AttemptsPerRound != 1 ||
+		c.PredictionTarget != quiz.PredictParticipants || c.Reveal != quiz.RevealAfterClose || c.Prediction == "" ||
+		len(c.Reminders) == 0 || c.Summary == "" {
+		t.Fatalf("example: %+v", c)
+	}
+	for _, r := range c.Rounds {
+		open := r.OpensAt.In(c.Location())
+		closes := r.ClosesAt.In(c.Location())
+		if open.Weekday() != time.Monday || open.Format("15:04") != "07:30" ||
+			closes.Weekday() != time.Friday || closes.Format("15:04") != "16:30" {
+			t.Errorf("round %d: %s – %s is not Monday 07:30 to Friday 16:30", r.Number, open, closes)
+		}
+	}
+}
