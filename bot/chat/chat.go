@@ -1,0 +1,518 @@
+// Package chat is the conversation every platform shares: it turns what a
+// person does in a chat (a command, a shared contact, a button tap, a typed
+// answer) into calls to the quiz service, and the results into Vietnamese
+// messages. Telegram, Zalo and the local web chat only translate to and from
+// it, so the flow, texts and rules are the same everywhere.
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"quizbot/quiz"
+)
+
+// Kind says what a person did.
+type Kind int
+
+const (
+	KindText     Kind = iota // typed text, including menu buttons
+	KindCommand              // /start, /thi…
+	KindContact              // shared a phone number
+	KindCallback             // tapped an inline button
+)
+
+// Event is one thing a person did, in platform-neutral terms.
+type Event struct {
+	Platform quiz.Platform
+	UserID   string // the platform's id of the person
+	ChatID   string // where replies go
+	Private  bool   // a one-to-one chat with the bot
+	Name     string // the person's display name, for greeting strangers
+	Kind     Kind
+	Text     string // KindText
+	Command  string // KindCommand, lower case without slash or bot name
+	Args     string
+	Contact  *Contact
+	Callback *Callback
+}
+
+// Contact is a shared phone number. UserID is the platform id of the
+// contact's owner, empty when unknown.
+type Contact struct {
+	Phone  string
+	UserID string
+}
+
+// Callback is an inline button tap.
+type Callback struct {
+	ID        string
+	Data      string
+	MessageID string
+}
+
+// Button is an inline button.
+type Button struct {
+	Text string
+	Data string // ≤ 64 bytes
+}
+
+// Message is what the bot says.
+type Message struct {
+	Text    string
+	Buttons [][]Button // inline buttons under the message
+	// Menu is a persistent keyboard of text buttons; ContactButton asks for
+	// the person's own phone number instead. RemoveMenu hides any keyboard.
+	Menu          [][]string
+	ContactButton string
+	RemoveMenu    bool
+	Document      *Document
+}
+
+// Document is a file sent with a message.
+type Document struct {
+	Name string
+	Data []byte
+}
+
+// Messenger delivers messages on one platform.
+type Messenger interface {
+	Send(ctx context.Context, chatID string, m Message) (messageID string, err error)
+	// Edit replaces a message's text and inline buttons; an edit to the
+	// same content is not an error.
+	Edit(ctx context.Context, chatID, messageID string, m Message) error
+	// AnswerCallback stops the button's spinner, with a short text or none.
+	AnswerCallback(ctx context.Context, callbackID, text string) error
+}
+
+// Bot holds the conversation.
+type Bot struct {
+	quiz       *quiz.Service
+	identities ChatResolver
+	messengers map[quiz.Platform]Messenger
+	log        *slog.Logger
+}
+
+// New returns the conversation over the quiz service.
+func New(svc *quiz.Service, identities ChatResolver, log *slog.Logger) *Bot {
+	return &Bot{quiz: svc, identities: identities, messengers: make(map[quiz.Platform]Messenger), log: log}
+}
+
+// Attach makes the bot reply on platform p through m.
+func (b *Bot) Attach(p quiz.Platform, m Messenger) { b.messengers[p] = m }
+
+// Callback data: "s:<round>" starts an attempt, "a:<attempt>:<pos>:<letter>"
+// answers. Both stay far below Telegram's 64 bytes.
+func startData(roundID int64) string { return "s:" + strconv.FormatInt(roundID, 10) }
+func answerData(attemptID int64, pos, letter int) string {
+	return fmt.Sprintf("a:%d:%d:%d", attemptID, pos, letter)
+}
+
+// ParseCallback decodes callback data; ok is false for anything else.
+func ParseCallback(data string) (kind string, ids []int64, ok bool) {
+	parts := strings.Split(data, ":")
+	switch {
+	case len(parts) == 2 && parts[0] == "s":
+	case len(parts) == 4 && parts[0] == "a":
+	default:
+		return "", nil, false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') {
+			return "", nil, false
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || n < 0 {
+			return "", nil, false
+		}
+		ids = append(ids, n)
+	}
+	if parts[0] == "a" && (ids[1] > 1000 || ids[2] > 5) {
+		return "", nil, false
+	}
+	return parts[0], ids, true
+}
+
+// Handle processes one event. It returns an error only for failures worth a
+// retry (the platform re-delivers the event); what the person did wrong is
+// answered in chat and is not an error.
+func (b *Bot) Handle(ctx context.Context, ev Event) error {
+	out, ok := b.messengers[ev.Platform]
+	if !ok {
+		return fmt.Errorf("no messenger for platform %s", ev.Platform)
+	}
+	c := &conv{Bot: b, ev: ev, out: out}
+	var err error
+	switch ev.Kind {
+	case KindCommand:
+		err = c.command(ctx)
+	case KindContact:
+		err = c.contact(ctx)
+	case KindCallback:
+		err = c.callback(ctx)
+	default:
+		err = c.text(ctx)
+	}
+	if ev.Kind == KindCallback && !c.answered {
+		// The spinner must always stop, even when handling failed.
+		if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
+			err = errors.Join(err, fmt.Errorf("answer callback: %w", aerr))
+		}
+	}
+	return err
+}
+
+// conv is one event being handled.
+type conv struct {
+	*Bot
+	ev           Event
+	out          Messenger
+	answered     bool
+	callbackText string
+}
+
+func (c *conv) send(ctx context.Context, m Message) (string, error) {
+	id, err := c.out.Send(ctx, c.ev.ChatID, m)
+	if err != nil {
+		return "", fmt.Errorf("send to %s chat: %w", c.ev.Platform, err)
+	}
+	return id, nil
+}
+
+func (c *conv) say(ctx context.Context, text string) error {
+	_, err := c.send(ctx, Message{Text: text})
+	return err
+}
+
+// fail answers a domain error in chat and swallows it; internal errors are
+// returned for a retry.
+func (c *conv) fail(ctx context.Context, err error) error {
+	if quiz.ErrorCode(err) == quiz.EINTERNAL {
+		var e *quiz.Error
+		if errors.As(err, &e) && e.Message != "" {
+			// An internal problem with a message for the person (e.g. an
+			// empty question bank): tell them, log it, don't retry.
+			c.log.Error("quiz", "platform", c.ev.Platform, "err", err)
+			return c.say(ctx, e.Message)
+		}
+		return err
+	}
+	if c.ev.Kind == KindCallback {
+		c.callbackText = quiz.ErrorMessage(err)
+		return nil
+	}
+	return c.say(ctx, quiz.ErrorMessage(err))
+}
+
+// member identifies the person; ok is false when they are not verified (and
+// have been told how to verify).
+func (c *conv) member(ctx context.Context) (quiz.Member, bool, error) {
+	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
+	switch quiz.ErrorCode(err) {
+	case "":
+		return m, true, nil
+	case quiz.ENOTFOUND:
+		if c.ev.Kind == KindCallback {
+			c.callbackText = "Anh/chị chưa xác thực. Bấm /start để bắt đầu."
+			return m, false, nil
+		}
+		return m, false, c.askContact(ctx, textNeedVerify)
+	case quiz.EFORBIDDEN:
+		return m, false, c.fail(ctx, err)
+	default:
+		return m, false, err
+	}
+}
+
+func (c *conv) askContact(ctx context.Context, text string) error {
+	if !c.ev.Private {
+		return c.say(ctx, textPrivateOnly)
+	}
+	_, err := c.send(ctx, Message{Text: text, ContactButton: buttonShareContact})
+	return err
+}
+
+func (c *conv) command(ctx context.Context) error {
+	switch c.ev.Command {
+	case "start":
+		return c.start(ctx)
+	case "thi":
+		return c.quizCmd(ctx)
+	case "thongke":
+		return c.stats(ctx)
+	case "huongdan", "help":
+		return c.help(ctx)
+	default:
+		return c.say(ctx, textUnknown)
+	}
+}
+
+func (c *conv) text(ctx context.Context) error {
+	switch strings.TrimSpace(c.ev.Text) {
+	case menuQuiz:
+		return c.quizCmd(ctx)
+	case menuHelp:
+		return c.help(ctx)
+	case menuStats:
+		return c.stats(ctx)
+	}
+	m, ok, err := c.member(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	question, waiting, err := c.quiz.AwaitingPrediction(ctx, m)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	if waiting {
+		a, err := c.quiz.Predict(ctx, m, c.ev.Text)
+		if quiz.ErrorCode(err) == quiz.EINVALID {
+			return c.say(ctx, quiz.ErrorMessage(err)+"\n\n"+predictionText(question))
+		}
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		return c.result(ctx, m, a)
+	}
+	_, err = c.send(ctx, Message{Text: textUnknown, Menu: menuFor(m)})
+	return err
+}
+
+func (c *conv) start(ctx context.Context) error {
+	if !c.ev.Private {
+		return c.say(ctx, textPrivateOnly)
+	}
+	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
+	switch quiz.ErrorCode(err) {
+	case "":
+		_, err = c.send(ctx, Message{Text: welcomeBack(m), Menu: menuFor(m)})
+		return err
+	case quiz.ENOTFOUND:
+		return c.askContact(ctx, textWelcome)
+	case quiz.EFORBIDDEN:
+		return c.fail(ctx, err)
+	default:
+		return err
+	}
+}
+
+func (c *conv) contact(ctx context.Context) error {
+	ct := c.ev.Contact
+	if !c.ev.Private {
+		return c.say(ctx, textPrivateOnly)
+	}
+	if ct.UserID == "" || ct.UserID != c.ev.UserID {
+		// A forwarded or typed contact: only one's own number verifies.
+		return c.askContact(ctx, textNotOwnContact)
+	}
+	m, err := c.quiz.Verify(ctx, c.ev.Platform, c.ev.UserID, c.ev.ChatID, ct.Phone)
+	if err != nil {
+		if quiz.ErrorCode(err) == quiz.EINTERNAL {
+			return err
+		}
+		c.log.Info("verification refused", "platform", c.ev.Platform, "phone", quiz.MaskPhone(ct.Phone), "reason", quiz.ErrorCode(err))
+		_, serr := c.send(ctx, Message{Text: quiz.ErrorMessage(err), RemoveMenu: true})
+		return serr
+	}
+	c.log.Info("member verified", "platform", c.ev.Platform, "member", m.ID, "phone", quiz.MaskPhone(m.Phone))
+	_, err = c.send(ctx, Message{Text: verified(m), Menu: menuFor(m)})
+	return err
+}
+
+func (c *conv) quizCmd(ctx context.Context) error {
+	m, ok, err := c.member(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	if q, waiting, err := c.quiz.AwaitingPrediction(ctx, m); err == nil && waiting {
+		return c.say(ctx, predictionText(q))
+	}
+	st, err := c.quiz.Status(ctx, m)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	if st.Expired != nil {
+		if err := c.say(ctx, textTimeUp); err != nil {
+			return err
+		}
+		if st.Contest.Prediction != "" && st.Expired.Prediction == nil {
+			return c.say(ctx, predictionText(st.Contest.Prediction))
+		}
+	}
+	switch {
+	case st.Over:
+		return c.say(ctx, contestOver(st.Contest))
+	case st.Round == nil && st.Next != nil:
+		return c.say(ctx, nextRound(st.Contest, *st.Next))
+	case st.Open != nil:
+		v, err := c.quiz.Current(ctx, m)
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		if err := c.say(ctx, textResume); err != nil {
+			return err
+		}
+		return c.sendQuestion(ctx, m, v)
+	case st.Left <= 0 && st.Best != nil:
+		return c.say(ctx, alreadyDone(st))
+	}
+	_, err = c.send(ctx, Message{Text: rules(st),
+		Buttons: [][]Button{{{Text: buttonStart, Data: startData(st.Round.ID)}}}})
+	return err
+}
+
+func (c *conv) sendQuestion(ctx context.Context, m quiz.Member, v quiz.View) error {
+	id, err := c.send(ctx, questionMessage(v))
+	if err != nil {
+		return err
+	}
+	if err := c.quiz.SetMessage(ctx, m, v.AttemptID, id); err != nil {
+		c.log.Warn("remember question message", "err", err)
+	}
+	return nil
+}
+
+func (c *conv) callback(ctx context.Context) error {
+	kind, ids, ok := ParseCallback(c.ev.Callback.Data)
+	if !ok {
+		c.callbackText = "Nút này không còn hiệu lực."
+		return nil
+	}
+	m, ok, err := c.member(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	switch kind {
+	case "s":
+		v, err := c.quiz.Start(ctx, m, ids[0], c.ev.Platform)
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		c.answered = true
+		if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, ""); err != nil {
+			c.log.Warn("answer callback", "err", err)
+		}
+		if c.ev.Callback.MessageID != "" {
+			// Take the start button away so it is not tapped twice.
+			if err := c.out.Edit(ctx, c.ev.ChatID, c.ev.Callback.MessageID, Message{Text: textStarted}); err != nil {
+				c.log.Warn("edit start message", "err", err)
+			}
+		}
+		return c.sendQuestion(ctx, m, v)
+	default:
+		return c.answer(ctx, m, ids[0], int(ids[1]), int(ids[2]))
+	}
+}
+
+func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, letter int) error {
+	res, err := c.quiz.Answer(ctx, m, attemptID, pos, letter)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	c.answered = true
+	note := ""
+	if !res.TimedOut {
+		note = "Đã ghi nhận: " + letterOf(letter)
+	}
+	if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, note); err != nil {
+		c.log.Warn("answer callback", "err", err)
+	}
+	msgID := c.ev.Callback.MessageID
+	if msgID == "" {
+		msgID = res.Previous.MessageID
+	}
+	if msgID != "" {
+		if err := c.out.Edit(ctx, c.ev.ChatID, msgID, answeredMessage(res)); err != nil {
+			c.log.Warn("edit answered question", "err", err)
+		}
+	}
+	if res.Next != nil {
+		return c.sendQuestion(ctx, m, *res.Next)
+	}
+	if res.TimedOut {
+		if err := c.say(ctx, textTimeUp); err != nil {
+			return err
+		}
+	}
+	if res.Predict != "" {
+		return c.say(ctx, predictionText(res.Predict))
+	}
+	return c.result(ctx, m, *res.Submitted)
+}
+
+func (c *conv) result(ctx context.Context, m quiz.Member, a quiz.Attempt) error {
+	reveal := false
+	if st, err := c.quiz.Status(ctx, m); err == nil {
+		reveal = st.Contest.Reveal == quiz.RevealImmediately
+	}
+	_, err := c.send(ctx, Message{Text: resultText(a, reveal), Menu: menuFor(m)})
+	return err
+}
+
+func (c *conv) stats(ctx context.Context) error {
+	m, ok, err := c.member(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	r, ls, err := c.quiz.LiveStats(ctx, m)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	for _, part := range splitText(statsText(r, ls), MaxText) {
+		if err := c.say(ctx, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *conv) help(ctx context.Context) error {
+	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
+	if err != nil {
+		return c.say(ctx, textHelp)
+	}
+	_, err = c.send(ctx, Message{Text: textHelp, Menu: menuFor(m)})
+	return err
+}
+
+// SweepExpired submits attempts whose time ran out and tells their members
+// at once, without waiting for their next message.
+func (b *Bot) SweepExpired(ctx context.Context) error {
+	expired, err := b.quiz.SweepExpired(ctx)
+	for _, e := range expired {
+		out, ok := b.messengers[e.Attempt.Platform]
+		if !ok {
+			continue
+		}
+		chatID, cerr := b.chatOf(ctx, e.Attempt.MemberID, e.Attempt.Platform)
+		if cerr != nil {
+			err = errors.Join(err, cerr)
+			continue
+		}
+		text := textTimeUp + "\n\n" + resultText(e.Attempt, false)
+		if e.Predict != "" {
+			text = textTimeUp + "\n\n" + predictionText(e.Predict)
+		}
+		if _, serr := out.Send(ctx, chatID, Message{Text: text}); serr != nil {
+			err = errors.Join(err, fmt.Errorf("tell member %d time is up: %w", e.Attempt.MemberID, serr))
+		}
+	}
+	return err
+}
+
+// ChatResolver finds where to reach a member on a platform.
+type ChatResolver interface {
+	IdentityOf(ctx context.Context, memberID int64, p quiz.Platform) (quiz.Identity, error)
+}
+
+func (b *Bot) chatOf(ctx context.Context, memberID int64, p quiz.Platform) (string, error) {
+	id, err := b.identities.IdentityOf(ctx, memberID, p)
+	if err != nil {
+		return "", err
+	}
+	return id.ChatID, nil
+}

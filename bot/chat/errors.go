@@ -1,0 +1,23 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrUnreachable means the person cannot be messaged any more (they
+// blocked the bot, deleted the account): do not retry.
+var ErrUnreachable = errors.New("recipient unreachable")
+
+// RateLimitError means the platform asked us to slow down: nothing more may
+// be sent on that platform for RetryAfter.
+type RateLimitError struct {
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
+}
+func (e *RateLimitError) Unwrap() error { return e.Err }

@@ -1,0 +1,234 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"quizbot/quiz"
+)
+
+// MaxText is the longest message every platform accepts (Telegram 4096,
+// Zalo 2000: the Zalo adapter splits further).
+const MaxText = 4096
+
+// Menu and button labels. Menu labels come back as typed text.
+const (
+	menuQuiz           = "📝 Vào thi"
+	menuHelp           = "ℹ️ Hướng dẫn"
+	menuStats          = "📊 Thống kê"
+	buttonShareContact = "📱 Chia sẻ số điện thoại"
+	buttonStart        = "▶️ Bắt đầu làm bài"
+)
+
+const (
+	textWelcome = "Xin chào! Đây là hệ thống thi trực tuyến tìm hiểu về cải cách hành chính dành cho cán bộ, công chức, viên chức.\n\n" +
+		"Để tham gia, anh/chị vui lòng bấm nút \"" + buttonShareContact + "\" bên dưới để xác thực bằng số điện thoại đã đăng ký với cơ quan, đơn vị. Việc xác thực chỉ cần làm một lần."
+	textNeedVerify    = "Anh/chị chưa xác thực tài khoản. Vui lòng bấm nút \"" + buttonShareContact + "\" bên dưới."
+	textNotOwnContact = "Vui lòng chia sẻ số điện thoại của chính anh/chị bằng nút \"" + buttonShareContact + "\" bên dưới (không gửi danh bạ của người khác hoặc tự nhập số)."
+	textPrivateOnly   = "Vui lòng nhắn tin riêng cho bot để xác thực và làm bài thi."
+	textUnknown       = "Xin lỗi, tôi chưa hiểu yêu cầu này. Bấm \"" + menuQuiz + "\" (hoặc gõ /thi) để làm bài thi tuần này, /huongdan để xem hướng dẫn."
+	textHelp          = "Hướng dẫn dự thi:\n" +
+		"• /thi hoặc nút \"" + menuQuiz + "\": xem thể lệ và làm bài thi của tuần.\n" +
+		"• Mỗi câu hỏi có các phương án A, B, C…; bấm nút tương ứng để trả lời. Câu trả lời được ghi nhận ngay, không sửa lại được.\n" +
+		"• Thời gian được tính từ lúc bấm \"" + buttonStart + "\"; hết giờ, bài thi tự động được nộp với các câu đã trả lời.\n" +
+		"• Nếu lỡ thoát ứng dụng, gõ /thi để làm tiếp câu đang dở.\n" +
+		"• Thắc mắc về danh sách dự thi: liên hệ đầu mối CCHC của cơ quan, đơn vị."
+	textResume  = "Anh/chị đang làm dở bài thi. Mời tiếp tục:"
+	textStarted = "Bài thi đã bắt đầu. Chúc anh/chị làm bài tốt!"
+	textTimeUp  = "⏰ Đã hết thời gian làm bài. Bài thi đã được nộp với các câu anh/chị đã trả lời."
+)
+
+func menuFor(m quiz.Member) [][]string {
+	rows := [][]string{{menuQuiz, menuHelp}}
+	if m.Role == quiz.RoleOrganizer {
+		rows = append(rows, []string{menuStats})
+	}
+	return rows
+}
+
+func welcomeBack(m quiz.Member) string {
+	return fmt.Sprintf("Xin chào %s (%s)! Bấm \"%s\" để làm bài thi tuần này.", m.FullName, m.UnitName, menuQuiz)
+}
+
+func verified(m quiz.Member) string {
+	who := m.FullName
+	if m.Position != "" {
+		who += ", " + m.Position
+	}
+	return fmt.Sprintf("✅ Xác thực thành công!\nXin chào %s – %s.\n\nBấm \"%s\" để làm bài thi tuần này.", who, m.UnitName, menuQuiz)
+}
+
+var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
+
+// when formats a moment the Vietnamese way: "16:30 thứ Sáu, 05/12/2026".
+func when(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return fmt.Sprintf("%s %s, %s", t.Format("15:04"), weekdays[t.Weekday()], t.Format("02/01/2006"))
+}
+
+// duration formats a span as minutes and seconds: "12 phút 05 giây".
+func duration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Round(time.Second) / time.Second)
+	if s < 60 {
+		return fmt.Sprintf("%d giây", s)
+	}
+	return fmt.Sprintf("%d phút %02d giây", s/60, s%60)
+}
+
+func minutes(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d phút", int(d/time.Minute))
+	}
+	return duration(d)
+}
+
+func contestOver(c quiz.Contest) string {
+	return fmt.Sprintf("Cuộc thi \"%s\" đã kết thúc. Cảm ơn anh/chị đã tham gia!", c.Name)
+}
+
+func nextRound(c quiz.Contest, r quiz.Round) string {
+	return fmt.Sprintf("Hiện chưa có đợt thi nào đang mở.\nĐợt %d của cuộc thi \"%s\" sẽ mở lúc %s.", r.Number, c.Name, when(r.OpensAt, c.Location()))
+}
+
+func rules(st quiz.Status) string {
+	c, r := st.Contest, *st.Round
+	var b strings.Builder
+	fmt.Fprintf(&b, "📝 Đợt %d – %s\n\n", r.Number, c.Name)
+	fmt.Fprintf(&b, "• Số câu hỏi: %d (trắc nghiệm, chọn 1 đáp án)\n", c.QuestionsPerAttempt)
+	fmt.Fprintf(&b, "• Thời gian làm bài: %s\n", minutes(c.TimeLimit))
+	fmt.Fprintf(&b, "• Lượt thi còn lại: %d/%d\n", st.Left, c.AttemptsPerRound)
+	fmt.Fprintf(&b, "• Hạn chót: %s\n", when(r.ClosesAt, c.Location()))
+	if c.AttemptsPerRound > 1 {
+		b.WriteString("• Kết quả cao nhất trong các lượt được tính.\n")
+	}
+	if c.Prediction != "" {
+		b.WriteString("• Sau câu cuối có một câu hỏi dự đoán, dùng để xếp hạng khi bằng điểm.\n")
+	}
+	fmt.Fprintf(&b, "\nĐồng hồ bắt đầu tính khi anh/chị bấm \"%s\".", buttonStart)
+	return b.String()
+}
+
+func alreadyDone(st quiz.Status) string {
+	a := st.Best
+	return fmt.Sprintf("Anh/chị đã hoàn thành đợt %d (%d/%d lượt).\nKết quả được tính: %d/%d câu đúng, thời gian %s.\n\nHẹn gặp lại anh/chị ở đợt thi sau!",
+		st.Round.Number, st.Used, st.Contest.AttemptsPerRound, a.Correct, a.Total, duration(a.Duration()))
+}
+
+func letterOf(i int) string { return string(rune('A' + i)) }
+
+func questionBody(v quiz.View) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Câu %d/%d\n%s\n", v.Pos+1, v.Total, v.Text)
+	for i, o := range v.Options {
+		fmt.Fprintf(&b, "\n%s. %s", letterOf(i), o)
+	}
+	return b.String()
+}
+
+func questionMessage(v quiz.View) Message {
+	text := questionBody(v) + "\n\n⏱ Thời gian còn lại: " + duration(v.Left)
+	row := make([]Button, 0, len(v.Options))
+	for i := range v.Options {
+		row = append(row, Button{Text: letterOf(i), Data: answerData(v.AttemptID, v.Pos, i)})
+	}
+	rows := [][]Button{row}
+	if len(row) > 4 {
+		rows = [][]Button{row[:3], row[3:]}
+	}
+	return Message{Text: clip(text), Buttons: rows}
+}
+
+// answeredMessage is the question message once answered: the choice shown,
+// the buttons gone.
+func answeredMessage(res quiz.Answered) Message {
+	text := questionBody(res.Previous)
+	switch {
+	case res.TimedOut:
+		text += "\n\n⏰ Hết giờ, câu này chưa được trả lời."
+	case res.Reveal && res.Correct:
+		text += "\n\n✅ Anh/chị chọn: " + letterOf(res.Letter) + " – Đúng"
+	case res.Reveal:
+		text += "\n\n❌ Anh/chị chọn: " + letterOf(res.Letter) + " – Chưa đúng"
+	default:
+		text += "\n\n☑️ Anh/chị chọn: " + letterOf(res.Letter)
+	}
+	return Message{Text: clip(text)}
+}
+
+func predictionText(q string) string {
+	return "❓ Câu hỏi dự đoán: " + q + "\n\nVui lòng trả lời bằng một con số (ví dụ: 15000)."
+}
+
+func resultText(a quiz.Attempt, reveal bool) string {
+	var b strings.Builder
+	b.WriteString("🎉 Anh/chị đã hoàn thành bài thi!\n")
+	fmt.Fprintf(&b, "Kết quả: %d/%d câu đúng\n", a.Correct, a.Total)
+	fmt.Fprintf(&b, "Thời gian làm bài: %s", duration(a.Duration()))
+	if a.Prediction != nil {
+		fmt.Fprintf(&b, "\nDự đoán: %s", groupDigits(*a.Prediction))
+	}
+	if !reveal {
+		b.WriteString("\n\nĐáp án sẽ được công bố sau khi đợt thi kết thúc.")
+	}
+	b.WriteString("\nCảm ơn anh/chị đã tham gia!")
+	return b.String()
+}
+
+// groupDigits writes 21000 as 21.000, the Vietnamese way.
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
+}
+
+func statsText(r quiz.Round, ls quiz.LiveStats) string {
+	var b strings.Builder
+	pct := 0.0
+	if ls.Staff > 0 {
+		pct = 100 * float64(ls.Participants) / float64(ls.Staff)
+	}
+	fmt.Fprintf(&b, "📊 Đợt %d – số liệu đến thời điểm này\n", r.Number)
+	fmt.Fprintf(&b, "Đã dự thi: %d/%d người (%.1f%%)\nĐang làm bài: %d\n\nTỷ lệ tham gia theo đơn vị (thấp nhất trước):", ls.Participants, ls.Staff, pct, ls.InProgress)
+	for _, u := range ls.Units {
+		fmt.Fprintf(&b, "\n• %s: %d/%d (%.1f%%)", u.Name, u.Participants, u.Staff, u.Pct)
+	}
+	return b.String()
+}
+
+// clip keeps a text within MaxText characters.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= MaxText {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:MaxText-1]) + "…"
+}
+
+// splitText cuts a long text at line breaks into parts of at most max runes.
+func splitText(s string, max int) []string {
+	var parts []string
+	var cur strings.Builder
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		l := utf8.RuneCountInString(line) + 1
+		if n > 0 && n+l > max {
+			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+			n = 0
+		}
+		cur.WriteString(clip(line))
+		cur.WriteByte('\n')
+		n += l
+	}
+	if n > 0 {
+		parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+	}
+	return parts
+}

@@ -1,0 +1,276 @@
+// Package telegram connects the shared conversation (bot/chat) to Telegram
+// through github.com/go-telegram/bot: it turns updates into chat events and
+// chat messages into Bot API calls, receives updates by webhook or long
+// polling, and delivers each update once.
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"github.com/redis/go-redis/v9"
+
+	"quizbot/bot/chat"
+	"quizbot/quiz"
+)
+
+// Config is what the adapter needs from quizbot's configuration.
+type Config struct {
+	Token     string
+	APIURL    string
+	Secret    string // X-Telegram-Bot-Api-Secret-Token
+	PublicURL string // when set, Telegram calls PUBLIC_URL/webhook/telegram
+}
+
+// WebhookPath is where Telegram posts updates.
+const WebhookPath = "/webhook/telegram"
+
+// maxBody bounds a webhook body; real updates are a few kilobytes.
+const maxBody = 1 << 20
+
+// Telegram is the Telegram side of the bot.
+type Telegram struct {
+	cfg   Config
+	api   *tgbot.Bot
+	conv  *chat.Bot
+	rdb   *redis.Client
+	log   *slog.Logger
+	dedup time.Duration
+}
+
+type resultKey struct{}
+
+// New connects to the Bot API (checking the token with getMe) and attaches
+// Telegram to the conversation.
+func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
+	t := &Telegram{cfg: cfg, conv: conv, rdb: rdb, log: log, dedup: 48 * time.Hour}
+	base := []tgbot.Option{
+		tgbot.WithServerURL(cfg.APIURL),
+		// Handlers run on the caller's goroutine so that the webhook answers
+		// only once the update has been processed.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithDefaultHandler(t.handle),
+		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram", "err", redactToken(err.Error(), cfg.Token)) }),
+		tgbot.WithHTTPClient(time.Minute, &http.Client{Timeout: 70 * time.Second}),
+		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
+	}
+	api, err := tgbot.New(cfg.Token, append(base, opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %s", redactToken(err.Error(), cfg.Token))
+	}
+	t.api = api
+	conv.Attach(quiz.PlatformTelegram, t)
+	return t, nil
+}
+
+// API exposes the client, for notifications that send documents.
+func (t *Telegram) API() *tgbot.Bot { return t.api }
+
+// redactToken keeps the bot token out of logs: the client's errors can
+// contain request URLs, which carry it.
+func redactToken(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "<token>")
+}
+
+// Run receives updates until ctx ends: it registers the webhook when
+// PUBLIC_URL is set, otherwise it long-polls getUpdates.
+func (t *Telegram) Run(ctx context.Context) error {
+	if t.cfg.PublicURL != "" {
+		_, err := t.api.SetWebhook(ctx, &tgbot.SetWebhookParams{
+			URL:            t.cfg.PublicURL + WebhookPath,
+			SecretToken:    t.cfg.Secret,
+			AllowedUpdates: []string{"message", "callback_query"},
+		})
+		if err != nil {
+			return fmt.Errorf("set telegram webhook: %s", redactToken(err.Error(), t.cfg.Token))
+		}
+		t.log.Info("telegram webhook registered", "url", t.cfg.PublicURL+WebhookPath)
+		<-ctx.Done()
+		return nil
+	}
+	if _, err := t.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("delete telegram webhook before polling: %s", redactToken(err.Error(), t.cfg.Token))
+	}
+	t.log.Info("telegram long polling started")
+	t.api.Start(ctx)
+	return nil
+}
+
+// ServeHTTP is the webhook. It checks the secret in constant time, processes
+// the update, and only then answers: 200 once it took effect, 5xx when it
+// failed so that Telegram delivers it again.
+func (t *Telegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+	if t.cfg.Secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(t.cfg.Secret)) != 1 {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		http.Error(w, "bad request body", http.StatusBadRequest)
+		return
+	}
+	upd, err := DecodeUpdate(body)
+	if err != nil {
+		t.log.Warn("telegram webhook: undecodable update", "err", err)
+		http.Error(w, "bad update", http.StatusBadRequest)
+		return
+	}
+	status := t.Process(r.Context(), upd)
+	w.WriteHeader(status)
+}
+
+// DecodeUpdate parses a webhook body.
+func DecodeUpdate(body []byte) (*models.Update, error) {
+	var upd models.Update
+	if err := json.Unmarshal(body, &upd); err != nil {
+		return nil, fmt.Errorf("decode update: %w", err)
+	}
+	if upd.ID <= 0 {
+		return nil, errors.New("decode update: missing update_id")
+	}
+	return &upd, nil
+}
+
+// Process handles one update once, whatever the number of deliveries, and
+// returns the HTTP status for the webhook.
+func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
+	key := "qb:tg:upd:" + strconv.FormatInt(upd.ID, 10)
+	// "p" while processing, "d" once done. A delivery that finds "p" is a
+	// concurrent duplicate: 503 makes Telegram come back when it is done.
+	ok, err := t.rdb.SetNX(ctx, key, "p", 2*time.Minute).Result()
+	if err != nil {
+		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
+		return http.StatusServiceUnavailable
+	}
+	if !ok {
+		if v, _ := t.rdb.Get(ctx, key).Result(); v == "d" {
+			return http.StatusOK
+		}
+		return http.StatusServiceUnavailable
+	}
+	if err := t.dispatch(ctx, upd); err != nil {
+		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
+		t.rdb.Del(context.WithoutCancel(ctx), key)
+		return http.StatusInternalServerError
+	}
+	t.rdb.Set(context.WithoutCancel(ctx), key, "d", t.dedup)
+	return http.StatusOK
+}
+
+// dispatch runs the update through the client's handler chain, recovering
+// from panics, and returns the handler's error.
+func (t *Telegram) dispatch(ctx context.Context, upd *models.Update) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.log.Error("telegram: panic in handler", "update", upd.ID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	var res error
+	t.api.ProcessUpdate(context.WithValue(ctx, resultKey{}, &res), upd)
+	return res
+}
+
+// handle is the client's default handler: every update comes here, is turned
+// into a chat event and handed to the conversation.
+func (t *Telegram) handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				t.log.Error("telegram: panic in handler", "update", upd.ID, "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("panic: %v", p)
+			}
+		}()
+		ev, ok := Event(upd)
+		if !ok {
+			return nil // updates we do not use
+		}
+		return t.conv.Handle(ctx, ev)
+	}()
+	if res, ok := ctx.Value(resultKey{}).(*error); ok {
+		*res = err
+	} else if err != nil {
+		// Long polling: the update cannot be re-delivered; log it.
+		t.log.Error("telegram: update failed", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
+	}
+}
+
+// Event translates a Telegram update into a chat event.
+func Event(upd *models.Update) (chat.Event, bool) {
+	switch {
+	case upd.Message != nil:
+		m := upd.Message
+		if m.From == nil {
+			return chat.Event{}, false
+		}
+		ev := chat.Event{
+			Platform: quiz.PlatformTelegram,
+			UserID:   strconv.FormatInt(m.From.ID, 10),
+			ChatID:   strconv.FormatInt(m.Chat.ID, 10),
+			Private:  m.Chat.Type == models.ChatTypePrivate,
+			Name:     strings.TrimSpace(m.From.FirstName + " " + m.From.LastName),
+		}
+		switch {
+		case m.Contact != nil:
+			ev.Kind = chat.KindContact
+			ev.Contact = &chat.Contact{Phone: m.Contact.PhoneNumber}
+			if m.Contact.UserID != 0 {
+				ev.Contact.UserID = strconv.FormatInt(m.Contact.UserID, 10)
+			}
+		case strings.HasPrefix(m.Text, "/"):
+			ev.Kind = chat.KindCommand
+			ev.Command, ev.Args = parseCommand(m.Text)
+		case m.Text != "":
+			ev.Kind = chat.KindText
+			ev.Text = m.Text
+		default:
+			return chat.Event{}, false
+		}
+		return ev, true
+	case upd.CallbackQuery != nil:
+		q := upd.CallbackQuery
+		ev := chat.Event{
+			Platform: quiz.PlatformTelegram,
+			UserID:   strconv.FormatInt(q.From.ID, 10),
+			Kind:     chat.KindCallback,
+			Callback: &chat.Callback{ID: q.ID, Data: q.Data},
+		}
+		switch {
+		case q.Message.Message != nil:
+			ev.ChatID = strconv.FormatInt(q.Message.Message.Chat.ID, 10)
+			ev.Private = q.Message.Message.Chat.Type == models.ChatTypePrivate
+			ev.Callback.MessageID = strconv.Itoa(q.Message.Message.ID)
+		case q.Message.InaccessibleMessage != nil:
+			ev.ChatID = strconv.FormatInt(q.Message.InaccessibleMessage.Chat.ID, 10)
+			ev.Private = ev.ChatID == ev.UserID
+		default:
+			ev.ChatID = ev.UserID
+			ev.Private = true
+		}
+		return ev, true
+	}
+	return chat.Event{}, false
+}
+
+// parseCommand splits "/start@quizbot abc" into "start" and "abc".
+func parseCommand(text string) (cmd, args string) {
+	word, rest, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
+	word, _, _ = strings.Cut(word, "@")
+	return strings.ToLower(word), strings.TrimSpace(rest)
+}

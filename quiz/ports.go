@@ -1,0 +1,96 @@
+package quiz
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable state the quiz needs. storage.DB implements it on
+// Postgres.
+type Store interface {
+	MemberByPhone(ctx context.Context, phone string) (Member, error)
+	MemberByID(ctx context.Context, id int64) (Member, error)
+	// MemberByIdentity finds the member behind a platform account;
+	// ENOTFOUND when the account is not linked.
+	MemberByIdentity(ctx context.Context, p Platform, externalID string) (Member, error)
+	// LinkIdentity links an account to a member. ECONFLICT when the
+	// member already has another account on that platform, or the account
+	// belongs to another member.
+	LinkIdentity(ctx context.Context, id Identity) error
+	IdentityOf(ctx context.Context, memberID int64, p Platform) (Identity, error)
+
+	CurrentContest(ctx context.Context, t time.Time) (Contest, error)
+	ActiveQuestions(ctx context.Context, topics []string) ([]Question, error)
+	QuestionsByIDs(ctx context.Context, ids []int64) (map[int64]Question, error)
+
+	// CreateAttempt stores a new attempt with its items, numbering it
+	// after the member's earlier attempts in the round. ECONFLICT when an
+	// unfinished attempt exists or maxAttempts are used.
+	CreateAttempt(ctx context.Context, a *Attempt, maxAttempts int) error
+	// AttemptByID returns an attempt with its items.
+	AttemptByID(ctx context.Context, id int64) (Attempt, error)
+	// MemberAttempts returns the member's attempts in a round, oldest
+	// first, without items.
+	MemberAttempts(ctx context.Context, roundID, memberID int64) ([]Attempt, error)
+	// RecordAnswer stores the answer at position pos if that position has
+	// none yet and the attempt is open and before its deadline at `at`.
+	// It reports whether this call recorded it.
+	RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error)
+	// SubmitAttempt closes an attempt at `at`, counting its correct
+	// answers; it reports whether this call closed it.
+	SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) (Attempt, bool, error)
+	// SetPrediction stores the prediction of a submitted attempt that has
+	// none; it reports whether it did.
+	SetPrediction(ctx context.Context, attemptID int64, n int64) (bool, error)
+	// ExpiredAttempts lists unfinished attempts whose deadline is before now.
+	ExpiredAttempts(ctx context.Context, now time.Time, limit int) ([]Attempt, error)
+	LiveStats(ctx context.Context, roundID int64, now time.Time) (LiveStats, error)
+}
+
+// Session is the hot state of a member's attempt in progress, kept in Redis
+// with a TTL. Everything in it can be rebuilt from the Store, so losing it
+// loses nothing the member already answered.
+type Session struct {
+	MemberID        int64         `json:"m"`
+	AttemptID       int64         `json:"a"`
+	RoundID         int64         `json:"r"`
+	Pos             int           `json:"p"` // the question being asked (0-based); = len(Items) when done
+	Deadline        time.Time     `json:"d"`
+	Items           []SessionItem `json:"i"`
+	MessageID       string        `json:"mid,omitempty"` // the chat message showing the current question
+	AwaitPrediction bool          `json:"ap,omitempty"`
+}
+
+// SessionItem is what answering a question needs, without a database read.
+type SessionItem struct {
+	QuestionID int64 `json:"q"`
+	Order      []int `json:"o"`
+}
+
+// SessionStore keeps sessions and a short-lived cache of who is behind a
+// platform account.
+type SessionStore interface {
+	Session(ctx context.Context, memberID int64) (Session, bool, error)
+	PutSession(ctx context.Context, s Session, ttl time.Duration) error
+	DeleteSession(ctx context.Context, memberID int64) error
+	CachedMember(ctx context.Context, p Platform, externalID string) (Member, bool, error)
+	CacheMember(ctx context.Context, p Platform, externalID string, m Member, ttl time.Duration) error
+	ForgetMember(ctx context.Context, p Platform, externalID string) error
+}
+
+// LiveStats are an open round's figures so far, for organizers.
+type LiveStats struct {
+	Staff        int
+	Participants int
+	InProgress   int
+	Units        []UnitLive
+}
+
+// UnitLive is one unit's participation so far.
+type UnitLive struct {
+	Code         string  `db:"code"`
+	Name         string  `db:"name"`
+	Staff        int     `db:"staff"`
+	Participants int     `db:"participants"`
+	Pct          float64 `db:"-"`
+}

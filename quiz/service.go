@@ -1,0 +1,645 @@
+package quiz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	memberCacheTTL   = 10 * time.Minute
+	questionCacheTTL = 5 * time.Minute
+	// sessionGrace keeps a session a little past its deadline so that the
+	// prediction question can still be answered.
+	sessionGrace = 30 * time.Minute
+	// MaxPrediction bounds the prediction: no contest has more people.
+	MaxPrediction = 10_000_000
+)
+
+// Service runs the quiz: verification, attempts, answers, time limits and
+// predictions. It is shared by every platform.
+type Service struct {
+	store    Store
+	sessions SessionStore
+	clock    Clock
+	shuffle  func(n int, swap func(i, j int))
+
+	mu        sync.Mutex
+	questions map[int64]cachedQuestion
+}
+
+type cachedQuestion struct {
+	q       Question
+	expires time.Time
+}
+
+// NewService builds the quiz service.
+func NewService(store Store, sessions SessionStore, clock Clock) *Service {
+	return &Service{store: store, sessions: sessions, clock: clock, shuffle: rand.Shuffle,
+		questions: make(map[int64]cachedQuestion)}
+}
+
+// Now is the service's clock reading.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
+// Identify finds the verified member behind a platform account. ENOTFOUND
+// when the account is not verified; EFORBIDDEN when the member left the roster.
+func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (Member, error) {
+	m, ok, err := s.sessions.CachedMember(ctx, p, externalID)
+	if err != nil || !ok {
+		m, err = s.store.MemberByIdentity(ctx, p, externalID)
+		if err != nil {
+			return Member{}, err
+		}
+		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
+	}
+	if !m.Active {
+		return m, Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
+	}
+	return m, nil
+}
+
+// Verify links a platform account to the roster member with that phone,
+// once. The caller has checked that the phone is the account's own.
+func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, rawPhone string) (Member, error) {
+	phone, err := NormalizePhone(rawPhone)
+	if err != nil {
+		return Member{}, Errorf(EINVALID, "Số điện thoại chia sẻ không hợp lệ. Anh/chị vui lòng bấm nút \"Chia sẻ số điện thoại\" để xác thực.")
+	}
+	m, err := s.store.MemberByPhone(ctx, phone)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !m.Active) {
+		return Member{}, &Error{Code: ENOTFOUND, Err: err, Message: fmt.Sprintf(
+			"Số điện thoại %s chưa có trong danh sách dự thi. Anh/chị vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị mình để được bổ sung vào danh sách, sau đó bấm /start để xác thực lại.", phone)}
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("verify: %w", err)
+	}
+	if cur, err := s.store.MemberByIdentity(ctx, p, externalID); err == nil {
+		if cur.ID == m.ID {
+			return m, nil // verified already: sharing the contact again is harmless
+		}
+		return Member{}, Errorf(ECONFLICT, "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ.")
+	} else if ErrorCode(err) != ENOTFOUND {
+		return Member{}, fmt.Errorf("verify: %w", err)
+	}
+	err = s.store.LinkIdentity(ctx, Identity{MemberID: m.ID, Platform: p, ExternalID: externalID, ChatID: chatID})
+	if ErrorCode(err) == ECONFLICT {
+		return Member{}, &Error{Code: ECONFLICT, Err: err, Message: "Số điện thoại này đã được xác thực trên một tài khoản khác. Nếu anh/chị đã đổi điện thoại hoặc tài khoản, vui lòng đề nghị Ban Tổ chức gỡ liên kết cũ (lệnh quizbot member unlink) rồi xác thực lại."}
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("verify: %w", err)
+	}
+	_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
+	return m, nil
+}
+
+// Status is what a member sees when asking for the week's quiz.
+type Status struct {
+	Contest  Contest
+	Round    *Round   // the open round, if any
+	Next     *Round   // the next round, when none is open
+	Over     bool     // every round has closed
+	Used     int      // attempts used in the open round
+	Left     int      // attempts left in the open round
+	Open     *Attempt // the unfinished attempt, if any
+	Best     *Attempt // the best submitted attempt in the open round
+	Expired  *Attempt // an attempt this call found past its deadline and submitted
+	Deadline time.Time
+}
+
+// Status reports the member's position in the current round.
+func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
+	now := s.clock.Now()
+	c, err := s.store.CurrentContest(ctx, now)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return Status{}, &Error{Code: ENOTFOUND, Err: err, Message: "Hiện chưa có cuộc thi nào được tổ chức. Anh/chị vui lòng quay lại sau."}
+		}
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
+	st := Status{Contest: c}
+	r, ok := c.RoundAt(now)
+	if !ok {
+		if next, ok := c.NextRound(now); ok {
+			st.Next = &next
+		} else {
+			st.Over = true
+		}
+		return st, nil
+	}
+	st.Round = &r
+	st.Deadline = r.ClosesAt
+	atts, err := s.store.MemberAttempts(ctx, r.ID, m.ID)
+	if err != nil {
+		return st, fmt.Errorf("status: %w", err)
+	}
+	for i := range atts {
+		a := atts[i]
+		if !a.Submitted() && !now.Before(a.Deadline) {
+			done, _, err := s.store.SubmitAttempt(ctx, a.ID, a.Deadline)
+			if err != nil {
+				return st, fmt.Errorf("status: %w", err)
+			}
+			_ = s.sessions.DeleteSession(ctx, m.ID)
+			a = done
+			st.Expired = &done
+		}
+		if !a.Submitted() {
+			st.Open = &a
+			continue
+		}
+		if st.Best == nil || better(a, *st.Best) {
+			st.Best = &a
+		}
+	}
+	st.Used = len(atts)
+	st.Left = max(c.AttemptsPerRound-st.Used, 0)
+	return st, nil
+}
+
+// better reports whether a beats b as a member's counted attempt: more
+// correct answers, then less time.
+func better(a, b Attempt) bool {
+	if a.Correct != b.Correct {
+		return a.Correct > b.Correct
+	}
+	return a.Duration() < b.Duration()
+}
+
+// View is one question of an attempt as shown to the member.
+type View struct {
+	AttemptID int64
+	Pos       int // 0-based
+	Total     int
+	Text      string
+	Options   []string // in the order shown, letter A first
+	Deadline  time.Time
+	Left      time.Duration
+	MessageID string // the message that showed it last, if any
+}
+
+// Start begins a new attempt in the open round, or returns the current
+// question of the member's unfinished one.
+func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform) (View, error) {
+	now := s.clock.Now()
+	st, err := s.Status(ctx, m)
+	if err != nil {
+		return View{}, err
+	}
+	if st.Round == nil || (roundID != 0 && st.Round.ID != roundID) {
+		return View{}, Errorf(EINVALID, "Đợt thi này đã kết thúc. Bấm /thi để xem đợt thi hiện tại.")
+	}
+	if st.Open != nil {
+		return s.Current(ctx, m)
+	}
+	if st.Left <= 0 {
+		return View{}, Errorf(ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
+	}
+	c, r := st.Contest, *st.Round
+	pool, err := s.store.ActiveQuestions(ctx, r.Topics)
+	if err != nil {
+		return View{}, fmt.Errorf("start attempt: %w", err)
+	}
+	n := c.QuestionsPerAttempt
+	if len(pool) < n {
+		return View{}, &Error{Code: EINTERNAL, Err: fmt.Errorf("round %d pool has %d questions, needs %d", r.Number, len(pool), n),
+			Message: "Ngân hàng câu hỏi của đợt thi chưa sẵn sàng. Anh/chị vui lòng thử lại sau; Ban Tổ chức đã được báo."}
+	}
+	s.shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	deadline := now.Add(c.TimeLimit)
+	if r.ClosesAt.Before(deadline) {
+		deadline = r.ClosesAt
+	}
+	a := Attempt{RoundID: r.ID, MemberID: m.ID, StartedAt: now, Deadline: deadline, Total: n, Platform: p}
+	for i, q := range pool[:n] {
+		order := make([]int, len(q.Options))
+		for k := range order {
+			order[k] = k
+		}
+		s.shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		a.Items = append(a.Items, Item{Position: i, QuestionID: q.ID, Order: order})
+		s.remember(q)
+	}
+	if err := s.store.CreateAttempt(ctx, &a, c.AttemptsPerRound); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			// A second tap raced the first: show what the first started.
+			return s.Current(ctx, m)
+		}
+		return View{}, fmt.Errorf("start attempt: %w", err)
+	}
+	sess := sessionOf(a)
+	if err := s.sessions.PutSession(ctx, sess, s.sessionTTL(sess)); err != nil {
+		return View{}, fmt.Errorf("start attempt: %w", err)
+	}
+	return s.view(ctx, sess)
+}
+
+func sessionOf(a Attempt) Session {
+	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items)}
+	for _, it := range a.Items {
+		sess.Items = append(sess.Items, SessionItem{QuestionID: it.QuestionID, Order: it.Order})
+		if it.Chosen == nil && it.Position < sess.Pos {
+			sess.Pos = it.Position
+		}
+	}
+	return sess
+}
+
+func (s *Service) sessionTTL(sess Session) time.Duration {
+	ttl := sess.Deadline.Sub(s.clock.Now()) + sessionGrace
+	if ttl < time.Minute {
+		ttl = time.Minute
+	}
+	return ttl
+}
+
+// session returns the member's session, rebuilding it from the Store when
+// Redis lost it. ok is false when the member has no attempt in progress and
+// no prediction to give.
+func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) {
+	sess, ok, err := s.sessions.Session(ctx, m.ID)
+	if err == nil && ok {
+		return sess, true, nil
+	}
+	st, err := s.Status(ctx, m)
+	if err != nil || st.Round == nil {
+		return Session{}, false, err
+	}
+	if st.Open != nil {
+		a, err := s.store.AttemptByID(ctx, st.Open.ID)
+		if err != nil {
+			return Session{}, false, fmt.Errorf("rebuild session: %w", err)
+		}
+		sess = sessionOf(a)
+	} else if last := st.latest(); last != nil && last.Prediction == nil && st.Contest.Prediction != "" {
+		sess = Session{MemberID: m.ID, AttemptID: last.ID, RoundID: last.RoundID, Deadline: last.Deadline,
+			Pos: last.Total, AwaitPrediction: true}
+	} else {
+		return Session{}, false, nil
+	}
+	_ = s.sessions.PutSession(ctx, sess, s.sessionTTL(sess))
+	return sess, true, nil
+}
+
+// latest is the most recently submitted attempt of the status, if any.
+func (st Status) latest() *Attempt {
+	if st.Expired != nil {
+		return st.Expired
+	}
+	return st.Best
+}
+
+// Current returns the question the member is on.
+func (s *Service) Current(ctx context.Context, m Member) (View, error) {
+	sess, ok, err := s.session(ctx, m)
+	if err != nil {
+		return View{}, err
+	}
+	if !ok || sess.AwaitPrediction || sess.Pos >= len(sess.Items) {
+		return View{}, Errorf(ENOTFOUND, "Anh/chị không có bài thi nào đang làm dở.")
+	}
+	return s.view(ctx, sess)
+}
+
+// SetMessage remembers which chat message shows the current question, so
+// that it can be edited once answered.
+func (s *Service) SetMessage(ctx context.Context, m Member, attemptID int64, messageID string) error {
+	sess, ok, err := s.sessions.Session(ctx, m.ID)
+	if err != nil || !ok || sess.AttemptID != attemptID {
+		return err
+	}
+	sess.MessageID = messageID
+	return s.sessions.PutSession(ctx, sess, s.sessionTTL(sess))
+}
+
+func (s *Service) view(ctx context.Context, sess Session) (View, error) {
+	it := sess.Items[sess.Pos]
+	q, err := s.question(ctx, it.QuestionID, sess.Items)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{AttemptID: sess.AttemptID, Pos: sess.Pos, Total: len(sess.Items), Text: q.Text,
+		Deadline: sess.Deadline, Left: sess.Deadline.Sub(s.clock.Now()), MessageID: sess.MessageID}
+	for _, k := range it.Order {
+		v.Options = append(v.Options, q.Options[k])
+	}
+	return v, nil
+}
+
+// question returns a question from the in-process cache, loading every
+// question of the attempt at once on a miss.
+func (s *Service) question(ctx context.Context, id int64, items []SessionItem) (Question, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	c, ok := s.questions[id]
+	s.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.q, nil
+	}
+	ids := make([]int64, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.QuestionID)
+	}
+	qs, err := s.store.QuestionsByIDs(ctx, ids)
+	if err != nil {
+		return Question{}, fmt.Errorf("load questions: %w", err)
+	}
+	for _, q := range qs {
+		s.remember(q)
+	}
+	q, ok := qs[id]
+	if !ok {
+		return Question{}, fmt.Errorf("question %d: %w", id, Errorf(ENOTFOUND, "Không tìm thấy câu hỏi."))
+	}
+	return q, nil
+}
+
+func (s *Service) remember(q Question) {
+	s.mu.Lock()
+	s.questions[q.ID] = cachedQuestion{q: q, expires: s.clock.Now().Add(questionCacheTTL)}
+	s.mu.Unlock()
+}
+
+// Answered is the outcome of an answer.
+type Answered struct {
+	Pos       int
+	Letter    int
+	Correct   bool // whether the answer was right (shown only with reveal: immediately)
+	Reveal    bool
+	Previous  View      // the question just answered, for editing its message
+	Next      *View     // the next question, if any
+	Submitted *Attempt  // the attempt, when this answer finished it
+	TimedOut  bool      // the time limit had passed: the attempt was submitted without this answer
+	Predict   string    // the prediction question to ask now, if any
+	Deadline  time.Time // of the attempt
+}
+
+// ErrStale marks a button that no longer applies.
+func staleButton() error {
+	return Errorf(ECONFLICT, "Nút này đã hết hiệu lực. Bấm /thi để tiếp tục.")
+}
+
+// Answer records the member's choice (letter index into the options as
+// shown) for question pos of attempt attemptID.
+func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, letter int) (Answered, error) {
+	now := s.clock.Now()
+	sess, ok, err := s.session(ctx, m)
+	if err != nil {
+		return Answered{}, err
+	}
+	if !ok || sess.AttemptID != attemptID {
+		return Answered{}, staleButton()
+	}
+	if sess.AwaitPrediction || pos < sess.Pos {
+		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
+	}
+	if pos != sess.Pos || pos >= len(sess.Items) {
+		return Answered{}, staleButton()
+	}
+	it := sess.Items[pos]
+	if letter < 0 || letter >= len(it.Order) {
+		return Answered{}, staleButton()
+	}
+	prev, err := s.view(ctx, sess)
+	if err != nil {
+		return Answered{}, err
+	}
+	if !now.Before(sess.Deadline) {
+		return s.expire(ctx, m, sess, prev)
+	}
+	q, err := s.question(ctx, it.QuestionID, sess.Items)
+	if err != nil {
+		return Answered{}, err
+	}
+	chosen := it.Order[letter]
+	correct := chosen == q.Correct
+	recorded, err := s.store.RecordAnswer(ctx, attemptID, pos, chosen, correct, now)
+	if err != nil {
+		return Answered{}, fmt.Errorf("record answer: %w", err)
+	}
+	if !recorded {
+		// Lost a race with a double tap or with the deadline: re-read.
+		_ = s.sessions.DeleteSession(ctx, m.ID)
+		a, err := s.store.AttemptByID(ctx, attemptID)
+		if err != nil {
+			return Answered{}, fmt.Errorf("record answer: %w", err)
+		}
+		if !a.Submitted() && !now.Before(a.Deadline) {
+			return s.expire(ctx, m, sess, prev)
+		}
+		if a.Submitted() {
+			return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
+		}
+		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
+	}
+	c, err := s.contestOf(ctx, sess.RoundID)
+	if err != nil {
+		return Answered{}, err
+	}
+	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: c.Reveal == RevealImmediately,
+		Previous: prev, Deadline: sess.Deadline}
+	sess.Pos++
+	sess.MessageID = ""
+	if sess.Pos < len(sess.Items) {
+		if err := s.sessions.PutSession(ctx, sess, s.sessionTTL(sess)); err != nil {
+			return Answered{}, fmt.Errorf("save session: %w", err)
+		}
+		next, err := s.view(ctx, sess)
+		if err != nil {
+			return Answered{}, err
+		}
+		res.Next = &next
+		return res, nil
+	}
+	a, _, err := s.store.SubmitAttempt(ctx, attemptID, now)
+	if err != nil {
+		return Answered{}, fmt.Errorf("submit attempt: %w", err)
+	}
+	res.Submitted = &a
+	if err := s.afterSubmit(ctx, c, sess); err != nil {
+		return Answered{}, err
+	}
+	res.Predict = c.Prediction
+	return res, nil
+}
+
+// expire submits an attempt whose time ran out, with the answers given.
+func (s *Service) expire(ctx context.Context, m Member, sess Session, prev View) (Answered, error) {
+	a, _, err := s.store.SubmitAttempt(ctx, sess.AttemptID, sess.Deadline)
+	if err != nil {
+		return Answered{}, fmt.Errorf("submit expired attempt: %w", err)
+	}
+	c, err := s.contestOf(ctx, sess.RoundID)
+	if err != nil {
+		return Answered{}, err
+	}
+	if err := s.afterSubmit(ctx, c, sess); err != nil {
+		return Answered{}, err
+	}
+	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Predict: c.Prediction, Deadline: sess.Deadline}, nil
+}
+
+// afterSubmit leaves the session waiting for the prediction, or removes it.
+func (s *Service) afterSubmit(ctx context.Context, c Contest, sess Session) error {
+	if c.Prediction == "" {
+		return s.sessions.DeleteSession(ctx, sess.MemberID)
+	}
+	sess.AwaitPrediction = true
+	sess.Pos = len(sess.Items)
+	sess.MessageID = ""
+	ttl := sessionGrace
+	return s.sessions.PutSession(ctx, sess, ttl)
+}
+
+func (s *Service) contestOf(ctx context.Context, roundID int64) (Contest, error) {
+	c, err := s.store.CurrentContest(ctx, s.clock.Now())
+	if err != nil {
+		return Contest{}, fmt.Errorf("load contest: %w", err)
+	}
+	for _, r := range c.Rounds {
+		if r.ID == roundID {
+			return c, nil
+		}
+	}
+	// The round belongs to another contest than the current one (rare:
+	// contests switching over); its rules are no longer current.
+	return c, nil
+}
+
+// AwaitingPrediction reports whether the member's next text is their
+// prediction, and the question to ask.
+func (s *Service) AwaitingPrediction(ctx context.Context, m Member) (string, bool, error) {
+	sess, ok, err := s.session(ctx, m)
+	if err != nil || !ok || !sess.AwaitPrediction {
+		return "", false, err
+	}
+	c, err := s.contestOf(ctx, sess.RoundID)
+	if err != nil {
+		return "", false, err
+	}
+	return c.Prediction, c.Prediction != "", nil
+}
+
+var predictionRe = regexp.MustCompile(`^(\d{1,3}([., ]\d{3})+|\d+)$`)
+
+// ParsePrediction accepts a non-negative whole number, with Vietnamese or
+// English thousands separators ("21.000", "21,000", "21 000").
+func ParsePrediction(text string) (int64, error) {
+	t := strings.TrimSpace(text)
+	if !predictionRe.MatchString(t) {
+		return 0, Errorf(EINVALID, "Vui lòng trả lời bằng một số nguyên không âm, ví dụ: 15000.")
+	}
+	t = strings.NewReplacer(".", "", ",", "", " ", "").Replace(t)
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n > MaxPrediction {
+		return 0, Errorf(EINVALID, "Con số dự đoán quá lớn. Vui lòng nhập một số từ 0 đến %d.", MaxPrediction)
+	}
+	return n, nil
+}
+
+// Predict records the member's prediction and returns the finished attempt.
+func (s *Service) Predict(ctx context.Context, m Member, text string) (Attempt, error) {
+	sess, ok, err := s.session(ctx, m)
+	if err != nil {
+		return Attempt{}, err
+	}
+	if !ok || !sess.AwaitPrediction {
+		return Attempt{}, Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
+	}
+	n, err := ParsePrediction(text)
+	if err != nil {
+		return Attempt{}, err
+	}
+	if _, err := s.store.SetPrediction(ctx, sess.AttemptID, n); err != nil {
+		return Attempt{}, fmt.Errorf("save prediction: %w", err)
+	}
+	_ = s.sessions.DeleteSession(ctx, m.ID)
+	a, err := s.store.AttemptByID(ctx, sess.AttemptID)
+	if err != nil {
+		return Attempt{}, fmt.Errorf("save prediction: %w", err)
+	}
+	return a, nil
+}
+
+// Expired is an attempt the time limit closed, to be told to its member.
+type Expired struct {
+	Attempt Attempt
+	Predict string
+}
+
+// SweepExpired submits every attempt whose time ran out, with the answers
+// given. Each attempt is returned by exactly one sweeper, even with several
+// replicas, so its member is told once.
+func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
+	now := s.clock.Now()
+	due, err := s.store.ExpiredAttempts(ctx, now, 500)
+	if err != nil {
+		return nil, fmt.Errorf("sweep expired attempts: %w", err)
+	}
+	var out []Expired
+	var errs []error
+	for _, a := range due {
+		done, closed, err := s.store.SubmitAttempt(ctx, a.ID, a.Deadline)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !closed {
+			continue
+		}
+		c, err := s.contestOf(ctx, a.RoundID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline}
+		if err := s.afterSubmit(ctx, c, sess); err != nil {
+			errs = append(errs, err)
+		}
+		out = append(out, Expired{Attempt: done, Predict: c.Prediction})
+	}
+	return out, errors.Join(errs...)
+}
+
+// LiveStats returns the open round's figures for organizers only.
+func (s *Service) LiveStats(ctx context.Context, m Member) (Round, LiveStats, error) {
+	if m.Role != RoleOrganizer {
+		return Round{}, LiveStats{}, Errorf(EFORBIDDEN, "Xin lỗi, chức năng thống kê chỉ dành cho Ban Tổ chức cuộc thi.")
+	}
+	now := s.clock.Now()
+	c, err := s.store.CurrentContest(ctx, now)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			return Round{}, LiveStats{}, Errorf(ENOTFOUND, "Hiện chưa có cuộc thi nào.")
+		}
+		return Round{}, LiveStats{}, err
+	}
+	r, ok := c.RoundAt(now)
+	if !ok {
+		return Round{}, LiveStats{}, Errorf(ENOTFOUND, "Hiện không có đợt thi nào đang mở.")
+	}
+	ls, err := s.store.LiveStats(ctx, r.ID, now)
+	if err != nil {
+		return r, ls, fmt.Errorf("live stats: %w", err)
+	}
+	for i := range ls.Units {
+		u := &ls.Units[i]
+		if u.Staff > 0 {
+			u.Pct = 100 * float64(u.Participants) / float64(u.Staff)
+		}
+	}
+	sort.SliceStable(ls.Units, func(i, j int) bool {
+		if ls.Units[i].Pct != ls.Units[j].Pct {
+			return ls.Units[i].Pct < ls.Units[j].Pct
+		}
+		return ls.Units[i].Code < ls.Units[j].Code
+	})
+	return r, ls, nil
+}

@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+)
+
+const attemptColumns = `id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction`
+
+// CreateAttempt stores a new attempt and its drawn questions. A per-member
+// advisory lock serialises concurrent starts by the same member.
+func (db *DB) CreateAttempt(ctx context.Context, a *quiz.Attempt, maxAttempts int) error {
+	return db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1, $1::int)`, a.MemberID%2147483647); err != nil {
+			return fmt.Errorf("create attempt: %w", err)
+		}
+		var used, open int
+		if err := tx.QueryRowxContext(ctx, `
+			SELECT count(*), count(*) FILTER (WHERE submitted_at IS NULL)
+			FROM attempts WHERE round_id = $1 AND member_id = $2`, a.RoundID, a.MemberID).Scan(&used, &open); err != nil {
+			return fmt.Errorf("create attempt: %w", err)
+		}
+		if open > 0 {
+			return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đang có một bài thi chưa hoàn thành.")
+		}
+		if used >= maxAttempts {
+			return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
+		}
+		a.Seq = used + 1
+		if err := tx.QueryRowxContext(ctx, `
+			INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			a.RoundID, a.MemberID, a.Seq, a.Platform, a.StartedAt, a.Deadline, len(a.Items)).Scan(&a.ID); err != nil {
+			return fmt.Errorf("create attempt: %w", err)
+		}
+		a.Total = len(a.Items)
+		pos := make([]int64, len(a.Items))
+		qids := make([]int64, len(a.Items))
+		orders := make([]string, len(a.Items))
+		for i, it := range a.Items {
+			pos[i], qids[i] = int64(it.Position), it.QuestionID
+			orders[i] = intArrayLiteral(it.Order)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO answers (attempt_id, position, question_id, option_order)
+			SELECT $1, p, q, o::smallint[] FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t(p, q, o)`,
+			a.ID, pq.Array(pos), pq.Array(qids), pq.Array(orders)); err != nil {
+			return fmt.Errorf("create attempt items: %w", err)
+		}
+		return nil
+	})
+}
+
+func intArrayLiteral(xs []int) string {
+	b := []byte{'{'}
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "%d", x)
+	}
+	return string(append(b, '}'))
+}
+
+// AttemptByID returns an attempt with its items.
+func (db *DB) AttemptByID(ctx context.Context, id int64) (quiz.Attempt, error) {
+	var a quiz.Attempt
+	err := db.GetContext(ctx, &a, `SELECT `+attemptColumns+` FROM attempts WHERE id = $1`, id)
+	if notFound(err) {
+		return a, quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy bài thi.")
+	}
+	if err != nil {
+		return a, fmt.Errorf("attempt %d: %w", id, err)
+	}
+	rows, err := db.QueryxContext(ctx, `
+		SELECT position, question_id, option_order, chosen, is_correct, answered_at
+		FROM answers WHERE attempt_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return a, fmt.Errorf("attempt %d items: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it quiz.Item
+		var order pq.Int64Array
+		var chosen *int
+		if err := rows.Scan(&it.Position, &it.QuestionID, &order, &chosen, &it.IsCorrect, &it.AnsweredAt); err != nil {
+			return a, fmt.Errorf("attempt %d items: %w", id, err)
+		}
+		it.Chosen = chosen
+		for _, o := range order {
+			it.Order = append(it.Order, int(o))
+		}
+		a.Items = append(a.Items, it)
+	}
+	return a, rows.Err()
+}
+
+// MemberAttempts returns the member's attempts in a round, oldest first.
+func (db *DB) MemberAttempts(ctx context.Context, roundID, memberID int64) ([]quiz.Attempt, error) {
+	var as []quiz.Attempt
+	err := db.SelectContext(ctx, &as, `SELECT `+attemptColumns+` FROM attempts
+		WHERE round_id = $1 AND member_id = $2 ORDER BY seq`, roundID, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("member attempts: %w", err)
+	}
+	return as, nil
+}
+
+// RecordAnswer stores one answer: a single statement that succeeds only if
+// the position is unanswered and the attempt is open and in time. The share
+// lock on the attempt makes a concurrent submission wait for it (and this
+// wait for a submission), so the count of correct answers is never stale.
+func (db *DB) RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error) {
+	res, err := db.ExecContext(ctx, `
+		WITH a AS (
+			SELECT id FROM attempts
+			WHERE id = $1 AND submitted_at IS NULL AND deadline > $5
+			FOR SHARE
+		)
+		UPDATE answers SET chosen = $3, is_correct = $4, answered_at = $5
+		WHERE attempt_id = (SELECT id FROM a) AND position = $2 AND chosen IS NULL`,
+		attemptID, pos, chosen, correct, at)
+	if err != nil {
+		return false, fmt.Errorf("record answer: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SubmitAttempt closes an attempt, counting its correct answers.
+func (db *DB) SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) (quiz.Attempt, bool, error) {
+	var a quiz.Attempt
+	var closed bool
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &a, `SELECT `+attemptColumns+` FROM attempts WHERE id = $1 FOR UPDATE`, attemptID); err != nil {
+			if notFound(err) {
+				return quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy bài thi.")
+			}
+			return err
+		}
+		if a.Submitted() {
+			return nil
+		}
+		if at.After(a.Deadline) {
+			at = a.Deadline
+		}
+		if err := tx.GetContext(ctx, &a, `
+			UPDATE attempts SET submitted_at = $2,
+				correct = (SELECT count(*) FROM answers WHERE attempt_id = $1 AND is_correct)
+			WHERE id = $1 RETURNING `+attemptColumns, attemptID, at); err != nil {
+			return err
+		}
+		closed = true
+		return nil
+	})
+	if err != nil {
+		return a, false, fmt.Errorf("submit attempt %d: %w", attemptID, err)
+	}
+	return a, closed, nil
+}
+
+// SetPrediction stores a submitted attempt's prediction, once.
+func (db *DB) SetPrediction(ctx context.Context, attemptID int64, n int64) (bool, error) {
+	res, err := db.ExecContext(ctx, `UPDATE attempts SET prediction = $2
+		WHERE id = $1 AND submitted_at IS NOT NULL AND prediction IS NULL`, attemptID, n)
+	if err != nil {
+		return false, fmt.Errorf("set prediction: %w", err)
+	}
+	k, err := res.RowsAffected()
+	return k == 1, err
+}
+
+// ExpiredAttempts lists unfinished attempts past their deadline.
+func (db *DB) ExpiredAttempts(ctx context.Context, now time.Time, limit int) ([]quiz.Attempt, error) {
+	var as []quiz.Attempt
+	err := db.SelectContext(ctx, &as, `SELECT `+attemptColumns+` FROM attempts
+		WHERE submitted_at IS NULL AND deadline <= $1 ORDER BY deadline LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("expired attempts: %w", err)
+	}
+	return as, nil
+}
+
+// LiveStats returns an open round's participation so far, by unit.
+func (db *DB) LiveStats(ctx context.Context, roundID int64, now time.Time) (quiz.LiveStats, error) {
+	var ls quiz.LiveStats
+	err := db.SelectContext(ctx, &ls.Units, `
+		SELECT u.code, u.name,
+			count(m.id) AS staff,
+			count(m.id) FILTER (WHERE EXISTS (
+				SELECT 1 FROM attempts a WHERE a.round_id = $1 AND a.member_id = m.id AND a.submitted_at IS NOT NULL)) AS participants
+		FROM units u JOIN members m ON m.unit_id = u.id AND m.active
+		GROUP BY u.id ORDER BY u.code`, roundID)
+	if err != nil {
+		return ls, fmt.Errorf("live stats: %w", err)
+	}
+	for _, u := range ls.Units {
+		ls.Staff += u.Staff
+	}
+	err = db.QueryRowxContext(ctx, `
+		SELECT count(DISTINCT member_id) FILTER (WHERE submitted_at IS NOT NULL),
+			count(*) FILTER (WHERE submitted_at IS NULL AND deadline > $2)
+		FROM attempts WHERE round_id = $1`, roundID, now).Scan(&ls.Participants, &ls.InProgress)
+	if err != nil {
+		return ls, fmt.Errorf("live stats: %w", err)
+	}
+	return ls, nil
+}
