@@ -1,0 +1,348 @@
+package importer
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"quizbot/quiz"
+)
+
+// Columns of each kind of file. Columns not listed are ignored (an "STT"
+// column, notes), so an organizer can import the sheet they already keep.
+var (
+	unitRequired     = []string{"code", "name"}
+	unitOptional     = []string{"parent_code"}
+	memberRequired   = []string{"full_name", "phone", "unit_code"}
+	memberOptional   = []string{"position", "role"}
+	questionRequired = []string{"code", "question", "a", "b", "answer"}
+	questionOptional = []string{"c", "d", "e", "f", "explanation", "topic"}
+)
+
+// optionLetters name the columns of a question's options, in order.
+const optionLetters = "abcdef"
+
+// fields gives a row's values by column name; an absent optional column
+// reads as empty.
+type fields struct {
+	index map[string]int
+}
+
+func (f fields) get(r Row, col string) string {
+	if i, ok := f.index[col]; ok {
+		return r.Values[i]
+	}
+	return ""
+}
+
+// header checks the header line: every required column present, none twice.
+// Missing columns are reported once, on the header line, not on every row.
+func header(t *Table, required, optional []string) (fields, []Problem) {
+	f := fields{index: map[string]int{}}
+	var problems []Problem
+	for i, c := range t.Columns {
+		if c == "" {
+			continue
+		}
+		if _, dup := f.index[c]; dup {
+			if slices.Contains(required, c) || slices.Contains(optional, c) {
+				problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("cột %s có hai lần", c)})
+			}
+			continue
+		}
+		f.index[c] = i
+	}
+	var missing []string
+	for _, c := range required {
+		if _, ok := f.index[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("thiếu cột bắt buộc %s (dòng tiêu đề cần: %s)",
+			strings.Join(missing, ", "), strings.Join(required, ", "))})
+	}
+	if len(problems) == 0 && len(t.Rows) == 0 {
+		// Rejected rather than imported: an empty roster would deactivate
+		// every member.
+		problems = append(problems, Problem{0, "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào"})
+	}
+	return f, problems
+}
+
+func extra(r Row) []Problem {
+	if r.Extra {
+		return []Problem{{r.Line, "dòng có nhiều ô hơn dòng tiêu đề: kiểm tra dấu phân cách hoặc bao ô có dấu phẩy trong ngoặc kép"}}
+	}
+	return nil
+}
+
+// UnitRow is a unit as read from a file.
+type UnitRow struct {
+	Line       int
+	Code       string
+	Name       string
+	ParentCode string
+}
+
+// ParseUnits reads a units file: code, name, parent_code. Rows come back
+// even when they have problems, so that CheckUnitTree can report on them too;
+// a header problem returns no rows.
+func ParseUnits(t *Table) ([]UnitRow, []Problem) {
+	f, problems := header(t, unitRequired, unitOptional)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	seen := map[string]int{}
+	rows := make([]UnitRow, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		u := UnitRow{Line: r.Line, Code: f.get(r, "code"), Name: f.get(r, "name"), ParentCode: f.get(r, "parent_code")}
+		bad := func(format string, args ...any) {
+			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		}
+		problems = append(problems, extra(r)...)
+		if u.Code == "" {
+			bad("thiếu mã đơn vị (code)")
+		} else if first, ok := seen[u.Code]; ok {
+			bad("trùng mã đơn vị %s với dòng %d", u.Code, first)
+		} else {
+			seen[u.Code] = r.Line
+		}
+		if u.Name == "" {
+			bad("thiếu tên đơn vị (name)")
+		}
+		rows = append(rows, u)
+	}
+	return rows, problems
+}
+
+// CheckUnitTree checks the file's units against those already stored
+// (by code): every parent must exist in the file or the database, and the
+// tree the import would leave must have no cycle.
+func CheckUnitTree(rows []UnitRow, existing map[string]quiz.Unit) []Problem {
+	parent := make(map[string]string, len(existing)+len(rows))
+	for code, u := range existing {
+		parent[code] = u.ParentCode
+	}
+	var mine []UnitRow // first row of each code; duplicates are reported already
+	inFile := map[string]bool{}
+	for _, u := range rows {
+		if u.Code == "" || inFile[u.Code] {
+			continue
+		}
+		inFile[u.Code] = true
+		parent[u.Code] = u.ParentCode
+		mine = append(mine, u)
+	}
+	var problems []Problem
+	for _, u := range mine {
+		if u.ParentCode == "" {
+			continue
+		}
+		if _, ok := parent[u.ParentCode]; !ok {
+			problems = append(problems, Problem{u.Line, fmt.Sprintf("không có đơn vị cha mã %s", u.ParentCode)})
+			continue
+		}
+		// Walk up from u; coming back to u means u is on a cycle. Every
+		// cycle goes through at least one row of the file (the stored tree
+		// has none), and each such row reports it.
+		path := []string{u.Code}
+		for c := u.ParentCode; c != "" && len(path) <= len(parent); c = parent[c] {
+			path = append(path, c)
+			if c == u.Code {
+				problems = append(problems, Problem{u.Line, "vòng lặp đơn vị cha: " + strings.Join(path, " → ")})
+				break
+			}
+		}
+	}
+	return problems
+}
+
+// Units turns rows into domain units for storage.
+func Units(rows []UnitRow) []quiz.Unit {
+	out := make([]quiz.Unit, len(rows))
+	for i, r := range rows {
+		out[i] = quiz.Unit{Code: r.Code, Name: r.Name, ParentCode: r.ParentCode}
+	}
+	return out
+}
+
+// MemberRow is a roster row. Phone is normalized; RawPhone is as written,
+// for messages to the operator about their own file.
+type MemberRow struct {
+	Line     int
+	FullName string
+	Phone    string
+	RawPhone string
+	UnitCode string
+	Position string
+	Role     quiz.Role
+}
+
+// ParseMembers reads a roster: full_name, phone, unit_code, position, role.
+func ParseMembers(t *Table) ([]MemberRow, []Problem) {
+	f, problems := header(t, memberRequired, memberOptional)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	seen := map[string]int{} // normalized phone → first line
+	rows := make([]MemberRow, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		m := MemberRow{Line: r.Line, FullName: f.get(r, "full_name"), RawPhone: f.get(r, "phone"),
+			UnitCode: f.get(r, "unit_code"), Position: f.get(r, "position")}
+		bad := func(format string, args ...any) {
+			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		}
+		problems = append(problems, extra(r)...)
+		if m.FullName == "" {
+			bad("thiếu họ tên (full_name)")
+		}
+		if m.RawPhone == "" {
+			bad("thiếu số điện thoại (phone)")
+		} else if p, err := quiz.NormalizePhone(excelPhone(m.RawPhone)); err != nil {
+			bad("số điện thoại %s không hợp lệ", m.RawPhone)
+		} else if first, ok := seen[p]; ok {
+			m.Phone = p
+			bad("trùng số điện thoại với dòng %d", first)
+		} else {
+			m.Phone = p
+			seen[p] = r.Line
+		}
+		if m.UnitCode == "" {
+			bad("thiếu mã đơn vị (unit_code)")
+		}
+		role, ok := quiz.ParseRole(strings.ToLower(f.get(r, "role")))
+		if !ok {
+			bad("vai trò %q không hợp lệ: để trống hoặc ghi member, head, organizer", f.get(r, "role"))
+		}
+		m.Role = role
+		rows = append(rows, m)
+	}
+	return rows, problems
+}
+
+// excelPhone restores the leading 0 that Excel drops when a phone number is
+// typed into a number cell (0912345678 becomes 912345678): a bare 9- or
+// 10-digit number cannot be a valid phone otherwise.
+func excelPhone(s string) string {
+	if (len(s) == 9 || len(s) == 10) && s[0] != '0' && strings.Trim(s, "0123456789") == "" {
+		return "0" + s
+	}
+	return s
+}
+
+// CheckMemberUnits checks that every row's unit exists (units by code).
+func CheckMemberUnits(rows []MemberRow, units map[string]quiz.Unit) []Problem {
+	var problems []Problem
+	for _, m := range rows {
+		if m.UnitCode == "" {
+			continue
+		}
+		if _, ok := units[m.UnitCode]; !ok {
+			problems = append(problems, Problem{m.Line, fmt.Sprintf("không có đơn vị mã %s", m.UnitCode)})
+		}
+	}
+	return problems
+}
+
+// Members turns rows into domain members for storage.
+func Members(rows []MemberRow) []quiz.Member {
+	out := make([]quiz.Member, len(rows))
+	for i, r := range rows {
+		out[i] = quiz.Member{FullName: r.FullName, Phone: r.Phone, UnitCode: r.UnitCode,
+			Position: r.Position, Role: r.Role, Active: true}
+	}
+	return out
+}
+
+// QuestionRow is a question as read from a file.
+type QuestionRow struct {
+	Line     int
+	Question quiz.Question
+}
+
+// ParseQuestions reads a question bank: code, question, a–f, answer,
+// explanation, topic. The filled options must run from A without a gap (A, B
+// and D with C empty is almost surely a slip); the answer is a letter naming
+// one of them.
+func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
+	f, problems := header(t, questionRequired, questionOptional)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	seen := map[string]int{}
+	rows := make([]QuestionRow, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		q := quiz.Question{Code: f.get(r, "code"), Text: f.get(r, "question"),
+			Explanation: f.get(r, "explanation"), Topic: f.get(r, "topic"), Active: true}
+		bad := func(format string, args ...any) {
+			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		}
+		problems = append(problems, extra(r)...)
+		if q.Code == "" {
+			bad("thiếu mã câu hỏi (code)")
+		} else if first, ok := seen[q.Code]; ok {
+			bad("trùng mã câu hỏi %s với dòng %d", q.Code, first)
+		} else {
+			seen[q.Code] = r.Line
+		}
+		if q.Text == "" {
+			bad("thiếu nội dung câu hỏi (question)")
+		}
+
+		var opts [len(optionLetters)]string
+		filled, last := 0, -1
+		for i := range optionLetters {
+			opts[i] = f.get(r, optionLetters[i:i+1])
+			if opts[i] != "" {
+				filled, last = filled+1, i
+			}
+		}
+		optionsOK := true
+		if filled < 2 {
+			bad("cần ít nhất hai phương án trả lời (cột a và b)")
+			optionsOK = false
+		} else {
+			for i := 0; i < last; i++ {
+				if opts[i] == "" {
+					bad("phương án %c để trống nhưng phương án sau nó có nội dung", upper(i))
+					optionsOK = false
+					break
+				}
+			}
+		}
+		if optionsOK {
+			q.Options = slices.Clone(opts[:last+1])
+			for i := 1; i < len(q.Options); i++ {
+				if j := slices.Index(q.Options[:i], q.Options[i]); j >= 0 {
+					bad("phương án %c trùng với phương án %c", upper(i), upper(j))
+				}
+			}
+		}
+
+		answer := strings.ToUpper(f.get(r, "answer"))
+		switch {
+		case answer == "":
+			bad("thiếu đáp án (answer)")
+		case len(answer) != 1 || answer[0] < 'A' || answer[0] > 'F':
+			bad("đáp án %q không hợp lệ: ghi một chữ cái từ A đến F", f.get(r, "answer"))
+		case opts[answer[0]-'A'] == "":
+			bad("đáp án %s chỉ vào phương án để trống", answer)
+		default:
+			q.Correct = int(answer[0] - 'A')
+		}
+		rows = append(rows, QuestionRow{Line: r.Line, Question: q})
+	}
+	return rows, problems
+}
+
+func upper(i int) rune { return rune('A' + i) }
+
+// Questions turns rows into domain questions for storage.
+func Questions(rows []QuestionRow) []quiz.Question {
+	out := make([]quiz.Question, len(rows))
+	for i, r := range rows {
+		out[i] = r.Question
+	}
+	return out
+}
