@@ -1,0 +1,153 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+)
+
+// questionRow scans a question; options is a Postgres text[].
+type questionRow struct {
+	quiz.Question
+	Options pq.StringArray `db:"options"`
+}
+
+func (r questionRow) question() quiz.Question {
+	q := r.Question
+	q.Options = []string(r.Options)
+	return q
+}
+
+const questionSelect = `SELECT id, code, text, options, correct, explanation, topic, active FROM questions`
+
+func selectQuestions(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]quiz.Question, error) {
+	var rows []questionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]quiz.Question, len(rows))
+	for i, r := range rows {
+		out[i] = r.question()
+	}
+	return out, nil
+}
+
+// topicsArg makes "no topics" an empty array rather than NULL, for which
+// cardinality() would be NULL and match nothing.
+func topicsArg(topics []string) any {
+	if topics == nil {
+		topics = []string{}
+	}
+	return pq.Array(topics)
+}
+
+// ActiveQuestions returns the active questions of the topics (all topics
+// when none are given), by id.
+func (db *DB) ActiveQuestions(ctx context.Context, topics []string) ([]quiz.Question, error) {
+	qs, err := selectQuestions(ctx, db, questionSelect+`
+		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[])) ORDER BY id`, topicsArg(topics))
+	if err != nil {
+		return nil, fmt.Errorf("active questions: %w", err)
+	}
+	return qs, nil
+}
+
+// CountActiveQuestions counts what ActiveQuestions would return: the pool a
+// round draws from.
+func (db *DB) CountActiveQuestions(ctx context.Context, topics []string) (int, error) {
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM questions
+		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[]))`, topicsArg(topics)); err != nil {
+		return 0, fmt.Errorf("count active questions: %w", err)
+	}
+	return n, nil
+}
+
+// QuestionsByIDs returns the questions with the ids, active or not (past
+// attempts still refer to retired questions). Unknown ids are left out.
+func (db *DB) QuestionsByIDs(ctx context.Context, ids []int64) (map[int64]quiz.Question, error) {
+	out := make(map[int64]quiz.Question, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	qs, err := selectQuestions(ctx, db, questionSelect+` WHERE id = ANY($1::bigint[])`, pq.Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("questions by ids: %w", err)
+	}
+	for _, q := range qs {
+		out[q.ID] = q
+	}
+	return out, nil
+}
+
+// QuestionByCode returns a question; ENOTFOUND when no question has the code.
+func (db *DB) QuestionByCode(ctx context.Context, code string) (quiz.Question, error) {
+	qs, err := selectQuestions(ctx, db, questionSelect+` WHERE code = $1`, code)
+	if err != nil {
+		return quiz.Question{}, fmt.Errorf("question %s: %w", code, err)
+	}
+	if len(qs) == 0 {
+		return quiz.Question{}, quiz.Errorf(quiz.ENOTFOUND, "Không có câu hỏi mã %s.", code)
+	}
+	return qs[0], nil
+}
+
+// ImportQuestions upserts questions by code in one transaction. Questions
+// absent from the import are kept as they are (a bank may come in several
+// files), and an import does not change whether a question is active.
+func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question) (ImportResult, error) {
+	var res ImportResult
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockImports(ctx, tx); err != nil {
+			return err
+		}
+		stored, err := selectQuestions(ctx, tx, questionSelect)
+		if err != nil {
+			return fmt.Errorf("import questions: %w", err)
+		}
+		byCode := make(map[string]quiz.Question, len(stored))
+		for _, q := range stored {
+			byCode[q.Code] = q
+		}
+		seen := make(map[string]bool, len(questions))
+		for _, q := range questions {
+			if seen[q.Code] {
+				return fmt.Errorf("import questions: code %s twice", q.Code)
+			}
+			seen[q.Code] = true
+			if len(q.Options) < 2 || len(q.Options) > 6 || q.Correct < 0 || q.Correct >= len(q.Options) {
+				return fmt.Errorf("import questions: %s: %d options, correct %d", q.Code, len(q.Options), q.Correct)
+			}
+			old, ok := byCode[q.Code]
+			switch {
+			case !ok:
+				res.Added++
+				// Rows of different option counts cannot share one
+				// unnest(); a bank is hundreds of rows, so one by one.
+				_, err = tx.ExecContext(ctx, `INSERT INTO questions (code, text, options, correct, explanation, topic)
+					VALUES ($1, $2, $3, $4, $5, $6)`, q.Code, q.Text, pq.Array(q.Options), q.Correct, q.Explanation, q.Topic)
+			case old.Text != q.Text || !slices.Equal(old.Options, q.Options) || old.Correct != q.Correct ||
+				old.Explanation != q.Explanation || old.Topic != q.Topic:
+				res.Updated++
+				_, err = tx.ExecContext(ctx, `UPDATE questions SET text = $2, options = $3, correct = $4,
+					explanation = $5, topic = $6, updated_at = now() WHERE code = $1`,
+					q.Code, q.Text, pq.Array(q.Options), q.Correct, q.Explanation, q.Topic)
+			default:
+				res.Unchanged++
+			}
+			if err != nil {
+				return fmt.Errorf("import questions: %s: %w", q.Code, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	return res, nil
+}
