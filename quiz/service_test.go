@@ -1,0 +1,235 @@
+package quiz_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"quizbot/quiz"
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+type rig struct {
+	t     *testing.T
+	db    *storage.DB
+	ss    *storage.Sessions
+	clock *quiz.FakeClock
+	svc   *quiz.Service
+	f     storagetest.Fixture
+}
+
+func newRig(t *testing.T, o storagetest.SeedOptions) *rig {
+	db := storagetest.NewDB(t)
+	rdb := storagetest.NewRedis(t)
+	f := storagetest.Seed(t, db, o)
+	clock := quiz.NewFakeClock(f.Now)
+	ss := storage.NewSessions(rdb)
+	return &rig{t: t, db: db, ss: ss, clock: clock, svc: quiz.NewService(db, ss, clock), f: f}
+}
+
+// rightLetter returns the letter index of the right option as shown.
+func rightLetter(v quiz.View) int {
+	for i, o := range v.Options {
+		if strings.HasPrefix(o, "Đúng") {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestWholeQuizCountsRightAnswers(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := range 3 {
+		if v.Pos != i || v.Total != 3 || len(v.Options) != 4 {
+			t.Fatalf("view %d: %+v", i, v)
+		}
+		if seen[v.Text] {
+			t.Fatalf("question %q drawn twice", v.Text)
+		}
+		seen[v.Text] = true
+		letter := rightLetter(v)
+		if i == 1 {
+			letter = (letter + 1) % 4 // one wrong answer
+		}
+		r.clock.Advance(20 * time.Second)
+		res, err := r.svc.Answer(ctx, an, v.AttemptID, v.Pos, letter)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		if i < 2 {
+			v = *res.Next
+			continue
+		}
+		if res.Submitted == nil || res.Submitted.Correct != 2 || res.Submitted.Total != 3 {
+			t.Fatalf("submitted: %+v", res.Submitted)
+		}
+		if res.Submitted.Duration() != time.Minute {
+			t.Fatalf("duration %s, want 1m", res.Submitted.Duration())
+		}
+		if res.Predict == "" {
+			t.Fatal("prediction not asked")
+		}
+	}
+	if _, err := r.svc.Predict(ctx, an, "hai mươi"); quiz.ErrorCode(err) != quiz.EINVALID {
+		t.Fatalf("bad prediction accepted: %v", err)
+	}
+	a, err := r.svc.Predict(ctx, an, "21.000")
+	if err != nil || a.Prediction == nil || *a.Prediction != 21000 {
+		t.Fatalf("prediction: %+v %v", a.Prediction, err)
+	}
+	// One attempt per round: the next start is refused.
+	if _, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram); quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("second attempt: %v", err)
+	}
+}
+
+func TestDoubleTapRecordsOneAnswer(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.svc.Answer(ctx, an, v.AttemptID, 0, (rightLetter(v)+1)%4)
+	if quiz.ErrorCode(err) != quiz.ECONFLICT || !strings.Contains(quiz.ErrorMessage(err), "đã được ghi nhận") {
+		t.Fatalf("second tap: %v", err)
+	}
+	a, _ := r.db.AttemptByID(ctx, v.AttemptID)
+	if a.Items[0].IsCorrect == nil || !*a.Items[0].IsCorrect {
+		t.Fatalf("first answer should stand: %+v", a.Items[0])
+	}
+	// A stale button of a made-up attempt.
+	if _, err := r.svc.Answer(ctx, an, v.AttemptID+99, 1, 0); quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("foreign attempt: %v", err)
+	}
+}
+
+func TestRedisLossAndRestartResumeWhereLeft(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 4})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := res.Next.Text
+	// Redis loses everything, and the process restarts (a new service).
+	if err := r.ss.DeleteSession(ctx, an.ID); err != nil {
+		t.Fatal(err)
+	}
+	svc := quiz.NewService(r.db, r.ss, r.clock)
+	cur, err := svc.Current(ctx, an)
+	if err != nil || cur.Pos != 1 || cur.Text != second {
+		t.Fatalf("resume: %+v %v (want question 2 %q)", cur, err, second)
+	}
+	for cur.Pos < 4 {
+		res, err := svc.Answer(ctx, an, cur.AttemptID, cur.Pos, rightLetter(cur))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Next == nil {
+			if res.Submitted.Correct != 4 {
+				t.Fatalf("correct %d, want 4", res.Submitted.Correct)
+			}
+			break
+		}
+		cur = *res.Next
+	}
+}
+
+func TestTimeLimitSubmitsWithoutWaiting(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{TimeLimit: 5 * time.Minute})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v)); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(4 * time.Minute)
+	if got, err := r.svc.SweepExpired(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("swept early: %v %v", got, err)
+	}
+	r.clock.Advance(2 * time.Minute)
+	got, err := r.svc.SweepExpired(ctx)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("sweep: %v %v", got, err)
+	}
+	a := got[0].Attempt
+	if a.Correct != 1 || a.Duration() != 5*time.Minute || a.MemberID != an.ID {
+		t.Fatalf("expired attempt: %+v", a)
+	}
+	// A second sweeper (another replica) finds nothing more to tell.
+	if again, _ := r.svc.SweepExpired(ctx); len(again) != 0 {
+		t.Fatalf("swept twice: %v", again)
+	}
+	// A late tap is refused; the answer is not recorded.
+	if _, err := r.svc.Answer(ctx, an, v.AttemptID, 1, 0); err == nil {
+		t.Fatal("late answer accepted")
+	}
+}
+
+func TestDeadlineNeverPassesRoundClose(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{TimeLimit: 30 * time.Minute})
+	ctx := context.Background()
+	r.clock.Set(r.f.Round.ClosesAt.Add(-10 * time.Minute))
+	v, err := r.svc.Start(ctx, r.f.Members["an"], r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.Deadline.Equal(r.f.Round.ClosesAt) {
+		t.Fatalf("deadline %s, want the round's close %s", v.Deadline, r.f.Round.ClosesAt)
+	}
+}
+
+func TestVerify(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{})
+	ctx := context.Background()
+	m, err := r.svc.Verify(ctx, quiz.PlatformTelegram, "111", "111", "+84 912 000 001")
+	if err != nil || m.FullName != "Nguyễn Văn An" {
+		t.Fatalf("verify: %+v %v", m, err)
+	}
+	if _, err := r.svc.Verify(ctx, quiz.PlatformTelegram, "222", "222", "0912000001"); quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("second account: %v", err)
+	}
+	if _, err := r.svc.Verify(ctx, quiz.PlatformTelegram, "333", "333", "0987654321"); quiz.ErrorCode(err) != quiz.ENOTFOUND ||
+		!strings.Contains(quiz.ErrorMessage(err), "đầu mối CCHC") {
+		t.Fatalf("unknown phone: %v", err)
+	}
+	if _, err := r.svc.Verify(ctx, quiz.PlatformTelegram, "444", "444", "0912000006"); quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		t.Fatalf("inactive member: %v", err)
+	}
+}
+
+func TestParsePrediction(t *testing.T) {
+	good := map[string]int64{"0": 0, "15000": 15000, "21.000": 21000, "21,000": 21000, "1 234 567": 1234567, " 42 ": 42}
+	for in, want := range good {
+		if got, err := quiz.ParsePrediction(in); err != nil || got != want {
+			t.Errorf("ParsePrediction(%q) = %d, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "-5", "1.5", "abc", "12a", "1e6", "99999999999", "2.10", "١٢"} {
+		if _, err := quiz.ParsePrediction(bad); err == nil {
+			t.Errorf("ParsePrediction(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+	"quizbot/storage"
+)
+
+// Fixture is a small contest seeded with plain SQL: two units, a few
+// members, a question bank whose right answer is always the option text
+// starting with "Đúng", and one contest with an open round.
+type Fixture struct {
+	Contest   quiz.Contest
+	Round     quiz.Round // open at Now
+	Next      quiz.Round // opens a week after Round
+	Members   map[string]quiz.Member
+	Questions []quiz.Question
+	Now       time.Time
+}
+
+// SeedOptions tunes the fixture.
+type SeedOptions struct {
+	Questions           int // in the bank; default 6
+	QuestionsPerAttempt int // default 3
+	TimeLimit           time.Duration
+	AttemptsPerRound    int    // default 1
+	Prediction          string // tie-break question, empty for none
+	Reveal              quiz.Reveal
+}
+
+// Seed fills db with the fixture. Members (by key): "an" (member, unit SNV),
+// "binh" (member, SNV), "chi" (head, SNV), "dung" (organizer, SNV), "em"
+// (member, XA1), "giang" (inactive, XA1).
+func Seed(t testing.TB, db *storage.DB, o SeedOptions) Fixture {
+	t.Helper()
+	ctx := context.Background()
+	if o.Questions == 0 {
+		o.Questions = 6
+	}
+	if o.QuestionsPerAttempt == 0 {
+		o.QuestionsPerAttempt = 3
+	}
+	if o.TimeLimit == 0 {
+		o.TimeLimit = 10 * time.Minute
+	}
+	if o.AttemptsPerRound == 0 {
+		o.AttemptsPerRound = 1
+	}
+	if o.Reveal == "" {
+		o.Reveal = quiz.RevealAfterClose
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("seed: %v", err)
+		}
+	}
+	var snv, xa int64
+	must(db.GetContext(ctx, &snv, `INSERT INTO units (code, name) VALUES ('SNV', 'Sở Nội vụ') RETURNING id`))
+	must(db.GetContext(ctx, &xa, `INSERT INTO units (code, name, parent_id) VALUES ('XA1', 'UBND xã Hòa Phú', $1) RETURNING id`, snv))
+	f := Fixture{Members: map[string]quiz.Member{}}
+	people := []struct {
+		key, name, phone, pos string
+		unit                  int64
+		role                  quiz.Role
+		active                bool
+	}{
+		{"an", "Nguyễn Văn An", "0912000001", "Chuyên viên", snv, quiz.RoleMember, true},
+		{"binh", "Trần Thị Bình", "0912000002", "Chuyên viên", snv, quiz.RoleMember, true},
+		{"chi", "Lê Minh Chi", "0912000003", "Giám đốc", snv, quiz.RoleHead, true},
+		{"dung", "Phạm Thu Dung", "0912000004", "Chuyên viên", snv, quiz.RoleOrganizer, true},
+		{"em", "Hoàng Văn Em", "0912000005", "Công chức Văn phòng - Thống kê", xa, quiz.RoleMember, true},
+		{"giang", "Đỗ Thị Giang", "0912000006", "Chuyên viên", xa, quiz.RoleMember, false},
+	}
+	for _, p := range people {
+		var id int64
+		must(db.GetContext(ctx, &id, `INSERT INTO members (full_name, phone, unit_id, position, role, active)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, p.name, p.phone, p.unit, p.pos, p.role, p.active))
+		m, err := db.MemberByID(ctx, id)
+		must(err)
+		f.Members[p.key] = m
+	}
+	for i := range o.Questions {
+		opts := []string{fmt.Sprintf("Đúng %d", i+1), fmt.Sprintf("Sai %d-1", i+1), fmt.Sprintf("Sai %d-2", i+1), fmt.Sprintf("Sai %d-3", i+1)}
+		var id int64
+		must(db.GetContext(ctx, &id, `INSERT INTO questions (code, text, options, correct, topic)
+			VALUES ($1, $2, $3, 0, 'chung') RETURNING id`, fmt.Sprintf("Q%02d", i+1),
+			fmt.Sprintf("Câu hỏi thử số %d về cải cách hành chính?", i+1), pq.Array(opts)))
+		f.Questions = append(f.Questions, quiz.Question{ID: id, Code: fmt.Sprintf("Q%02d", i+1), Options: opts})
+	}
+	loc, _ := time.LoadLocation(quiz.DefaultTimezone)
+	f.Now = time.Date(2026, 12, 2, 9, 0, 0, 0, loc)
+	opens := time.Date(2026, 11, 30, 7, 30, 0, 0, loc)
+	closes := time.Date(2026, 12, 4, 16, 30, 0, 0, loc)
+	var cid int64
+	must(db.GetContext(ctx, &cid, `INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds,
+		attempts_per_round, prediction, prediction_target, reveal)
+		VALUES ('cchc', 'Tìm hiểu cải cách hành chính 2026', $1, $2, $3, $4, 'participants', $5) RETURNING id`,
+		o.QuestionsPerAttempt, int(o.TimeLimit/time.Second), o.AttemptsPerRound, o.Prediction, o.Reveal))
+	for i := range 2 {
+		var rid int64
+		must(db.GetContext(ctx, &rid, `INSERT INTO rounds (contest_id, number, opens_at, closes_at)
+			VALUES ($1, $2, $3, $4) RETURNING id`, cid, i+1, opens.AddDate(0, 0, 7*i), closes.AddDate(0, 0, 7*i)))
+	}
+	c, err := db.ContestByCode(ctx, "cchc")
+	must(err)
+	f.Contest = c
+	f.Round, f.Next = c.Rounds[0], c.Rounds[1]
+	return f
+}
