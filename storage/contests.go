@@ -1,0 +1,463 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+)
+
+const contestColumns = `id, code, name, timezone, questions_per_attempt, time_limit_seconds,
+	attempts_per_round, prediction, prediction_target, reveal, reminders, summary`
+
+type contestRow struct {
+	ID                  int64          `db:"id"`
+	Code                string         `db:"code"`
+	Name                string         `db:"name"`
+	Timezone            string         `db:"timezone"`
+	QuestionsPerAttempt int            `db:"questions_per_attempt"`
+	TimeLimitSeconds    int64          `db:"time_limit_seconds"`
+	AttemptsPerRound    int            `db:"attempts_per_round"`
+	Prediction          string         `db:"prediction"`
+	PredictionTarget    string         `db:"prediction_target"`
+	Reveal              string         `db:"reveal"`
+	Reminders           pq.StringArray `db:"reminders"`
+	Summary             string         `db:"summary"`
+}
+
+func (r contestRow) contest() quiz.Contest {
+	return quiz.Contest{
+		ID:                  r.ID,
+		Code:                r.Code,
+		Name:                r.Name,
+		Timezone:            r.Timezone,
+		QuestionsPerAttempt: r.QuestionsPerAttempt,
+		TimeLimit:           time.Duration(r.TimeLimitSeconds) * time.Second,
+		AttemptsPerRound:    r.AttemptsPerRound,
+		Prediction:          r.Prediction,
+		PredictionTarget:    quiz.PredictionTarget(r.PredictionTarget),
+		Reveal:              quiz.Reveal(r.Reveal),
+		Reminders:           nonNil([]string(r.Reminders)),
+		Summary:             r.Summary,
+	}
+}
+
+const roundColumns = `r.id, r.contest_id, r.number, r.opens_at, r.closes_at, r.topics`
+
+type roundRow struct {
+	ID          int64          `db:"id"`
+	ContestID   int64          `db:"contest_id"`
+	Number      int            `db:"number"`
+	OpensAt     time.Time      `db:"opens_at"`
+	ClosesAt    time.Time      `db:"closes_at"`
+	Topics      pq.StringArray `db:"topics"`
+	HasAttempts bool           `db:"has_attempts"`
+}
+
+// round converts the row with its times in loc, the contest's zone, so that
+// whoever prints them shows the contest's local time.
+func (r roundRow) round(loc *time.Location) quiz.Round {
+	return quiz.Round{
+		ID:        r.ID,
+		ContestID: r.ContestID,
+		Number:    r.Number,
+		OpensAt:   r.OpensAt.In(loc),
+		ClosesAt:  r.ClosesAt.In(loc),
+		Topics:    nonNil([]string(r.Topics)),
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ApplyContest creates the contest c, or makes the stored contest with c's
+// code match c: its fields, and its rounds matched by number (new ones added,
+// changed ones updated, missing ones deleted). It is all or nothing, in one
+// transaction. Besides quiz.Contest.Validate it enforces the rules that need
+// the database, reported as quiz.Problems so that the file reader can point
+// at lines:
+//   - each round's question pool (active questions in its topics, or all
+//     active questions) holds at least questions_per_attempt, and every topic
+//     names some active question (EINVALID);
+//   - a round with attempts keeps its window and topics and cannot be removed,
+//     and once any round has attempts the contest's rules (questions,
+//     time limit, attempts, prediction, reveal) stay as they are (ECONFLICT):
+//     changing them would make attempts already taken incomparable.
+func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, err error) {
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return false, err
+	}
+	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+		// Serialise applies of one code, so that two first applies do not
+		// both insert and one fail on the unique code.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('quizbot.contest:' || $1))`, c.Code); err != nil {
+			return fmt.Errorf("lock contest %s: %w", c.Code, err)
+		}
+		var old contestRow
+		err := sqlx.GetContext(ctx, tx, &old, `SELECT `+contestColumns+` FROM contests WHERE code = $1 FOR UPDATE`, c.Code)
+		exists := err == nil
+		created = !exists
+		if err != nil && !notFound(err) {
+			return fmt.Errorf("load contest %s: %w", c.Code, err)
+		}
+		var oldRounds []roundRow
+		if exists {
+			// FOR UPDATE conflicts with the KEY SHARE lock that inserting an
+			// attempt takes on its round, so no attempt can appear between
+			// this check and the commit.
+			err := sqlx.SelectContext(ctx, tx, &oldRounds, `
+				SELECT `+roundColumns+`, EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id) AS has_attempts
+				FROM rounds r WHERE r.contest_id = $1 ORDER BY r.number FOR UPDATE OF r`, old.ID)
+			if err != nil {
+				return fmt.Errorf("load rounds of contest %s: %w", c.Code, err)
+			}
+		}
+
+		ps := lockProblems(old, oldRounds, c)
+		code := quiz.ECONFLICT
+		if len(ps) == 0 {
+			code = quiz.EINVALID
+		}
+		pool, err := poolProblems(ctx, tx, c, oldRounds)
+		if err != nil {
+			return err
+		}
+		if ps = append(ps, pool...); len(ps) > 0 {
+			return ps.Err(code, c.Code)
+		}
+
+		id := old.ID
+		if exists {
+			_, err = tx.ExecContext(ctx, `
+				UPDATE contests SET name = $2, timezone = $3, questions_per_attempt = $4, time_limit_seconds = $5,
+					attempts_per_round = $6, prediction = $7, prediction_target = $8, reveal = $9,
+					reminders = $10, summary = $11, updated_at = now()
+				WHERE id = $1`,
+				id, c.Name, c.Timezone, c.QuestionsPerAttempt, int64(c.TimeLimit/time.Second), c.AttemptsPerRound,
+				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary)
+		} else {
+			err = tx.GetContext(ctx, &id, `
+				INSERT INTO contests (code, name, timezone, questions_per_attempt, time_limit_seconds,
+					attempts_per_round, prediction, prediction_target, reveal, reminders, summary)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+				c.Code, c.Name, c.Timezone, c.QuestionsPerAttempt, int64(c.TimeLimit/time.Second), c.AttemptsPerRound,
+				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary)
+		}
+		if err != nil {
+			return fmt.Errorf("save contest %s: %w", c.Code, err)
+		}
+		return saveRounds(ctx, tx, id, c, oldRounds)
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply contest %s: %w", c.Code, err)
+	}
+	return created, nil
+}
+
+// lockProblems lists the changes c makes to what attempts already depend on.
+func lockProblems(old contestRow, oldRounds []roundRow, c quiz.Contest) quiz.Problems {
+	var ps quiz.Problems
+	var locked []int // numbers of the rounds that have attempts
+	for _, r := range oldRounds {
+		if r.HasAttempts {
+			locked = append(locked, r.Number)
+		}
+	}
+	if len(locked) == 0 {
+		return nil
+	}
+	because := fmt.Sprintf("round %d already has attempts", locked[0])
+	if len(locked) > 1 {
+		because = fmt.Sprintf("rounds %s already have attempts", joinInts(locked))
+	}
+	rule := func(field string, was, now any) {
+		if was != now {
+			ps = append(ps, quiz.Problem{Field: field, Message: fmt.Sprintf("cannot change from %v to %v: %s", was, now, because)})
+		}
+	}
+	was := old.contest()
+	rule("questions_per_attempt", was.QuestionsPerAttempt, c.QuestionsPerAttempt)
+	rule("time_limit", was.TimeLimit, c.TimeLimit)
+	rule("attempts_per_round", was.AttemptsPerRound, c.AttemptsPerRound)
+	rule("prediction", fmt.Sprintf("%q", was.Prediction), fmt.Sprintf("%q", c.Prediction))
+	rule("prediction_target", was.PredictionTarget, c.PredictionTarget)
+	rule("reveal", was.Reveal, c.Reveal)
+
+	// Times are shown as the file writes them; with the zone too when the
+	// file changes the zone, since that alone moves every round.
+	oldLoc, newLoc := was.Location(), c.Location()
+	show := func(t time.Time, loc *time.Location) string {
+		if was.Timezone != c.Timezone {
+			return t.In(loc).Format(quiz.LocalTimeLayout) + " " + loc.String()
+		}
+		return t.In(loc).Format(quiz.LocalTimeLayout)
+	}
+	for _, o := range oldRounds {
+		if !o.HasAttempts {
+			continue
+		}
+		i := slices.IndexFunc(c.Rounds, func(r quiz.Round) bool { return r.Number == o.Number })
+		if i < 0 {
+			ps = append(ps, quiz.Problem{Field: "rounds", Message: fmt.Sprintf("round %d has attempts and cannot be removed", o.Number)})
+			continue
+		}
+		n := c.Rounds[i]
+		field := func(name, from, to string) {
+			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.%s", i, name),
+				Message: fmt.Sprintf("round %d has attempts: %s cannot change from %s to %s", o.Number, name, from, to)})
+		}
+		if !o.OpensAt.Equal(n.OpensAt) {
+			field("opens_at", show(o.OpensAt, oldLoc), show(n.OpensAt, newLoc))
+		}
+		if !o.ClosesAt.Equal(n.ClosesAt) {
+			field("closes_at", show(o.ClosesAt, oldLoc), show(n.ClosesAt, newLoc))
+		}
+		if showTopics(o.Topics) != showTopics(n.Topics) {
+			field("topics", showTopics(o.Topics), showTopics(n.Topics))
+		}
+	}
+	return ps
+}
+
+func showTopics(ts []string) string {
+	if len(ts) == 0 {
+		return "(all topics)"
+	}
+	s := slices.Clone(ts)
+	slices.Sort(s) // the order of topics does not change the pool
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+// poolProblems checks that each round can draw questions_per_attempt
+// questions. Rounds that have attempts are skipped: their rules are frozen
+// and questions retired since must not block, say, renaming the contest.
+func poolProblems(ctx context.Context, tx *sqlx.Tx, c quiz.Contest, oldRounds []roundRow) (quiz.Problems, error) {
+	var counts []struct {
+		Topic string `db:"topic"`
+		N     int    `db:"n"`
+	}
+	if err := sqlx.SelectContext(ctx, tx, &counts,
+		`SELECT topic, count(*) AS n FROM questions WHERE active GROUP BY topic ORDER BY topic`); err != nil {
+		return nil, fmt.Errorf("count questions by topic: %w", err)
+	}
+	byTopic := map[string]int{}
+	total := 0
+	var known []string
+	for _, t := range counts {
+		byTopic[t.Topic] = t.N
+		total += t.N
+		if t.Topic != "" {
+			known = append(known, fmt.Sprintf("%q", t.Topic))
+		}
+	}
+	hint := "the bank has no topics"
+	if len(known) > 0 {
+		if len(known) > 12 {
+			known = append(known[:12], "…")
+		}
+		hint = "topics in the bank: " + strings.Join(known, ", ")
+	}
+
+	var ps quiz.Problems
+	wholeBankReported := false
+	for i, r := range c.Rounds {
+		if slices.ContainsFunc(oldRounds, func(o roundRow) bool { return o.Number == r.Number && o.HasAttempts }) {
+			continue
+		}
+		if len(r.Topics) == 0 {
+			if total < c.QuestionsPerAttempt && !wholeBankReported {
+				wholeBankReported = true // the same bank for every such round: say it once
+				msg := fmt.Sprintf("%d questions per attempt, but the question bank holds only %d active questions", c.QuestionsPerAttempt, total)
+				if total == 0 {
+					msg += " (import questions first: quizbot import questions FILE)"
+				}
+				ps = append(ps, quiz.Problem{Field: "questions_per_attempt", Message: msg})
+			}
+			continue
+		}
+		pool := 0
+		missing := false
+		for k, t := range r.Topics {
+			n := byTopic[t]
+			if n == 0 {
+				missing = true
+				ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.topics.%d", i, k),
+					Message: fmt.Sprintf("round %d: topic %q matches no active question (%s)", r.Number, t, hint)})
+			}
+			pool += n
+		}
+		if pool < c.QuestionsPerAttempt && !missing {
+			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.topics", i),
+				Message: fmt.Sprintf("round %d draws %d questions per attempt, but its topics hold only %d active questions",
+					r.Number, c.QuestionsPerAttempt, pool)})
+		}
+	}
+	return ps, nil
+}
+
+// saveRounds makes the contest's rounds those of c, keeping the id of every
+// round whose number stays (attempts and notifications refer to it).
+func saveRounds(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Contest, oldRounds []roundRow) error {
+	oldByNumber := map[int]roundRow{}
+	for _, o := range oldRounds {
+		oldByNumber[o.Number] = o
+	}
+	var gone []int64
+	for _, o := range oldRounds {
+		if _, ok := c.RoundByNumber(o.Number); !ok {
+			gone = append(gone, o.ID) // has no attempts: lockProblems checked
+		}
+	}
+	if len(gone) > 0 {
+		// The notification log outlives the round: keep what was sent, with
+		// the round detached, and stop what was still waiting to go out.
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE notifications SET round_id = NULL,
+				status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END,
+				last_error = CASE WHEN status = 'queued' THEN 'round removed from the contest' ELSE last_error END
+			WHERE round_id = ANY($1)`, pq.Int64Array(gone)); err != nil {
+			return fmt.Errorf("detach notifications of removed rounds: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rounds WHERE id = ANY($1)`, pq.Int64Array(gone)); err != nil {
+			return fmt.Errorf("delete removed rounds: %w", err)
+		}
+	}
+	for _, r := range c.Rounds {
+		topics := pq.StringArray(nonNil(r.Topics))
+		if o, ok := oldByNumber[r.Number]; ok {
+			if _, err := tx.ExecContext(ctx, `UPDATE rounds SET opens_at = $2, closes_at = $3, topics = $4 WHERE id = $1`,
+				o.ID, r.OpensAt, r.ClosesAt, topics); err != nil {
+				return fmt.Errorf("update round %d: %w", r.Number, err)
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rounds (contest_id, number, opens_at, closes_at, topics) VALUES ($1, $2, $3, $4, $5)`,
+			contestID, r.Number, r.OpensAt, r.ClosesAt, topics); err != nil {
+			return fmt.Errorf("insert round %d: %w", r.Number, err)
+		}
+	}
+	return nil
+}
+
+// ContestByCode returns the contest with its rounds in order.
+func (db *DB) ContestByCode(ctx context.Context, code string) (quiz.Contest, error) {
+	return db.contestWhere(ctx, `code = $1`, code, fmt.Sprintf("Không tìm thấy cuộc thi có mã %q.", code))
+}
+
+// ContestByID returns the contest with its rounds in order.
+func (db *DB) ContestByID(ctx context.Context, id int64) (quiz.Contest, error) {
+	return db.contestWhere(ctx, `id = $1`, id, fmt.Sprintf("Không tìm thấy cuộc thi số %d.", id))
+}
+
+func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundMsg string) (quiz.Contest, error) {
+	var row contestRow
+	if err := db.GetContext(ctx, &row, `SELECT `+contestColumns+` FROM contests WHERE `+where, arg); err != nil {
+		if notFound(err) {
+			return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
+		}
+		return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+	}
+	c := row.contest()
+	var rounds []roundRow
+	if err := db.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r WHERE r.contest_id = $1 ORDER BY r.number`, c.ID); err != nil {
+		return quiz.Contest{}, fmt.Errorf("load rounds of contest %s: %w", c.Code, err)
+	}
+	loc := c.Location()
+	for _, r := range rounds {
+		c.Rounds = append(c.Rounds, r.round(loc))
+	}
+	return c, nil
+}
+
+// Contests returns every contest with its rounds, oldest first.
+func (db *DB) Contests(ctx context.Context) ([]quiz.Contest, error) {
+	var rows []contestRow
+	if err := db.SelectContext(ctx, &rows, `SELECT `+contestColumns+` FROM contests ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list contests: %w", err)
+	}
+	var rounds []roundRow
+	if err := db.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r ORDER BY r.contest_id, r.number`); err != nil {
+		return nil, fmt.Errorf("list rounds: %w", err)
+	}
+	out := make([]quiz.Contest, len(rows))
+	index := map[int64]int{}
+	for i, r := range rows {
+		out[i] = r.contest()
+		index[r.ID] = i
+	}
+	for _, r := range rounds {
+		c := &out[index[r.ContestID]]
+		c.Rounds = append(c.Rounds, r.round(c.Location()))
+	}
+	return out, nil
+}
+
+// CurrentContest returns the contest the bot should talk about at t: the one
+// with a round open at t; else the one whose next round opens first after t;
+// else the one whose last round closed most recently. ENOTFOUND when there
+// is no contest at all.
+func (db *DB) CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error) {
+	for _, q := range []string{
+		`SELECT contest_id FROM rounds WHERE opens_at <= $1 AND closes_at > $1 ORDER BY opens_at DESC, id DESC LIMIT 1`,
+		`SELECT contest_id FROM rounds WHERE opens_at > $1 ORDER BY opens_at, id LIMIT 1`,
+		`SELECT contest_id FROM rounds WHERE closes_at <= $1 ORDER BY closes_at DESC, id DESC LIMIT 1`,
+		// Not reached through ApplyContest, which requires rounds.
+		`SELECT id FROM contests WHERE $1::timestamptz IS NOT NULL ORDER BY id DESC LIMIT 1`,
+	} {
+		var id int64
+		err := db.GetContext(ctx, &id, q, t)
+		if err == nil {
+			return db.ContestByID(ctx, id)
+		}
+		if !notFound(err) {
+			return quiz.Contest{}, fmt.Errorf("find current contest: %w", err)
+		}
+	}
+	return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "Chưa có cuộc thi nào.")
+}
+
+// RoundByNumber returns round number of the contest.
+func (db *DB) RoundByNumber(ctx context.Context, contestID int64, number int) (quiz.Round, error) {
+	return db.roundWhere(ctx, `r.contest_id = $1 AND r.number = $2`, []any{contestID, number},
+		fmt.Sprintf("Không tìm thấy đợt thi số %d.", number))
+}
+
+// RoundByID returns the round with the given id.
+func (db *DB) RoundByID(ctx context.Context, id int64) (quiz.Round, error) {
+	return db.roundWhere(ctx, `r.id = $1`, []any{id}, "Không tìm thấy đợt thi.")
+}
+
+func (db *DB) roundWhere(ctx context.Context, where string, args []any, notFoundMsg string) (quiz.Round, error) {
+	var row struct {
+		roundRow
+		Timezone string `db:"timezone"`
+	}
+	err := db.GetContext(ctx, &row, `SELECT `+roundColumns+`, c.timezone FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE `+where, args...)
+	if err != nil {
+		if notFound(err) {
+			return quiz.Round{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
+		}
+		return quiz.Round{}, fmt.Errorf("load round %v: %w", args, err)
+	}
+	c := quiz.Contest{Timezone: row.Timezone}
+	return row.round(c.Location()), nil
+}
