@@ -3,9 +3,96 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"quizbot/importer"
+	"quizbot/quiz"
+	"quizbot/storage"
 )
 
-// cmdImport is not built yet.
+// cmdImport runs `quizbot import units|members|questions FILE`: all or
+// nothing. A rejected file lists every bad row on stderr as FILE:LINE: reason
+// and changes nothing; an accepted one prints what changed.
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	return errors.New("import: not implemented yet")
+	if len(args) != 2 {
+		return fmt.Errorf("%w: import takes what to import (units, members or questions) and a .csv or .xlsx FILE", errUsage)
+	}
+	kind, path := args[0], args[1]
+	if kind != "units" && kind != "members" && kind != "questions" {
+		return fmt.Errorf("%w: import %s: can import units, members or questions", errUsage, kind)
+	}
+	// The file first: its mistakes should show even when the database is down.
+	t, err := importer.ReadFile(path)
+	if err != nil {
+		return rejected(e, kind, err)
+	}
+
+	var res storage.ImportResult
+	switch kind {
+	case "units":
+		rows, problems := importer.ParseUnits(t)
+		if rows == nil {
+			return rejected(e, kind, importer.Reject(t.File, problems))
+		}
+		db, err := openDB(ctx, e)
+		if err != nil {
+			return fmt.Errorf("import units: %w", err)
+		}
+		defer db.Close()
+		res, err = db.ImportUnits(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
+			return importer.Reject(t.File, append(problems, importer.CheckUnitTree(rows, existing)...))
+		})
+		if err != nil {
+			return rejected(e, kind, err)
+		}
+	case "members":
+		rows, problems := importer.ParseMembers(t)
+		if rows == nil {
+			return rejected(e, kind, importer.Reject(t.File, problems))
+		}
+		db, err := openDB(ctx, e)
+		if err != nil {
+			return fmt.Errorf("import members: %w", err)
+		}
+		defer db.Close()
+		res, err = db.ImportMembers(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
+			return importer.Reject(t.File, append(problems, importer.CheckMemberUnits(rows, units)...))
+		})
+		if err != nil {
+			return rejected(e, kind, err)
+		}
+	case "questions":
+		rows, problems := importer.ParseQuestions(t)
+		if len(problems) > 0 {
+			return rejected(e, kind, importer.Reject(t.File, problems))
+		}
+		db, err := openDB(ctx, e)
+		if err != nil {
+			return fmt.Errorf("import questions: %w", err)
+		}
+		defer db.Close()
+		if res, err = db.ImportQuestions(ctx, importer.Questions(rows)); err != nil {
+			return rejected(e, kind, err)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
+	if kind == "members" {
+		fmt.Fprintf(e.stdout, ", %d deactivated", res.Deactivated)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// rejected prints a rejected file's problems, one FILE:LINE: reason per
+// line, and returns the error that ends the command.
+func rejected(e *env, kind string, err error) error {
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		// Storage errors carry their "import KIND:" context already.
+		return err
+	}
+	for _, line := range ie.Lines() {
+		fmt.Fprintln(e.stderr, line)
+	}
+	return fmt.Errorf("import %s: %s bị từ chối (%d lỗi), cơ sở dữ liệu không thay đổi", kind, ie.File, len(ie.Problems))
 }

@@ -1,0 +1,402 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+// importEnv runs quizbot commands against a database of the test's own and
+// writes the operator's files into a temporary directory.
+type importEnv struct {
+	t     *testing.T
+	vars  map[string]string
+	dir   string
+	dbURL string
+}
+
+func newImportEnv(t *testing.T) *importEnv {
+	url := storagetest.DatabaseURL(t)
+	return &importEnv{t: t, dir: t.TempDir(), dbURL: url,
+		vars: map[string]string{"DATABASE_URL": url, "REDIS_URL": storagetest.RedisURL(t)}}
+}
+
+// run runs quizbot with args and returns the exit code, stdout and stderr.
+func (ie *importEnv) run(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return ie.vars[k] }, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// file writes a file for the operator to import and returns its path.
+func (ie *importEnv) file(name, content string) string {
+	p := filepath.Join(ie.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		ie.t.Fatal(err)
+	}
+	return p
+}
+
+// xlsx writes a workbook whose first sheet holds rows, header first.
+func (ie *importEnv) xlsx(name string, rows [][]any) string {
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(f.GetSheetName(0), cell, &r); err != nil {
+			ie.t.Fatal(err)
+		}
+	}
+	p := filepath.Join(ie.dir, name)
+	if err := f.SaveAs(p); err != nil {
+		ie.t.Fatal(err)
+	}
+	return p
+}
+
+// mustImport imports a file that must be accepted and returns stdout.
+func (ie *importEnv) mustImport(kind, path string) string {
+	ie.t.Helper()
+	code, out, errOut := ie.run("import", kind, path)
+	if code != 0 || errOut != "" {
+		ie.t.Fatalf("import %s %s: exit %d\n%s", kind, filepath.Base(path), code, errOut)
+	}
+	return out
+}
+
+// reject imports a file that must be rejected, checks that stderr lists
+// exactly the problem lines (FILE: prefix added) and the closing summary,
+// and that the database did not change.
+func (ie *importEnv) reject(kind, path string, problems ...string) {
+	ie.t.Helper()
+	before := ie.state()
+	code, out, errOut := ie.run("import", kind, path)
+	var want strings.Builder
+	for _, p := range problems {
+		want.WriteString(path + p + "\n")
+	}
+	want.WriteString("quizbot: import " + kind + ": " + path + " bị từ chối (" + strconv.Itoa(len(problems)) +
+		" lỗi), cơ sở dữ liệu không thay đổi\n")
+	if code != 1 || out != "" || errOut != want.String() {
+		ie.t.Errorf("import %s %s: exit %d, stdout %q\nstderr:\n%s\nwant:\n%s", kind, filepath.Base(path), code, out, errOut, want.String())
+	}
+	if after := ie.state(); after != before {
+		ie.t.Errorf("rejected import changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// state dumps every row an import could touch, timestamps included.
+func (ie *importEnv) state() string {
+	ie.t.Helper()
+	db := ie.db()
+	var b strings.Builder
+	for _, table := range []string{"units", "members", "questions", "identities"} {
+		var s string
+		if err := db.Get(&s, `SELECT coalesce(string_agg(x::text, E'\n' ORDER BY x.id), '') FROM `+table+` x`); err != nil {
+			ie.t.Fatal(err)
+		}
+		b.WriteString(table + ":\n" + s + "\n")
+	}
+	return b.String()
+}
+
+func (ie *importEnv) db() *storage.DB {
+	ie.t.Helper()
+	db, err := storage.Open(context.Background(), ie.dbURL)
+	if err != nil {
+		ie.t.Fatal(err)
+	}
+	ie.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// rows runs a query whose rows are one text column each.
+func (ie *importEnv) rows(query string) string {
+	ie.t.Helper()
+	var out []string
+	if err := ie.db().Select(&out, query); err != nil {
+		ie.t.Fatal(err)
+	}
+	return strings.Join(out, "\n")
+}
+
+const unitsCSV = "code,name,parent_code\n" +
+	"T,UBND tỉnh Hòa Bình Xanh,\n" +
+	"SONV,Sở Nội vụ,T\n" +
+	"H1,UBND huyện Đồng Tâm,T\n" +
+	"X1,UBND xã Tân Lập,H1\n"
+
+func TestImportUnitsUpsert(t *testing.T) {
+	ie := newImportEnv(t)
+	// BOM, semicolons, columns in another order and case: what Excel
+	// saves in a Vietnamese locale. The commune comes before its district.
+	first := ie.file("units.csv", "\ufeffName ; CODE ;parent_code\n"+
+		"UBND tỉnh Hòa Bình Xanh;T;\n"+
+		"UBND xã Tân Lập;X1;H1\n"+
+		"  Sở Nội vụ ;SONV;T\n"+
+		"UBND huyện Đồng Tâm;H1;T\n")
+	if out := ie.mustImport("units", first); out != "4 added, 0 updated, 0 unchanged\n" {
+		t.Errorf("first import: %q", out)
+	}
+	// Again: SONV renamed, X1 moved under the province, H2 new, and T
+	// missing from the file (kept).
+	second := ie.file("units2.csv", "code,name,parent_code\n"+
+		"SONV,Sở Nội vụ tỉnh,T\n"+
+		"H1,UBND huyện Đồng Tâm,T\n"+
+		"X1,UBND xã Tân Lập,T\n"+
+		"H2,UBND huyện Sông Lam,T\n")
+	if out := ie.mustImport("units", second); out != "1 added, 2 updated, 1 unchanged\n" {
+		t.Errorf("second import: %q", out)
+	}
+	if out := ie.mustImport("units", second); out != "0 added, 0 updated, 4 unchanged\n" {
+		t.Errorf("third import: %q", out)
+	}
+	got := ie.rows(`SELECT u.code || '|' || u.name || '|' || coalesce(p.code, '') FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.code`)
+	want := "H1|UBND huyện Đồng Tâm|T\nH2|UBND huyện Sông Lam|T\nSONV|Sở Nội vụ tỉnh|T\nT|UBND tỉnh Hòa Bình Xanh|\nX1|UBND xã Tân Lập|T"
+	if got != want {
+		t.Errorf("units:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestImportUnitsRejected(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	path := ie.file("bad.csv", "code,name,parent_code\n"+
+		"H2,UBND huyện Sông Lam,T\n"+ // 2 fine: parent in the database
+		"X2,UBND xã Hòa Lạc,H2\n"+ // 3 fine: parent in the file
+		"X3,UBND xã Mới,H9\n"+ // 4 unknown parent
+		"H1,UBND huyện Đồng Tâm,X1\n"+ // 5 cycle with X1 in the database
+		"A,Đơn vị A,B\n"+ // 6 cycle within the file
+		"B,Đơn vị B,A\n"+ // 7
+		"SONV,,T\n"+ // 8 no name
+		"H2,Trùng,T\n"+ // 9 duplicate code
+		",Không mã,T\n") // 10 no code
+	ie.reject("units", path,
+		":4: không có đơn vị cha mã H9",
+		":5: vòng lặp đơn vị cha: H1 → X1 → H1",
+		":6: vòng lặp đơn vị cha: A → B → A",
+		":7: vòng lặp đơn vị cha: B → A → B",
+		":8: thiếu tên đơn vị (name)",
+		":9: trùng mã đơn vị H2 với dòng 2",
+		":10: thiếu mã đơn vị (code)",
+	)
+}
+
+func TestImportMembersXLSXUpsertAndDeactivate(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	header := []any{"STT", "Full_Name", "Phone", "Unit_Code", "Position", "Role"}
+	first := ie.xlsx("members.xlsx", [][]any{header,
+		{1, "Nguyễn Văn An", "0912 345 678", "SONV", "Giám đốc", "head"},
+		{2, "Trần Thị Bình", 912345679, "SONV", "Chuyên viên", ""}, // number cell: Excel dropped the 0
+		{3, "Lê Văn Cường", "+84 912 345 680", "X1", "", "Organizer"},
+	})
+	if out := ie.mustImport("members", first); out != "3 added, 0 updated, 0 unchanged, 0 deactivated\n" {
+		t.Errorf("first import: %q", out)
+	}
+	// Again: An the same in another phone format, Bình promoted, Cường
+	// gone, Dũng new.
+	second := ie.xlsx("members2.xlsx", [][]any{header,
+		{1, "Nguyễn Văn An", "0912.345.678", "SONV", "Giám đốc", "head"},
+		{2, "Trần Thị Bình", "0912345679", "SONV", "Phó Giám đốc", "head"},
+		{3, "Phạm Dũng", "0987654321", "H1", "", ""},
+	})
+	if out := ie.mustImport("members", second); out != "1 added, 1 updated, 1 unchanged, 1 deactivated\n" {
+		t.Errorf("second import: %q", out)
+	}
+	got := ie.rows(`SELECT m.phone || '|' || m.full_name || '|' || u.code || '|' || m.position || '|' || m.role || '|' || m.active
+		FROM members m JOIN units u ON u.id = m.unit_id ORDER BY m.phone`)
+	want := "0912345678|Nguyễn Văn An|SONV|Giám đốc|head|true\n" +
+		"0912345679|Trần Thị Bình|SONV|Phó Giám đốc|head|true\n" +
+		"0912345680|Lê Văn Cường|X1||organizer|false\n" +
+		"0987654321|Phạm Dũng|H1||member|true"
+	if got != want {
+		t.Errorf("members:\n%s\nwant:\n%s", got, want)
+	}
+	// Cường comes back: active again.
+	third := ie.file("members3.csv", "full_name,phone,unit_code,position,role\n"+
+		"Nguyễn Văn An,0912345678,SONV,Giám đốc,head\n"+
+		"Trần Thị Bình,0912345679,SONV,Phó Giám đốc,head\n"+
+		"Lê Văn Cường,0912345680,X1,,organizer\n"+
+		"Phạm Dũng,0987654321,H1,,\n")
+	if out := ie.mustImport("members", third); out != "0 added, 1 updated, 3 unchanged, 0 deactivated\n" {
+		t.Errorf("third import: %q", out)
+	}
+	if got := ie.rows(`SELECT active::text FROM members WHERE phone = '0912345680'`); got != "true" {
+		t.Errorf("Cường active = %s", got)
+	}
+}
+
+func TestImportMembersRejected(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	ie.mustImport("members", ie.file("members.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\n"))
+	path := ie.file("bad.csv", "full_name;phone;unit_code;position;role\n"+
+		"Nguyễn Văn An;0912345678;SONV;;\n"+ // 2 fine
+		"Trần Thị Bình;091234;SONV;;\n"+ // 3 invalid phone
+		"Lê Văn Cường;+84 912 345 678;SONV;;\n"+ // 4 An's phone in another format
+		"Phạm Dũng;0912345681;XYZ;;\n"+ // 5 unknown unit
+		"Hoàng Em;0912345682;SONV;;trưởng phòng\n"+ // 6 unknown role
+		";0912345683;SONV;;\n"+ // 7 no name
+		"Vũ Giang;0912345684;;;\n") // 8 no unit
+	ie.reject("members", path,
+		":3: số điện thoại 091234 không hợp lệ",
+		":4: trùng số điện thoại với dòng 2",
+		":5: không có đơn vị mã XYZ",
+		`:6: vai trò "trưởng phòng" không hợp lệ: để trống hoặc ghi member, head, organizer`,
+		":7: thiếu họ tên (full_name)",
+		":8: thiếu mã đơn vị (unit_code)",
+	)
+}
+
+func TestImportMissingRequiredColumn(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	// Reported once, on the header line, not on every row.
+	ie.reject("members", ie.file("members.csv", "full_name,so_dien_thoai,unit_code\nA,0912345678,SONV\nB,0912345679,SONV\n"),
+		":1: thiếu cột bắt buộc phone (dòng tiêu đề cần: full_name, phone, unit_code)")
+	ie.reject("questions", ie.file("questions.csv", "code,question,a\nQ1,Câu?,Đúng\n"),
+		":1: thiếu cột bắt buộc b, answer (dòng tiêu đề cần: code, question, a, b, answer)")
+	ie.reject("units", ie.file("u.csv", "name,parent_code\nA,T\n"),
+		":1: thiếu cột bắt buộc code (dòng tiêu đề cần: code, name)")
+}
+
+const questionsCSV = "code,question,a,b,c,d,e,f,answer,explanation,topic\n" +
+	"Q1,Nghị quyết 76/NQ-CP ban hành ngày nào?,15/7/2021,1/1/2021,,,,,a,Ngày 15/7/2021.,chương trình\n" +
+	"Q2,\"Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?\",Văn phòng UBND,Sở Nội vụ,Sở Tư pháp,,,,C,,một cửa\n"
+
+func TestImportQuestionsUpsert(t *testing.T) {
+	ie := newImportEnv(t)
+	if out := ie.mustImport("questions", ie.file("q.csv", questionsCSV)); out != "2 added, 0 updated, 0 unchanged\n" {
+		t.Errorf("first import: %q", out)
+	}
+	// A second file: Q1 the same, Q3 new, Q2 absent (kept).
+	second := ie.xlsx("q2.xlsx", [][]any{
+		{"Code", "Question", "A", "B", "C", "D", "Answer", "Topic"},
+		{"Q1", "Nghị quyết 76/NQ-CP ban hành ngày nào?", "15/7/2021", "1/1/2021", "", "", "A", "chương trình"},
+		{"Q3", "SIPAS đo gì?", "Sự hài lòng", "Ngân sách", "Biên chế", "Tiền lương", "a", "chỉ số"},
+	})
+	// Q1 has no explanation column here, so its explanation is now empty.
+	if out := ie.mustImport("questions", second); out != "1 added, 1 updated, 0 unchanged\n" {
+		t.Errorf("second import: %q", out)
+	}
+	if out := ie.mustImport("questions", second); out != "0 added, 0 updated, 2 unchanged\n" {
+		t.Errorf("third import: %q", out)
+	}
+	got := ie.rows(`SELECT code || '|' || text || '|' || array_to_string(options, '/') || '|' || correct || '|' || explanation || '|' || topic || '|' || active
+		FROM questions ORDER BY code`)
+	want := "Q1|Nghị quyết 76/NQ-CP ban hành ngày nào?|15/7/2021/1/1/2021|0||chương trình|true\n" +
+		"Q2|Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?|Văn phòng UBND/Sở Nội vụ/Sở Tư pháp|2||một cửa|true\n" +
+		"Q3|SIPAS đo gì?|Sự hài lòng/Ngân sách/Biên chế/Tiền lương|0||chỉ số|true"
+	if got != want {
+		t.Errorf("questions:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestImportQuestionsRejected(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("questions", ie.file("q.csv", questionsCSV))
+	path := ie.file("bad.csv", "code,question,a,b,c,d,e,f,answer,explanation,topic\n"+
+		"Q1,Câu một?,Đúng,Sai,,,,,B,,\n"+ // 2 fine (would update Q1)
+		"Q3,Câu ba?,A1,B1,,D1,,,A,,\n"+ // 3 gap: C empty, D filled
+		"Q4,Câu bốn?,A1,,,,,,A,,\n"+ // 4 one option
+		"Q5,Câu năm?,A1,B1,,,,,,,\n"+ // 5 no answer
+		"Q6,Câu sáu?,A1,B1,,,,,D,,\n"+ // 6 answer names an empty option
+		"Q7,,A1,B1,,,,,A,,\n"+ // 7 no question text
+		"Q1,Câu một lần nữa?,A1,B1,,,,,A,,\n") // 8 duplicate code
+	ie.reject("questions", path,
+		":3: phương án C để trống nhưng phương án sau nó có nội dung",
+		":4: cần ít nhất hai phương án trả lời (cột a và b)",
+		":5: thiếu đáp án (answer)",
+		":6: đáp án D chỉ vào phương án để trống",
+		":7: thiếu nội dung câu hỏi (question)",
+		":8: trùng mã câu hỏi Q1 với dòng 2",
+	)
+}
+
+func TestImportFileErrors(t *testing.T) {
+	ie := newImportEnv(t)
+	// These files are refused before the database is opened; migrate it
+	// so that the test can still see that nothing changed.
+	if code, _, errOut := ie.run("migrate"); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	broken := ie.file("broken.xlsx", "PK not really a zip")
+	for _, c := range []struct {
+		path, problem string
+	}{
+		{ie.file("empty.csv", ""), ": tệp trống"},
+		{ie.file("members.txt", "full_name,phone,unit_code\n"), ": chỉ nhận tệp .csv hoặc .xlsx"},
+		{ie.file("latin1.csv", "full_name,phone,unit_code\nNguy\xean V\xe3n An,0912345678,SONV\n"),
+			`:2: tệp không phải văn bản UTF-8: hãy lưu lại bằng "CSV UTF-8 (Comma delimited)" hoặc dùng .xlsx`},
+		{broken, ": không đọc được tệp Excel (.xlsx): zip: not a valid zip file"},
+		{ie.file("header-only.csv", "full_name,phone,unit_code\n"), ": tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào"},
+	} {
+		ie.reject("members", c.path, c.problem)
+	}
+}
+
+func TestImportUsage(t *testing.T) {
+	ie := newImportEnv(t)
+	for _, args := range [][]string{
+		{"import"},
+		{"import", "units"},
+		{"import", "staff", "x.csv"},
+		{"import", "units", "a.csv", "b.csv"},
+	} {
+		code, _, errOut := ie.run(args...)
+		if code != 2 || !strings.HasPrefix(errOut, "quizbot: usage: import") || !strings.Contains(errOut, "Usage:") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestMemberUnlinkCommand(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	ie.mustImport("members", ie.file("members.csv", "full_name,phone,unit_code\n"+
+		"Nguyễn Văn An,0912345678,SONV\nTrần Thị Bình,0912345679,SONV\n"))
+	db := ie.db()
+	if _, err := db.Exec(`INSERT INTO identities (member_id, platform, external_id, chat_id)
+		SELECT id, p, p || phone, p || phone FROM members, unnest(ARRAY['zalo', 'telegram']) AS p`); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := ie.run("member", "unlink", "+84 912 345 678")
+	if code != 0 || out != "đã gỡ liên kết telegram, zalo của Nguyễn Văn An (091****678, SONV)\n" {
+		t.Errorf("unlink: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "member unlinked") || strings.Contains(errOut, "0912345678") {
+		t.Errorf("log must record the unlink with a masked phone: %q", errOut)
+	}
+	if got := ie.rows(`SELECT m.phone || '|' || i.platform FROM identities i JOIN members m ON m.id = i.member_id ORDER BY 1`); got != "0912345679|telegram\n0912345679|zalo" {
+		t.Errorf("identities left:\n%s", got)
+	}
+
+	code, out, _ = ie.run("member", "unlink", "0912345678")
+	if code != 0 || out != "Nguyễn Văn An (091****678, SONV) chưa liên kết tài khoản nào, không có gì để gỡ\n" {
+		t.Errorf("second unlink: exit %d, stdout %q", code, out)
+	}
+	code, out, errOut = ie.run("member", "unlink", "0987654321")
+	if code != 1 || out != "" || errOut != "quizbot: member unlink: không có cán bộ nào có số điện thoại 098****321 trong danh sách\n" {
+		t.Errorf("unknown phone: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, _, errOut = ie.run("member", "unlink", "12ab")
+	if code != 1 || errOut != "quizbot: member unlink: số điện thoại \"12ab\" không hợp lệ\n" {
+		t.Errorf("invalid phone: exit %d, stderr %q", code, errOut)
+	}
+	for _, args := range [][]string{{"member"}, {"member", "unlink"}, {"member", "delete", "0912345678"}, {"member", "unlink", "1", "2"}} {
+		if code, _, errOut := ie.run(args...); code != 2 || !strings.HasPrefix(errOut, "quizbot: usage: member") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
