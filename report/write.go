@@ -1,0 +1,230 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// BOM is the UTF-8 byte order mark. Excel reads a CSV file without it in the
+// machine's legacy code page, which garbles Vietnamese.
+const BOM = "\uFEFF"
+
+// WriteCSV writes the table as CSV (comma, LF, UTF-8), prefixed by the BOM
+// when withBOM: wanted for a file a person opens in Excel, unwanted on a
+// pipe that a program reads.
+func WriteCSV(w io.Writer, t Table, withBOM bool) error {
+	if withBOM {
+		if _, err := io.WriteString(w, BOM); err != nil {
+			return fmt.Errorf("write %s csv: %w", t.Name, err)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Columns); err != nil {
+		return fmt.Errorf("write %s csv: %w", t.Name, err)
+	}
+	record := make([]string, len(t.Columns))
+	for i, row := range t.Rows {
+		for j := range record {
+			record[j] = ""
+			if j < len(row) {
+				s, err := cellText(row[j])
+				if err != nil {
+					return fmt.Errorf("write %s csv row %d: %w", t.Name, i+1, err)
+				}
+				record[j] = s
+			}
+		}
+		if err := cw.Write(record); err != nil {
+			return fmt.Errorf("write %s csv: %w", t.Name, err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write %s csv: %w", t.Name, err)
+	}
+	return nil
+}
+
+// Spreadsheet number formats of the typed cells.
+const (
+	xlsxTimeFormat = "yyyy-mm-dd hh:mm:ss"
+	minColWidth    = 8
+	maxColWidth    = 60
+)
+
+// WriteXLSX writes the tables as one workbook, a sheet each in order: the
+// header row bold and frozen, columns as wide as their longest value (within
+// limits), numbers and times as spreadsheet numbers so that they sort and
+// sum. Times are written as the wall clock of their location, to the second,
+// as the CSV shows them: a spreadsheet has no time zones.
+func WriteXLSX(w io.Writer, tables ...Table) error {
+	if len(tables) == 0 {
+		return fmt.Errorf("write xlsx: no table")
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	styles := &xlsxStyles{f: f, ids: map[string]int{}}
+	for i, t := range tables {
+		name := sheetName(t.Name)
+		if i == 0 {
+			if err := f.SetSheetName(f.GetSheetName(0), name); err != nil {
+				return fmt.Errorf("write %s xlsx: %w", t.Name, err)
+			}
+		} else if _, err := f.NewSheet(name); err != nil {
+			return fmt.Errorf("write %s xlsx: %w", t.Name, err)
+		}
+		if err := writeSheet(f, styles, name, t); err != nil {
+			return fmt.Errorf("write %s xlsx: %w", t.Name, err)
+		}
+	}
+	f.SetActiveSheet(0)
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Table) error {
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return err
+	}
+	widths, err := colWidths(t)
+	if err != nil {
+		return err
+	}
+	// Widths and panes must precede the first row of a stream.
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+		return err
+	}
+	bold, err := styles.id("bold", &excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	header := make([]any, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = excelize.Cell{StyleID: bold, Value: c}
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return err
+	}
+	cells := make([]any, len(t.Columns))
+	for i, row := range t.Rows {
+		for j := range cells {
+			cells[j] = nil
+			if j < len(row) {
+				if cells[j], err = styles.cell(row[j]); err != nil {
+					return fmt.Errorf("row %d: %w", i+1, err)
+				}
+			}
+		}
+		ref, err := excelize.CoordinatesToCellName(1, i+2)
+		if err != nil {
+			return err
+		}
+		if err := sw.SetRow(ref, cells); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
+}
+
+// xlsxStyles creates each style once per workbook.
+type xlsxStyles struct {
+	f   *excelize.File
+	ids map[string]int
+}
+
+func (s *xlsxStyles) id(key string, st *excelize.Style) (int, error) {
+	if id, ok := s.ids[key]; ok {
+		return id, nil
+	}
+	id, err := s.f.NewStyle(st)
+	if err != nil {
+		return 0, err
+	}
+	s.ids[key] = id
+	return id, nil
+}
+
+func (s *xlsxStyles) numFmt(code string) (int, error) {
+	return s.id("fmt:"+code, &excelize.Style{CustomNumFmt: &code})
+}
+
+// cell converts a table cell to a typed spreadsheet cell.
+func (s *xlsxStyles) cell(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, string, int, int64:
+		return v, nil
+	case Decimal:
+		code := "0"
+		if v.Places > 0 {
+			code += "." + strings.Repeat("0", v.Places)
+		}
+		id, err := s.numFmt(code)
+		if err != nil {
+			return nil, err
+		}
+		return excelize.Cell{StyleID: id, Value: v.Float()}, nil
+	case time.Time:
+		id, err := s.numFmt(xlsxTimeFormat)
+		if err != nil {
+			return nil, err
+		}
+		wall := time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), 0, time.UTC)
+		return excelize.Cell{StyleID: id, Value: wall}, nil
+	}
+	return nil, fmt.Errorf("unsupported cell type %T", v)
+}
+
+// colWidths sizes each column to its longest text (in characters), within
+// [minColWidth, maxColWidth], plus a margin.
+func colWidths(t Table) ([]float64, error) {
+	widths := make([]float64, len(t.Columns))
+	for i, c := range t.Columns {
+		widths[i] = float64(utf8.RuneCountInString(c))
+	}
+	for _, row := range t.Rows {
+		for j := 0; j < len(row) && j < len(widths); j++ {
+			s, err := cellText(row[j])
+			if err != nil {
+				return nil, err
+			}
+			widths[j] = max(widths[j], float64(utf8.RuneCountInString(s)))
+		}
+	}
+	for i := range widths {
+		widths[i] = min(max(widths[i]+2, minColWidth), maxColWidth)
+	}
+	return widths, nil
+}
+
+// sheetName makes a table name acceptable to Excel: at most 31 characters,
+// none of : \ / ? * [ ].
+func sheetName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]`, r) {
+			return '_'
+		}
+		return r
+	}, strings.Trim(name, "'"))
+	if utf8.RuneCountInString(name) > 31 {
+		name = string([]rune(name)[:31])
+	}
+	if name == "" {
+		name = "Sheet1"
+	}
+	return name
+}
