@@ -122,7 +122,7 @@ func ParseCallback(data string) (kind string, ids []int64, ok bool) {
 		return "", nil, false
 	}
 	for _, p := range parts[1:] {
-		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') {
+		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
 			return "", nil, false
 		}
 		n, err := strconv.ParseInt(p, 10, 64)
