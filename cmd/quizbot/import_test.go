@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
 )
@@ -370,6 +372,23 @@ func TestMemberUnlinkCommand(t *testing.T) {
 		SELECT id, p, p || phone, p || phone FROM members, unnest(ARRAY['zalo', 'telegram']) AS p`); err != nil {
 		t.Fatal(err)
 	}
+	// The bots cache who is behind an account; unlink must clear it.
+	ctx := context.Background()
+	rdb, err := storage.OpenRedis(ctx, ie.vars["REDIS_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	cache := storage.NewSessions(rdb)
+	an, err := db.MemberByPhone(ctx, "0912345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range [][2]string{{"telegram", "telegram0912345678"}, {"telegram", "telegram0912345679"}} {
+		if err := cache.CacheMember(ctx, quiz.Platform(key[0]), key[1], an, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	code, out, errOut := ie.run("member", "unlink", "+84 912 345 678")
 	if code != 0 || out != "đã gỡ liên kết telegram, zalo của Nguyễn Văn An (091****678, SONV)\n" {
@@ -380,6 +399,12 @@ func TestMemberUnlinkCommand(t *testing.T) {
 	}
 	if got := ie.rows(`SELECT m.phone || '|' || i.platform FROM identities i JOIN members m ON m.id = i.member_id ORDER BY 1`); got != "0912345679|telegram\n0912345679|zalo" {
 		t.Errorf("identities left:\n%s", got)
+	}
+	if _, ok, _ := cache.CachedMember(ctx, quiz.PlatformTelegram, "telegram0912345678"); ok {
+		t.Error("unlinked account still cached")
+	}
+	if _, ok, _ := cache.CachedMember(ctx, quiz.PlatformTelegram, "telegram0912345679"); !ok {
+		t.Error("another member's cache entry was cleared")
 	}
 
 	code, out, _ = ie.run("member", "unlink", "0912345678")

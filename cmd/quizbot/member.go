@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"quizbot/quiz"
+	"quizbot/storage"
 )
 
 // cmdMember runs `quizbot member unlink PHONE`.
@@ -27,6 +28,13 @@ func memberUnlink(ctx context.Context, e *env, phone string) error {
 		return fmt.Errorf("member unlink: %w", err)
 	}
 	defer db.Close()
+	// Redis first: the bots cache who is behind an account, and an unlink
+	// that cannot clear that cache would leave the lost phone recognised.
+	rdb, err := storage.OpenRedis(ctx, e.cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("member unlink: %w", err)
+	}
+	defer rdb.Close()
 	m, ids, err := db.UnlinkMember(ctx, phone)
 	switch quiz.ErrorCode(err) {
 	case "":
@@ -43,9 +51,13 @@ func memberUnlink(ctx context.Context, e *env, phone string) error {
 		fmt.Fprintf(e.stdout, "%s chưa liên kết tài khoản nào, không có gì để gỡ\n", who)
 		return nil
 	}
+	sessions := storage.NewSessions(rdb)
 	platforms := make([]string, len(ids))
 	for i, id := range ids {
 		platforms[i] = string(id.Platform)
+		if err := sessions.ForgetMember(ctx, id.Platform, id.ExternalID); err != nil {
+			return fmt.Errorf("member unlink: accounts detached in the database, but the bot cache still knows %s account (it expires by itself): %w", id.Platform, err)
+		}
 	}
 	fmt.Fprintf(e.stdout, "đã gỡ liên kết %s của %s\n", strings.Join(platforms, ", "), who)
 	e.log.Info("member unlinked", "member_id", m.ID, "phone", quiz.MaskPhone(m.Phone), "platforms", strings.Join(platforms, ","))
