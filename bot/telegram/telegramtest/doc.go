@@ -1,0 +1,27 @@
+// Package telegramtest is an in-process fake of the Telegram Bot API for
+// tests. Point the real client at it:
+//
+//	fake := telegramtest.New(t)
+//	b, err := bot.New(fake.Token(), bot.WithServerURL(fake.URL()))
+//
+// The fake checks every call against the Bot API spec embedded in spec.json
+// (generated from ../shared/telegram-bot-api/api.json by ./gen; MIT, see
+// spec.LICENSE): an unknown method answers 404, a missing required field, an
+// unknown field or a value of the wrong type answers 400. On top of the spec
+// it enforces the limits the real server enforces and the quiz bot can trip
+// over: text length, parse modes, callback_data size, keyboard shapes,
+// request_contact outside private chats, editing a message that does not
+// exist or to identical content, answering a callback query twice.
+//
+// The fake is stricter than Telegram in one respect: the real server ignores
+// parameters it does not know, the fake rejects them, because a misspelt
+// parameter is a bug that would otherwise pass silently.
+//
+// Calls are recorded (Calls, CallsTo) and the chats are modelled as a user
+// would see them (Sent, LastMessage, Keyboard). Failures can be injected per
+// method and chat (FailTooManyRequests, FailServerError, FailNetwork, Block,
+// OnCall). Updates are built the way Telegram builds them (TextMessage,
+// Command, Contact, CallbackQuery, Tap) and delivered by long polling (Queue)
+// or posted to a webhook (Post). Wait helpers block on the fake's state, not
+// on sleeps.
+package telegramtest
