@@ -3,9 +3,96 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"quizbot/contestfile"
+	"quizbot/quiz"
 )
 
-// cmdContest is not built yet.
+// cmdContest runs `quizbot contest apply FILE.yaml`.
 func cmdContest(ctx context.Context, e *env, args []string) error {
-	return errors.New("contest: not implemented yet")
+	if len(args) == 0 {
+		return fmt.Errorf("%w: contest needs a subcommand: contest apply FILE.yaml", errUsage)
+	}
+	switch args[0] {
+	case "apply":
+		if len(args) != 2 {
+			return fmt.Errorf("%w: contest apply takes one file: contest apply FILE.yaml", errUsage)
+		}
+		return contestApply(ctx, e, args[1])
+	default:
+		return fmt.Errorf("%w: unknown contest subcommand %q (want apply)", errUsage, args[0])
+	}
+}
+
+// contestApply makes the database hold the contest the file declares. The
+// file is checked on its own before the database is touched; the database's
+// own checks (question pool, rounds with attempts) come back pointed at the
+// file's lines too.
+func contestApply(ctx context.Context, e *env, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("contest apply: %w", err)
+	}
+	f, err := contestfile.Parse(path, data)
+	if err != nil {
+		return contestRejected(e, path, err)
+	}
+	db, err := openDB(ctx, e)
+	if err != nil {
+		return fmt.Errorf("contest apply: %w", err)
+	}
+	defer db.Close()
+	created, err := db.ApplyContest(ctx, f.Contest)
+	if err != nil {
+		return contestRejected(e, path, f.Explain(err))
+	}
+	c, err := db.ContestByCode(ctx, f.Contest.Code)
+	if err != nil {
+		return fmt.Errorf("contest apply: applied, but reading it back failed: %w", err)
+	}
+	printContest(e, c, created)
+	return nil
+}
+
+// contestRejected prints a rejected file's problems, one FILE:LINE: reason
+// per line, and returns the error that ends the command.
+func contestRejected(e *env, path string, err error) error {
+	var fe *contestfile.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	for _, line := range fe.Lines() {
+		fmt.Fprintln(e.stderr, line)
+	}
+	n := fmt.Sprintf("%d problems", len(fe.Problems))
+	if len(fe.Problems) == 1 {
+		n = "1 problem"
+	}
+	return fmt.Errorf("contest apply: %s rejected (%s), nothing was changed", path, n)
+}
+
+// printContest is the short summary an organizer checks after applying: each
+// round's window in the contest's own time zone.
+func printContest(e *env, c quiz.Contest, created bool) {
+	verb := "updated"
+	if created {
+		verb = "created"
+	}
+	rounds := fmt.Sprintf("%d rounds", len(c.Rounds))
+	if len(c.Rounds) == 1 {
+		rounds = "1 round"
+	}
+	fmt.Fprintf(e.stdout, "contest %s: %s, %s (times in %s)\n", c.Code, verb, rounds, c.Timezone)
+	loc := c.Location()
+	const layout = "Mon 2006-01-02 15:04"
+	for _, r := range c.Rounds {
+		topics := ""
+		if len(r.Topics) > 0 {
+			topics = ", topics: " + strings.Join(r.Topics, ", ")
+		}
+		fmt.Fprintf(e.stdout, "  round %d: %s → %s%s\n", r.Number, r.OpensAt.In(loc).Format(layout), r.ClosesAt.In(loc).Format(layout), topics)
+	}
 }
