@@ -277,7 +277,8 @@ func (f *Fake) OnCall(hook func(Call) *Reply) {
 }
 
 // Fail makes the next times calls to method in chatID answer reply instead
-// of being processed. method "" matches every method, chatID 0 every chat;
+// of being processed. method "" matches every method but getUpdates (name
+// it explicitly to fail polls), chatID 0 every chat;
 // times <= 0 means every matching call until ClearFailures. Failures are
 // tried in the order they were added; each call consumes at most one.
 func (f *Fake) Fail(method string, chatID int64, times int, reply *Reply) {
@@ -518,6 +519,11 @@ func replyOutcome(rep *Reply) outcome {
 func (f *Fake) takeFaultLocked(call *Call) *Reply {
 	for i, ft := range f.faults {
 		if ft.method != "" && ft.method != call.Method {
+			continue
+		}
+		// A catch-all failure is meant for the bot's requests, not for a
+		// long poll that happens to be running at the same time.
+		if ft.method == "" && call.Method == "getUpdates" {
 			continue
 		}
 		if ft.chatID != 0 && ft.chatID != call.ChatID {

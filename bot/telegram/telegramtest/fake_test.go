@@ -733,6 +733,16 @@ func TestSendDocumentAndOtherMethods(t *testing.T) {
 	if ok, err := b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: userID, Action: models.ChatActionTyping}); err != nil || !ok {
 		t.Fatal(err)
 	}
+	// Other methods returning a Message get one, with the caption.
+	photo, err := b.SendPhoto(ctx, &bot.SendPhotoParams{ChatID: userID, Photo: &models.InputFileString{Data: "https://example.org/chart.png"}, Caption: "Biểu đồ"})
+	if err != nil || photo.Caption != "Biểu đồ" || photo.ID == 0 {
+		t.Fatalf("SendPhoto = %+v, %v", photo, err)
+	}
+	if last, _ := fake.LastMessage(userID); last.Method != "sendPhoto" || last.Text != "Biểu đồ" {
+		t.Fatalf("LastMessage = %+v", last)
+	}
+	_, err = b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: userID, MessageID: photo.ID, Text: "x"})
+	wantErr(t, err, bot.ErrorBadRequest, "there is no text in the message to edit")
 	// A method the fake does not model is validated, recorded and accepted.
 	if ok, err := b.PinChatMessage(ctx, &bot.PinChatMessageParams{ChatID: userID, MessageID: m.ID}); err != nil || !ok {
 		t.Fatalf("PinChatMessage: %v", err)

@@ -95,15 +95,16 @@ func parseHTML(s string) (string, error) {
 			out.WriteByte(c)
 			i++
 		case '<':
+			// Like the real parser: the tag name runs to a space or '>'.
 			start := i
-			end := strings.IndexByte(s[i:], '>')
-			if end < 0 {
-				return "", fmt.Errorf("Unclosed start tag at byte offset %d", start)
-			}
-			tag := s[i+1 : i+end]
-			i += end + 1
-			if closing, ok := strings.CutPrefix(tag, "/"); ok {
-				name := strings.ToLower(strings.TrimSpace(closing))
+			i++
+			if i < len(s) && s[i] == '/' {
+				end := strings.IndexByte(s[i:], '>')
+				if end < 0 {
+					return "", fmt.Errorf("Unclosed end tag at byte offset %d", start)
+				}
+				name := strings.ToLower(strings.TrimSpace(s[i+1 : i+end]))
+				i += end + 1
 				if len(stack) == 0 {
 					return "", fmt.Errorf("Unexpected end tag at byte offset %d", start)
 				}
@@ -113,11 +114,23 @@ func parseHTML(s string) (string, error) {
 				stack = stack[:len(stack)-1]
 				continue
 			}
-			name, attrs, _ := strings.Cut(tag, " ")
-			name = strings.ToLower(name)
+			nameEnd := i
+			for nameEnd < len(s) && s[nameEnd] != '>' && !isHTMLSpace(s[nameEnd]) {
+				nameEnd++
+			}
+			if nameEnd == len(s) {
+				return "", fmt.Errorf("Unclosed start tag at byte offset %d", start)
+			}
+			name := strings.ToLower(s[i:nameEnd])
 			if !htmlTags[name] {
 				return "", fmt.Errorf("Unsupported start tag %q at byte offset %d", name, start)
 			}
+			end := strings.IndexByte(s[nameEnd:], '>')
+			if end < 0 {
+				return "", fmt.Errorf("Unclosed start tag at byte offset %d", start)
+			}
+			attrs := s[nameEnd : nameEnd+end]
+			i = nameEnd + end + 1
 			switch name {
 			case "span":
 				if !strings.Contains(attrs, "tg-spoiler") {
@@ -138,6 +151,10 @@ func parseHTML(s string) (string, error) {
 		return "", fmt.Errorf("Can't find end tag corresponding to start tag %q", stack[len(stack)-1])
 	}
 	return out.String(), nil
+}
+
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r'
 }
 
 // htmlEntity decodes the entity at the start of s, returning its length, or
@@ -227,13 +244,15 @@ func preContent(block string) string {
 	return block
 }
 
-// markdownLink reads "[text](url)" at the start of s; with escapes, '\'
-// escapes any character inside (MarkdownV2).
+// markdownLink reads "[text](url)" at the start of s; with escapes
+// (MarkdownV2), '\' escapes any character, and the text comes back still
+// escaped, for the caller to parse.
 func markdownLink(s string, escapes bool) (text, url string, n int, ok bool) {
 	i := 1
 	var tb strings.Builder
 	for ; i < len(s) && s[i] != ']'; i++ {
 		if escapes && s[i] == '\\' && i+1 < len(s) {
+			tb.WriteByte(s[i]) // the text keeps its escapes: the caller parses it
 			i++
 		}
 		tb.WriteByte(s[i])

@@ -188,8 +188,10 @@ func (f *Fake) modelMessageLocked(c *chatState, st *msgState) *models.Message {
 			m.ReplyMarkup = &mk
 		}
 	}
-	if st.Document != nil {
+	if st.Method != "sendMessage" {
 		m.Text, m.Caption = "", st.Text
+	}
+	if st.Document != nil {
 		m.Document = &models.Document{FileID: st.Document.FileID, FileName: st.Document.Name, FileSize: int64(len(st.Document.Data))}
 	}
 	return m
