@@ -96,7 +96,7 @@ func nonNil(s []string) []string {
 func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, err error) {
 	c.ApplyDefaults()
 	if err := c.Validate(); err != nil {
-		return false, err
+		return false, fmt.Errorf("apply contest %s: %w", c.Code, err)
 	}
 	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
 		// Serialise applies of one code, so that two first applies do not
