@@ -3,9 +3,271 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+	"quizbot/report"
+	"quizbot/storage"
 )
 
-// cmdReport is not built yet.
+// reportArgs is a parsed `quizbot report` command line.
+type reportArgs struct {
+	kind    report.Kind
+	round   int
+	contest string
+	format  string // "csv" or "xlsx"
+	out     string // "" for stdout
+}
+
+// parseReportArgs accepts the report's name and flags in any order.
+// Without --format the format follows --out's extension (.xlsx), else CSV.
+func parseReportArgs(args []string) (reportArgs, error) {
+	var a reportArgs
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&a.round, "round", 0, "round number")
+	fs.StringVar(&a.contest, "contest", "", "contest code")
+	fs.StringVar(&a.format, "format", "", "csv or xlsx")
+	fs.StringVar(&a.out, "out", "", "output file")
+	var names []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return a, fmt.Errorf("%w: report: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(names) != 1 {
+		return a, fmt.Errorf("%w: report takes one report name: results, units or absent", errUsage)
+	}
+	k, ok := report.ParseKind(names[0])
+	if !ok {
+		return a, fmt.Errorf("%w: report %q: the reports are results, units and absent", errUsage, names[0])
+	}
+	a.kind = k
+	if a.round < 1 {
+		return a, fmt.Errorf("%w: report %s needs --round N, the round's number (1, 2, …)", errUsage, k)
+	}
+	switch a.format {
+	case "":
+		a.format = "csv"
+		if strings.EqualFold(filepath.Ext(a.out), ".xlsx") {
+			a.format = "xlsx"
+		}
+	case "csv", "xlsx":
+	default:
+		return a, fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, a.format)
+	}
+	return a, nil
+}
+
+// cmdReport runs `quizbot report results|units|absent --round N [--contest
+// CODE] [--format csv|xlsx] [--out FILE]`: the report on stdout, or in FILE,
+// and a one-line summary on stderr. An XLSX workbook goes to stdout only when
+// stdout is not a terminal (a pipe or a redirection): binary on a screen is
+// never what was meant.
 func cmdReport(ctx context.Context, e *env, args []string) error {
-	return errors.New("report: not implemented yet")
+	a, err := parseReportArgs(args)
+	if err != nil {
+		return err
+	}
+	if a.format == "xlsx" && a.out == "" && isTerminal(e.stdout) {
+		return fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
+	}
+	db, err := openDB(ctx, e)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+	defer db.Close()
+
+	now := time.Now()
+	c, err := reportContest(ctx, db, a.contest, now)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+	r, ok := c.RoundByNumber(a.round)
+	if !ok {
+		return fmt.Errorf("report %s: contest %s has no round %d; %s", a.kind, c.Code, a.round, roundList(c))
+	}
+	t, summary, err := buildReport(ctx, db, a.kind, c, r, now)
+	if err != nil {
+		return fmt.Errorf("report %s: contest %s round %d: %w", a.kind, c.Code, r.Number, err)
+	}
+
+	write := func(w io.Writer, toFile bool) error {
+		if a.format == "xlsx" {
+			return report.WriteXLSX(w, t)
+		}
+		// Excel needs the BOM to read a file as UTF-8; a program reading
+		// stdout does not want it.
+		return report.WriteCSV(w, t, toFile)
+	}
+	if a.out == "" {
+		err = write(e.stdout, false)
+	} else {
+		err = writeFileAtomic(a.out, func(w io.Writer) error { return write(w, true) })
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+
+	dest := "stdout"
+	if a.out != "" {
+		dest = a.out
+	}
+	fmt.Fprintf(e.stderr, "report %s: contest %s round %d: %s, %s to %s\n", a.kind, c.Code, r.Number, summary, a.format, dest)
+	if now.Before(r.ClosesAt) {
+		loc := c.Location()
+		fmt.Fprintf(e.stderr, "report %s: round %d is open until %s (%s): the figures are provisional\n",
+			a.kind, r.Number, r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
+	}
+	return nil
+}
+
+// reportContest finds the contest to report on: the one named, else the only
+// one. With several and none named it refuses rather than guess, listing the
+// codes and which one the bot currently runs.
+func reportContest(ctx context.Context, db *storage.DB, code string, now time.Time) (quiz.Contest, error) {
+	if code != "" {
+		c, err := db.ContestByCode(ctx, code)
+		if quiz.ErrorCode(err) == quiz.ENOTFOUND {
+			codes, lerr := contestCodes(ctx, db)
+			if lerr != nil {
+				return c, lerr
+			}
+			return c, fmt.Errorf("no contest %q; %s", code, codes)
+		}
+		return c, err
+	}
+	cs, err := db.Contests(ctx)
+	if err != nil {
+		return quiz.Contest{}, err
+	}
+	switch len(cs) {
+	case 0:
+		return quiz.Contest{}, errors.New("no contest yet: create one with `quizbot contest apply FILE.yaml`")
+	case 1:
+		return cs[0], nil
+	}
+	codes := make([]string, len(cs))
+	for i, c := range cs {
+		codes[i] = c.Code
+	}
+	hint := ""
+	if cur, err := db.CurrentContest(ctx, now); err == nil {
+		hint = fmt.Sprintf(" (the current one is %s)", cur.Code)
+	}
+	return quiz.Contest{}, fmt.Errorf("%w: there are %d contests, %s%s: choose one with --contest CODE",
+		errUsage, len(cs), strings.Join(codes, ", "), hint)
+}
+
+func contestCodes(ctx context.Context, db *storage.DB) (string, error) {
+	cs, err := db.Contests(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(cs) == 0 {
+		return "there is no contest yet", nil
+	}
+	codes := make([]string, len(cs))
+	for i, c := range cs {
+		codes[i] = c.Code
+	}
+	return "the contests are " + strings.Join(codes, ", "), nil
+}
+
+// roundList says which rounds a contest has, for an unknown round number.
+func roundList(c quiz.Contest) string {
+	if len(c.Rounds) == 0 {
+		return "it has no rounds"
+	}
+	ns := make([]string, len(c.Rounds))
+	for i, r := range c.Rounds {
+		ns[i] = strconv.Itoa(r.Number)
+	}
+	return "its rounds are " + strings.Join(ns, ", ")
+}
+
+// buildReport reads one report's data in a few set-based queries and lays it
+// out; summary describes it for the operator.
+func buildReport(ctx context.Context, db *storage.DB, kind report.Kind, c quiz.Contest, r quiz.Round, now time.Time) (t report.Table, summary string, err error) {
+	switch kind {
+	case report.KindResults:
+		atts, err := db.RoundAttempts(ctx, r.ID, now)
+		if err != nil {
+			return t, "", err
+		}
+		rk := report.Rank(atts, c.PredictionTarget)
+		what := "participants"
+		if rk.Target == quiz.PredictPerfect {
+			what = "perfect scores"
+		}
+		return report.ResultsTable(rk, c.Location()), fmt.Sprintf("%d ranked, actual %s %d", len(rk.Results), what, rk.Actual), nil
+	case report.KindUnits:
+		roster, err := db.UnitRosters(ctx)
+		if err != nil {
+			return t, "", err
+		}
+		atts, err := db.RoundAttempts(ctx, r.ID, now)
+		if err != nil {
+			return t, "", err
+		}
+		units := report.Units(roster, atts)
+		staff, took := 0, 0
+		for _, u := range units {
+			staff, took = staff+u.Staff, took+u.Participated
+		}
+		return report.UnitsTable(units), fmt.Sprintf("%d units, %d of %d staff took part", len(units), took, staff), nil
+	case report.KindAbsent:
+		absent, err := db.AbsentMembers(ctx, r.ID, now)
+		if err != nil {
+			return t, "", err
+		}
+		return report.AbsentTable(absent), fmt.Sprintf("%d absent", len(absent)), nil
+	}
+	return t, "", fmt.Errorf("unknown report %q", kind)
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+// (/dev/null is one too; refusing a binary there costs nothing.)
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// writeFileAtomic writes path through a temporary file in the same directory
+// renamed over it at the end, so that a failed report never leaves a
+// truncated file that looks complete. The file is private to its owner: it
+// holds phone numbers.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

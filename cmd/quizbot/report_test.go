@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"quizbot/report/reporttest"
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+// reportDB seeds the report fixture in a database of the test's own and
+// returns the environment to run quizbot against it.
+func reportDB(t *testing.T) (*storage.DB, func(string) string) {
+	t.Helper()
+	url := storagetest.DatabaseURL(t)
+	ctx := context.Background()
+	db, err := storage.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Seed(t, db)
+	// The report command never touches Redis; the configuration wants a URL.
+	vars := map[string]string{"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:1/0"}
+	return db, func(k string) string { return vars[k] }
+}
+
+func runReport(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"report"}, args...), getenv, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+const (
+	wantResultsCSV = `rank,full_name,phone,unit_code,position,correct,total,duration_seconds,prediction,submitted_at
+1,Phạm Văn Cường,0912000003,SGD,Phó Giám đốc,3,3,200,9,2026-03-02 08:03:20
+2,Trần Thị Bình,0912000002,SNV,Chuyên viên,3,3,90,7,2026-03-03 10:00:00
+3,Vũ Thị Dung,0912000004,SGD,Giáo viên,3,3,90,11,2026-03-04 14:01:30
+4,Nguyễn Văn An,0912000001,SNV,Giám đốc,3,3,120,11,2026-03-02 20:02:00
+5,Hoàng Em,0912000005,SGD,,3,3,30,,2026-03-05 11:00:30
+6,Đặng Thu Giang,0912000006,XA,Chủ tịch UBND xã,2,3,60,9,2026-03-02 09:01:00
+7,Lê Thu Hà,0912000007,XA,Công chức văn phòng,2,3,600,,2026-03-05 15:10:00
+8,Ngô Văn Khánh,0912000009,SNV,Chuyên viên,1,3,100,9,2026-03-03 08:01:40
+9,Lý Văn Hùng,0912000008,XA,Công chức địa chính,0,3,45,3,2026-03-06 16:00:45
+`
+	wantUnitsCSV = `unit_code,unit_name,staff,verified,participated,participation_pct,avg_correct,zero_scores
+SGD,Sở Giáo dục và Đào tạo,6,5,3,50.0,3.00,0
+SNV,Sở Nội vụ,3,2,2,66.7,3.00,0
+XA,UBND xã An Hòa,3,3,3,100.0,1.33,1
+XB,UBND xã Bình Minh,0,0,0,,,0
+`
+	wantAbsentCSV = `unit_code,full_name,phone,position,verified,reason
+SGD,Bùi Văn Phúc,0912000013,Bảo vệ,không,đi công tác
+SGD,Lê Văn Long,0912000011,Kế toán,có,nghỉ phép
+SGD,Phan Thị Nga,0912000012,Giáo viên,có,
+SNV,Đỗ Minh,0912000010,Văn thư,không,chưa kích hoạt
+`
+)
+
+func TestReportCommandCSVOnStdout(t *testing.T) {
+	_, getenv := reportDB(t)
+	for _, tc := range []struct {
+		args       []string
+		want       string
+		wantStderr string
+	}{
+		{[]string{"results", "--round", "1"}, wantResultsCSV,
+			"report results: contest cchc-2026 round 1: 9 ranked, actual participants 9, csv to stdout\n"},
+		// Flags before the name, and the contest named.
+		{[]string{"--round=1", "--contest", "cchc-2026", "units"}, wantUnitsCSV,
+			"report units: contest cchc-2026 round 1: 4 units, 8 of 12 staff took part, csv to stdout\n"},
+		{[]string{"absent", "--round", "1", "--format", "csv"}, wantAbsentCSV,
+			"report absent: contest cchc-2026 round 1: 4 absent, csv to stdout\n"},
+	} {
+		code, out, errOut := runReport(t, getenv, tc.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+		if out != tc.want {
+			t.Errorf("%v: stdout =\n%s\nwant\n%s", tc.args, out, tc.want)
+		}
+		if errOut != tc.wantStderr {
+			t.Errorf("%v: stderr = %q, want %q", tc.args, errOut, tc.wantStderr)
+		}
+		if strings.Contains(errOut, "0912") {
+			t.Errorf("%v: a phone number on stderr", tc.args)
+		}
+	}
+}
+
+func TestReportCommandFiles(t *testing.T) {
+	_, getenv := reportDB(t)
+	dir := t.TempDir()
+
+	// A CSV file carries the BOM, so that Excel reads it as UTF-8.
+	p := filepath.Join(dir, "absent.csv")
+	code, out, errOut := runReport(t, getenv, "absent", "--round", "1", "--out", p)
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	if want := "report absent: contest cchc-2026 round 1: 4 absent, csv to " + p + "\n"; errOut != want {
+		t.Errorf("stderr = %q, want %q", errOut, want)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "\uFEFF"+wantAbsentCSV {
+		t.Errorf("absent.csv =\n%q\nwant BOM +\n%q", b, wantAbsentCSV)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+
+	// --out FILE.xlsx implies the format.
+	p = filepath.Join(dir, "results.xlsx")
+	if code, _, errOut := runReport(t, getenv, "results", "--round", "1", "--out", p); code != 0 {
+		t.Fatalf("results xlsx: exit %d: %s", code, errOut)
+	}
+	f, err := excelize.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	assertSheetCSV(t, f, "results", wantResultsCSV)
+	if v, _ := f.GetCellValue("results", "H8", excelize.Options{RawCellValue: true}); v != "600" {
+		t.Errorf("duration of rank 7 = %q, want the number 600", v)
+	}
+
+	// An xlsx on stdout is fine when stdout is not a terminal.
+	code, out, errOut = runReport(t, getenv, "units", "--round", "1", "--format", "xlsx")
+	if code != 0 {
+		t.Fatalf("units xlsx: exit %d: %s", code, errOut)
+	}
+	g, err := excelize.OpenReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	assertSheetCSV(t, g, "units", wantUnitsCSV)
+}
+
+// assertSheetCSV compares a sheet with the CSV the same report gives.
+func assertSheetCSV(t *testing.T, f *excelize.File, sheet, want string) {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, strings.Join(r, ","))
+	}
+	// excelize drops a row's trailing empty cells.
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSuffix(want, "\n"), "\n") {
+		lines = append(lines, strings.TrimRight(l, ","))
+	}
+	if strings.Join(got, "\n") != strings.Join(lines, "\n") {
+		t.Errorf("sheet %s =\n%s\nwant\n%s", sheet, strings.Join(got, "\n"), strings.Join(lines, "\n"))
+	}
+}
+
+func TestReportCommandRefusesXLSXOnATerminal(t *testing.T) {
+	_, getenv := reportDB(t)
+	// /dev/null is a character device like a terminal.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer null.Close()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"report", "results", "--round", "1", "--format", "xlsx"}, getenv, null, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "give --out FILE.xlsx") {
+		t.Errorf("exit %d, stderr %s", code, stderr.String())
+	}
+}
+
+func TestReportCommandErrors(t *testing.T) {
+	db, getenv := reportDB(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"results", "--round", "7"}, 1, "quizbot: report results: contest cchc-2026 has no round 7; its rounds are 1, 2\n"},
+		{[]string{"results"}, 2, "report results needs --round N"},
+		{[]string{"results", "--round", "x"}, 2, `invalid value "x" for flag -round`},
+		{[]string{"--round", "1"}, 2, "report takes one report name"},
+		{[]string{"results", "units", "--round", "1"}, 2, "report takes one report name"},
+		{[]string{"scores", "--round", "1"}, 2, `report "scores": the reports are results, units and absent`},
+		{[]string{"results", "--round", "1", "--format", "pdf"}, 2, `report --format "pdf": use csv or xlsx`},
+		{[]string{"results", "--round", "1", "--contest", "cchc-2025"}, 1, `report results: no contest "cchc-2025"; the contests are cchc-2026`},
+		{[]string{"results", "--round", "1", "--out", filepath.Join(t.TempDir(), "missing", "r.csv")}, 1, "report results: create "},
+	} {
+		code, out, errOut := runReport(t, getenv, tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("%v: exit %d (want %d), stdout %q, stderr:\n%s\nwant it to contain %q", tc.args, code, tc.code, out, errOut, tc.want)
+		}
+	}
+
+	// A second contest: the report must be told which.
+	if _, err := db.Exec(`INSERT INTO contests (id, code, name, questions_per_attempt, time_limit_seconds)
+		VALUES (2, 'cchc-2027', 'Cuộc thi 2027', 10, 600)`); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runReport(t, getenv, "results", "--round", "1")
+	if want := "there are 2 contests, cchc-2026, cchc-2027 (the current one is cchc-2026): choose one with --contest CODE"; code != 2 || !strings.Contains(errOut, want) {
+		t.Errorf("two contests: exit %d, stderr:\n%s\nwant %q", code, errOut, want)
+	}
+	code, out, errOut := runReport(t, getenv, "results", "--round", "1", "--contest", "cchc-2026")
+	if code != 0 || out != wantResultsCSV {
+		t.Errorf("two contests, one named: exit %d, stderr %s", code, errOut)
+	}
+	code, _, errOut = runReport(t, getenv, "units", "--round", "1", "--contest", "cchc-2027")
+	if want := "contest cchc-2027 has no round 1; it has no rounds"; code != 1 || !strings.Contains(errOut, want) {
+		t.Errorf("contest without rounds: exit %d, stderr %s", code, errOut)
+	}
+}
