@@ -1,0 +1,364 @@
+package notify
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"quizbot/quiz"
+	"quizbot/report"
+	"quizbot/storage"
+)
+
+// MaxText is the longest message Telegram accepts, in UTF-16 code units
+// (the unit Telegram counts in: an emoji outside the BMP counts two).
+const MaxText = 4096
+
+// Summary is a closed round's figures, computed once per summary job so
+// that every card and workbook of the job shows the same snapshot. The
+// rules (counted attempts, unit figures, absentees' reasons) are report's,
+// over the same queries as the organizers' reports.
+type Summary struct {
+	Contest quiz.Contest
+	Round   quiz.Round
+	Prev    *quiz.Round // the round before, if any
+	At      time.Time   // when the figures were taken
+
+	Units       []report.UnitResult // by code
+	PrevUnits   map[string]report.UnitResult
+	Ranks       map[string]int // participation rank among units with staff, 1 = best
+	Ranked      int            // how many units are ranked
+	Absent      map[string][]report.Absent
+	Ranking     report.Ranking
+	Unreachable map[int64]bool
+}
+
+// LoadSummary computes round r's figures at now.
+func LoadSummary(ctx context.Context, db *storage.DB, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
+	s := &Summary{Contest: c, Round: r, At: now, PrevUnits: map[string]report.UnitResult{},
+		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}}
+	rosters, err := db.UnitRosters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	attempts, err := db.RoundAttempts(ctx, r.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	s.Units = report.Units(rosters, attempts)
+	s.Ranking = report.Rank(attempts, c.PredictionTarget)
+	if prev, ok := c.RoundByNumber(r.Number - 1); ok {
+		s.Prev = &prev
+		pa, err := db.RoundAttempts(ctx, prev.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range report.Units(rosters, pa) {
+			s.PrevUnits[u.Code] = u
+		}
+	}
+	absent, err := db.AbsentMembers(ctx, r.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range absent {
+		s.Absent[a.UnitCode] = append(s.Absent[a.UnitCode], a)
+	}
+	ids, err := db.UnreachableMembers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		s.Unreachable[id] = true
+	}
+	s.rank()
+	return s, nil
+}
+
+// rank orders the units with staff by participation rate, then average
+// correct answers; equal units share a rank (1, 2, 2, 4).
+func (s *Summary) rank() {
+	var us []report.UnitResult
+	for _, u := range s.Units {
+		if u.Staff > 0 {
+			us = append(us, u)
+		}
+	}
+	slices.SortStableFunc(us, compareUnits)
+	for i, u := range us {
+		if i > 0 && compareUnits(us[i-1], u) == 0 {
+			s.Ranks[u.Code] = s.Ranks[us[i-1].Code]
+		} else {
+			s.Ranks[u.Code] = i + 1
+		}
+	}
+	s.Ranked = len(us)
+}
+
+// compareUnits puts the better unit first: higher participation, then
+// higher average, compared exactly (cross-multiplied, no rounding).
+func compareUnits(a, b report.UnitResult) int {
+	if c := cmp.Compare(int64(b.Participated)*int64(a.Staff), int64(a.Participated)*int64(b.Staff)); c != 0 {
+		return c
+	}
+	return cmp.Compare(int64(b.CorrectSum)*int64(max(a.Participated, 1)), int64(a.CorrectSum)*int64(max(b.Participated, 1)))
+}
+
+// Unit returns a unit's figures.
+func (s *Summary) Unit(code string) (report.UnitResult, bool) {
+	for _, u := range s.Units {
+		if u.Code == code {
+			return u, true
+		}
+	}
+	return report.UnitResult{}, false
+}
+
+// reportDeadline is when units must report to the Department of Home
+// Affairs: 10:00 on the Monday after the round closes.
+func reportDeadline(closes time.Time, loc *time.Location) time.Time {
+	t := closes.In(loc)
+	days := (int(time.Monday) - int(t.Weekday()) + 7) % 7
+	if days == 0 {
+		days = 7
+	}
+	d := t.AddDate(0, 0, days)
+	return time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, loc)
+}
+
+func pctOf(u report.UnitResult) string {
+	if d, ok := u.ParticipationPct(); ok {
+		return pct(d.Scaled)
+	}
+	return "–"
+}
+
+func avgOf(u report.UnitResult) string {
+	if d, ok := u.AvgCorrect(); ok {
+		return decimalComma(d.Scaled, d.Places)
+	}
+	return "–"
+}
+
+// change describes the participation rate's change from the previous round
+// in percentage points.
+func change(cur report.UnitResult, prev report.UnitResult, hasPrev bool, prevNumber int) string {
+	c, ok1 := cur.ParticipationPct()
+	p, ok2 := prev.ParticipationPct()
+	if !hasPrev || !ok1 || !ok2 {
+		return ""
+	}
+	d := c.Scaled - p.Scaled
+	switch {
+	case d > 0:
+		return fmt.Sprintf(" (▲ tăng %s điểm %% so với đợt %d)", decimalComma(d, 1), prevNumber)
+	case d < 0:
+		return fmt.Sprintf(" (▼ giảm %s điểm %% so với đợt %d)", decimalComma(-d, 1), prevNumber)
+	}
+	return fmt.Sprintf(" (không đổi so với đợt %d)", prevNumber)
+}
+
+// absentLine is one person of the absent list: name, position, reason.
+func (s *Summary) absentLine(i int, a report.Absent) string {
+	reason := a.Reason()
+	if reason == "" {
+		reason = "chưa có lý do"
+	}
+	if s.Unreachable[a.MemberID] {
+		reason += "; đã chặn tin nhắn của bot, không nhận được nhắc nhở"
+	}
+	who := a.FullName
+	if a.Position != "" {
+		who += " – " + a.Position
+	}
+	return fmt.Sprintf("%d. %s: %s", i+1, who, reason)
+}
+
+// HeadCard is the card of a unit for its head, split into messages under
+// MaxText.
+func (s *Summary) HeadCard(code string) []string {
+	u, _ := s.Unit(code)
+	loc := s.Contest.Location()
+	var h strings.Builder
+	fmt.Fprintf(&h, "📊 KẾT QUẢ ĐỢT %d – %s\n", s.Round.Number, u.Name)
+	fmt.Fprintf(&h, "Cuộc thi \"%s\", từ %s đến %s\n\n", s.Contest.Name, day(s.Round.OpensAt, loc), day(s.Round.ClosesAt, loc))
+	fmt.Fprintf(&h, "• Cán bộ trong danh sách: %s\n", groupDigits(u.Staff))
+	fmt.Fprintf(&h, "• Đã kích hoạt tài khoản: %s\n", groupDigits(u.Verified))
+	prevNumber := 0
+	if s.Prev != nil {
+		prevNumber = s.Prev.Number
+	}
+	prev, hasPrev := s.PrevUnits[code]
+	fmt.Fprintf(&h, "• Đã dự thi: %s/%s (%s)%s\n", groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u),
+		change(u, prev, hasPrev && s.Prev != nil, prevNumber))
+	fmt.Fprintf(&h, "• Số câu đúng trung bình: %s/%d\n", avgOf(u), s.Contest.QuestionsPerAttempt)
+	fmt.Fprintf(&h, "• Bài thi 0 điểm: %s\n", groupDigits(u.ZeroScores))
+	if r, ok := s.Ranks[code]; ok {
+		fmt.Fprintf(&h, "• Xếp hạng tỷ lệ tham gia: %d/%d đơn vị\n", r, s.Ranked)
+	}
+	absent := s.Absent[code]
+	var lines []string
+	if len(absent) == 0 {
+		h.WriteString("\n✅ Toàn bộ cán bộ của đơn vị đã tham gia. Cảm ơn anh/chị!")
+	} else {
+		fmt.Fprintf(&h, "\nChưa dự thi (%d người):", len(absent))
+		for i, a := range absent {
+			lines = append(lines, s.absentLine(i, a))
+		}
+	}
+	footer := ""
+	if len(absent) > 0 {
+		footer = fmt.Sprintf("\nĐơn vị báo cáo Sở Nội vụ trước %s. Bấm \"Ghi nhận lý do vắng\" để bổ sung lý do; báo cáo chi tiết (.xlsx) được gửi kèm để chuyển tiếp.",
+			when(reportDeadline(s.Round.ClosesAt, loc), loc))
+	}
+	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, MaxText)
+}
+
+// OrganizerCard is the province-wide card, split under MaxText.
+func (s *Summary) OrganizerCard() []string {
+	loc := s.Contest.Location()
+	var tot, prevTot report.UnitResult
+	for _, u := range s.Units {
+		tot.Staff += u.Staff
+		tot.Verified += u.Verified
+		tot.Participated += u.Participated
+		tot.CorrectSum += u.CorrectSum
+		tot.ZeroScores += u.ZeroScores
+		if p, ok := s.PrevUnits[u.Code]; ok {
+			prevTot.Staff += p.Staff
+			prevTot.Participated += p.Participated
+		}
+	}
+	var units []report.UnitResult
+	under := 0
+	for _, u := range s.Units {
+		if u.Staff == 0 {
+			continue
+		}
+		units = append(units, u)
+		if 2*u.Participated < u.Staff {
+			under++
+		}
+	}
+	// Lowest first: the units to chase head the list.
+	slices.SortStableFunc(units, func(a, b report.UnitResult) int { return compareUnits(b, a) })
+
+	var h strings.Builder
+	fmt.Fprintf(&h, "📊 TỔNG HỢP ĐỢT %d – cuộc thi \"%s\"\nTừ %s đến %s\n\n", s.Round.Number, s.Contest.Name,
+		day(s.Round.OpensAt, loc), day(s.Round.ClosesAt, loc))
+	fmt.Fprintf(&h, "• Số đơn vị: %d\n", len(units))
+	fmt.Fprintf(&h, "• Cán bộ trong danh sách: %s; đã kích hoạt: %s\n", groupDigits(tot.Staff), groupDigits(tot.Verified))
+	prevNumber := 0
+	if s.Prev != nil {
+		prevNumber = s.Prev.Number
+	}
+	fmt.Fprintf(&h, "• Đã dự thi: %s (%s)%s\n", groupDigits(tot.Participated), pctOf(tot), change(tot, prevTot, s.Prev != nil, prevNumber))
+	fmt.Fprintf(&h, "• Số câu đúng trung bình: %s/%d\n", avgOf(tot), s.Contest.QuestionsPerAttempt)
+	fmt.Fprintf(&h, "• Bài thi 0 điểm: %s\n", groupDigits(tot.ZeroScores))
+	fmt.Fprintf(&h, "• Đơn vị dưới 50%%: %d", under)
+	if under > 0 {
+		h.WriteString(" (đánh dấu ⚠️ bên dưới)")
+	}
+	h.WriteString("\n\nTỷ lệ tham gia theo đơn vị (thấp nhất trước):")
+	lines := make([]string, len(units))
+	for i, u := range units {
+		mark := ""
+		if 2*u.Participated < u.Staff {
+			mark = "⚠️ "
+		}
+		lines[i] = fmt.Sprintf("%d. %s%s: %s/%s (%s), TB %s câu đúng", i+1, mark, u.Name,
+			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
+	}
+	return split(h.String(), fmt.Sprintf("📊 Tổng hợp đợt %d (tiếp theo)", s.Round.Number), lines,
+		"\nBảng tổng hợp (.xlsx) được gửi kèm.", MaxText)
+}
+
+// UnitWorkbook is the unit's report, ready to forward: its figures, its
+// absent list with reasons, and its members' results.
+func (s *Summary) UnitWorkbook(code string) ([]byte, error) {
+	u, _ := s.Unit(code)
+	var results report.Ranking
+	results.Target, results.Actual = s.Ranking.Target, s.Ranking.Actual
+	for _, r := range s.Ranking.Results {
+		if r.UnitCode == code {
+			results.Results = append(results.Results, r)
+		}
+	}
+	var buf bytes.Buffer
+	err := report.WriteXLSX(&buf, report.UnitsTable([]report.UnitResult{u}), report.AbsentTable(s.Absent[code]),
+		report.ResultsTable(results, s.Contest.Location()))
+	if err != nil {
+		return nil, fmt.Errorf("workbook of unit %s: %w", code, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// RoundWorkbook is the province's workbook: every unit, every absentee,
+// every result.
+func (s *Summary) RoundWorkbook() ([]byte, error) {
+	var absent []report.Absent
+	for _, u := range s.Units {
+		absent = append(absent, s.Absent[u.Code]...)
+	}
+	var buf bytes.Buffer
+	err := report.WriteXLSX(&buf, report.UnitsTable(s.Units), report.AbsentTable(absent),
+		report.ResultsTable(s.Ranking, s.Contest.Location()))
+	if err != nil {
+		return nil, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// textLen is a text's length as Telegram counts it.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r) // 1 or 2: ranging a string never yields a surrogate
+	}
+	return n
+}
+
+// clipText cuts s to at most max UTF-16 units.
+func clipText(s string, max int) string {
+	if textLen(s) <= max {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		l := utf16.RuneLen(r)
+		if n+l > max-1 {
+			return s[:i] + "…"
+		}
+		n += l
+	}
+	return s
+}
+
+// split lays out a card as messages of at most max UTF-16 units: the header
+// first, then the lines, as many per message as fit, each continuation
+// message starting with cont; footer closes the last message.
+func split(header, cont string, lines []string, footer string, max int) []string {
+	var parts []string
+	cur := header
+	for _, line := range lines {
+		line = clipText(line, max-textLen(cont)-1)
+		if textLen(cur)+1+textLen(line) > max {
+			parts = append(parts, cur)
+			cur = cont
+		}
+		cur += "\n" + line
+	}
+	if footer != "" {
+		if textLen(cur)+1+textLen(footer) > max {
+			parts = append(parts, cur)
+			cur = cont
+		}
+		cur += "\n" + footer
+	}
+	return append(parts, cur)
+}

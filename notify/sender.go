@@ -1,0 +1,556 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"quizbot/bot/chat"
+	"quizbot/quiz"
+	"quizbot/storage"
+)
+
+// Messenger sends a message on one platform; chat.Messenger implementations
+// (the Telegram adapter) satisfy it. Errors follow bot/chat: a
+// *chat.RateLimitError for 429, chat.ErrUnreachable for 403.
+type Messenger interface {
+	Send(ctx context.Context, chatID string, m chat.Message) (string, error)
+}
+
+// SenderOptions tune a Sender; zero values take the defaults.
+type SenderOptions struct {
+	// Workers is how many sends may be in flight per platform in this
+	// process (the limiter, not this, sets the rate). Default: enough to
+	// keep up with the rate at ~300 ms per call.
+	Workers int
+	// Lease is how long a claimed notification may stay unrecorded before
+	// it is presumed lost and sent again.
+	Lease       time.Duration
+	MaxTries    int           // sends tried before a notification fails
+	Backoff     time.Duration // wait after the first failure, doubled after each
+	MaxBackoff  time.Duration
+	SendTimeout time.Duration // one HTTP call
+	// Poll is how often an idle sender looks for work queued by another
+	// process (Wake covers this process).
+	Poll time.Duration
+	// ProgressEvery is how often a busy sender logs its progress.
+	ProgressEvery time.Duration
+}
+
+func (o *SenderOptions) defaults(rate float64) {
+	if o.Workers <= 0 {
+		o.Workers = min(max(4, int(rate/3)+1), 64)
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.MaxTries <= 0 {
+		o.MaxTries = DefaultMaxTries
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = DefaultBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = DefaultSendTimeout
+	}
+	if o.SendTimeout > o.Lease/2 {
+		// A send must end well within its lease, or the row would be
+		// claimed again while the first call is still in flight.
+		o.SendTimeout = o.Lease / 2
+	}
+	if o.Poll <= 0 {
+		o.Poll = 2 * time.Second
+	}
+	if o.ProgressEvery <= 0 {
+		o.ProgressEvery = 30 * time.Second
+	}
+}
+
+// Sender delivers queued notifications on every platform it has a messenger
+// for. Any number of Senders, in any number of processes, may run at once.
+type Sender struct {
+	db    *storage.DB
+	lim   *Limiter
+	out   map[quiz.Platform]Messenger
+	clock quiz.Clock
+	log   *slog.Logger
+	opt   SenderOptions
+	wake  chan struct{}
+	cache roundCache
+	// settled is signalled after each recorded outcome, for Drain.
+	settled chan struct{}
+
+	sent, failed, unreachable, cancelled, retried atomic.Int64
+}
+
+// NewSender returns a sender over the queue in db, pacing through lim.
+func NewSender(db *storage.DB, lim *Limiter, out map[quiz.Platform]Messenger, clock quiz.Clock, log *slog.Logger, opt SenderOptions) *Sender {
+	opt.defaults(float64(time.Second) / float64(lim.Interval()))
+	return &Sender{db: db, lim: lim, out: out, clock: clock, log: log, opt: opt,
+		wake: make(chan struct{}, 1), settled: make(chan struct{}, 1), cache: roundCache{db: db, entries: map[int64]roundEntry{}}}
+}
+
+// Platforms lists the platforms this sender delivers on.
+func (s *Sender) Platforms() []quiz.Platform {
+	var ps []quiz.Platform
+	for _, p := range DefaultPlatforms {
+		if _, ok := s.out[p]; ok {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// Wake tells an idle sender that notifications were just queued.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Stats counts outcomes since the sender started.
+type Stats struct {
+	Sent, Failed, Unreachable, Cancelled, Retried int64
+}
+
+// Stats returns the outcomes so far.
+func (s *Sender) Stats() Stats {
+	return Stats{Sent: s.sent.Load(), Failed: s.failed.Load(), Unreachable: s.unreachable.Load(),
+		Cancelled: s.cancelled.Load(), Retried: s.retried.Load()}
+}
+
+// Run delivers until ctx ends, then waits for the sends in flight to finish
+// and be recorded (so that a graceful stop duplicates nothing).
+func (s *Sender) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, p := range s.Platforms() {
+		wg.Go(func() { s.runPlatform(ctx, p, s.out[p]) })
+	}
+	wg.Go(func() { s.progress(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// Drain delivers until every notification of the round and kinds is final
+// (sent, failed, unreachable or cancelled), whoever sends them, then stops
+// and waits for its sends in flight: what an operator's command runs.
+func (s *Sender) Drain(ctx context.Context, roundID int64, kinds []string) error {
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		s.Run(rctx)
+		close(done)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	for {
+		n, err := s.db.PendingNotifications(ctx, roundID, kinds)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		// Outcomes recorded here signal at once; other processes' are
+		// seen at the next poll.
+		t := time.NewTimer(s.opt.Poll)
+		select {
+		case <-s.settled:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		t.Stop()
+	}
+}
+
+func (s *Sender) signal() {
+	select {
+	case s.settled <- struct{}{}:
+	default:
+	}
+}
+
+// record runs the database write that records an outcome even when ctx has
+// ended: the send it records has happened.
+func record(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+}
+
+func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) {
+	slots := make(chan struct{}, s.opt.Workers)
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	var released time.Time
+	errWait := time.Second
+	for ctx.Err() == nil {
+		if time.Since(released) > s.opt.Lease/4 {
+			if n, err := s.db.ReleaseExpiredLeases(ctx); err != nil {
+				s.log.Warn("notify: release expired leases", "err", err)
+			} else if n > 0 {
+				s.log.Warn("notify: notifications whose sender stopped mid-send are queued again", "count", n)
+			}
+			released = time.Now()
+		}
+		// A 429 pauses the platform: claim nothing until the pause ends.
+		if d, err := s.lim.Paused(ctx, p); err == nil && d > 0 {
+			s.sleep(ctx, d, false)
+			continue
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		c, ok, err := s.db.ClaimNotification(ctx, p, s.opt.Lease, s.clock.Now())
+		if err != nil {
+			<-slots
+			if ctx.Err() == nil {
+				s.log.Error("notify: claim", "platform", p, "err", err)
+				s.sleep(ctx, errWait, false)
+				errWait = min(2*errWait, time.Minute)
+			}
+			continue
+		}
+		errWait = time.Second
+		if !ok {
+			<-slots
+			s.idle(ctx, p)
+			continue
+		}
+		if s.skip(ctx, c) {
+			<-slots
+			continue
+		}
+		// The claim's lease runs while waiting for a slot: give the row
+		// back rather than risk outliving the lease.
+		wctx, cancel := context.WithTimeout(ctx, s.opt.Lease/4)
+		err = s.lim.Wait(wctx, p)
+		cancel()
+		if err != nil {
+			s.giveBack(ctx, c, c.PartsSent, "waited too long for the rate limiter")
+			<-slots
+			if ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+				s.log.Error("notify: rate limiter", "platform", p, "err", err)
+				s.sleep(ctx, errWait, false)
+			}
+			continue
+		}
+		inflight.Go(func() {
+			defer func() { <-slots }()
+			s.deliver(ctx, p, m, c)
+		})
+	}
+}
+
+// sleep waits d, or less when woken (if wakeable) or stopped.
+func (s *Sender) sleep(ctx context.Context, d time.Duration, wakeable bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	wake := s.wake
+	if !wakeable {
+		wake = nil
+	}
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	case <-wake:
+	}
+}
+
+// idle waits for work: the next retry that falls due, a Wake, or a poll for
+// work queued by other processes.
+func (s *Sender) idle(ctx context.Context, p quiz.Platform) {
+	d := s.opt.Poll
+	if wait, ok, err := s.db.NextNotificationDue(ctx, p); err == nil && ok {
+		d = min(d, wait+5*time.Millisecond)
+	}
+	s.sleep(ctx, d, true)
+}
+
+// skip settles, without sending, a claimed notification that is no longer
+// worth sending.
+func (s *Sender) skip(ctx context.Context, c storage.Claimed) bool {
+	rctx, cancel := record(ctx)
+	defer cancel()
+	var err error
+	switch {
+	case c.Linked == nil:
+		_, err = s.db.MarkCancelled(rctx, c, "the account was unlinked from the member")
+		s.cancelled.Add(1)
+	case !*c.Linked:
+		_, err = s.db.MarkUnreachable(rctx, c, c.PartsSent, "the account is unreachable (blocked the bot)")
+		s.unreachable.Add(1)
+	case c.Stale:
+		_, err = s.db.MarkCancelled(rctx, c, "no longer needed: the member took part or was excused, or the round closed")
+		s.cancelled.Add(1)
+	default:
+		return false
+	}
+	if err != nil {
+		s.log.Error("notify: record skipped notification", "id", c.ID, "err", err)
+	}
+	s.signal()
+	return true
+}
+
+// deliver sends the notification's parts from the first not yet delivered,
+// and records the outcome. The caller has taken the rate slot of the first.
+func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c storage.Claimed) {
+	msgs, err := s.render(ctx, c)
+	if err != nil {
+		s.retry(ctx, c, c.PartsSent, fmt.Errorf("prepare notification: %w", err))
+		return
+	}
+	parts := c.PartsSent
+	for parts < len(msgs) {
+		if parts > c.PartsSent {
+			wctx, cancel := context.WithTimeout(ctx, s.opt.Lease/4)
+			err := s.lim.Wait(wctx, p)
+			cancel()
+			if err != nil {
+				s.giveBack(ctx, c, parts, "stopped between the parts of a notification")
+				return
+			}
+		}
+		// The call runs to its own timeout even when ctx ends: a send
+		// abandoned midway could still arrive and be sent again.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
+		_, err := m.Send(sctx, c.ChatID, msgs[parts])
+		cancel()
+		if err != nil {
+			s.sendFailed(ctx, p, c, parts, err)
+			return
+		}
+		parts++
+		if parts < len(msgs) {
+			rctx, cancel := record(ctx)
+			_, err := s.db.MarkPartsSent(rctx, c, parts, s.opt.Lease)
+			cancel()
+			if err != nil {
+				s.log.Error("notify: record progress", "id", c.ID, "err", err)
+			}
+		}
+	}
+	rctx, cancel := record(ctx)
+	defer cancel()
+	defer s.signal()
+	ok, err := s.db.MarkSent(rctx, c, parts)
+	if err != nil {
+		s.log.Error("notify: record sent", "id", c.ID, "err", err)
+		return
+	}
+	if !ok {
+		s.log.Warn("notify: sent after the lease ran out; it may be sent twice", "id", c.ID, "kind", c.Kind)
+	}
+	s.sent.Add(1)
+}
+
+// sendFailed records a failed send: 429 pauses the platform and retries
+// the same notification after retry_after; 403 marks the recipient
+// unreachable for good; anything else is retried with back-off up to
+// MaxTries.
+func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Claimed, parts int, err error) {
+	rctx, cancel := record(ctx)
+	defer cancel()
+	defer s.signal()
+	var rl *chat.RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		wait := max(rl.RetryAfter, time.Second)
+		if perr := s.lim.Pause(rctx, p, wait); perr != nil {
+			s.log.Error("notify: pause sends", "platform", p, "err", perr)
+		}
+		s.log.Warn("notify: the platform asked to slow down; pausing", "platform", p, "retry_after", wait)
+		if _, rerr := s.db.Requeue(rctx, c, parts, wait, clip(err.Error()), false); rerr != nil {
+			s.log.Error("notify: requeue", "id", c.ID, "err", rerr)
+		}
+		s.retried.Add(1)
+	case errors.Is(err, chat.ErrUnreachable):
+		s.log.Info("notify: recipient unreachable", "platform", p, "member", c.MemberID.Int64, "kind", c.Kind)
+		if _, rerr := s.db.MarkUnreachable(rctx, c, parts, clip(err.Error())); rerr != nil {
+			s.log.Error("notify: record unreachable", "id", c.ID, "err", rerr)
+		}
+		s.unreachable.Add(1)
+	default:
+		s.retry(ctx, c, parts, err)
+	}
+}
+
+// retry schedules another try after back-off, or gives up after MaxTries.
+func (s *Sender) retry(ctx context.Context, c storage.Claimed, parts int, err error) {
+	rctx, cancel := record(ctx)
+	defer cancel()
+	defer s.signal()
+	if c.Tries >= s.opt.MaxTries {
+		s.log.Warn("notify: giving up", "id", c.ID, "kind", c.Kind, "member", c.MemberID.Int64, "tries", c.Tries, "err", err)
+		if _, rerr := s.db.MarkFailed(rctx, c, parts, clip(err.Error())); rerr != nil {
+			s.log.Error("notify: record failure", "id", c.ID, "err", rerr)
+		}
+		s.failed.Add(1)
+		return
+	}
+	wait := s.backoff(c.Tries)
+	s.log.Info("notify: send failed, will retry", "id", c.ID, "kind", c.Kind, "tries", c.Tries, "in", wait, "err", err)
+	if _, rerr := s.db.Requeue(rctx, c, parts, wait, clip(err.Error()), true); rerr != nil {
+		s.log.Error("notify: requeue", "id", c.ID, "err", rerr)
+	}
+	s.retried.Add(1)
+}
+
+// giveBack returns a claimed notification to the queue without counting a
+// try, when this sender stops or cannot get a rate slot in time.
+func (s *Sender) giveBack(ctx context.Context, c storage.Claimed, parts int, reason string) {
+	rctx, cancel := record(ctx)
+	defer cancel()
+	if _, err := s.db.Requeue(rctx, c, parts, 0, reason, false); err != nil {
+		s.log.Error("notify: give back notification", "id", c.ID, "err", err)
+	}
+}
+
+func (s *Sender) backoff(tries int) time.Duration {
+	d := s.opt.Backoff
+	for i := 1; i < tries && d < s.opt.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, s.opt.MaxBackoff)
+}
+
+// clip bounds an error text stored in last_error.
+func clip(s string) string {
+	if len(s) > 500 {
+		return s[:500]
+	}
+	return s
+}
+
+// progress logs what the sender achieved, every ProgressEvery while busy.
+func (s *Sender) progress(ctx context.Context) {
+	t := time.NewTicker(s.opt.ProgressEvery)
+	defer t.Stop()
+	last := s.Stats()
+	lastAt := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st := s.Stats()
+		if st == last {
+			continue
+		}
+		rate := float64(st.Sent-last.Sent) / time.Since(lastAt).Seconds()
+		s.log.Info("notify: progress", "sent", st.Sent, "failed", st.Failed, "unreachable", st.Unreachable,
+			"cancelled", st.Cancelled, "retried", st.Retried, "rate_per_s", fmt.Sprintf("%.1f", rate))
+		last, lastAt = st, time.Now()
+	}
+}
+
+// payload is what a notification carries when its messages are not derived
+// from its kind and round alone: the parts of a summary card, rendered when
+// the summary was computed so that every part shows the same figures, and
+// the workbook sent after them.
+type payload struct {
+	Parts []string `json:"parts,omitempty"`
+	// ExcuseRound puts the "record reasons" button under the last part.
+	ExcuseRound int64     `json:"excuse_round,omitempty"`
+	Doc         *document `json:"doc,omitempty"`
+}
+
+type document struct {
+	Name    string `json:"name"`
+	Caption string `json:"caption,omitempty"`
+	Data    []byte `json:"data"`
+}
+
+func (pl payload) messages() []chat.Message {
+	var out []chat.Message
+	for i, t := range pl.Parts {
+		m := chat.Message{Text: t}
+		if i == len(pl.Parts)-1 && pl.ExcuseRound != 0 {
+			m.Buttons = [][]chat.Button{{chat.ExcuseButton(pl.ExcuseRound)}}
+		}
+		out = append(out, m)
+	}
+	if pl.Doc != nil {
+		out = append(out, chat.Message{Text: pl.Doc.Caption, Document: &chat.Document{Name: pl.Doc.Name, Data: pl.Doc.Data}})
+	}
+	return out
+}
+
+// render returns the notification's messages, in order.
+func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]chat.Message, error) {
+	var pl payload
+	if len(c.Payload) > 0 {
+		if err := json.Unmarshal(c.Payload, &pl); err != nil {
+			return nil, fmt.Errorf("notification %d payload: %w", c.ID, err)
+		}
+	}
+	if len(pl.Parts) > 0 || pl.Doc != nil {
+		return pl.messages(), nil
+	}
+	contest, round, err := s.cache.get(ctx, c.RoundID.Int64)
+	if err != nil {
+		return nil, err
+	}
+	var text string
+	switch c.Kind {
+	case KindOpen:
+		text = openText(contest, round)
+	case KindRemind:
+		text = remindText(contest, round)
+	case KindLastCall:
+		text = lastCallText(contest, round, s.clock.Now())
+	default:
+		return nil, fmt.Errorf("notification %d: kind %q has no text", c.ID, c.Kind)
+	}
+	return []chat.Message{{Text: text, Buttons: [][]chat.Button{{chat.StartButton(round.ID)}}}}, nil
+}
+
+// roundCache keeps rounds and their contests for a minute: a broadcast
+// renders the same round's text for every recipient.
+type roundCache struct {
+	db      *storage.DB
+	mu      sync.Mutex
+	entries map[int64]roundEntry
+}
+
+type roundEntry struct {
+	contest quiz.Contest
+	round   quiz.Round
+	at      time.Time
+}
+
+func (rc *roundCache) get(ctx context.Context, roundID int64) (quiz.Contest, quiz.Round, error) {
+	rc.mu.Lock()
+	e, ok := rc.entries[roundID]
+	rc.mu.Unlock()
+	if ok && time.Since(e.at) < time.Minute {
+		return e.contest, e.round, nil
+	}
+	r, err := rc.db.RoundByID(ctx, roundID)
+	if err != nil {
+		return quiz.Contest{}, quiz.Round{}, err
+	}
+	c, err := rc.db.ContestByID(ctx, r.ContestID)
+	if err != nil {
+		return quiz.Contest{}, quiz.Round{}, err
+	}
+	rc.mu.Lock()
+	rc.entries[roundID] = roundEntry{contest: c, round: r, at: time.Now()}
+	rc.mu.Unlock()
+	return c, r, nil
+}

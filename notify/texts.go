@@ -1,0 +1,97 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+)
+
+var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
+
+// when formats a moment the Vietnamese way, in the contest's zone:
+// "16:30 thứ Sáu, 04/12/2026".
+func when(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return fmt.Sprintf("%s %s, %s", t.Format("15:04"), weekdays[t.Weekday()], t.Format("02/01/2006"))
+}
+
+// day formats a date: "04/12/2026".
+func day(t time.Time, loc *time.Location) string { return t.In(loc).Format("02/01/2006") }
+
+func minutesText(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%d phút", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d phút %02d giây", int(d/time.Minute), int(d%time.Minute/time.Second))
+}
+
+// quizRules is the line every chasing message carries, so that nobody taps
+// the start button without knowing the clock starts at once.
+func quizRules(c quiz.Contest) string {
+	return fmt.Sprintf("Bài thi gồm %d câu hỏi trắc nghiệm, làm trong %s; đồng hồ bắt đầu tính khi anh/chị bấm nút \"Bắt đầu làm bài\" bên dưới.",
+		c.QuestionsPerAttempt, minutesText(c.TimeLimit))
+}
+
+func openText(c quiz.Contest, r quiz.Round) string {
+	loc := c.Location()
+	return fmt.Sprintf("📢 Đợt %d cuộc thi \"%s\" đã mở!\n\nThời gian: từ %s đến %s.\n%s\n\nMời anh/chị tham gia!",
+		r.Number, c.Name, when(r.OpensAt, loc), when(r.ClosesAt, loc), quizRules(c))
+}
+
+func remindText(c quiz.Contest, r quiz.Round) string {
+	return fmt.Sprintf("⏰ Nhắc nhở: anh/chị chưa tham gia Đợt %d cuộc thi \"%s\".\nHạn chót: %s.\n\n%s",
+		r.Number, c.Name, when(r.ClosesAt, c.Location()), quizRules(c))
+}
+
+func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
+	left := r.ClosesAt.Sub(now)
+	var rest string
+	switch {
+	case left >= 90*time.Minute:
+		rest = fmt.Sprintf(" (còn khoảng %d giờ)", int((left+30*time.Minute)/time.Hour))
+	case left > 0:
+		rest = fmt.Sprintf(" (còn khoảng %d phút)", int((left+30*time.Second)/time.Minute))
+	}
+	return fmt.Sprintf("⚠️ Sắp hết hạn: Đợt %d cuộc thi \"%s\" đóng lúc %s%s.\nAnh/chị chưa tham gia đợt này.\n\n%s",
+		r.Number, c.Name, when(r.ClosesAt, c.Location()), rest, quizRules(c))
+}
+
+// pct formats a percentage the Vietnamese way, decimal comma: "85,7%".
+func pct(scaled1 int64) string {
+	return decimalComma(scaled1, 1) + "%"
+}
+
+// decimalComma writes scaled/10^places with a decimal comma.
+func decimalComma(scaled int64, places int) string {
+	neg := scaled < 0
+	if neg {
+		scaled = -scaled
+	}
+	s := fmt.Sprint(scaled)
+	if places > 0 {
+		for len(s) <= places {
+			s = "0" + s
+		}
+		s = s[:len(s)-places] + "," + s[len(s)-places:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// groupDigits writes 21000 as 21.000.
+func groupDigits(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

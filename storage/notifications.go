@@ -1,0 +1,462 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+)
+
+// Notification statuses. A row is inserted 'queued' before anything is sent;
+// a sender claims it ('sending', under a lease) in a statement of its own, so
+// no database lock is held during the HTTP call, and records the outcome.
+const (
+	NotifyQueued      = "queued"
+	NotifySending     = "sending"
+	NotifySent        = "sent"
+	NotifyFailed      = "failed"
+	NotifyUnreachable = "unreachable"
+	NotifyCancelled   = "cancelled"
+)
+
+// Notification is one row of the queue.
+type Notification struct {
+	ID        int64           `db:"id"`
+	DedupKey  string          `db:"dedup_key"`
+	Kind      string          `db:"kind"`
+	RoundID   sql.NullInt64   `db:"round_id"`
+	MemberID  sql.NullInt64   `db:"member_id"`
+	Platform  quiz.Platform   `db:"platform"`
+	ChatID    string          `db:"chat_id"`
+	Payload   json.RawMessage `db:"payload"`
+	Status    string          `db:"status"`
+	Tries     int             `db:"tries"`
+	PartsSent int             `db:"parts_sent"`
+	LastError string          `db:"last_error"`
+	ClaimedAt *time.Time      `db:"claimed_at"`
+	SentAt    *time.Time      `db:"sent_at"`
+}
+
+// Claimed is a notification a sender holds, with what the database knew at
+// claim time about whether it is still worth sending.
+type Claimed struct {
+	Notification
+	// Linked is nil when the chat is no longer linked to the member, else
+	// whether that identity is still reachable.
+	Linked *bool `db:"linked"`
+	// Stale is true when the notification chases a member of a round who
+	// has taken part or been excused since, or whose round has closed.
+	Stale bool `db:"stale"`
+}
+
+// NewNotification is a notification to insert one by one (summaries).
+type NewNotification struct {
+	DedupKey string
+	Kind     string
+	RoundID  int64
+	MemberID int64
+	Platform quiz.Platform
+	ChatID   string
+	Payload  json.RawMessage
+}
+
+// InsertNotifications inserts notifications, skipping those whose dedup key
+// exists; it returns how many it inserted.
+func (db *DB) InsertNotifications(ctx context.Context, ns []NewNotification) (int, error) {
+	if len(ns) == 0 {
+		return 0, nil
+	}
+	keys := make([]string, len(ns))
+	kinds := make([]string, len(ns))
+	rounds := make([]int64, len(ns))
+	members := make([]int64, len(ns))
+	platforms := make([]string, len(ns))
+	chats := make([]string, len(ns))
+	payloads := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i], kinds[i], rounds[i], members[i] = n.DedupKey, n.Kind, n.RoundID, n.MemberID
+		platforms[i], chats[i] = string(n.Platform), n.ChatID
+		payloads[i] = "{}"
+		if len(n.Payload) > 0 {
+			payloads[i] = string(n.Payload)
+		}
+	}
+	res, err := db.ExecContext(ctx, `
+		INSERT INTO notifications (dedup_key, kind, round_id, member_id, platform, chat_id, payload)
+		SELECT k, kd, r, m, p, c, pl::jsonb
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[])
+			AS t(k, kd, r, m, p, c, pl)
+		ON CONFLICT (dedup_key) DO NOTHING`,
+		pq.Array(keys), pq.Array(kinds), pq.Array(rounds), pq.Array(members),
+		pq.Array(platforms), pq.Array(chats), pq.Array(payloads))
+	if err != nil {
+		return 0, fmt.Errorf("insert notifications: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// Audience says which members of a round a broadcast goes to. Every
+// audience is active members with a reachable account on one of the
+// platforms; the round's members who have taken part are always left out.
+type Audience int
+
+const (
+	// AudienceVerified: everyone verified who has not taken part (round
+	// opening).
+	AudienceVerified Audience = iota
+	// AudienceReminder: as AudienceVerified, without the excused.
+	AudienceReminder
+)
+
+// Broadcast describes one job's notifications to a round's audience. The
+// dedup key of each is Kind:RoundID:MemberID:Slot.
+type Broadcast struct {
+	Kind      string
+	RoundID   int64
+	Slot      string
+	Audience  Audience
+	Platforms []quiz.Platform // in order of preference when a member has several
+	BatchSize int             // members per statement; default 50,000
+	// Progress, when set, is called after each batch with the running total.
+	Progress func(inserted int)
+}
+
+// DedupKey is the key of a broadcast notification.
+func DedupKey(kind string, roundID, memberID int64, slot string) string {
+	return kind + ":" + strconv.FormatInt(roundID, 10) + ":" + strconv.FormatInt(memberID, 10) + ":" + slot
+}
+
+// EnqueueBroadcast inserts the broadcast's notifications straight from the
+// members table (INSERT … SELECT, no rows through Go), in batches of member
+// ids so that each statement is short and the senders can start on the
+// first batches while later ones are inserted. Notifications already there
+// (same dedup key) are skipped; it returns how many it inserted.
+func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
+	if b.BatchSize <= 0 {
+		b.BatchSize = 50_000
+	}
+	if len(b.Platforms) == 0 {
+		return 0, fmt.Errorf("enqueue %s: no platform to send on", b.Kind)
+	}
+	platforms := make([]string, len(b.Platforms))
+	for i, p := range b.Platforms {
+		platforms[i] = string(p)
+	}
+	var lo, hi sql.NullInt64
+	if err := db.QueryRowxContext(ctx, `SELECT min(id), max(id) FROM members WHERE active`).Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("enqueue %s: member ids: %w", b.Kind, err)
+	}
+	if !lo.Valid {
+		return 0, nil
+	}
+	excused := ``
+	if b.Audience == AudienceReminder {
+		excused = `AND NOT EXISTS (SELECT 1 FROM excuses e WHERE e.round_id = $3 AND e.member_id = m.id)`
+	}
+	// DISTINCT ON picks one account per member, the first platform in the
+	// order given.
+	query := `
+		INSERT INTO notifications (dedup_key, kind, round_id, member_id, platform, chat_id)
+		SELECT DISTINCT ON (m.id) $1 || m.id || $2, $4, $3, m.id, i.platform, i.chat_id
+		FROM members m
+		JOIN identities i ON i.member_id = m.id AND i.unreachable_at IS NULL AND i.platform = ANY($5)
+		WHERE m.active AND m.id >= $6 AND m.id < $7
+			AND NOT EXISTS (SELECT 1 FROM attempts a
+				WHERE a.round_id = $3 AND a.member_id = m.id AND a.submitted_at IS NOT NULL)
+			` + excused + `
+		ORDER BY m.id, array_position($5, i.platform)
+		ON CONFLICT (dedup_key) DO NOTHING`
+	prefix := b.Kind + ":" + strconv.FormatInt(b.RoundID, 10) + ":"
+	total := 0
+	for from := lo.Int64; from <= hi.Int64; from += int64(b.BatchSize) {
+		res, err := db.ExecContext(ctx, query, prefix, ":"+b.Slot, b.RoundID, b.Kind,
+			pq.Array(platforms), from, from+int64(b.BatchSize))
+		if err != nil {
+			return total, fmt.Errorf("enqueue %s for round %d: %w", b.Kind, b.RoundID, err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+		if b.Progress != nil {
+			b.Progress(total)
+		}
+	}
+	return total, nil
+}
+
+// ClaimNotification takes the next due notification of a platform for one
+// sender: 'sending' until now+lease, in one committed statement (SKIP LOCKED
+// lets concurrent senders take different rows). now is the application's
+// clock, for deciding whether the notification is stale; leases and
+// back-offs use the database's clock, the one all replicas share. ok is
+// false when nothing is due.
+func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time.Duration, now time.Time) (Claimed, bool, error) {
+	var c Claimed
+	err := db.GetContext(ctx, &c, `
+		WITH c AS (
+			SELECT id FROM notifications
+			WHERE status = 'queued' AND platform = $1 AND next_attempt_at <= now()
+			ORDER BY next_attempt_at, id
+			LIMIT 1
+			FOR UPDATE SKIP LOCKED
+		)
+		UPDATE notifications n SET status = 'sending', tries = n.tries + 1,
+			claimed_at = clock_timestamp(),
+			next_attempt_at = now() + $2 * interval '1 millisecond'
+		FROM c WHERE n.id = c.id
+		RETURNING n.id, n.dedup_key, n.kind, n.round_id, n.member_id, n.platform, n.chat_id, n.payload,
+			n.status, n.tries, n.parts_sent, n.last_error, n.claimed_at, n.sent_at,
+			(SELECT i.unreachable_at IS NULL FROM identities i
+				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS linked,
+			(n.kind IN ('open', 'remind', 'lastcall') AND (
+				EXISTS (SELECT 1 FROM attempts a
+					WHERE a.round_id = n.round_id AND a.member_id = n.member_id AND a.submitted_at IS NOT NULL)
+				OR (n.kind <> 'open' AND EXISTS (SELECT 1 FROM excuses e
+					WHERE e.round_id = n.round_id AND e.member_id = n.member_id))
+				OR NOT EXISTS (SELECT 1 FROM rounds r WHERE r.id = n.round_id AND r.closes_at > $3)
+			)) AS stale`,
+		p, lease.Milliseconds(), now)
+	if notFound(err) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("claim %s notification: %w", p, err)
+	}
+	return c, true, nil
+}
+
+// finish records a claim's outcome, if the claim still holds: a sender whose
+// lease ran out while its row was claimed again must not overwrite it.
+func (db *DB) finish(ctx context.Context, c Claimed, set string, args ...any) (bool, error) {
+	all := append([]any{c.ID, c.ClaimedAt}, args...)
+	res, err := db.ExecContext(ctx, `UPDATE notifications SET `+set+`
+		WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, all...)
+	if err != nil {
+		return false, fmt.Errorf("record notification %d: %w", c.ID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MarkSent records that every part of the notification was delivered.
+func (db *DB) MarkSent(ctx context.Context, c Claimed, parts int) (bool, error) {
+	return db.finish(ctx, c, `status = 'sent', sent_at = now(), parts_sent = $3, last_error = ''`, parts)
+}
+
+// MarkPartsSent records progress through a multi-part notification and
+// extends the lease.
+func (db *DB) MarkPartsSent(ctx context.Context, c Claimed, parts int, lease time.Duration) (bool, error) {
+	return db.finish(ctx, c, `parts_sent = $3, next_attempt_at = now() + $4 * interval '1 millisecond'`,
+		parts, lease.Milliseconds())
+}
+
+// Requeue puts the notification back in the queue, due after `after`. A
+// retry that was not the recipient's failure (the platform said slow down,
+// the sender stopped) gives back the try its claim counted.
+func (db *DB) Requeue(ctx context.Context, c Claimed, parts int, after time.Duration, reason string, countTry bool) (bool, error) {
+	tries := `tries`
+	if !countTry {
+		tries = `greatest(tries - 1, 0)`
+	}
+	return db.finish(ctx, c, `status = 'queued', tries = `+tries+`, parts_sent = $3,
+		next_attempt_at = now() + $4 * interval '1 millisecond', last_error = $5`,
+		parts, after.Milliseconds(), reason)
+}
+
+// MarkFailed gives up on the notification.
+func (db *DB) MarkFailed(ctx context.Context, c Claimed, parts int, reason string) (bool, error) {
+	return db.finish(ctx, c, `status = 'failed', parts_sent = $3, last_error = $4`, parts, reason)
+}
+
+// MarkCancelled drops a notification no longer worth sending.
+func (db *DB) MarkCancelled(ctx context.Context, c Claimed, reason string) (bool, error) {
+	return db.finish(ctx, c, `status = 'cancelled', last_error = $3`, reason)
+}
+
+// MarkUnreachable records that the recipient cannot be messaged (they
+// blocked the bot): the notification is never retried, and the account is
+// marked unreachable so that no later notification is queued for it.
+func (db *DB) MarkUnreachable(ctx context.Context, c Claimed, parts int, reason string) (bool, error) {
+	var ok bool
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'unreachable', parts_sent = $3, last_error = $4
+			WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, c.ID, c.ClaimedAt, parts, reason)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		ok = n == 1
+		_, err = tx.ExecContext(ctx, `UPDATE identities SET unreachable_at = now()
+			WHERE platform = $1 AND chat_id = $2 AND unreachable_at IS NULL`, c.Platform, c.ChatID)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("record notification %d unreachable: %w", c.ID, err)
+	}
+	return ok, nil
+}
+
+// ReleaseExpiredLeases puts back in the queue the notifications whose sender
+// did not record an outcome within its lease (it crashed or lost its
+// connection mid-send). Whether that sender's message reached the person is
+// unknowable, so the resend may duplicate that one message: at-least-once
+// is the best possible for a message in flight during a crash.
+func (db *DB) ReleaseExpiredLeases(ctx context.Context) (int, error) {
+	res, err := db.ExecContext(ctx, `
+		UPDATE notifications SET status = 'queued', next_attempt_at = now(),
+			last_error = 'lease expired: the sender stopped mid-send'
+		WHERE status = 'sending' AND next_attempt_at < now()`)
+	if err != nil {
+		return 0, fmt.Errorf("release expired notification leases: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// NextNotificationDue returns when the next queued notification of the
+// platform becomes due; ok is false when none is queued.
+func (db *DB) NextNotificationDue(ctx context.Context, p quiz.Platform) (wait time.Duration, ok bool, err error) {
+	var ms sql.NullFloat64
+	err = db.GetContext(ctx, &ms, `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000
+		FROM notifications WHERE status = 'queued' AND platform = $1`, p)
+	if err != nil {
+		return 0, false, fmt.Errorf("next %s notification: %w", p, err)
+	}
+	if !ms.Valid {
+		return 0, false, nil
+	}
+	return max(0, time.Duration(ms.Float64)*time.Millisecond), true, nil
+}
+
+// NotificationCount is how many notifications of a kind are in a status.
+type NotificationCount struct {
+	RoundID   sql.NullInt64 `db:"round_id"`
+	Kind      string        `db:"kind"`
+	Status    string        `db:"status"`
+	Count     int           `db:"count"`
+	FirstSent *time.Time    `db:"first_sent"`
+	LastSent  *time.Time    `db:"last_sent"`
+}
+
+// NotificationCounts counts notifications by round, kind and status, for the
+// rounds given (all when empty).
+func (db *DB) NotificationCounts(ctx context.Context, roundIDs []int64) ([]NotificationCount, error) {
+	var out []NotificationCount
+	err := db.SelectContext(ctx, &out, `
+		SELECT round_id, kind, status, count(*) AS count, min(sent_at) AS first_sent, max(sent_at) AS last_sent
+		FROM notifications
+		WHERE cardinality($1::bigint[]) = 0 OR round_id = ANY($1)
+		GROUP BY round_id, kind, status
+		ORDER BY round_id, kind, status`, pq.Array(roundIDs))
+	if err != nil {
+		return nil, fmt.Errorf("count notifications: %w", err)
+	}
+	return out, nil
+}
+
+// Pending counts a round's notifications of the kinds given that are not
+// final yet (queued or sending).
+func (db *DB) PendingNotifications(ctx context.Context, roundID int64, kinds []string) (int, error) {
+	var n int
+	err := db.GetContext(ctx, &n, `SELECT count(*) FROM notifications
+		WHERE round_id = $1 AND kind = ANY($2) AND status IN ('queued', 'sending')`, roundID, pq.Array(kinds))
+	if err != nil {
+		return 0, fmt.Errorf("count pending notifications: %w", err)
+	}
+	return n, nil
+}
+
+// NotificationFailures lists a round's failed and unreachable notifications
+// with their reasons, newest first.
+func (db *DB) NotificationFailures(ctx context.Context, roundID int64, limit int) ([]Notification, error) {
+	var out []Notification
+	err := db.SelectContext(ctx, &out, `
+		SELECT id, dedup_key, kind, round_id, member_id, platform, chat_id, payload, status, tries,
+			parts_sent, last_error, claimed_at, sent_at
+		FROM notifications WHERE round_id = $1 AND status IN ('failed', 'unreachable')
+		ORDER BY id DESC LIMIT $2`, roundID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list failed notifications: %w", err)
+	}
+	return out, nil
+}
+
+// NotificationsOf returns a member's notifications of a round, oldest first.
+func (db *DB) NotificationsOf(ctx context.Context, roundID, memberID int64) ([]Notification, error) {
+	var out []Notification
+	err := db.SelectContext(ctx, &out, `
+		SELECT id, dedup_key, kind, round_id, member_id, platform, chat_id, payload, status, tries,
+			parts_sent, last_error, claimed_at, sent_at
+		FROM notifications WHERE round_id = $1 AND member_id = $2 ORDER BY id`, roundID, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("notifications of member %d: %w", memberID, err)
+	}
+	return out, nil
+}
+
+// JobDone reports whether a scheduled job has run to the end.
+func (db *DB) JobDone(ctx context.Context, kind string, roundID int64, slot string) (bool, error) {
+	var done bool
+	err := db.GetContext(ctx, &done, `SELECT EXISTS (SELECT 1 FROM notify_jobs
+		WHERE kind = $1 AND round_id = $2 AND slot = $3)`, kind, roundID, slot)
+	if err != nil {
+		return false, fmt.Errorf("job %s/%d/%s: %w", kind, roundID, slot, err)
+	}
+	return done, nil
+}
+
+// MarkJobDone records that a job enqueued its notifications; the first run
+// to finish is kept.
+func (db *DB) MarkJobDone(ctx context.Context, kind string, roundID int64, slot string, enqueued int) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO notify_jobs (kind, round_id, slot, enqueued) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, kind, roundID, slot, enqueued)
+	if err != nil {
+		return fmt.Errorf("record job %s/%d/%s: %w", kind, roundID, slot, err)
+	}
+	return nil
+}
+
+// Recipient is where a member with a role gets their summary.
+type Recipient struct {
+	MemberID int64         `db:"member_id"`
+	FullName string        `db:"full_name"`
+	UnitID   int64         `db:"unit_id"`
+	UnitCode string        `db:"unit_code"`
+	Role     quiz.Role     `db:"role"`
+	Platform quiz.Platform `db:"platform"`
+	ChatID   string        `db:"chat_id"`
+}
+
+// RoleRecipients returns the active members with one of the roles who can
+// be messaged on one of the platforms, one account each (the first platform
+// in the order given), by member id.
+func (db *DB) RoleRecipients(ctx context.Context, roles []quiz.Role, platforms []quiz.Platform) ([]Recipient, error) {
+	rs := make([]string, len(roles))
+	for i, r := range roles {
+		rs[i] = string(r)
+	}
+	ps := make([]string, len(platforms))
+	for i, p := range platforms {
+		ps[i] = string(p)
+	}
+	var out []Recipient
+	err := db.SelectContext(ctx, &out, `
+		SELECT DISTINCT ON (m.id) m.id AS member_id, m.full_name, m.unit_id, u.code AS unit_code, m.role,
+			i.platform, i.chat_id
+		FROM members m
+		JOIN units u ON u.id = m.unit_id
+		JOIN identities i ON i.member_id = m.id AND i.unreachable_at IS NULL AND i.platform = ANY($2)
+		WHERE m.active AND m.role = ANY($1)
+		ORDER BY m.id, array_position($2, i.platform)`, pq.Array(rs), pq.Array(ps))
+	if err != nil {
+		return nil, fmt.Errorf("summary recipients: %w", err)
+	}
+	return out, nil
+}
