@@ -55,6 +55,10 @@ type Call struct {
 	RetryAfter  int             // parameters.retry_after of a 429
 	Result      json.RawMessage // result of a successful call
 	Dropped     bool            // the connection was closed instead of answering
+
+	// Scratch space of the request, dropped before the call is recorded.
+	memo   jsonMemo
+	markup *markup // reply_markup, parsed by checkLimits
 }
 
 // OK reports whether the call was answered with {"ok":true}.
@@ -392,8 +396,10 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res = true
 		}
 		call.Result = mustJSON(res)
-		body = mustJSON(map[string]any{"ok": true, "result": json.RawMessage(call.Result)})
+		body = append(append([]byte(`{"ok":true,"result":`), call.Result...), '}')
 	}
+
+	call.memo, call.markup = nil, nil
 
 	// Record before answering: once the client has its answer, the call is
 	// visible to the test.
@@ -445,7 +451,8 @@ func (f *Fake) handle(r *http.Request, call *Call) outcome {
 			return outcome{err: badRequest("strings must be encoded in UTF-8")}
 		}
 	}
-	if err := f.spec.checkParams(canon, params, files); err != nil {
+	call.memo = jsonMemo{}
+	if err := f.spec.checkParams(canon, params, files, call.memo); err != nil {
 		return outcome{err: badRequest("%v", err)}
 	}
 	if e := f.checkLimits(call); e != nil {

@@ -233,9 +233,11 @@ func (f *Fake) checkLimits(call *Call) *apiError {
 		}
 	}
 	if raw, ok := p["reply_markup"]; ok && strings.TrimSpace(raw) != "" {
-		if _, err := parseMarkup(raw, chatID); err != nil {
+		mk, err := parseMarkup(raw, chatID, call.memo)
+		if err != nil {
 			return err
 		}
+		call.markup = mk
 	}
 	return nil
 }
@@ -278,8 +280,8 @@ type markup struct {
 
 // parseMarkup reads a reply_markup the spec already accepted and applies
 // the real server's rules on buttons.
-func parseMarkup(raw string, chatID int64) (*markup, *apiError) {
-	v, err := decodeJSON(raw)
+func parseMarkup(raw string, chatID int64, memo jsonMemo) (*markup, *apiError) {
+	v, err := memo.decode(raw)
 	if err != nil {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
@@ -556,8 +558,7 @@ func (f *Fake) sendLocked(call *Call, doc *File) (any, *apiError) {
 		ChatID: call.ChatID, FromBot: true, Method: call.Method, Text: visible, RawText: raw, ParseMode: mode,
 		Document: doc, Date: f.now(),
 	}}
-	if rm := p["reply_markup"]; rm != "" {
-		mk, _ := parseMarkup(rm, call.ChatID)
+	if mk := call.markup; mk != nil {
 		m.Markup = mk.canonical
 		switch {
 		case mk.isInline:
@@ -603,8 +604,7 @@ func (f *Fake) editLocked(call *Call, withText bool) (any, *apiError) {
 	}
 	// Telegram drops the inline keyboard of a message edited without one.
 	next.Markup, next.Buttons = "", nil
-	if rm := p["reply_markup"]; rm != "" {
-		mk, _ := parseMarkup(rm, call.ChatID)
+	if mk := call.markup; mk != nil {
 		if !mk.isInline {
 			return nil, badRequest("can't parse inline keyboard markup JSON object")
 		}
@@ -637,16 +637,25 @@ func inlineMarkup(m Message) string {
 	return m.Markup
 }
 
+// messageOut is a bot message as the Bot API returns it; a struct rather
+// than models.Message, whose hundred fields cost more to encode.
+type messageOut struct {
+	MessageID   int              `json:"message_id"`
+	From        models.User      `json:"from"`
+	Chat        models.Chat      `json:"chat"`
+	Date        int64            `json:"date"`
+	EditDate    int64            `json:"edit_date,omitempty"`
+	Text        string           `json:"text,omitempty"`
+	Caption     string           `json:"caption,omitempty"`
+	Document    *models.Document `json:"document,omitempty"`
+	ReplyMarkup json.RawMessage  `json:"reply_markup,omitempty"`
+}
+
 // messageJSONLocked renders a bot message as the Bot API returns it.
-func (f *Fake) messageJSONLocked(c *chatState, m *msgState) map[string]any {
-	out := map[string]any{
-		"message_id": m.ID,
-		"from":       f.BotUser(),
-		"chat":       c.info,
-		"date":       m.Date.Unix(),
-	}
+func (f *Fake) messageJSONLocked(c *chatState, m *msgState) *messageOut {
+	out := &messageOut{MessageID: m.ID, From: f.BotUser(), Chat: c.info, Date: m.Date.Unix()}
 	if m.Document != nil {
-		out["document"] = models.Document{
+		out.Document = &models.Document{
 			FileID:       m.Document.FileID,
 			FileUniqueID: "AgAD" + m.Document.FileID[len(m.Document.FileID)-8:],
 			FileName:     m.Document.Name,
@@ -654,18 +663,17 @@ func (f *Fake) messageJSONLocked(c *chatState, m *msgState) map[string]any {
 			FileSize:     int64(len(m.Document.Data)),
 		}
 	}
-	switch {
-	case m.Method == "sendMessage":
-		out["text"] = m.Text
-	case m.Text != "":
-		out["caption"] = m.Text
+	if m.Method == "sendMessage" {
+		out.Text = m.Text
+	} else {
+		out.Caption = m.Text
 	}
 	if m.Buttons != nil {
 		// Only inline keyboards are part of a Message object.
-		out["reply_markup"] = json.RawMessage(m.Markup)
+		out.ReplyMarkup = json.RawMessage(m.Markup)
 	}
 	if m.Edits > 0 {
-		out["edit_date"] = m.EditDate.Unix()
+		out.EditDate = m.EditDate.Unix()
 	}
 	return out
 }

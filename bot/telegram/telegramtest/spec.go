@@ -27,6 +27,8 @@ type specEntry struct {
 	Returns  []string             `json:"returns"`
 	Fields   map[string]specField `json:"fields"`
 	Subtypes []string             `json:"subtypes"`
+
+	names []string // Fields' names, sorted: errors name the same field every time
 }
 
 type apiSpec struct {
@@ -46,8 +48,13 @@ var loadSpec = sync.OnceValue(func() *apiSpec {
 		panic("telegramtest: embedded spec.json: " + err.Error())
 	}
 	s.byLower = make(map[string]string, len(s.Methods))
-	for name := range s.Methods {
+	for name, m := range s.Methods {
 		s.byLower[strings.ToLower(name)] = name
+		for f := range m.Fields {
+			m.names = append(m.names, f)
+		}
+		sort.Strings(m.names)
+		s.Methods[name] = m
 	}
 	return &s
 })
@@ -76,7 +83,7 @@ func (s *apiSpec) method(name string) (string, bool) {
 // checkParams applies the spec to one call: no unknown field, every required
 // field present, every value of a type the field accepts. Errors carry the
 // description the fake answers (without the "Bad Request: " prefix).
-func (s *apiSpec) checkParams(method string, params map[string]string, files map[string]File) error {
+func (s *apiSpec) checkParams(method string, params map[string]string, files map[string]File, memo jsonMemo) error {
 	m := s.Methods[method]
 	for name := range params {
 		if _, ok := m.Fields[name]; !ok {
@@ -93,12 +100,7 @@ func (s *apiSpec) checkParams(method string, params map[string]string, files map
 			return fmt.Errorf("unknown field %q", name)
 		}
 	}
-	names := make([]string, 0, len(m.Fields))
-	for name := range m.Fields {
-		names = append(names, name)
-	}
-	sort.Strings(names) // report the same missing field every time
-	for _, name := range names {
+	for _, name := range m.names {
 		f := m.Fields[name]
 		v, has := params[name]
 		_, hasFile := files[name]
@@ -117,7 +119,7 @@ func (s *apiSpec) checkParams(method string, params map[string]string, files map
 		if !has {
 			continue
 		}
-		if err := s.checkValue(name, v, f.Types, files); err != nil {
+		if err := s.checkValue(name, v, f.Types, files, memo); err != nil {
 			return err
 		}
 	}
@@ -154,7 +156,7 @@ func missingField(method, name string, f specField) error {
 
 // checkValue checks a top-level parameter, which arrives as a string: a
 // number, a boolean, text, or JSON for arrays and objects.
-func (s *apiSpec) checkValue(name, v string, types []string, files map[string]File) error {
+func (s *apiSpec) checkValue(name, v string, types []string, files map[string]File, memo jsonMemo) error {
 	var firstErr error
 	var jsonTypes []string
 	for _, t := range types {
@@ -192,13 +194,36 @@ func (s *apiSpec) checkValue(name, v string, types []string, files map[string]Fi
 		}
 	}
 	if len(jsonTypes) > 0 {
-		val, err := decodeJSON(v)
+		val, err := memo.decode(v)
 		if err != nil {
 			return fmt.Errorf("can't parse %s JSON object", name)
 		}
 		return s.checkUnion(val, jsonTypes, name)
 	}
 	return firstErr
+}
+
+// jsonMemo decodes each JSON parameter of a call once, although the spec
+// check, the limits and the method itself all look at it (a nil memo
+// decodes every time). Decoded values are shared: read them, never change
+// them.
+type jsonMemo map[string]memoVal
+
+type memoVal struct {
+	v   any
+	err error
+}
+
+func (m jsonMemo) decode(raw string) (any, error) {
+	if m == nil {
+		return decodeJSON(raw)
+	}
+	if d, ok := m[raw]; ok {
+		return d.v, d.err
+	}
+	v, err := decodeJSON(raw)
+	m[raw] = memoVal{v, err}
+	return v, err
 }
 
 // decodeJSON keeps numbers as json.Number so that integers can be told from

@@ -138,16 +138,16 @@ func TestSpecChecks(t *testing.T) {
 		`{"inline_keyboard":[{"text":"A"}]}`:                          "must be an array",
 		`[]`:                                                          "must be a JSON object",
 	} {
-		err := s.checkValue("reply_markup", in, markup, nil)
+		err := s.checkValue("reply_markup", in, markup, nil, nil)
 		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
 			t.Errorf("checkValue(%s) = %v, want %q", in, err, want)
 		}
 	}
 	// Union types: a BotCommandScope is any of its members.
-	if err := s.checkValue("scope", `{"type":"chat","chat_id":42}`, []string{"BotCommandScope"}, nil); err != nil {
+	if err := s.checkValue("scope", `{"type":"chat","chat_id":42}`, []string{"BotCommandScope"}, nil, nil); err != nil {
 		t.Errorf("BotCommandScopeChat: %v", err)
 	}
-	if err := s.checkValue("scope", `{"type":"chat","chat":42}`, []string{"BotCommandScope"}, nil); err == nil {
+	if err := s.checkValue("scope", `{"type":"chat","chat":42}`, []string{"BotCommandScope"}, nil, nil); err == nil {
 		t.Error("misspelt BotCommandScope field accepted")
 	}
 }
@@ -155,17 +155,17 @@ func TestSpecChecks(t *testing.T) {
 func TestMarkupNormalisation(t *testing.T) {
 	// go-telegram sends "copy_text":{"text":""} on every inline button: it
 	// neither counts as the button's action nor shows in the echoed markup.
-	m, err := parseMarkup(`{"inline_keyboard":[[{"text":"A","callback_data":"a","copy_text":{"text":""},"pay":false}]]}`, 1)
+	m, err := parseMarkup(`{"inline_keyboard":[[{"text":"A","callback_data":"a","copy_text":{"text":""},"pay":false}]]}`, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := `{"inline_keyboard":[[{"callback_data":"a","text":"A"}]]}`; m.canonical != want {
 		t.Fatalf("canonical = %s, want %s", m.canonical, want)
 	}
-	if _, err := parseMarkup(`{"inline_keyboard":[[{"text":"A","copy_text":{"text":""}}]]}`, 1); err == nil {
+	if _, err := parseMarkup(`{"inline_keyboard":[[{"text":"A","copy_text":{"text":""}}]]}`, 1, nil); err == nil {
 		t.Fatal("a button whose only action is an empty copy_text was accepted")
 	}
-	if _, err := parseMarkup(`{"inline_keyboard":[[{"text":"Copy","copy_text":{"text":"MÃ-123"}}]]}`, 1); err != nil {
+	if _, err := parseMarkup(`{"inline_keyboard":[[{"text":"Copy","copy_text":{"text":"MÃ-123"}}]]}`, 1, nil); err != nil {
 		t.Fatalf("copy_text button: %v", err)
 	}
 }
