@@ -45,9 +45,10 @@ func (db *DB) RoundAttempts(ctx context.Context, roundID int64, now time.Time) (
 func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 	var out []report.UnitRoster
 	err := db.SelectContext(ctx, &out, `
-		SELECT u.code, u.name, count(m.id) AS staff,
-			count(m.id) FILTER (WHERE EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id)) AS verified
-		FROM units u LEFT JOIN members m ON m.unit_id = u.id AND m.active
+		SELECT u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified
+		FROM units u
+		LEFT JOIN members m ON m.unit_id = u.id AND m.active
+		LEFT JOIN (SELECT DISTINCT member_id FROM identities) v ON v.member_id = m.id
 		GROUP BY u.id
 		ORDER BY u.code COLLATE "C"`)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/report/reporttest"
+	"quizbot/storage"
 	"quizbot/storage/storagetest"
 )
 
@@ -186,5 +187,59 @@ func assertLines(t *testing.T, got, want []string) {
 	t.Helper()
 	if !slices.Equal(got, want) {
 		t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// BenchmarkReportRound measures the three reports' queries and layout on a
+// province-sized round.
+// seedReportRound adds a province-sized round to the fixture: 200 more units,
+// 25,000 active members, 21,000 of them taking part with up to three
+// attempts each.
+func seedReportRound(tb testing.TB) *storage.DB {
+	db := storagetest.NewDB(tb)
+	reporttest.Seed(tb, db)
+	if _, err := db.ExecContext(context.Background(), `
+		INSERT INTO units (id, code, name) SELECT 1000 + u, 'B' || u, 'Đơn vị ' || u FROM generate_series(1, 200) u;
+		INSERT INTO members (id, full_name, phone, unit_id, position)
+			SELECT 1000 + m, 'Cán bộ ' || m, '09' || lpad(m::text, 8, '0'), 1001 + m % 200, 'Chuyên viên'
+			FROM generate_series(1, 25000) m;
+		INSERT INTO identities (member_id, platform, external_id, chat_id)
+			SELECT 1000 + m, 'telegram', 'b' || m, 'b' || m FROM generate_series(1, 24000) m;
+		INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction)
+			SELECT 1, 1000 + m, s, 'telegram', t, t + interval '20 minutes', t + (m % 1200) * interval '1 second',
+				(m * s) % 21, 20, CASE WHEN m % 7 = 0 THEN NULL ELSE m % 30000 END
+			FROM generate_series(1, 21000) m, generate_series(1, 3) s,
+				LATERAL (SELECT timestamptz '2026-03-02 08:00+07' + (m * 10 + s * 3600) * interval '1 second' AS t) x
+			WHERE s = 1 OR m % s = 0;
+		ANALYZE;`); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkReportRound measures the three reports' queries and layout on a
+// province-sized round.
+func BenchmarkReportRound(b *testing.B) {
+	db := seedReportRound(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		atts, err := db.RoundAttempts(ctx, reporttest.Round1, reporttest.Now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := report.Rank(atts, quiz.PredictParticipants)
+		roster, err := db.UnitRosters(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		units := report.Units(roster, atts)
+		absent, err := db.AbsentMembers(ctx, reporttest.Round1, reporttest.Now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(r.Results) != 21009 || len(units) != 204 || len(absent) != 4004 {
+			b.Fatalf("%d results, %d units, %d absent", len(r.Results), len(units), len(absent))
+		}
 	}
 }
