@@ -24,4 +24,18 @@
 // Command, Contact, CallbackQuery, Tap) and delivered by long polling (Queue)
 // or posted to a webhook (Post). Wait helpers block on the fake's state, not
 // on sleeps.
+//
+// A typical webhook test:
+//
+//	fake := telegramtest.New(t)
+//	// … start quizbot with TELEGRAM_API_URL=fake.URL(), TELEGRAM_TOKEN=fake.Token()
+//	resp := fake.Post(t, srv.URL+"/webhook/telegram", secret, fake.Command(user, "start"))
+//	msg := fake.WaitMessage(t, user.ID, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "số điện thoại") })
+//	fake.Post(t, hook, secret, fake.Contact(user, "84912345678"))
+//	q := fake.WaitSent(t, user.ID, 3)[2]
+//	fake.Post(t, hook, secret, fake.Tap(t, user, q, "A"))
+//	fake.WaitCalls(t, "answerCallbackQuery", 1)
+//
+// Mind go-telegram's names: models.ParseModeMarkdown is "MarkdownV2";
+// legacy Markdown is models.ParseModeMarkdownV1.
 package telegramtest

@@ -146,10 +146,8 @@ func WithBotUsername(username string) Option {
 	return func(f *Fake) { f.botUsername = username }
 }
 
-// WithFirstUpdateID makes update ids start at id, for deterministic ids.
-// By default ids continue a process-wide counter seeded from the clock, so
-// that tests sharing a database never see the same update_id twice, as
-// Telegram guarantees for one bot.
+// WithFirstUpdateID makes update ids start at id instead of
+// DefaultFirstUpdateID, e.g. for two fakes feeding one database.
 func WithFirstUpdateID(id int64) Option {
 	return func(f *Fake) { f.nextUpdateID = id }
 }
@@ -186,7 +184,8 @@ type Fake struct {
 	blocked      map[int64]bool
 	chats        map[int64]*chatState
 	callbacks    map[string]*callbackState
-	nextUpdateID int64 // 0: use the process-wide counter
+	nextUpdateID int64
+	querySeq     uint64
 	queue        []*queued
 	pollGen      int
 	pollers      int // long polls waiting now
@@ -221,6 +220,8 @@ func New(t testing.TB, opts ...Option) *Fake {
 		callbacks:   map[string]*callbackState{},
 		commands:    map[string]string{},
 		files:       map[string]File{},
+
+		nextUpdateID: DefaultFirstUpdateID,
 	}
 	for _, o := range opts {
 		o(f)

@@ -568,11 +568,10 @@ func TestUpdateBuilders(t *testing.T) {
 		t.Fatalf("group message = %+v", group.Message)
 	}
 
-	// Without WithFirstUpdateID, ids continue across fakes: never reused.
-	a := telegramtest.New(t).TextMessage(user, "a")
-	bb := telegramtest.New(t).TextMessage(user, "b")
-	if bb.ID <= a.ID {
-		t.Fatalf("update ids %d then %d", a.ID, bb.ID)
+	// By default ids look like Telegram's: nine digits, within 32 bits.
+	first := telegramtest.New(t).TextMessage(user, "a")
+	if first.ID != telegramtest.DefaultFirstUpdateID || first.ID > 1<<31-1 {
+		t.Fatalf("first update id %d", first.ID)
 	}
 }
 

@@ -7,35 +7,27 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 )
 
-// Update and callback query ids continue process-wide counters seeded from
-// the clock: Telegram never repeats an update_id for a bot, and a test
-// suite that keeps dedup keys in a shared database or Redis must not see
-// one test's ids again in the next test or the next run.
-var (
-	globalUpdateID = atomic.Int64{}
-	globalQueryID  = atomic.Uint64{}
-)
-
-func init() {
-	now := time.Now()
-	globalUpdateID.Store(now.UnixMicro()) // < 2^53: exact in JSON numbers too
-	globalQueryID.Store(uint64(now.UnixNano()))
-}
+// DefaultFirstUpdateID is where a Fake's update ids start: nine digits, like
+// real ones, which fit in 32 bits (a bot storing them in an int4 column must
+// not pass with the fake and fail with Telegram, or the other way round).
+const DefaultFirstUpdateID = 800000001
 
 func (f *Fake) newUpdateIDLocked() int64 {
-	if f.nextUpdateID != 0 {
-		id := f.nextUpdateID
-		f.nextUpdateID++
-		return id
-	}
-	return globalUpdateID.Add(1)
+	id := f.nextUpdateID
+	f.nextUpdateID++
+	return id
+}
+
+func (f *Fake) newQueryIDLocked() string {
+	f.querySeq++
+	// Real callback query ids are long decimal strings.
+	return strconv.FormatUint(4372094375000000000+f.querySeq, 10)
 }
 
 // privateChat is the chat between the bot and user.
@@ -124,7 +116,7 @@ func (f *Fake) CallbackQuery(from models.User, msg Message, data string) *models
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.chatLocked(msg.ChatID)
-	id := strconv.FormatUint(globalQueryID.Add(1), 10)
+	id := f.newQueryIDLocked()
 	f.callbacks[id] = &callbackState{chatID: msg.ChatID}
 	q := &models.CallbackQuery{
 		ID:           id,
