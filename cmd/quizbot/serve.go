@@ -10,6 +10,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"quizbot/bot/chat"
+	"quizbot/bot/telegram"
+	"quizbot/quiz"
 	"quizbot/storage"
 )
 
@@ -18,6 +21,28 @@ type server struct {
 	e     *env
 	db    *storage.DB
 	redis *redis.Client
+	clock quiz.Clock
+	quiz  *quiz.Service
+	conv  *chat.Bot
+	tg    *telegram.Telegram // nil without TELEGRAM_TOKEN
+}
+
+// newServer assembles the service from its parts.
+func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, clock quiz.Clock) (*server, error) {
+	s := &server{e: e, db: db, redis: rdb, clock: clock}
+	s.quiz = quiz.NewService(db, storage.NewSessions(rdb), clock)
+	s.conv = chat.New(s.quiz, db, e.log)
+	if e.cfg.TelegramToken != "" {
+		tg, err := telegram.New(ctx, telegram.Config{
+			Token: e.cfg.TelegramToken, APIURL: e.cfg.TelegramAPIURL,
+			Secret: e.cfg.TelegramWebhookSecret, PublicURL: e.cfg.PublicURL,
+		}, s.conv, rdb, e.log)
+		if err != nil {
+			return nil, err
+		}
+		s.tg = tg
+	}
+	return s, nil
 }
 
 // routes registers every HTTP route and bot endpoint in one place.
@@ -25,6 +50,9 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.tg != nil {
+		mux.Handle("POST "+telegram.WebhookPath, s.tg)
+	}
 	return mux
 }
 
@@ -70,7 +98,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer rdb.Close()
-	s := &server{e: e, db: db, redis: rdb}
+	s, err := newServer(ctx, e, db, rdb, quiz.SystemClock{})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", e.cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on LISTEN_ADDR %s: %w", e.cfg.ListenAddr, err)
@@ -91,6 +122,16 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.e.log.Info("serving", "addr", ln.Addr().String())
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go s.sweep(bg, time.Second)
+	if s.tg != nil {
+		go func() {
+			if err := s.tg.Run(bg); err != nil {
+				s.e.log.Error("telegram stopped", "err", err)
+			}
+		}()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
@@ -106,4 +147,21 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// sweep submits attempts whose time limit ran out, every tick, and tells
+// their members. Every replica sweeps; each attempt is closed by one.
+func (s *server) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.conv.SweepExpired(ctx); err != nil && ctx.Err() == nil {
+				s.e.log.Error("sweep expired attempts", "err", err)
+			}
+		}
+	}
 }

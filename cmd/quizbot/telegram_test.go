@@ -1,0 +1,514 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+	"github.com/redis/go-redis/v9"
+
+	"quizbot/bot/telegram/telegramtest"
+	"quizbot/config"
+	"quizbot/quiz"
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+const testSecret = "s3cret_webhook-token"
+
+// tgRig is the whole service as `quizbot serve` assembles it, with its
+// Telegram side talking to the fake Bot API and a settable clock.
+type tgRig struct {
+	t      *testing.T
+	fake   *telegramtest.Fake
+	db     *storage.DB
+	dbURL  string
+	rdb    *redis.Client
+	clock  *quiz.FakeClock
+	srv    *server
+	http   *httptest.Server
+	f      storagetest.Fixture
+	logBuf *bytes.Buffer
+	public string // PUBLIC_URL; empty for long polling
+}
+
+func newTgRig(t *testing.T, o storagetest.SeedOptions) *tgRig {
+	t.Helper()
+	dbURL := storagetest.DatabaseURL(t)
+	db, err := storage.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := &tgRig{t: t, fake: telegramtest.New(t), db: db, dbURL: dbURL, rdb: storagetest.NewRedis(t), logBuf: &bytes.Buffer{},
+		public: "https://quizbot.example.vn"}
+	r.f = storagetest.Seed(t, db, o)
+	r.clock = quiz.NewFakeClock(r.f.Now)
+	r.start()
+	return r
+}
+
+// start builds a fresh server on the same databases: a process (re)start.
+func (r *tgRig) start() {
+	r.t.Helper()
+	if r.http != nil {
+		r.http.Close()
+	}
+	e := &env{
+		cfg: config.Config{TelegramToken: r.fake.Token(), TelegramAPIURL: r.fake.URL(), TelegramWebhookSecret: testSecret,
+			PublicURL: r.public, ListenAddr: ":0", NotifyRate: 25},
+		stdout: io.Discard, stderr: io.Discard,
+		log: slog.New(slog.NewTextHandler(r.logBuf, nil)),
+	}
+	srv, err := newServer(context.Background(), e, r.db, r.rdb, r.clock)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.srv = srv
+	r.http = httptest.NewServer(srv.routes())
+	r.t.Cleanup(r.http.Close)
+}
+
+func (r *tgRig) hook() string { return r.http.URL + "/webhook/telegram" }
+
+// send delivers an update by webhook and checks it was accepted.
+func (r *tgRig) send(u *models.Update) {
+	r.t.Helper()
+	resp := r.fake.Post(r.t, r.hook(), testSecret, u)
+	if resp.StatusCode != http.StatusOK {
+		r.t.Fatalf("webhook answered %d for %s", resp.StatusCode, telegramtest.String(u))
+	}
+}
+
+func (r *tgRig) last(u models.User) telegramtest.Message {
+	r.t.Helper()
+	m, ok := r.fake.LastMessage(u.ID)
+	if !ok {
+		r.t.Fatalf("no message to %d", u.ID)
+	}
+	return m
+}
+
+func user(id int64, name string) models.User { return models.User{ID: id, FirstName: name} }
+
+// verify takes a user through /start and sharing their own phone.
+func (r *tgRig) verify(u models.User, phone string) {
+	r.t.Helper()
+	r.send(r.fake.Command(u, "start"))
+	r.send(r.fake.Contact(u, phone))
+	if m := r.last(u); !strings.Contains(m.Text, "Xác thực thành công") {
+		r.t.Fatalf("verification failed: %q", m.Text)
+	}
+}
+
+// rightLabel reads a question message and returns the letter of the option
+// starting with "Đúng" (the seeded bank's right answers).
+func rightLabel(t *testing.T, m telegramtest.Message) string {
+	t.Helper()
+	for _, line := range strings.Split(m.Text, "\n") {
+		if len(line) > 3 && line[1] == '.' && strings.HasPrefix(line[3:], "Đúng") {
+			return line[:1]
+		}
+	}
+	t.Fatalf("no right option in %q", m.Text)
+	return ""
+}
+
+func wrongLabel(t *testing.T, m telegramtest.Message) string {
+	if rightLabel(t, m) == "A" {
+		return "B"
+	}
+	return "A"
+}
+
+func TestTelegramVerification(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+
+	r.send(r.fake.Command(an, "start"))
+	m := r.last(an)
+	if !strings.Contains(m.Text, "Xin chào") || !strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("greeting: %q", m.Text)
+	}
+	kb := r.fake.Keyboard(an.ID)
+	if len(kb) != 1 || !kb[0][0].RequestContact {
+		t.Fatalf("want one request_contact button, got %+v", kb)
+	}
+
+	// Someone else's contact, forwarded: refused, nothing linked.
+	r.send(r.fake.ForeignContact(an, models.Contact{PhoneNumber: "0912000002", FirstName: "Bình", UserID: 2002}))
+	if m := r.last(an); !strings.Contains(m.Text, "của chính anh/chị") {
+		t.Fatalf("foreign contact: %q", m.Text)
+	}
+	// A typed contact card without user_id: refused too.
+	r.send(r.fake.ForeignContact(an, models.Contact{PhoneNumber: "0912000001", FirstName: "An"}))
+	if m := r.last(an); !strings.Contains(m.Text, "của chính anh/chị") {
+		t.Fatalf("contact without user_id: %q", m.Text)
+	}
+	var links int
+	r.db.Get(&links, `SELECT count(*) FROM identities`)
+	if links != 0 {
+		t.Fatalf("%d identities after refused contacts", links)
+	}
+
+	// An unknown phone: told to ask the unit's CCHC focal point.
+	stranger := user(3003, "Khách")
+	r.send(r.fake.Command(stranger, "start"))
+	r.send(r.fake.Contact(stranger, "84987654321"))
+	if m := r.last(stranger); !strings.Contains(m.Text, "0987654321 chưa có trong danh sách") || !strings.Contains(m.Text, "đầu mối CCHC") {
+		t.Fatalf("unknown phone: %q", m.Text)
+	}
+
+	// Own contact, Telegram's format without "+": greeted by name and unit.
+	r.send(r.fake.Contact(an, "84912000001"))
+	m = r.last(an)
+	if !strings.Contains(m.Text, "Nguyễn Văn An") || !strings.Contains(m.Text, "Sở Nội vụ") {
+		t.Fatalf("verified greeting: %q", m.Text)
+	}
+	if kb := r.fake.Keyboard(an.ID); len(kb) == 0 || kb[0][0].Text != "📝 Vào thi" {
+		t.Fatalf("menu: %+v", kb)
+	}
+
+	// A second Telegram account claiming the same phone is refused.
+	other := user(4004, "An2")
+	r.send(r.fake.Command(other, "start"))
+	r.send(r.fake.Contact(other, "0912000001"))
+	if m := r.last(other); !strings.Contains(m.Text, "đã được xác thực trên một tài khoản khác") || !strings.Contains(m.Text, "member unlink") {
+		t.Fatalf("second account: %q", m.Text)
+	}
+	// Phone numbers never reach the logs in full.
+	if strings.Contains(r.logBuf.String(), "0912000001") || strings.Contains(r.logBuf.String(), "0987654321") {
+		t.Fatalf("unmasked phone in logs:\n%s", r.logBuf.String())
+	}
+}
+
+func TestTelegramWholeQuizAndReport(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Tuần này có bao nhiêu người dự thi?"})
+	an, binh := user(1001, "An"), user(1002, "Bình")
+	r.verify(an, "0912000001")
+	r.verify(binh, "0912000002")
+
+	r.send(r.fake.TextMessage(an, "📝 Vào thi"))
+	rules := r.last(an)
+	for _, want := range []string{"Đợt 1 – Tìm hiểu cải cách hành chính 2026", "Số câu hỏi: 3", "Thời gian làm bài: 10 phút",
+		"Lượt thi còn lại: 1/1", "Hạn chót: 16:30 thứ Sáu, 04/12/2026", "câu hỏi dự đoán"} {
+		if !strings.Contains(rules.Text, want) {
+			t.Fatalf("rules lack %q:\n%s", want, rules.Text)
+		}
+	}
+	r.send(r.fake.Tap(t, an, rules, "▶️ Bắt đầu làm bài"))
+	if m, _ := r.fake.Message(an.ID, rules.ID); len(m.Buttons) != 0 {
+		t.Fatalf("start button still there: %+v", m.Buttons)
+	}
+	for i := 1; i <= 3; i++ {
+		q := r.last(an)
+		if !strings.HasPrefix(q.Text, "Câu "+string(rune('0'+i))+"/3\n") || !strings.Contains(q.Text, "\nA. ") || !strings.Contains(q.Text, "Thời gian còn lại") {
+			t.Fatalf("question %d: %q", i, q.Text)
+		}
+		if got := strings.Join(q.Labels(), ""); got != "ABCD" {
+			t.Fatalf("buttons %q", got)
+		}
+		label := rightLabel(t, q)
+		if i == 2 {
+			label = wrongLabel(t, q)
+		}
+		r.clock.Advance(30 * time.Second)
+		tap := r.fake.Tap(t, an, q, label)
+		r.send(tap)
+		if a, ok := r.fake.CallbackAnswer(tap.CallbackQuery.ID); !ok || a.Text != "Đã ghi nhận: "+label {
+			t.Fatalf("callback answer: %+v %v", a, ok)
+		}
+		edited, _ := r.fake.Message(an.ID, q.ID)
+		if !strings.Contains(edited.Text, "Anh/chị chọn: "+label) || len(edited.Buttons) != 0 {
+			t.Fatalf("answered question not shown as answered: %q %+v", edited.Text, edited.Buttons)
+		}
+		if strings.Contains(edited.Text, "Đúng\n") || strings.HasSuffix(edited.Text, "– Đúng") {
+			t.Fatalf("right/wrong revealed with reveal: after_close: %q", edited.Text)
+		}
+	}
+	if m := r.last(an); !strings.Contains(m.Text, "Câu hỏi dự đoán: Tuần này có bao nhiêu người dự thi?") {
+		t.Fatalf("prediction question: %q", m.Text)
+	}
+	r.send(r.fake.TextMessage(an, "khoảng hai nghìn"))
+	if m := r.last(an); !strings.Contains(m.Text, "số nguyên không âm") || !strings.Contains(m.Text, "Câu hỏi dự đoán") {
+		t.Fatalf("bad prediction not asked again: %q", m.Text)
+	}
+	r.send(r.fake.TextMessage(an, "2"))
+	res := r.last(an)
+	for _, want := range []string{"Kết quả: 2/3 câu đúng", "Thời gian làm bài: 1 phút 30 giây", "Dự đoán: 2"} {
+		if !strings.Contains(res.Text, want) {
+			t.Fatalf("result lacks %q:\n%s", want, res.Text)
+		}
+	}
+	// Past the limit, /thi shows the result instead.
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "đã hoàn thành đợt 1") || !strings.Contains(m.Text, "2/3 câu đúng") {
+		t.Fatalf("after the attempt: %q", m.Text)
+	}
+
+	// Bình: all right, slower, prediction 5.
+	r.send(r.fake.Command(binh, "thi"))
+	r.send(r.fake.Tap(t, binh, r.last(binh), "▶️ Bắt đầu làm bài"))
+	for range 3 {
+		q := r.last(binh)
+		r.clock.Advance(time.Minute)
+		r.send(r.fake.Tap(t, binh, q, rightLabel(t, q)))
+	}
+	r.send(r.fake.TextMessage(binh, "5"))
+	if m := r.last(binh); !strings.Contains(m.Text, "Kết quả: 3/3 câu đúng") {
+		t.Fatalf("Bình's result: %q", m.Text)
+	}
+
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		return map[string]string{"DATABASE_URL": r.dbURL, "REDIS_URL": "redis://127.0.0.1:1/0"}[k]
+	}
+	if code := run(context.Background(), []string{"report", "results", "--round", "1", "--contest", "cchc"}, getenv, &out, &errb); code != 0 {
+		t.Fatalf("report results: %d %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		"rank,full_name,phone,unit_code,position,correct,total,duration_seconds,prediction,submitted_at",
+		"1,Trần Thị Bình,0912000002,SNV,Chuyên viên,3,3,180,5,",
+		"2,Nguyễn Văn An,0912000001,SNV,Chuyên viên,2,3,90,2,",
+	}
+	if len(lines) != 3 {
+		t.Fatalf("results:\n%s", out.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(lines[i], want[i]) {
+			t.Fatalf("results line %d:\n got %s\nwant %s…", i, lines[i], want[i])
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"report", "units", "--round", "1", "--contest", "cchc"}, getenv, &out, &errb); code != 0 {
+		t.Fatalf("report units: %d %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "SNV,Sở Nội vụ,4,2,2,50.0,2.50,0") {
+		t.Fatalf("units report:\n%s", out.String())
+	}
+}
+
+func TestTelegramDoubleTapStaleButtonAndDuplicateUpdate(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.send(r.fake.Command(an, "thi"))
+	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	q1 := r.last(an)
+	label := rightLabel(t, q1)
+
+	// The same update delivered twice takes effect once.
+	tap := r.fake.Tap(t, an, q1, label)
+	r.send(tap)
+	sends := len(r.fake.CallsTo("sendMessage"))
+	r.send(tap)
+	if n := len(r.fake.CallsTo("sendMessage")); n != sends {
+		t.Fatalf("duplicate update sent %d more messages", n-sends)
+	}
+
+	// A double tap is two updates, the second from the button as it was
+	// before the edit reached the phone: it gets a short answer only.
+	b, _ := q1.Button(wrongLabel(t, q1))
+	tap2 := r.fake.CallbackQuery(an, q1, b.CallbackData)
+	r.send(tap2)
+	if a, _ := r.fake.CallbackAnswer(tap2.CallbackQuery.ID); !strings.Contains(a.Text, "đã được ghi nhận") {
+		t.Fatalf("double tap answer: %+v", a)
+	}
+	if n := len(r.fake.CallsTo("sendMessage")); n != sends {
+		t.Fatalf("double tap sent %d messages", n-sends)
+	}
+	var answered, right int
+	r.db.QueryRow(`SELECT count(chosen), count(*) FILTER (WHERE is_correct) FROM answers`).Scan(&answered, &right)
+	if answered != 1 || right != 1 {
+		t.Fatalf("answers recorded: %d (%d right), want 1 (1 right)", answered, right)
+	}
+
+	// Finish, then tap a button of the finished attempt.
+	for range 2 {
+		q := r.last(an)
+		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	}
+	if m := r.last(an); !strings.Contains(m.Text, "Kết quả: 3/3 câu đúng") {
+		t.Fatalf("result: %q", m.Text)
+	}
+	stale := r.fake.CallbackQuery(an, q1, "a:999:0:1")
+	r.send(stale)
+	if a, ok := r.fake.CallbackAnswer(stale.CallbackQuery.ID); !ok || !strings.Contains(a.Text, "hết hiệu lực") {
+		t.Fatalf("stale button answer: %+v %v", a, ok)
+	}
+	garbage := r.fake.CallbackQuery(an, q1, "xyz")
+	r.send(garbage)
+	if _, ok := r.fake.CallbackAnswer(garbage.CallbackQuery.ID); !ok {
+		t.Fatal("unknown callback data left unanswered")
+	}
+}
+
+func TestTelegramWebhookRejectsWrongSecretAndBadBodies(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	before := len(r.fake.Calls())
+	for _, secret := range []string{"", "wrong", testSecret + "x"} {
+		resp := r.fake.Post(t, r.hook(), secret, r.fake.Command(an, "start"))
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("secret %q: status %d", secret, resp.StatusCode)
+		}
+	}
+	for _, body := range []string{"", "{", `{"update_id":0}`, `[1,2]`} {
+		resp := telegramtest.PostRaw(t, r.hook(), testSecret, []byte(body))
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("body %q: status %d", body, resp.StatusCode)
+		}
+	}
+	if n := len(r.fake.Calls()); n != before {
+		t.Fatalf("rejected requests made %d Bot API calls", n-before)
+	}
+}
+
+func TestTelegramFailedUpdateIsRetried(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	r.fake.FailServerError("sendMessage", an.ID, 502, 1)
+	u := r.fake.Command(an, "start")
+	if resp := r.fake.Post(t, r.hook(), testSecret, u); resp.StatusCode < 500 {
+		t.Fatalf("failed update answered %d, want 5xx so Telegram retries", resp.StatusCode)
+	}
+	r.send(u) // Telegram's re-delivery
+	if m := r.last(an); !strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("after retry: %q", m.Text)
+	}
+}
+
+func TestTelegramTimeLimitSubmitsAndTells(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.send(r.fake.Command(an, "thi"))
+	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	q := r.last(an)
+	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	q2 := r.last(an)
+
+	r.clock.Advance(5*time.Minute + time.Second)
+	if err := r.srv.conv.SweepExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m := r.last(an)
+	if !strings.Contains(m.Text, "Đã hết thời gian làm bài") || !strings.Contains(m.Text, "Kết quả: 1/3 câu đúng") || !strings.Contains(m.Text, "5 phút 00 giây") {
+		t.Fatalf("time-up message: %q", m.Text)
+	}
+	// A tap after the time-out changes nothing.
+	late := r.fake.Tap(t, an, q2, rightLabel(t, q2))
+	r.send(late)
+	var correct int
+	r.db.Get(&correct, `SELECT correct FROM attempts`)
+	if correct != 1 {
+		t.Fatalf("correct = %d after a late tap", correct)
+	}
+}
+
+func TestTelegramResumeAfterRedisFlushAndRestart(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 4})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.send(r.fake.Command(an, "thi"))
+	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	q := r.last(an)
+	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+
+	// Redis loses everything: the next tap still counts.
+	q = r.last(an)
+	if err := r.rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	if m := r.last(an); !strings.HasPrefix(m.Text, "Câu 3/4") {
+		t.Fatalf("after Redis flush: %q", m.Text)
+	}
+
+	// The process restarts; the member reopens the app and types /thi.
+	r.start()
+	r.send(r.fake.Command(an, "thi"))
+	msgs := r.fake.Sent(an.ID)
+	if resume := msgs[len(msgs)-2]; !strings.Contains(resume.Text, "đang làm dở") {
+		t.Fatalf("resume notice: %q", resume.Text)
+	}
+	q = r.last(an)
+	if !strings.HasPrefix(q.Text, "Câu 3/4") {
+		t.Fatalf("resumed at %q", q.Text)
+	}
+	for range 2 {
+		q = r.last(an)
+		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	}
+	if m := r.last(an); !strings.Contains(m.Text, "Kết quả: 4/4 câu đúng") {
+		t.Fatalf("result after restart: %q", m.Text)
+	}
+}
+
+func TestTelegramStatsForOrganizersOnly(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	an, dung := user(1001, "An"), user(1004, "Dung")
+	r.verify(an, "0912000001")
+	r.verify(dung, "0912000004")
+	r.send(r.fake.Command(an, "thi"))
+	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	for range 3 {
+		q := r.last(an)
+		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	}
+	r.send(r.fake.Command(an, "thongke"))
+	if m := r.last(an); !strings.Contains(m.Text, "chỉ dành cho Ban Tổ chức") || strings.Contains(m.Text, "Sở Nội vụ") {
+		t.Fatalf("member got: %q", m.Text)
+	}
+	r.send(r.fake.Command(dung, "thongke"))
+	m := r.last(dung)
+	for _, want := range []string{"Đã dự thi: 1/5 người (20.0%)", "Đang làm bài: 0", "• UBND xã Hòa Phú: 0/1 (0.0%)\n• Sở Nội vụ: 1/4 (25.0%)"} {
+		if !strings.Contains(m.Text, want) {
+			t.Fatalf("stats lack %q:\n%s", want, m.Text)
+		}
+	}
+}
+
+func TestTelegramRegistersWebhookOrPolls(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.srv.tg.Run(ctx); close(done) }()
+	r.fake.WaitCalls(t, "setWebhook", 1)
+	cancel()
+	<-done
+	w := r.fake.Webhook()
+	if w.URL != "https://quizbot.example.vn/webhook/telegram" || w.SecretToken != testSecret {
+		t.Fatalf("webhook: %+v", w)
+	}
+	if got := strings.Join(w.AllowedUpdates, ","); got != "message,callback_query" {
+		t.Fatalf("allowed updates %q", got)
+	}
+
+	// Without PUBLIC_URL: long polling.
+	r.public = ""
+	r.start()
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go r.srv.tg.Run(ctx)
+	an := user(1001, "An")
+	r.fake.Queue(r.fake.Command(an, "start"))
+	m := r.fake.WaitMessage(t, an.ID, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "Chia sẻ số điện thoại") })
+	if m.Text == "" {
+		t.Fatal("no greeting by polling")
+	}
+	if len(r.fake.CallsTo("deleteWebhook")) == 0 {
+		t.Fatal("polling without deleteWebhook")
+	}
+}
