@@ -29,8 +29,9 @@
 //
 //	fake := telegramtest.New(t)
 //	// … start quizbot with TELEGRAM_API_URL=fake.URL(), TELEGRAM_TOKEN=fake.Token()
-//	resp := fake.Post(t, srv.URL+"/webhook/telegram", secret, fake.Command(user, "start"))
-//	msg := fake.WaitMessage(t, user.ID, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "số điện thoại") })
+//	hook := srv.URL + "/webhook/telegram"
+//	if resp := fake.Post(t, hook, secret, fake.Command(user, "start")); resp.StatusCode != 200 { … }
+//	fake.WaitMessage(t, user.ID, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "số điện thoại") })
 //	fake.Post(t, hook, secret, fake.Contact(user, "84912345678"))
 //	q := fake.WaitSent(t, user.ID, 3)[2]
 //	fake.Post(t, hook, secret, fake.Tap(t, user, q, "A"))
