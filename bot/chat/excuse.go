@@ -1,8 +1,53 @@
 package chat
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"quizbot/quiz"
 )
+
+// /lydo: a head of unit records why members of their own unit did not take
+// part in a round (leave, sickness, business trip, or a typed reason), for
+// the absent report due on Monday. Excused members get no more reminders.
+//
+// The flow is buttons all the way except the typed reason:
+//
+//	/lydo or "xl:<round>"         the unit's absentees, a page of buttons
+//	"xp:<round>:<page>"           another page
+//	"xm:<round>:<member>"         the reasons to choose from
+//	"xr:<round>:<member>:<code>"  records a preset reason; code 9 asks for text
+//
+// Every step re-reads the head's roster entry and checks the member against
+// the absentees of the head's own unit, so a head can never see or excuse
+// anyone of another unit, whatever callback data a client sends.
+
+// ExcuseStore is what /lydo needs from storage; storage.DB implements it.
+type ExcuseStore interface {
+	CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error)
+	// ExcuseCandidates lists the unit's active members who have not taken
+	// part in the round, and the reasons recorded for them.
+	ExcuseCandidates(ctx context.Context, roundID, unitID int64, now time.Time) ([]quiz.Member, map[int64]string, error)
+	// RecordExcuse records a reason for a member of unitID; EFORBIDDEN for
+	// anyone else.
+	RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error)
+	SetExcusePrompt(ctx context.Context, headID, roundID, memberID int64, expires time.Time) error
+	TakeExcusePrompt(ctx context.Context, headID int64, now time.Time) (roundID, memberID int64, ok bool, err error)
+	HasExcusePrompt(ctx context.Context, headID int64, now time.Time) (bool, error)
+}
+
+// excuses returns the store behind the bot's identity resolver: in
+// production both are the one storage.DB, which spares the conversation a
+// second dependency to wire. ok is false when it cannot record excuses.
+func (c *conv) excuses() (ExcuseStore, bool) {
+	s, ok := c.identities.(ExcuseStore)
+	return s, ok
+}
 
 // StartButton is the button under a notification that starts the round's
 // quiz, the same as the one /thi shows.
@@ -16,4 +61,365 @@ func ExcuseButton(roundID int64) Button {
 	return Button{Text: buttonExcuses, Data: "xl:" + strconv.FormatInt(roundID, 10)}
 }
 
-const buttonExcuses = "📝 Ghi nhận lý do vắng"
+const (
+	buttonExcuses = "📝 Ghi nhận lý do vắng"
+	// excusesPerPage keeps the keyboard short enough to read on a phone.
+	excusesPerPage = 8
+	// excusePromptTTL is how long a typed reason is awaited.
+	excusePromptTTL = 15 * time.Minute
+	reasonOther     = 9
+)
+
+// presetReasons are the reasons a head picks with one tap, by code.
+var presetReasons = map[int64]string{1: "Nghỉ phép", 2: "Ốm đau", 3: "Đi công tác"}
+
+const (
+	textExcuseHeadsOnly = "Chức năng ghi nhận lý do vắng dành cho thủ trưởng đơn vị."
+	textExcuseNoRound   = "Hiện chưa có đợt thi nào để ghi nhận lý do vắng."
+	textExcuseNotFound  = "Không tìm thấy cán bộ này trong danh sách chưa dự thi của đơn vị anh/chị."
+	textExcuseNoStore   = "Chức năng ghi nhận lý do vắng chưa sẵn sàng. Anh/chị vui lòng thử lại sau."
+)
+
+// HandleExcuse handles the event if it belongs to /lydo: the command, one
+// of its buttons, or the reason a head types after "Lý do khác". handled is
+// false for any other event, which Handle then processes as usual. It is
+// what Handle calls first:
+//
+//	if handled, err := b.HandleExcuse(ctx, ev); handled {
+//		return err
+//	}
+func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err error) {
+	out, ok := b.messengers[ev.Platform]
+	if !ok {
+		return false, nil
+	}
+	c := &conv{Bot: b, ev: ev, out: out}
+	switch ev.Kind {
+	case KindCommand:
+		if ev.Command != "lydo" {
+			return false, nil
+		}
+		return true, c.excuseCmd(ctx)
+	case KindCallback:
+		if ev.Callback == nil || !IsExcuseCallback(ev.Callback.Data) {
+			return false, nil
+		}
+		err = c.excuseCallback(ctx)
+		if !c.answered {
+			// The spinner must always stop, even when handling failed.
+			if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
+				err = errors.Join(err, fmt.Errorf("answer callback: %w", aerr))
+			}
+		}
+		return true, err
+	case KindText:
+		switch strings.TrimSpace(ev.Text) {
+		case menuQuiz, menuHelp, menuStats:
+			return false, nil // a menu tap is never a reason
+		}
+		m, err := b.quiz.Identify(ctx, ev.Platform, ev.UserID)
+		if err != nil || m.Role != quiz.RoleHead {
+			return false, nil // strangers and members are Handle's
+		}
+		return c.excuseText(ctx, m)
+	}
+	return false, nil
+}
+
+// IsExcuseCallback reports whether callback data belongs to /lydo.
+func IsExcuseCallback(data string) bool {
+	kind, _, ok := parseExcuseData(data)
+	return ok && kind != ""
+}
+
+// parseExcuseData decodes /lydo callback data.
+func parseExcuseData(data string) (kind string, ids []int64, ok bool) {
+	parts := strings.Split(data, ":")
+	want := map[string]int{"xl": 2, "xp": 3, "xm": 3, "xr": 4}[parts[0]]
+	if want == 0 || len(parts) != want {
+		return "", nil, false
+	}
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
+			return "", nil, false
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return "", nil, false
+		}
+		ids = append(ids, n)
+	}
+	return parts[0], ids, true
+}
+
+// excuseHead identifies the person as a head; ok is false when they are not
+// (and have been told).
+func (c *conv) excuseHead(ctx context.Context) (quiz.Member, ExcuseStore, bool, error) {
+	m, ok, err := c.member(ctx)
+	if !ok || err != nil {
+		return m, nil, false, err
+	}
+	if m.Role != quiz.RoleHead || !m.Active {
+		return m, nil, false, c.excuseReply(ctx, textExcuseHeadsOnly)
+	}
+	st, ok := c.excuses()
+	if !ok {
+		return m, nil, false, c.excuseReply(ctx, textExcuseNoStore)
+	}
+	return m, st, true, nil
+}
+
+// excuseReply answers a tap with a toast, a command with a message.
+func (c *conv) excuseReply(ctx context.Context, text string) error {
+	if c.ev.Kind == KindCallback {
+		c.callbackText = text
+		return nil
+	}
+	return c.say(ctx, text)
+}
+
+// excuseRound finds the round a head records reasons for: the one named (it
+// must belong to the current contest and have opened), or by default the
+// open round, else the one that closed last.
+func (c *conv) excuseRound(ctx context.Context, st ExcuseStore, roundID int64) (quiz.Contest, quiz.Round, bool, error) {
+	now := c.quiz.Now()
+	contest, err := st.CurrentContest(ctx, now)
+	if quiz.ErrorCode(err) == quiz.ENOTFOUND {
+		return contest, quiz.Round{}, false, nil
+	}
+	if err != nil {
+		return contest, quiz.Round{}, false, err
+	}
+	if roundID != 0 {
+		for _, r := range contest.Rounds {
+			if r.ID == roundID && !now.Before(r.OpensAt) {
+				return contest, r, true, nil
+			}
+		}
+		return contest, quiz.Round{}, false, nil
+	}
+	if r, ok := contest.RoundAt(now); ok {
+		return contest, r, true, nil
+	}
+	var last quiz.Round
+	found := false
+	for _, r := range contest.Rounds {
+		if !r.ClosesAt.After(now) && (!found || r.ClosesAt.After(last.ClosesAt)) {
+			last, found = r, true
+		}
+	}
+	return contest, last, found, nil
+}
+
+// excuseCmd is /lydo.
+func (c *conv) excuseCmd(ctx context.Context) error {
+	head, st, ok, err := c.excuseHead(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	return c.excuseList(ctx, head, st, 0, 0, false)
+}
+
+// excuseCallback handles every /lydo button.
+func (c *conv) excuseCallback(ctx context.Context) error {
+	kind, ids, ok := parseExcuseData(c.ev.Callback.Data)
+	if !ok {
+		c.callbackText = "Nút này không còn hiệu lực."
+		return nil
+	}
+	head, st, ok, err := c.excuseHead(ctx)
+	if !ok || err != nil {
+		return err
+	}
+	switch kind {
+	case "xl":
+		return c.excuseList(ctx, head, st, ids[0], 0, false)
+	case "xp":
+		return c.excuseList(ctx, head, st, ids[0], int(min(ids[1], 1000)), true)
+	case "xm":
+		return c.excuseAsk(ctx, head, st, ids[0], ids[1])
+	default:
+		return c.excuseRecordPreset(ctx, head, st, ids[0], ids[1], ids[2])
+	}
+}
+
+// excuseList shows a page of the head's unit's absentees, a button each.
+func (c *conv) excuseList(ctx context.Context, head quiz.Member, st ExcuseStore, roundID int64, page int, edit bool) error {
+	_, round, ok, err := c.excuseRound(ctx, st, roundID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.excuseReply(ctx, textExcuseNoRound)
+	}
+	ms, reasons, err := st.ExcuseCandidates(ctx, round.ID, head.UnitID, c.quiz.Now())
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "📝 Lý do vắng – Đợt %d – %s\n", round.Number, head.UnitName)
+	if len(ms) == 0 {
+		b.WriteString("\n✅ Tất cả cán bộ của đơn vị đã tham gia đợt này.")
+		return c.excuseShow(ctx, Message{Text: b.String()}, edit)
+	}
+	fmt.Fprintf(&b, "Chưa dự thi: %d người, đã có lý do: %d.\nBấm vào tên để ghi nhận hoặc sửa lý do.\n", len(ms), len(reasons))
+	pages := (len(ms) + excusesPerPage - 1) / excusesPerPage
+	page = min(max(page, 0), pages-1)
+	from, to := page*excusesPerPage, min((page+1)*excusesPerPage, len(ms))
+	var rows [][]Button
+	for i := from; i < to; i++ {
+		m := ms[i]
+		reason := reasons[m.ID]
+		if reason == "" {
+			reason = "chưa có lý do"
+		}
+		fmt.Fprintf(&b, "\n%d. %s – %s", i+1, m.FullName, reason)
+		label := fmt.Sprintf("%d. %s", i+1, m.FullName)
+		if reasons[m.ID] != "" {
+			label = "✓ " + label
+		}
+		rows = append(rows, []Button{{Text: label, Data: fmt.Sprintf("xm:%d:%d", round.ID, m.ID)}})
+	}
+	var nav []Button
+	if page > 0 {
+		nav = append(nav, Button{Text: "◀️ Trước", Data: fmt.Sprintf("xp:%d:%d", round.ID, page-1)})
+	}
+	if page < pages-1 {
+		nav = append(nav, Button{Text: "Sau ▶️", Data: fmt.Sprintf("xp:%d:%d", round.ID, page+1)})
+	}
+	if len(nav) > 0 {
+		fmt.Fprintf(&b, "\n\nTrang %d/%d", page+1, pages)
+		rows = append(rows, nav)
+	}
+	return c.excuseShow(ctx, Message{Text: clip(b.String()), Buttons: rows}, edit)
+}
+
+// excuseShow replaces the message whose button was tapped when asked to (a
+// page turn), else sends a new one.
+func (c *conv) excuseShow(ctx context.Context, m Message, edit bool) error {
+	if edit && c.ev.Kind == KindCallback && c.ev.Callback.MessageID != "" {
+		if err := c.out.Edit(ctx, c.ev.ChatID, c.ev.Callback.MessageID, m); err == nil {
+			return nil
+		}
+	}
+	_, err := c.send(ctx, m)
+	return err
+}
+
+// excuseMember finds an absentee of the head's unit in the round.
+func (c *conv) excuseMember(ctx context.Context, head quiz.Member, st ExcuseStore, roundID, memberID int64) (quiz.Round, quiz.Member, bool, error) {
+	_, round, ok, err := c.excuseRound(ctx, st, roundID)
+	if err != nil || !ok {
+		return round, quiz.Member{}, false, err
+	}
+	ms, _, err := st.ExcuseCandidates(ctx, round.ID, head.UnitID, c.quiz.Now())
+	if err != nil {
+		return round, quiz.Member{}, false, err
+	}
+	for _, m := range ms {
+		if m.ID == memberID {
+			return round, m, true, nil
+		}
+	}
+	return round, quiz.Member{}, false, nil
+}
+
+// excuseAsk offers the reasons for one absentee.
+func (c *conv) excuseAsk(ctx context.Context, head quiz.Member, st ExcuseStore, roundID, memberID int64) error {
+	round, m, ok, err := c.excuseMember(ctx, head, st, roundID, memberID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.excuseReply(ctx, textExcuseNotFound)
+	}
+	data := func(code int64) string { return fmt.Sprintf("xr:%d:%d:%d", round.ID, m.ID, code) }
+	who := m.FullName
+	if m.Position != "" {
+		who += " – " + m.Position
+	}
+	_, err = c.send(ctx, Message{
+		Text: fmt.Sprintf("Lý do %s không tham gia Đợt %d:", who, round.Number),
+		Buttons: [][]Button{
+			{{Text: presetReasons[1], Data: data(1)}, {Text: presetReasons[2], Data: data(2)}},
+			{{Text: presetReasons[3], Data: data(3)}, {Text: "Lý do khác", Data: data(reasonOther)}},
+			{{Text: "◀️ Danh sách", Data: fmt.Sprintf("xl:%d", round.ID)}},
+		},
+	})
+	return err
+}
+
+// excuseRecordPreset records a tapped reason, or asks for a typed one.
+func (c *conv) excuseRecordPreset(ctx context.Context, head quiz.Member, st ExcuseStore, roundID, memberID, code int64) error {
+	round, m, ok, err := c.excuseMember(ctx, head, st, roundID, memberID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.excuseReply(ctx, textExcuseNotFound)
+	}
+	if code == reasonOther {
+		if err := st.SetExcusePrompt(ctx, head.ID, round.ID, m.ID, c.quiz.Now().Add(excusePromptTTL)); err != nil {
+			return err
+		}
+		return c.say(ctx, fmt.Sprintf("Anh/chị nhập lý do %s không tham gia Đợt %d (tối đa 200 ký tự):", m.FullName, round.Number))
+	}
+	reason, ok := presetReasons[code]
+	if !ok {
+		c.callbackText = "Nút này không còn hiệu lực."
+		return nil
+	}
+	return c.excuseRecord(ctx, head, st, round, m.ID, reason)
+}
+
+func (c *conv) excuseRecord(ctx context.Context, head quiz.Member, st ExcuseStore, round quiz.Round, memberID int64, reason string) error {
+	m, err := st.RecordExcuse(ctx, round.ID, memberID, head.UnitID, reason, head.ID)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	c.log.Info("excuse recorded", "head", head.ID, "member", m.ID, "round", round.ID)
+	if c.ev.Kind == KindCallback {
+		c.callbackText = "Đã ghi nhận."
+	}
+	_, err = c.send(ctx, Message{
+		Text:    fmt.Sprintf("✅ Đã ghi nhận lý do vắng Đợt %d: %s – %s.", round.Number, m.FullName, reason),
+		Buttons: [][]Button{{{Text: "◀️ Danh sách", Data: fmt.Sprintf("xl:%d", round.ID)}}},
+	})
+	return err
+}
+
+// excuseText takes a head's typed reason after "Lý do khác". handled is
+// false when no reason was awaited: the text is for someone else.
+func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err error) {
+	if m.Role != quiz.RoleHead {
+		return false, nil
+	}
+	st, ok := c.excuses()
+	if !ok {
+		return false, nil
+	}
+	now := c.quiz.Now()
+	if pending, err := st.HasExcusePrompt(ctx, m.ID, now); err != nil || !pending {
+		return false, err
+	}
+	roundID, memberID, ok, err := st.TakeExcusePrompt(ctx, m.ID, now)
+	if err != nil || !ok {
+		return ok, err
+	}
+	reason := strings.TrimSpace(c.ev.Text)
+	if reason == "" || utf8.RuneCountInString(reason) > 200 {
+		// Ask again rather than lose the head's place.
+		if err := st.SetExcusePrompt(ctx, m.ID, roundID, memberID, now.Add(excusePromptTTL)); err != nil {
+			return true, err
+		}
+		return true, c.say(ctx, "Lý do cần từ 1 đến 200 ký tự. Anh/chị vui lòng nhập lại:")
+	}
+	round, _, found, err := c.excuseMember(ctx, m, st, roundID, memberID)
+	if err != nil {
+		return true, err
+	}
+	if !found {
+		return true, c.say(ctx, textExcuseNotFound)
+	}
+	return true, c.excuseRecord(ctx, m, st, round, memberID, reason)
+}
