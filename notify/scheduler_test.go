@@ -36,7 +36,9 @@ func (r *rig) scheduler() *notify.Scheduler {
 
 var hcm, _ = time.LoadLocation(quiz.DefaultTimezone)
 
-func local(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, hcm) }
+func local(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, hcm)
+}
 
 // due returns the jobs due now as "kind round slot".
 func due(t *testing.T, r *rig, s *notify.Scheduler) ([]string, time.Time) {
