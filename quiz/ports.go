@@ -57,8 +57,15 @@ type Session struct {
 	Pos             int           `json:"p"` // the question being asked (0-based); = len(Items) when done
 	Deadline        time.Time     `json:"d"`
 	Items           []SessionItem `json:"i"`
-	MessageID       string        `json:"mid,omitempty"` // the chat message showing the current question
 	AwaitPrediction bool          `json:"ap,omitempty"`
+	// The contest's rules the answers need, copied at the start so that an
+	// answer reads no contest from Postgres.
+	Reveal  bool   `json:"rv,omitempty"`
+	Predict string `json:"pq,omitempty"`
+	// MessageID is the chat message showing the current question. It is
+	// stored under its own key (SetMessageID) so that remembering it costs
+	// one write.
+	MessageID string `json:"-"`
 }
 
 // SessionItem is what answering a question needs, without a database read.
@@ -73,6 +80,7 @@ type SessionStore interface {
 	Session(ctx context.Context, memberID int64) (Session, bool, error)
 	PutSession(ctx context.Context, s Session, ttl time.Duration) error
 	DeleteSession(ctx context.Context, memberID int64) error
+	SetMessageID(ctx context.Context, memberID, attemptID int64, pos int, messageID string, ttl time.Duration) error
 	CachedMember(ctx context.Context, p Platform, externalID string) (Member, bool, error)
 	CacheMember(ctx context.Context, p Platform, externalID string, m Member, ttl time.Duration) error
 	ForgetMember(ctx context.Context, p Platform, externalID string) error

@@ -234,15 +234,16 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 		}
 		return View{}, fmt.Errorf("start attempt: %w", err)
 	}
-	sess := sessionOf(a)
+	sess := sessionOf(a, c)
 	if err := s.sessions.PutSession(ctx, sess, s.sessionTTL(sess)); err != nil {
 		return View{}, fmt.Errorf("start attempt: %w", err)
 	}
 	return s.view(ctx, sess)
 }
 
-func sessionOf(a Attempt) Session {
-	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items)}
+func sessionOf(a Attempt, c Contest) Session {
+	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items),
+		Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction}
 	for _, it := range a.Items {
 		sess.Items = append(sess.Items, SessionItem{QuestionID: it.QuestionID, Order: it.Order})
 		if it.Chosen == nil && it.Position < sess.Pos {
@@ -277,10 +278,10 @@ func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) 
 		if err != nil {
 			return Session{}, false, fmt.Errorf("rebuild session: %w", err)
 		}
-		sess = sessionOf(a)
+		sess = sessionOf(a, st.Contest)
 	} else if last := st.latest(); last != nil && last.Prediction == nil && st.Contest.Prediction != "" {
 		sess = Session{MemberID: m.ID, AttemptID: last.ID, RoundID: last.RoundID, Deadline: last.Deadline,
-			Pos: last.Total, AwaitPrediction: true}
+			Pos: last.Total, AwaitPrediction: true, Reveal: st.Contest.Reveal == RevealImmediately, Predict: st.Contest.Prediction}
 	} else {
 		return Session{}, false, nil
 	}
@@ -308,15 +309,10 @@ func (s *Service) Current(ctx context.Context, m Member) (View, error) {
 	return s.view(ctx, sess)
 }
 
-// SetMessage remembers which chat message shows the current question, so
-// that it can be edited once answered.
-func (s *Service) SetMessage(ctx context.Context, m Member, attemptID int64, messageID string) error {
-	sess, ok, err := s.sessions.Session(ctx, m.ID)
-	if err != nil || !ok || sess.AttemptID != attemptID {
-		return err
-	}
-	sess.MessageID = messageID
-	return s.sessions.PutSession(ctx, sess, s.sessionTTL(sess))
+// SetMessage remembers which chat message shows question pos of an
+// attempt, so that it can be edited once answered.
+func (s *Service) SetMessage(ctx context.Context, m Member, v View, messageID string) error {
+	return s.sessions.SetMessageID(ctx, m.ID, v.AttemptID, v.Pos, messageID, s.sessionTTL(Session{Deadline: v.Deadline}))
 }
 
 func (s *Service) view(ctx context.Context, sess Session) (View, error) {
@@ -439,11 +435,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
-	c, err := s.contestOf(ctx, sess.RoundID)
-	if err != nil {
-		return Answered{}, err
-	}
-	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: c.Reveal == RevealImmediately,
+	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
 		Previous: prev, Deadline: sess.Deadline}
 	sess.Pos++
 	sess.MessageID = ""
@@ -463,10 +455,10 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		return Answered{}, fmt.Errorf("submit attempt: %w", err)
 	}
 	res.Submitted = &a
-	if err := s.afterSubmit(ctx, c, sess); err != nil {
+	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err
 	}
-	res.Predict = c.Prediction
+	res.Predict = sess.Predict
 	return res, nil
 }
 
@@ -476,19 +468,15 @@ func (s *Service) expire(ctx context.Context, m Member, sess Session, prev View)
 	if err != nil {
 		return Answered{}, fmt.Errorf("submit expired attempt: %w", err)
 	}
-	c, err := s.contestOf(ctx, sess.RoundID)
-	if err != nil {
+	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err
 	}
-	if err := s.afterSubmit(ctx, c, sess); err != nil {
-		return Answered{}, err
-	}
-	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Predict: c.Prediction, Deadline: sess.Deadline}, nil
+	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Predict: sess.Predict, Deadline: sess.Deadline}, nil
 }
 
 // afterSubmit leaves the session waiting for the prediction, or removes it.
-func (s *Service) afterSubmit(ctx context.Context, c Contest, sess Session) error {
-	if c.Prediction == "" {
+func (s *Service) afterSubmit(ctx context.Context, sess Session) error {
+	if sess.Predict == "" {
 		return s.sessions.DeleteSession(ctx, sess.MemberID)
 	}
 	sess.AwaitPrediction = true
@@ -498,18 +486,14 @@ func (s *Service) afterSubmit(ctx context.Context, c Contest, sess Session) erro
 	return s.sessions.PutSession(ctx, sess, ttl)
 }
 
+// contestOf returns the rules of the contest a round belongs to: the
+// current contest's, which is the round's in every case but a switch-over
+// between contests.
 func (s *Service) contestOf(ctx context.Context, roundID int64) (Contest, error) {
 	c, err := s.store.CurrentContest(ctx, s.clock.Now())
 	if err != nil {
 		return Contest{}, fmt.Errorf("load contest: %w", err)
 	}
-	for _, r := range c.Rounds {
-		if r.ID == roundID {
-			return c, nil
-		}
-	}
-	// The round belongs to another contest than the current one (rare:
-	// contests switching over); its rules are no longer current.
 	return c, nil
 }
 
@@ -520,11 +504,7 @@ func (s *Service) AwaitingPrediction(ctx context.Context, m Member) (string, boo
 	if err != nil || !ok || !sess.AwaitPrediction {
 		return "", false, err
 	}
-	c, err := s.contestOf(ctx, sess.RoundID)
-	if err != nil {
-		return "", false, err
-	}
-	return c.Prediction, c.Prediction != "", nil
+	return sess.Predict, sess.Predict != "", nil
 }
 
 var predictionRe = regexp.MustCompile(`^(\d{1,3}([., ]\d{3})+|\d+)$`)
@@ -599,8 +579,8 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 			errs = append(errs, err)
 			continue
 		}
-		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline}
-		if err := s.afterSubmit(ctx, c, sess); err != nil {
+		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Predict: c.Prediction}
+		if err := s.afterSubmit(ctx, sess); err != nil {
 			errs = append(errs, err)
 		}
 		out = append(out, Expired{Attempt: done, Predict: c.Prediction})

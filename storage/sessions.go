@@ -25,20 +25,42 @@ func whoKey(p quiz.Platform, externalID string) string {
 	return "qb:who:" + string(p) + ":" + externalID
 }
 
+func messageKey(memberID int64) string { return fmt.Sprintf("qb:sess:%d:msg", memberID) }
+
+// Session reads the session and the id of the message showing its current
+// question in one round trip.
 func (s *Sessions) Session(ctx context.Context, memberID int64) (quiz.Session, bool, error) {
 	var sess quiz.Session
-	b, err := s.rdb.Get(ctx, sessionKey(memberID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return sess, false, nil
-	}
+	vals, err := s.rdb.MGet(ctx, sessionKey(memberID), messageKey(memberID)).Result()
 	if err != nil {
 		return sess, false, fmt.Errorf("get session: %w", err)
 	}
-	if err := json.Unmarshal(b, &sess); err != nil {
+	raw, ok := vals[0].(string)
+	if !ok {
+		return sess, false, nil
+	}
+	if err := json.Unmarshal([]byte(raw), &sess); err != nil {
 		// A session we cannot read is rebuilt from Postgres.
 		return sess, false, nil
 	}
+	if msg, ok := vals[1].(string); ok {
+		// "attempt:pos:message": only valid for the question now asked.
+		want := fmt.Sprintf("%d:%d:", sess.AttemptID, sess.Pos)
+		if len(msg) > len(want) && msg[:len(want)] == want {
+			sess.MessageID = msg[len(want):]
+		}
+	}
 	return sess, true, nil
+}
+
+// SetMessageID remembers the message showing question pos of an attempt;
+// one write, no read.
+func (s *Sessions) SetMessageID(ctx context.Context, memberID, attemptID int64, pos int, messageID string, ttl time.Duration) error {
+	v := fmt.Sprintf("%d:%d:%s", attemptID, pos, messageID)
+	if err := s.rdb.Set(ctx, messageKey(memberID), v, ttl).Err(); err != nil {
+		return fmt.Errorf("remember question message: %w", err)
+	}
+	return nil
 }
 
 func (s *Sessions) PutSession(ctx context.Context, sess quiz.Session, ttl time.Duration) error {
@@ -53,7 +75,7 @@ func (s *Sessions) PutSession(ctx context.Context, sess quiz.Session, ttl time.D
 }
 
 func (s *Sessions) DeleteSession(ctx context.Context, memberID int64) error {
-	if err := s.rdb.Del(ctx, sessionKey(memberID)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, sessionKey(memberID), messageKey(memberID)).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil

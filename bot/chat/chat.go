@@ -370,7 +370,7 @@ func (c *conv) sendQuestion(ctx context.Context, m quiz.Member, v quiz.View) err
 	if err != nil {
 		return err
 	}
-	if err := c.quiz.SetMessage(ctx, m, v.AttemptID, id); err != nil {
+	if err := c.quiz.SetMessage(ctx, m, v, id); err != nil {
 		c.log.Warn("remember question message", "err", err)
 	}
 	return nil

@@ -63,7 +63,12 @@ func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithDefaultHandler(t.handle),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram", "err", redactToken(err.Error(), cfg.Token)) }),
-		tgbot.WithHTTPClient(time.Minute, &http.Client{Timeout: 70 * time.Second}),
+		// The default transport keeps 2 idle connections per host; a busy
+		// bot talks to one host from many goroutines.
+		tgbot.WithHTTPClient(time.Minute, &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 200, MaxIdleConnsPerHost: 100, IdleConnTimeout: 90 * time.Second,
+			ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
+		}}),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
 	}
 	api, err := tgbot.New(cfg.Token, append(base, opts...)...)

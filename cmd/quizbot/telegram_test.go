@@ -26,7 +26,7 @@ const testSecret = "s3cret_webhook-token"
 // tgRig is the whole service as `quizbot serve` assembles it, with its
 // Telegram side talking to the fake Bot API and a settable clock.
 type tgRig struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *telegramtest.Fake
 	db     *storage.DB
 	dbURL  string
@@ -39,7 +39,7 @@ type tgRig struct {
 	public string // PUBLIC_URL; empty for long polling
 }
 
-func newTgRig(t *testing.T, o storagetest.SeedOptions) *tgRig {
+func newTgRig(t testing.TB, o storagetest.SeedOptions) *tgRig {
 	t.Helper()
 	dbURL := storagetest.DatabaseURL(t)
 	db, err := storage.Open(context.Background(), dbURL)
@@ -113,7 +113,7 @@ func (r *tgRig) verify(u models.User, phone string) {
 
 // rightLabel reads a question message and returns the letter of the option
 // starting with "Đúng" (the seeded bank's right answers).
-func rightLabel(t *testing.T, m telegramtest.Message) string {
+func rightLabel(t testing.TB, m telegramtest.Message) string {
 	t.Helper()
 	for _, line := range strings.Split(m.Text, "\n") {
 		if len(line) > 3 && line[1] == '.' && strings.HasPrefix(line[3:], "Đúng") {
@@ -124,7 +124,7 @@ func rightLabel(t *testing.T, m telegramtest.Message) string {
 	return ""
 }
 
-func wrongLabel(t *testing.T, m telegramtest.Message) string {
+func wrongLabel(t testing.TB, m telegramtest.Message) string {
 	if rightLabel(t, m) == "A" {
 		return "B"
 	}

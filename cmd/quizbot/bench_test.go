@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"quizbot/bot/telegram/telegramtest"
+	"quizbot/storage/storagetest"
+)
+
+// BenchmarkWebhookAnswers drives the webhook handler with whole quizzes:
+// many verified members at once, each starting an attempt and answering every
+// question by tapping, against the real Postgres and Redis and the fake Bot
+// API (which the real client calls over loopback HTTP). One op is one answer.
+//
+//	scripts/test.sh -run XXX -bench WebhookAnswers -benchtime 20000x ./cmd/quizbot/
+func BenchmarkWebhookAnswers(b *testing.B) {
+	const perAttempt, workers = 10, 32
+	r := newBenchRig(b, perAttempt)
+	members := b.N/perAttempt + 1
+	ctx := context.Background()
+	// Verified members, straight into the tables.
+	if _, err := r.db.ExecContext(ctx, `
+		INSERT INTO members (full_name, phone, unit_id, position)
+		SELECT 'Cán bộ ' || g, '09' || lpad(g::text, 8, '0'), (SELECT id FROM units WHERE code = 'SNV'), 'Chuyên viên'
+		FROM generate_series(1, $1) g`, members); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.db.ExecContext(ctx, `
+		INSERT INTO identities (member_id, platform, external_id, chat_id)
+		SELECT id, 'telegram', (100000 + id)::text, (100000 + id)::text FROM members WHERE full_name LIKE 'Cán bộ %'`); err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	if err := r.db.SelectContext(ctx, &ids, `SELECT 100000 + member_id FROM identities ORDER BY member_id`); err != nil {
+		b.Fatal(err)
+	}
+	h := r.srv.routes()
+	var updateID atomic.Int64
+	post := func(u *models.Update) {
+		u.ID = updateID.Add(1)
+		body := []byte(telegramtest.String(u))
+		req := httptest.NewRequest(http.MethodPost, "/webhook/telegram", bytes.NewReader(body))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			panic(fmt.Sprintf("webhook answered %d", w.Code))
+		}
+	}
+	roundData := fmt.Sprintf("s:%d", r.f.Round.ID)
+	// Each member opens the rules first (not timed).
+	start := func(id int64) telegramtest.Message {
+		u := models.User{ID: id, FirstName: "Cán bộ"}
+		msg := telegramtest.Message{ChatID: id}
+		post(r.fake.CallbackQuery(u, msg, roundData))
+		m, _ := r.fake.LastMessage(id)
+		return m
+	}
+	var answered atomic.Int64
+	total := int64(b.N)
+	next := make(chan int64, len(ids))
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	b.ReportAllocs()
+	b.ResetTimer()
+	began := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				if answered.Load() >= total {
+					return
+				}
+				u := models.User{ID: id, FirstName: "Cán bộ"}
+				q := start(id)
+				if len(q.Buttons) == 0 {
+					panic(fmt.Sprintf("no question after start: %q\n%s", q.Text, r.logBuf.String()))
+				}
+				for range perAttempt {
+					if answered.Add(1) > total {
+						return
+					}
+					post(r.fake.CallbackQuery(u, q, q.Buttons[0][0].CallbackData))
+					q, _ = r.fake.LastMessage(id)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "answers/s")
+	var got int
+	r.db.GetContext(ctx, &got, `SELECT count(chosen) FROM answers`)
+	if got < b.N {
+		b.Fatalf("%d answers recorded, want %d", got, b.N)
+	}
+}
+
+func newBenchRig(b *testing.B, perAttempt int) *tgRig {
+	return newTgRig(b, storagetest.SeedOptions{Questions: 60, QuestionsPerAttempt: perAttempt, TimeLimit: 3 * time.Hour})
+}
