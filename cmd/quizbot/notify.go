@@ -2,10 +2,241 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"quizbot/bot/chat"
+	"quizbot/bot/telegram"
+	"quizbot/notify"
+	"quizbot/quiz"
+	"quizbot/storage"
 )
 
-// cmdNotify is not built yet.
+// notifyArgs is a parsed `quizbot notify` command line.
+type notifyArgs struct {
+	action      string // remind, summary, status
+	round       int
+	contest     string
+	enqueueOnly bool
+}
+
+func parseNotifyArgs(args []string) (notifyArgs, error) {
+	var a notifyArgs
+	fs := flag.NewFlagSet("notify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&a.round, "round", 0, "round number")
+	fs.StringVar(&a.contest, "contest", "", "contest code")
+	fs.BoolVar(&a.enqueueOnly, "enqueue-only", false, "queue the notifications and leave the sending to the running service")
+	var names []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return a, fmt.Errorf("%w: notify: %v", errUsage, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if len(names) != 1 {
+		return a, fmt.Errorf("%w: notify takes one action: remind, summary or status", errUsage)
+	}
+	a.action = names[0]
+	switch a.action {
+	case "remind", "summary":
+		if a.round < 1 {
+			return a, fmt.Errorf("%w: notify %s needs --round N, the round's number (1, 2, …)", errUsage, a.action)
+		}
+	case "status":
+		if a.enqueueOnly {
+			return a, fmt.Errorf("%w: notify status takes no --enqueue-only", errUsage)
+		}
+	default:
+		return a, fmt.Errorf("%w: notify %q: the actions are remind, summary and status", errUsage, a.action)
+	}
+	return a, nil
+}
+
+// cmdNotify runs `quizbot notify remind|summary --round N [--contest CODE]
+// [--enqueue-only]` and `quizbot notify status [--round N] [--contest CODE]`.
+//
+// remind and summary run the job now through the same queue and dedup keys
+// as the scheduler (slots are the day: running one twice on the same day
+// sends nothing new), then deliver until every notification of the job is
+// settled, paced by the limit every replica shares; the running service's
+// senders help. Without TELEGRAM_TOKEN, or with --enqueue-only, the
+// notifications are only queued.
 func cmdNotify(ctx context.Context, e *env, args []string) error {
-	return errors.New("notify: not implemented yet")
+	a, err := parseNotifyArgs(args)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, e)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", a.action, err)
+	}
+	defer db.Close()
+	now := time.Now()
+	c, err := reportContest(ctx, db, a.contest, now)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", a.action, err)
+	}
+	if a.action == "status" {
+		return notifyStatus(ctx, e, db, c, a.round)
+	}
+	r, ok := c.RoundByNumber(a.round)
+	if !ok {
+		return fmt.Errorf("notify %s: contest %s has no round %d; %s", a.action, c.Code, a.round, roundList(c))
+	}
+	loc := c.Location()
+	job := notify.Job{Contest: c, Round: r}
+	kinds := []string{notify.KindRemind}
+	switch a.action {
+	case "remind":
+		if !r.Open(now) {
+			return fmt.Errorf("notify remind: round %d of %s is not open (%s – %s, %s): nobody can take part now",
+				r.Number, c.Code, r.OpensAt.In(loc).Format(quiz.LocalTimeLayout), r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
+		}
+		job.Kind, job.Slot = notify.KindRemind, notify.ManualRemindSlot(now, loc)
+	case "summary":
+		if now.Before(r.OpensAt) {
+			return fmt.Errorf("notify summary: round %d of %s opens only at %s", r.Number, c.Code, r.OpensAt.In(loc).Format(quiz.LocalTimeLayout))
+		}
+		if r.Open(now) {
+			fmt.Fprintf(e.stderr, "notify summary: round %d is open until %s: the figures are provisional\n",
+				r.Number, r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout))
+		}
+		job.Kind, job.Slot = notify.KindSummary, notify.SummarySlot(now, loc)
+		kinds = []string{notify.KindSummary, notify.KindSummaryOrg}
+	}
+
+	var rdb *redis.Client
+	var out map[quiz.Platform]notify.Messenger
+	if !a.enqueueOnly && e.cfg.TelegramToken != "" {
+		if rdb, err = storage.OpenRedis(ctx, e.cfg.RedisURL); err != nil {
+			return fmt.Errorf("notify %s: %w", a.action, err)
+		}
+		defer rdb.Close()
+		tg, err := telegram.New(ctx, telegram.Config{Token: e.cfg.TelegramToken, APIURL: e.cfg.TelegramAPIURL},
+			chat.New(nil, db, e.log), rdb, e.log)
+		if err != nil {
+			return fmt.Errorf("notify %s: %w", a.action, err)
+		}
+		out = map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: tg}
+	}
+	// Queue only for platforms something can deliver on: a row for a
+	// platform without an adapter would stay queued for ever.
+	platforms := notify.DefaultPlatforms
+	if e.cfg.TelegramToken != "" {
+		platforms = []quiz.Platform{quiz.PlatformTelegram}
+	}
+	n := notify.NewNotifier(db, quiz.SystemClock{}, e.log, platforms)
+	queued, err := n.Run(ctx, job)
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", a.action, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: contest %s round %d, slot %s: %d notifications queued\n", a.action, c.Code, r.Number, job.Slot, queued)
+	if out == nil {
+		fmt.Fprintln(e.stdout, "not sending from here (no TELEGRAM_TOKEN, or --enqueue-only): the running service delivers them")
+		return nil
+	}
+	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), out, quiz.SystemClock{}, e.log, notify.SenderOptions{})
+	start := time.Now()
+	if err := s.Drain(ctx, r.ID, kinds); err != nil {
+		return fmt.Errorf("notify %s: delivering: %w", a.action, err)
+	}
+	st := s.Stats()
+	took := time.Since(start)
+	fmt.Fprintf(e.stdout, "delivered from here in %s: %d sent (%.1f/s), %d failed, %d unreachable, %d cancelled, %d retries\n",
+		took.Round(time.Millisecond), st.Sent, float64(st.Sent)/max(took.Seconds(), 0.001), st.Failed, st.Unreachable, st.Cancelled, st.Retried)
+	return notifyStatus(ctx, e, db, c, r.Number)
+}
+
+// notifyStatus prints, per round and kind, how many notifications are in
+// each status, the rate achieved, and the latest failures with reasons.
+func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, number int) error {
+	rounds := c.Rounds
+	if number != 0 {
+		r, ok := c.RoundByNumber(number)
+		if !ok {
+			return fmt.Errorf("notify status: contest %s has no round %d; %s", c.Code, number, roundList(c))
+		}
+		rounds = []quiz.Round{r}
+	}
+	ids := make([]int64, len(rounds))
+	for i, r := range rounds {
+		ids[i] = r.ID
+	}
+	counts, err := db.NotificationCounts(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("notify status: %w", err)
+	}
+	type row struct {
+		byStatus    map[string]int
+		first, last time.Time
+		sent        int
+	}
+	table := map[int64]map[string]*row{}
+	for _, n := range counts {
+		rid := n.RoundID.Int64
+		if table[rid] == nil {
+			table[rid] = map[string]*row{}
+		}
+		rw := table[rid][n.Kind]
+		if rw == nil {
+			rw = &row{byStatus: map[string]int{}}
+			table[rid][n.Kind] = rw
+		}
+		rw.byStatus[n.Status] += n.Count
+		if n.Status == storage.NotifySent && n.FirstSent != nil {
+			rw.sent = n.Count
+			rw.first, rw.last = *n.FirstSent, *n.LastSent
+		}
+	}
+	loc := c.Location()
+	statuses := []string{storage.NotifyQueued, storage.NotifySending, storage.NotifySent, storage.NotifyFailed,
+		storage.NotifyUnreachable, storage.NotifyCancelled}
+	for _, r := range rounds {
+		fmt.Fprintf(e.stdout, "\ncontest %s round %d (%s – %s, %s)\n", c.Code, r.Number,
+			r.OpensAt.In(loc).Format(quiz.LocalTimeLayout), r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
+		if len(table[r.ID]) == 0 {
+			fmt.Fprintln(e.stdout, "  no notifications")
+			continue
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  kind\t"+strings.Join(statuses, "\t")+"\trate/s\t")
+		for _, k := range notify.Kinds {
+			rw := table[r.ID][k]
+			if rw == nil {
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t", k)
+			for _, s := range statuses {
+				fmt.Fprintf(tw, "%d\t", rw.byStatus[s])
+			}
+			rate := "–"
+			if span := rw.last.Sub(rw.first); rw.sent > 1 && span > 0 {
+				rate = fmt.Sprintf("%.1f", float64(rw.sent-1)/span.Seconds())
+			}
+			fmt.Fprintf(tw, "%s\t\n", rate)
+		}
+		tw.Flush()
+		fails, err := db.NotificationFailures(ctx, r.ID, 10)
+		if err != nil {
+			return fmt.Errorf("notify status: %w", err)
+		}
+		if len(fails) > 0 {
+			fmt.Fprintln(e.stdout, "  latest failures:")
+			for _, f := range fails {
+				fmt.Fprintf(e.stdout, "    %s member %d on %s: %s (%d tries): %s\n", f.Kind, f.MemberID.Int64, f.Platform, f.Status, f.Tries, f.LastError)
+			}
+		}
+	}
+	return nil
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"quizbot/bot/telegram/telegramtest"
+	"quizbot/quiz"
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+// notifyEnv seeds the fixture with round 1 open now (the command reads the
+// real clock), every active member verified on Telegram, and returns the
+// environment to run quizbot against it and the fake Bot API.
+func notifyEnv(t *testing.T) (*storage.DB, storagetest.Fixture, *telegramtest.Fake, func(string) string) {
+	t.Helper()
+	url := storagetest.DatabaseURL(t)
+	ctx := context.Background()
+	db, err := storage.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := storagetest.Seed(t, db, storagetest.SeedOptions{})
+	if _, err := db.ExecContext(ctx, `UPDATE rounds SET
+		opens_at = now() - interval '2 days' + (number - 1) * interval '7 days',
+		closes_at = now() + interval '2 days' + (number - 1) * interval '7 days'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range f.Members {
+		if m.Active {
+			chatID := strconv.FormatInt(800000+m.ID, 10)
+			if err := db.LinkIdentity(ctx, quiz.Identity{MemberID: m.ID, Platform: quiz.PlatformTelegram, ExternalID: chatID, ChatID: chatID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fake := telegramtest.New(t)
+	vars := map[string]string{"DATABASE_URL": url, "REDIS_URL": storagetest.RedisURL(t),
+		"TELEGRAM_TOKEN": fake.Token(), "TELEGRAM_API_URL": fake.URL(), "NOTIFY_RATE": "20"}
+	return db, f, fake, func(k string) string { return vars[k] }
+}
+
+func runNotify(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"notify"}, args...), getenv, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestNotifyCommandRemindOncePerDay(t *testing.T) {
+	_, _, fake, getenv := notifyEnv(t)
+	code, out, errOut := runNotify(t, getenv, "remind", "--round", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "5 notifications queued") || !strings.Contains(out, "5 sent") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if n := len(fake.CallsTo("sendMessage")); n != 5 {
+		t.Fatalf("%d sends, want 5", n)
+	}
+	// Twice the same day, even at once: nothing new.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if code, out, errOut := runNotify(t, getenv, "remind", "--round", "1"); code != 0 || !strings.Contains(out, "0 notifications queued") {
+				t.Errorf("re-run: exit %d:\n%s%s", code, out, errOut)
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(fake.CallsTo("sendMessage")); n != 5 {
+		t.Fatalf("%d sends after re-runs, want 5", n)
+	}
+
+	code, out, _ = runNotify(t, getenv, "status", "--round", "1")
+	if code != 0 {
+		t.Fatalf("status exit %d", code)
+	}
+	lines := strings.Split(out, "\n")
+	found := false
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) >= 8 && f[0] == "remind" {
+			found = true
+			if f[1] != "0" || f[3] != "5" || f[4] != "0" {
+				t.Errorf("remind row %q: want queued 0, sent 5, failed 0", l)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("status has no remind row:\n%s", out)
+	}
+}
+
+func TestNotifyCommandSummaryAndFailures(t *testing.T) {
+	_, f, fake, getenv := notifyEnv(t)
+	chi, dung := 800000+f.Members["chi"].ID, 800000+f.Members["dung"].ID
+	fake.Block(800000 + f.Members["an"].ID)
+	code, out, errOut := runNotify(t, getenv, "summary", "--round", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, "provisional") {
+		t.Errorf("no provisional warning for an open round: %s", errOut)
+	}
+	for _, chat := range []int64{chi, dung} {
+		if sent := fake.Sent(chat); len(sent) != 2 || sent[1].Document == nil {
+			t.Errorf("chat %d got %d messages", chat, len(sent))
+		}
+	}
+	// A reminder now: an has blocked the bot.
+	code, out, _ = runNotify(t, getenv, "remind", "--round", "1")
+	if code != 0 || !strings.Contains(out, "1 unreachable") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	_, out, _ = runNotify(t, getenv, "status")
+	if !strings.Contains(out, "latest failures:") || !strings.Contains(out, "unreachable (1 tries)") ||
+		!strings.Contains(out, "round 2") {
+		t.Fatalf("status:\n%s", out)
+	}
+}
+
+func TestNotifyCommandUsage(t *testing.T) {
+	_, _, _, getenv := notifyEnv(t)
+	for _, args := range [][]string{{}, {"remind"}, {"shout", "--round", "1"}, {"status", "--enqueue-only"}} {
+		if code, _, errOut := runNotify(t, getenv, args...); code != 2 {
+			t.Errorf("notify %q: exit %d, want 2: %s", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runNotify(t, getenv, "remind", "--round", "2"); code != 1 || !strings.Contains(errOut, "is not open") {
+		t.Errorf("remind for a round not open: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runNotify(t, getenv, "remind", "--round", "7"); code != 1 || !strings.Contains(errOut, "no round 7") {
+		t.Errorf("unknown round: exit %d: %s", code, errOut)
+	}
+}
