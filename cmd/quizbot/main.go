@@ -60,6 +60,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
+	commands := map[string]func(context.Context, *env, []string) error{
+		"migrate": cmdMigrate,
+		"serve":   cmdServe,
+		"import":  cmdImport,
+		"contest": cmdContest,
+		"member":  cmdMember,
+		"report":  cmdReport,
+		"notify":  cmdNotify,
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "quizbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "quizbot: %v\n", err)
@@ -68,26 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 
-	var cmdErr error
-	switch args[0] {
-	case "migrate":
-		cmdErr = cmdMigrate(ctx, e, args[1:])
-	case "serve":
-		cmdErr = cmdServe(ctx, e, args[1:])
-	case "import":
-		cmdErr = cmdImport(ctx, e, args[1:])
-	case "contest":
-		cmdErr = cmdContest(ctx, e, args[1:])
-	case "member":
-		cmdErr = cmdMember(ctx, e, args[1:])
-	case "report":
-		cmdErr = cmdReport(ctx, e, args[1:])
-	case "notify":
-		cmdErr = cmdNotify(ctx, e, args[1:])
-	default:
-		fmt.Fprintf(stderr, "quizbot: unknown command %q\n\n%s", args[0], usage)
-		return 2
-	}
+	cmdErr := cmd(ctx, e, args[1:])
 	switch {
 	case cmdErr == nil:
 		return 0
