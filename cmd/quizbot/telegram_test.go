@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -510,5 +511,75 @@ func TestTelegramRegistersWebhookOrPolls(t *testing.T) {
 	}
 	if len(r.fake.CallsTo("deleteWebhook")) == 0 {
 		t.Fatal("polling without deleteWebhook")
+	}
+}
+
+func TestTelegramOutsideRounds(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.clock.Set(r.f.Round.OpensAt.Add(-time.Hour))
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "Hiện chưa có đợt thi nào đang mở") || !strings.Contains(m.Text, "Đợt 1") || !strings.Contains(m.Text, "07:30 thứ Hai, 30/11/2026") {
+		t.Fatalf("before round 1: %q", m.Text)
+	}
+	// Between rounds: the next one is named.
+	r.clock.Set(r.f.Round.ClosesAt.Add(time.Hour))
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "Đợt 2") || !strings.Contains(m.Text, "07:30 thứ Hai, 07/12/2026") {
+		t.Fatalf("between rounds: %q", m.Text)
+	}
+	r.clock.Set(r.f.Next.ClosesAt.Add(time.Minute))
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "đã kết thúc") {
+		t.Fatalf("after the contest: %q", m.Text)
+	}
+	// A start button from an earlier message, once the round closed.
+	old := r.fake.CallbackQuery(an, r.last(an), "s:"+itoa(r.f.Round.ID))
+	r.send(old)
+	if a, _ := r.fake.CallbackAnswer(old.CallbackQuery.ID); !strings.Contains(a.Text, "Đợt thi này đã kết thúc") {
+		t.Fatalf("start after close: %+v", a)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTelegramRevealImmediatelyAndBestOfAttempts(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 2, AttemptsPerRound: 2, Reveal: quiz.RevealImmediately})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	take := func(right int) {
+		r.send(r.fake.Command(an, "thi"))
+		rules := r.last(an)
+		if !strings.Contains(rules.Text, "Kết quả cao nhất trong các lượt được tính") {
+			t.Fatalf("rules: %q", rules.Text)
+		}
+		r.send(r.fake.Tap(t, an, rules, "▶️ Bắt đầu làm bài"))
+		for i := range 2 {
+			q := r.last(an)
+			label := rightLabel(t, q)
+			if i >= right {
+				label = wrongLabel(t, q)
+			}
+			r.send(r.fake.Tap(t, an, q, label))
+			edited, _ := r.fake.Message(an.ID, q.ID)
+			want := "– Đúng"
+			if i >= right {
+				want = "– Chưa đúng"
+			}
+			if !strings.Contains(edited.Text, "Anh/chị chọn: "+label+" "+want) {
+				t.Fatalf("revealed answer: %q", edited.Text)
+			}
+		}
+	}
+	take(2)
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "Lượt thi còn lại: 1/2") {
+		t.Fatalf("second attempt offered: %q", m.Text)
+	}
+	take(1)
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "(2/2 lượt)") || !strings.Contains(m.Text, "Kết quả được tính: 2/2 câu đúng") {
+		t.Fatalf("best attempt: %q", m.Text)
 	}
 }
