@@ -12,6 +12,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/bot/telegram"
+	"quizbot/bot/webchat"
 	"quizbot/quiz"
 	"quizbot/storage"
 )
@@ -25,6 +26,7 @@ type server struct {
 	quiz  *quiz.Service
 	conv  *chat.Bot
 	tg    *telegram.Telegram // nil without TELEGRAM_TOKEN
+	web   *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN)
 }
 
 // newServer assembles the service from its parts.
@@ -32,6 +34,9 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	s := &server{e: e, db: db, redis: rdb, clock: clock}
 	s.quiz = quiz.NewService(db, storage.NewSessions(rdb), clock)
 	s.conv = chat.New(s.quiz, db, e.log)
+	if e.cfg.WebChat {
+		s.web = webchat.New(s.conv, db, e.log)
+	}
 	if e.cfg.TelegramToken != "" {
 		tg, err := telegram.New(ctx, telegram.Config{
 			Token: e.cfg.TelegramToken, APIURL: e.cfg.TelegramAPIURL,
@@ -52,6 +57,9 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	if s.tg != nil {
 		mux.Handle("POST "+telegram.WebhookPath, s.tg)
+	}
+	if s.web != nil {
+		s.web.Routes(mux)
 	}
 	return mux
 }
