@@ -9,6 +9,8 @@ set -euo pipefail
 
 cmd=${1:?usage: services.sh start|stop|env DIR}
 dir=${2:?usage: services.sh start|stop|env DIR}
+# Postgres needs an absolute data directory (its lock file is relative to it).
+case "$dir" in /*) ;; *) dir="$(pwd)/$dir" ;; esac
 PG_PORT=${PG_PORT:-55432}
 REDIS_PORT=${REDIS_PORT:-56379}
 
