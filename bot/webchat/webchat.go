@@ -327,12 +327,19 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 	// A closed tab must not cut an event off halfway through its writes.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleLimit)
 	defer cancel()
+	if ev.Kind == chat.KindCallback {
+		// Deferred so that even a panicking handler leaves no toast behind.
+		defer func() {
+			w.mu.Lock()
+			delete(w.toasts, ev.Callback.ID)
+			w.mu.Unlock()
+		}()
+	}
 	err := w.conv.Handle(ctx, ev)
 	var note string
 	if ev.Kind == chat.KindCallback {
 		w.mu.Lock()
 		note = w.toasts[ev.Callback.ID].text
-		delete(w.toasts, ev.Callback.ID)
 		w.mu.Unlock()
 	}
 	if err != nil {
