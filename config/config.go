@@ -98,11 +98,17 @@ func Load(getenv func(string) string) (Config, error) {
 			c.NotifyRate = r
 		}
 	}
+	// The web chat has no login: whoever reaches it can act as any member
+	// and use up their attempt. It is for local trials and previews only,
+	// never on a server that has a public address.
 	switch v := strings.TrimSpace(getenv("WEBCHAT")); v {
 	case "", "0", "false":
-		c.WebChat = c.TelegramToken == ""
+		c.WebChat = c.TelegramToken == "" && c.PublicURL == ""
 	case "1", "true":
 		c.WebChat = true
+		if c.PublicURL != "" {
+			bad("WEBCHAT", "cannot be on with PUBLIC_URL set: the web chat has no login, so anyone reaching the public address could act as any member")
+		}
 	default:
 		bad("WEBCHAT", "must be 1 or 0, got %q", v)
 	}

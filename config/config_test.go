@@ -45,6 +45,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"NOTIFY_RATE": "fast"}, "NOTIFY_RATE"},
 		{map[string]string{"NOTIFY_RATE": "0"}, "NOTIFY_RATE"},
 		{map[string]string{"WEBCHAT": "yes"}, "WEBCHAT"},
+		{map[string]string{"WEBCHAT": "1", "PUBLIC_URL": "https://bot.example.vn"}, "WEBCHAT: cannot be on with PUBLIC_URL"},
 	}
 	for _, tc := range cases {
 		m := base()
@@ -84,5 +85,11 @@ func TestWebChatWithToken(t *testing.T) {
 	m["WEBCHAT"] = "1"
 	if c, _ = Load(env(m)); !c.WebChat {
 		t.Fatal("WEBCHAT=1 should force the web chat")
+	}
+	// Never by default on a server with a public address.
+	m = base()
+	m["PUBLIC_URL"] = "https://bot.example.vn"
+	if c, err := Load(env(m)); err != nil || c.WebChat {
+		t.Fatalf("web chat on a public server: %+v %v", c, err)
 	}
 }
