@@ -168,6 +168,7 @@ func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
 		SELECT DISTINCT ON (m.id) $1 || m.id || $2, $4, $3, m.id, i.platform, i.chat_id
 		FROM members m
 		JOIN identities i ON i.member_id = m.id AND i.unreachable_at IS NULL AND i.platform = ANY($5)
+			AND i.member_id >= $6 AND i.member_id < $7 -- lets the planner range-scan identities too
 		WHERE m.active AND m.id >= $6 AND m.id < $7
 			AND NOT EXISTS (SELECT 1 FROM attempts a
 				WHERE a.round_id = $3 AND a.member_id = m.id AND a.submitted_at IS NOT NULL)
