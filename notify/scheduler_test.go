@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,5 +153,39 @@ func TestNotifyCatchUpAtStart(t *testing.T) {
 	r.clock.Set(local(2026, 12, 25, 10, 0))
 	if got, _ := due(t, r, s); len(got) != 0 {
 		t.Fatalf("stale summary still due: %q", got)
+	}
+}
+
+// TestNotifyServiceEndToEnd: the service serve runs, started at the round's
+// opening, queues the opening message and delivers it once to everyone
+// through the Telegram adapter; a restart sends nothing again.
+func TestNotifyServiceEndToEnd(t *testing.T) {
+	r, _ := scheduleRig(t)
+	r.clock.Set(local(2026, 11, 30, 7, 31))
+	start := func() (stop func()) {
+		svc := notify.NewService(r.db, r.rdb, map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: r.telegram()},
+			25, r.clock, r.log)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { svc.Run(ctx) })
+		return func() { cancel(); wg.Wait() }
+	}
+	stop := start()
+	r.fake.WaitCalls(t, "sendMessage", 5)
+	stop()
+	stop = start()
+	r.drain(r.sender(25, notify.SenderOptions{}), r.f.Round.ID, notify.KindOpen)
+	stop()
+	got := r.delivered()
+	if len(got) != 5 {
+		t.Fatalf("%d chats reached, want 5", len(got))
+	}
+	for chatID, n := range got {
+		if n != 1 {
+			t.Errorf("chat %d got %d messages", chatID, n)
+		}
+		if msg, _ := r.fake.LastMessage(chatID); !strings.Contains(msg.Text, "Đợt 1 cuộc thi") || !strings.Contains(msg.Text, "đã mở") {
+			t.Errorf("opening text: %q", msg.Text)
+		}
 	}
 }

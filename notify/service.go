@@ -1,0 +1,51 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+
+	"quizbot/quiz"
+	"quizbot/storage"
+)
+
+// Service is what `quizbot serve` runs on every replica: the scheduler,
+// which queues each slot's notifications, and the sender, which delivers
+// them on the platforms it has messengers for.
+type Service struct {
+	Notifier  *Notifier
+	Sender    *Sender
+	Scheduler *Scheduler
+	log       *slog.Logger
+}
+
+// NewService wires a sender over out (paced at rate messages per second per
+// platform, shared with every replica through rdb) and a scheduler that
+// queues notifications only for those platforms, so that nothing is queued
+// that no replica can deliver.
+func NewService(db *storage.DB, rdb *redis.Client, out map[quiz.Platform]Messenger, rate float64, clock quiz.Clock, log *slog.Logger) *Service {
+	s := &Service{log: log}
+	s.Sender = NewSender(db, NewLimiter(rdb, rate), out, clock, log, SenderOptions{})
+	s.Notifier = NewNotifier(db, clock, log, s.Sender.Platforms())
+	s.Notifier.Wake = s.Sender.Wake
+	s.Scheduler = NewScheduler(db, rdb, s.Notifier, clock, log, SchedulerOptions{})
+	return s
+}
+
+// Run runs the scheduler and the sender until ctx ends; it returns once the
+// sends in flight are recorded.
+func (s *Service) Run(ctx context.Context) error {
+	if len(s.Sender.Platforms()) == 0 {
+		s.log.Warn("notify: no platform to send notifications on; reminders and summaries are off")
+		<-ctx.Done()
+		return nil
+	}
+	s.log.Info("notify: scheduler and sender started", "platforms", s.Sender.Platforms())
+	var wg sync.WaitGroup
+	wg.Go(func() { s.Scheduler.Run(ctx) })
+	wg.Go(func() { s.Sender.Run(ctx) })
+	wg.Wait()
+	return nil
+}
