@@ -90,7 +90,7 @@ const (
 //	}
 func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err error) {
 	out, ok := b.messengers[ev.Platform]
-	if !ok {
+	if !ok || b.quiz == nil {
 		return false, nil
 	}
 	c := &conv{Bot: b, ev: ev, out: out}
