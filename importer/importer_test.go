@@ -296,3 +296,23 @@ func TestImportParseQuestions(t *testing.T) {
 	_, problems = importer.ParseQuestions(readCSV(t, "code,question,a,b\nQ1,Câu?,Đúng,Sai\n"))
 	wantLines(t, lines("q.csv", problems), []string{"q.csv:1: thiếu cột bắt buộc answer (dòng tiêu đề cần: code, question, a, b, answer)"})
 }
+
+func TestImportCheckUsedQuestions(t *testing.T) {
+	used := map[string]quiz.Question{
+		"Q1": {Code: "Q1", Options: []string{"Đúng", "Sai", "Không rõ"}, Correct: 0},
+		"Q2": {Code: "Q2", Options: []string{"Sai", "Đúng"}, Correct: 1},
+		"Q9": {Code: "Q9", Options: []string{"A", "B"}, Correct: 0}, // not in the file
+	}
+	rows, problems := importer.ParseQuestions(readCSV(t, "code,question,a,b,c,answer\n"+
+		"Q1,Câu một (sửa chính tả)?,Đúng ạ,Sai ạ,Không rõ ạ,A\n"+ // 2 fine: texts only
+		"Q2,Câu hai?,Sai,Đúng,Chưa chắc,B\n"+ // 3 a third option
+		"Q3,Câu ba?,Đúng,Sai,,B\n")) // 4 fine: never drawn
+	if len(problems) > 0 {
+		t.Fatalf("parse: %v", problems)
+	}
+	const reason = " đã được dùng trong bài thi: không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác"
+	wantLines(t, lines("q.csv", importer.CheckUsedQuestions(rows, used)), []string{"q.csv:3: câu hỏi Q2" + reason})
+
+	rows, _ = importer.ParseQuestions(readCSV(t, "code,question,a,b,c,answer\nQ1,Câu một?,Đúng,Sai,Không rõ,C\nQ2,Câu hai?,Sai,Đúng,,A\n"))
+	wantLines(t, lines("q.csv", importer.CheckUsedQuestions(rows, used)), []string{"q.csv:2: câu hỏi Q1" + reason, "q.csv:3: câu hỏi Q2" + reason})
+}

@@ -338,6 +338,24 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 
 func upper(i int) rune { return rune('A' + i) }
 
+// CheckUsedQuestions checks the file's questions against the stored ones, by
+// code, that have been drawn for an attempt (any of them; those the file does
+// not name are ignored). Past answers store option indices, so such a
+// question keeps its number of options and its correct option; typos in its
+// texts may still be fixed.
+func CheckUsedQuestions(rows []QuestionRow, used map[string]quiz.Question) []Problem {
+	var problems []Problem
+	for _, r := range rows {
+		old, ok := used[r.Question.Code]
+		if !ok || (len(old.Options) == len(r.Question.Options) && old.Correct == r.Question.Correct) {
+			continue
+		}
+		problems = append(problems, Problem{r.Line, fmt.Sprintf("câu hỏi %s đã được dùng trong bài thi: "+
+			"không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác", r.Question.Code)})
+	}
+	return problems
+}
+
 // Questions turns rows into domain questions for storage.
 func Questions(rows []QuestionRow) []quiz.Question {
 	out := make([]quiz.Question, len(rows))

@@ -100,7 +100,17 @@ func (db *DB) QuestionByCode(ctx context.Context, code string) (quiz.Question, e
 // ImportQuestions upserts questions by code in one transaction. Questions
 // absent from the import are kept as they are (a bank may come in several
 // files), and an import does not change whether a question is active.
-func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question) (ImportResult, error) {
+//
+// A question that has been drawn for an attempt (it has a row in answers)
+// keeps its number of options and the index of its correct option: answers
+// store option indices (chosen, option_order) and is_correct, which such a
+// change would silently reinterpret. Its texts, explanation and topic may
+// still change. check sees, by code, the stored questions that the import
+// would reshape (another number of options or another correct option) and
+// that have been drawn already, under the import lock; an error from it
+// aborts the import and is returned as is. Whatever check returns, storage
+// refuses to reshape a drawn question.
+func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error) (ImportResult, error) {
 	var res ImportResult
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
@@ -114,6 +124,15 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question) (I
 		for _, q := range stored {
 			byCode[q.Code] = q
 		}
+		used, err := usedReshaped(ctx, tx, questions, byCode)
+		if err != nil {
+			return fmt.Errorf("import questions: %w", err)
+		}
+		if check != nil {
+			if err := check(used); err != nil {
+				return err
+			}
+		}
 		seen := make(map[string]bool, len(questions))
 		for _, q := range questions {
 			if seen[q.Code] {
@@ -122,6 +141,10 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question) (I
 			seen[q.Code] = true
 			if len(q.Options) < 2 || len(q.Options) > 6 || q.Correct < 0 || q.Correct >= len(q.Options) {
 				return fmt.Errorf("import questions: %s: %d options, correct %d", q.Code, len(q.Options), q.Correct)
+			}
+			if old, ok := used[q.Code]; ok {
+				return fmt.Errorf("import questions: %s: drawn for an attempt already, so it keeps %d options and correct %d (got %d options, correct %d)",
+					q.Code, len(old.Options), old.Correct, len(q.Options), q.Correct)
 			}
 			old, ok := byCode[q.Code]
 			switch {
@@ -150,4 +173,39 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question) (I
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// usedReshaped returns, by code, the stored questions that the import would
+// give another number of options or another correct option and that have
+// been drawn for an attempt. Those questions are locked FOR UPDATE first:
+// that conflicts with the key-share lock the foreign key of a new answers row
+// takes, so an attempt storing one of them right now has either committed
+// (and its rows are seen by the query that follows) or waits until the import
+// ends. (An attempt that read a question before the import and stores it
+// after is CreateAttempt's to notice.) An import that reshapes nothing, such
+// as typo fixes, locks and reads nothing more.
+func usedReshaped(ctx context.Context, tx *sqlx.Tx, questions []quiz.Question, byCode map[string]quiz.Question) (map[string]quiz.Question, error) {
+	var codes []string
+	for _, q := range questions {
+		if old, ok := byCode[q.Code]; ok && (len(old.Options) != len(q.Options) || old.Correct != q.Correct) {
+			codes = append(codes, q.Code)
+		}
+	}
+	used := map[string]quiz.Question{}
+	if len(codes) == 0 {
+		return used, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM questions WHERE code = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+		pq.Array(codes)); err != nil {
+		return nil, fmt.Errorf("lock reshaped questions: %w", err)
+	}
+	qs, err := selectQuestions(ctx, tx, questionSelect+` q WHERE q.code = ANY($1::text[])
+		AND EXISTS (SELECT 1 FROM answers a WHERE a.question_id = q.id)`, pq.Array(codes))
+	if err != nil {
+		return nil, fmt.Errorf("drawn questions: %w", err)
+	}
+	for _, q := range qs {
+		used[q.Code] = q
+	}
+	return used, nil
 }

@@ -2,8 +2,11 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
+
+	"github.com/lib/pq"
 
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -20,7 +23,7 @@ var bank = []quiz.Question{
 func TestQuestionImportUpsert(t *testing.T) {
 	db := storagetest.NewDB(t)
 	ctx := context.Background()
-	res, err := db.ImportQuestions(ctx, bank)
+	res, err := db.ImportQuestions(ctx, bank, nil)
 	if err != nil || res != (storage.ImportResult{Added: 3}) {
 		t.Fatalf("first import: %+v %v", res, err)
 	}
@@ -39,7 +42,7 @@ func TestQuestionImportUpsert(t *testing.T) {
 	q2 := bank[1]
 	q2.Options, q2.Correct = []string{"Văn phòng", "Sở Nội vụ", "UBND"}, 2
 	q4 := quiz.Question{Code: "Q4", Text: "PAR Index là gì?", Options: []string{"Chỉ số CCHC", "Chỉ số năng lực"}, Correct: 0}
-	res, err = db.ImportQuestions(ctx, []quiz.Question{bank[0], q2, q4})
+	res, err = db.ImportQuestions(ctx, []quiz.Question{bank[0], q2, q4}, nil)
 	if err != nil || res != (storage.ImportResult{Added: 1, Updated: 1, Unchanged: 1}) {
 		t.Fatalf("second import: %+v %v", res, err)
 	}
@@ -55,7 +58,7 @@ func TestQuestionImportUpsert(t *testing.T) {
 	}
 	// A question the storage cannot hold is refused whole.
 	bad := quiz.Question{Code: "Q5", Text: "?", Options: []string{"a"}, Correct: 0}
-	if _, err := db.ImportQuestions(ctx, []quiz.Question{q4, bad}); err == nil {
+	if _, err := db.ImportQuestions(ctx, []quiz.Question{q4, bad}, nil); err == nil {
 		t.Error("one-option question accepted")
 	}
 }
@@ -63,7 +66,7 @@ func TestQuestionImportUpsert(t *testing.T) {
 func TestQuestionQueries(t *testing.T) {
 	db := storagetest.NewDB(t)
 	ctx := context.Background()
-	if _, err := db.ImportQuestions(ctx, bank); err != nil {
+	if _, err := db.ImportQuestions(ctx, bank, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `UPDATE questions SET active = false WHERE code = 'Q3'`); err != nil {
@@ -111,4 +114,118 @@ func TestQuestionQueries(t *testing.T) {
 func equalQuestion(a, b quiz.Question) bool {
 	return a.ID == b.ID && a.Code == b.Code && a.Text == b.Text && slices.Equal(a.Options, b.Options) &&
 		a.Correct == b.Correct && a.Explanation == b.Explanation && a.Topic == b.Topic && a.Active == b.Active
+}
+
+// drawQuestions records, with plain SQL, that a member's attempt drew the
+// questions (a unit, member, contest, round and attempt of their own); the
+// first one is answered.
+func drawQuestions(t *testing.T, db *storage.DB, codes ...string) {
+	t.Helper()
+	_, err := db.ExecContext(context.Background(), `
+		WITH u AS (INSERT INTO units (code, name) VALUES ('DRAW', 'Đơn vị dự thi') RETURNING id),
+		m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn Thi', '0900000001', id FROM u RETURNING id),
+		c AS (INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
+			VALUES ('DRAW', 'Cuộc thi', cardinality($1::text[]), 600) RETURNING id),
+		r AS (INSERT INTO rounds (contest_id, number, opens_at, closes_at)
+			SELECT id, 1, now() - interval '1 day', now() + interval '6 days' FROM c RETURNING id),
+		a AS (INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+			SELECT r.id, m.id, 1, 'telegram', now(), now() + interval '10 minutes', cardinality($1::text[]) FROM r, m RETURNING id)
+		INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct, answered_at)
+		SELECT a.id, f.pos, q.id,
+			(SELECT array_agg(i - 1 ORDER BY i DESC) FROM generate_subscripts(q.options, 1) AS i)::smallint[],
+			CASE WHEN f.pos = 1 THEN 0 END, CASE WHEN f.pos = 1 THEN q.correct = 0 END, CASE WHEN f.pos = 1 THEN now() END
+		FROM a, unnest($1::text[]) WITH ORDINALITY AS f(code, pos) JOIN questions q ON q.code = f.code`,
+		pq.Array(codes))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// questionsDump is every stored question, timestamps included.
+func questionsDump(t *testing.T, db *storage.DB) string {
+	t.Helper()
+	var s string
+	if err := db.GetContext(context.Background(), &s, `SELECT string_agg(x::text, E'\n' ORDER BY x.id) FROM questions x`); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestQuestionImportKeepsShapeOfDrawnQuestions(t *testing.T) {
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	if _, err := db.ImportQuestions(ctx, bank, nil); err != nil {
+		t.Fatal(err)
+	}
+	drawQuestions(t, db, "Q1", "Q2") // Q1 answered, Q2 drawn only; Q3 never drawn
+	before := questionsDump(t, db)
+
+	q1Extra := bank[0]
+	q1Extra.Options = append(slices.Clone(q1Extra.Options), "2023")
+	q1Fewer := bank[0]
+	q1Fewer.Options = q1Fewer.Options[:3]
+	q1Key := bank[0]
+	q1Key.Correct = 1
+	q2Key := bank[1]
+	q2Key.Correct = 1
+	q3Extra := bank[2]
+	q3Extra.Options = append(slices.Clone(q3Extra.Options), "Biên chế")
+
+	// check sees the drawn questions the import would reshape, as stored,
+	// and its error aborts the import as is.
+	rejected := errors.New("rejected")
+	var seen map[string]quiz.Question
+	_, err := db.ImportQuestions(ctx, []quiz.Question{q1Extra, q2Key, q3Extra}, func(used map[string]quiz.Question) error {
+		seen = used
+		return rejected
+	})
+	if err != rejected {
+		t.Fatalf("err %v, want the check's error as is", err)
+	}
+	if len(seen) != 2 || !slices.Equal(seen["Q1"].Options, bank[0].Options) || seen["Q2"].Correct != 0 {
+		t.Errorf("check saw %+v, want Q1 and Q2 as stored", seen)
+	}
+
+	// Without a check (or with one that lets it through), storage still
+	// refuses every reshaping of a drawn question, whether answered or not.
+	for _, q := range []quiz.Question{q1Extra, q1Fewer, q1Key, q2Key} {
+		called := false
+		_, err := db.ImportQuestions(ctx, []quiz.Question{q3Extra, q}, func(map[string]quiz.Question) error {
+			called = true
+			return nil
+		})
+		if err == nil || !called {
+			t.Errorf("%s with %d options, correct %d: accepted (check called %v)", q.Code, len(q.Options), q.Correct, called)
+		}
+		if _, err := db.ImportQuestions(ctx, []quiz.Question{q}, nil); err == nil {
+			t.Errorf("%s with %d options, correct %d: accepted without a check", q.Code, len(q.Options), q.Correct)
+		}
+	}
+	if after := questionsDump(t, db); after != before {
+		t.Fatalf("rejected imports changed the questions:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	// Typos in a drawn question's texts, its explanation and topic may
+	// change; an undrawn question may be reshaped.
+	q1Typo := quiz.Question{Code: "Q1", Text: "Nghị quyết 76/NQ-CP được ban hành năm nào?", Options: []string{"2019", "2020", "Năm 2021", "2022"},
+		Correct: 2, Explanation: "Ngày 15/7/2021 (Nghị quyết 76/NQ-CP).", Topic: "chương-trình"}
+	var checked map[string]quiz.Question
+	res, err := db.ImportQuestions(ctx, []quiz.Question{q1Typo, bank[1], q3Extra}, func(used map[string]quiz.Question) error {
+		checked = used
+		return nil
+	})
+	if err != nil || res != (storage.ImportResult{Updated: 2, Unchanged: 1}) {
+		t.Fatalf("typo fix: %+v %v", res, err)
+	}
+	if checked == nil || len(checked) != 0 {
+		t.Errorf("typo fix: check saw %+v, want nothing", checked)
+	}
+	got, _ := db.QuestionByCode(ctx, "Q1")
+	q1Typo.ID, q1Typo.Active = got.ID, true
+	if !equalQuestion(got, q1Typo) {
+		t.Errorf("Q1 after typo fix: %+v", got)
+	}
+	if got, _ := db.QuestionByCode(ctx, "Q3"); len(got.Options) != 4 {
+		t.Errorf("Q3 (never drawn) not reshaped: %+v", got)
+	}
 }

@@ -71,7 +71,12 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("import questions: %w", err)
 		}
 		defer db.Close()
-		if res, err = db.ImportQuestions(ctx, importer.Questions(rows)); err != nil {
+		// Checked under the import lock: a question drawn for an attempt
+		// keeps its number of options and its correct option.
+		res, err = db.ImportQuestions(ctx, importer.Questions(rows), func(used map[string]quiz.Question) error {
+			return importer.Reject(t.File, importer.CheckUsedQuestions(rows, used))
+		})
+		if err != nil {
 			return rejected(e, kind, err)
 		}
 	}

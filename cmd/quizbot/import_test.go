@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/xuri/excelize/v2"
 
 	"quizbot/quiz"
@@ -323,6 +324,95 @@ func TestImportQuestionsRejected(t *testing.T) {
 		":7: thiếu nội dung câu hỏi (question)",
 		":8: trùng mã câu hỏi Q1 với dòng 2",
 	)
+}
+
+// drawn records, with plain SQL, that a member's attempt drew the questions
+// (a unit, member, contest, round and attempt of their own); the first one
+// is answered.
+func (ie *importEnv) drawn(codes ...string) {
+	ie.t.Helper()
+	_, err := ie.db().Exec(`
+		WITH u AS (INSERT INTO units (code, name) VALUES ('DRAW', 'Đơn vị dự thi') RETURNING id),
+		m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn Thi', '0900000001', id FROM u RETURNING id),
+		c AS (INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
+			VALUES ('DRAW', 'Cuộc thi', cardinality($1::text[]), 600) RETURNING id),
+		r AS (INSERT INTO rounds (contest_id, number, opens_at, closes_at)
+			SELECT id, 1, now() - interval '1 day', now() + interval '6 days' FROM c RETURNING id),
+		a AS (INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+			SELECT r.id, m.id, 1, 'telegram', now(), now() + interval '10 minutes', cardinality($1::text[]) FROM r, m RETURNING id)
+		INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct, answered_at)
+		SELECT a.id, f.pos, q.id,
+			(SELECT array_agg(i - 1 ORDER BY i DESC) FROM generate_subscripts(q.options, 1) AS i)::smallint[],
+			CASE WHEN f.pos = 1 THEN 0 END, CASE WHEN f.pos = 1 THEN q.correct = 0 END, CASE WHEN f.pos = 1 THEN now() END
+		FROM a, unnest($1::text[]) WITH ORDINALITY AS f(code, pos) JOIN questions q ON q.code = f.code`,
+		pq.Array(codes))
+	if err != nil {
+		ie.t.Fatal(err)
+	}
+}
+
+const answersRows = `SELECT a.position || '|' || q.code || '|' || a.option_order::text || '|' || coalesce(a.chosen::text, '') || '|' ||
+	coalesce(a.is_correct::text, '') FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY a.position`
+
+const questionsRows = `SELECT code || '|' || text || '|' || array_to_string(options, '/') || '|' || correct || '|' || explanation || '|' || topic
+	FROM questions ORDER BY code`
+
+func TestImportQuestionsDrawnKeepShape(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("questions", ie.file("q.csv", questionsCSV))
+	ie.drawn("Q1", "Q2")
+	answers := ie.rows(answersRows)
+	if answers != "1|Q1|{1,0}|0|true\n2|Q2|{2,1,0}||" {
+		t.Fatalf("seeded answers:\n%s", answers)
+	}
+	// Every reshaping of a drawn question is listed, with the other rows'
+	// problems; a new question in the same file is not added either.
+	path := ie.file("reshape.csv", "code,question,a,b,c,d,e,f,answer,explanation,topic\n"+
+		"Q1,Nghị quyết 76/NQ-CP ban hành ngày nào?,15/7/2021,1/1/2021,1/7/2021,,,,a,Ngày 15/7/2021.,chương trình\n"+ // 2 a third option
+		"Q2,\"Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?\",Văn phòng UBND,Sở Nội vụ,Sở Tư pháp,,,,B,,một cửa\n"+ // 3 another answer
+		"Q3,SIPAS đo gì?,Sự hài lòng,Ngân sách,,,,,A,,chỉ số\n") // 4 fine: new
+	ie.reject("questions", path,
+		":2: câu hỏi Q1 đã được dùng trong bài thi: không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác",
+		":3: câu hỏi Q2 đã được dùng trong bài thi: không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác",
+	)
+	// Fewer options is a reshaping too.
+	ie.reject("questions", ie.file("fewer.csv", "code,question,a,b,c,answer\n"+
+		"Q2,Bộ phận Một cửa thuộc đâu?,Văn phòng UBND,Sở Tư pháp,,B\n"),
+		":2: câu hỏi Q2 đã được dùng trong bài thi: không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác",
+	)
+	if got := ie.rows(answersRows); got != answers {
+		t.Errorf("answers changed:\n%s", got)
+	}
+	want := "Q1|Nghị quyết 76/NQ-CP ban hành ngày nào?|15/7/2021/1/1/2021|0|Ngày 15/7/2021.|chương trình\n" +
+		"Q2|Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?|Văn phòng UBND/Sở Nội vụ/Sở Tư pháp|2||một cửa"
+	if got := ie.rows(questionsRows); got != want {
+		t.Errorf("questions after rejected imports:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestImportQuestionsDrawnTypoFix(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("questions", ie.file("q.csv", questionsCSV))
+	ie.drawn("Q1", "Q2")
+	// A typo in the answered Q1's text; Q2 as it was.
+	fixed := ie.file("typo.csv", "code,question,a,b,c,d,e,f,answer,explanation,topic\n"+
+		"Q1,Nghị quyết 76/NQ-CP được ban hành ngày nào?,15/7/2021,1/1/2021,,,,,A,Ngày 15/7/2021.,chương trình\n"+
+		"Q2,\"Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?\",Văn phòng UBND,Sở Nội vụ,Sở Tư pháp,,,,C,,một cửa\n")
+	if out := ie.mustImport("questions", fixed); out != "0 added, 1 updated, 1 unchanged\n" {
+		t.Errorf("typo in the text: %q", out)
+	}
+	// Option texts, explanation and topic of the drawn Q2, with the same
+	// number of options and the same right one.
+	fixed = ie.file("typo2.csv", "code,question,a,b,c,answer,explanation,topic\n"+
+		"Q2,\"Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?\",Văn phòng UBND tỉnh,Sở Nội vụ,Trung tâm Phục vụ hành chính công,C,Điều 7 Nghị định 61/2018/NĐ-CP.,mot-cua\n")
+	if out := ie.mustImport("questions", fixed); out != "0 added, 1 updated, 0 unchanged\n" {
+		t.Errorf("typos in the options: %q", out)
+	}
+	want := "Q1|Nghị quyết 76/NQ-CP được ban hành ngày nào?|15/7/2021/1/1/2021|0|Ngày 15/7/2021.|chương trình\n" +
+		"Q2|Bộ phận Một cửa, theo Nghị định 61/2018/NĐ-CP, thuộc đâu?|Văn phòng UBND tỉnh/Sở Nội vụ/Trung tâm Phục vụ hành chính công|2|Điều 7 Nghị định 61/2018/NĐ-CP.|mot-cua"
+	if got := ie.rows(questionsRows); got != want {
+		t.Errorf("questions:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 func TestImportFileErrors(t *testing.T) {
