@@ -47,11 +47,21 @@ func (db *DB) CreateAttempt(ctx context.Context, a *quiz.Attempt, maxAttempts in
 			pos[i], qids[i] = int64(it.Position), it.QuestionID
 			orders[i] = intArrayLiteral(it.Order)
 		}
-		if _, err := tx.ExecContext(ctx, `
+		// The questions were read before this transaction: insert only those
+		// that still have as many options as the shuffled order, so that a
+		// question bank re-imported meanwhile cannot leave an attempt with a
+		// stale order.
+		res, err := tx.ExecContext(ctx, `
 			INSERT INTO answers (attempt_id, position, question_id, option_order)
-			SELECT $1, p, q, o::smallint[] FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t(p, q, o)`,
-			a.ID, pq.Array(pos), pq.Array(qids), pq.Array(orders)); err != nil {
+			SELECT $1, t.p, t.q, t.o::smallint[]
+			FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t(p, q, o)
+			JOIN questions qs ON qs.id = t.q AND cardinality(qs.options) = cardinality(t.o::smallint[])`,
+			a.ID, pq.Array(pos), pq.Array(qids), pq.Array(orders))
+		if err != nil {
 			return fmt.Errorf("create attempt items: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(a.Items)) {
+			return fmt.Errorf("create attempt items: the question bank changed while the attempt started (%d of %d questions current)", n, len(a.Items))
 		}
 		return nil
 	})
