@@ -169,7 +169,16 @@ func (r *rig) drain(s *notify.Sender, roundID int64, kinds ...string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := s.Drain(ctx, roundID, kinds); err != nil {
-		r.t.Fatalf("drain: %v", err)
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Status string `db:"status"`
+			Tries  int    `db:"tries"`
+			Due    string `db:"due"`
+			Err    string `db:"last_error"`
+		}
+		_ = r.db.SelectContext(context.Background(), &rows, `SELECT id, status, tries, (next_attempt_at - now())::text AS due, last_error
+			FROM notifications WHERE status IN ('queued', 'sending') ORDER BY id`)
+		r.t.Fatalf("drain: %v; pending: %+v", err, rows)
 	}
 }
 

@@ -214,7 +214,17 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 		case <-ctx.Done():
 			return
 		}
-		c, ok, err := s.db.ClaimNotification(ctx, p, s.opt.Lease, s.clock.Now())
+		// The claim must not be cut short by a stop: a claim committed on
+		// the server but abandoned by the client would leave its row
+		// stranded until the lease ran out.
+		cctx, cancel := record(ctx)
+		c, ok, err := s.db.ClaimNotification(cctx, p, s.opt.Lease, s.clock.Now())
+		cancel()
+		if err == nil && ok && ctx.Err() != nil {
+			s.giveBack(ctx, c, c.PartsSent, "the sender stopped")
+			<-slots
+			return
+		}
 		if err != nil {
 			<-slots
 			if ctx.Err() == nil {
