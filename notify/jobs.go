@@ -76,11 +76,16 @@ func (n *Notifier) Run(ctx context.Context, job Job) (int, error) {
 		if job.Kind == KindOpen {
 			audience = storage.AudienceVerified
 		}
+		logged := start
 		count, err = n.db.EnqueueBroadcast(ctx, storage.Broadcast{
 			Kind: job.Kind, RoundID: job.Round.ID, Slot: job.Slot, Audience: audience, Platforms: n.platforms,
 			Progress: func(total int) {
 				if n.Wake != nil {
 					n.Wake() // the senders start on the first batches
+				}
+				if time.Since(logged) > 10*time.Second {
+					n.log.Info("notify: enqueuing", "job", job.String(), "so_far", total)
+					logged = time.Now()
 				}
 			},
 		})
