@@ -307,3 +307,26 @@ func mapsEqual(a, b map[int64]int) bool {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestDeliverBadRequestNotRetried: a message the platform refuses (400) is
+// tried once and recorded as failed with the reason; the others still go.
+func TestDeliverBadRequestNotRetried(t *testing.T) {
+	r := newRig(t)
+	r.linkAll()
+	ms := r.f.Members
+	r.fake.Fail("sendMessage", r.chats[ms["an"].ID], 100, telegramtest.BadRequest("Bad Request: can't parse entities"))
+	r.enqueue(r.job(notify.KindRemind, "s", r.f.Round))
+	s := r.sender(50, notify.SenderOptions{MaxTries: 4})
+	r.drain(s, r.f.Round.ID, notify.KindRemind)
+	if n := len(r.fake.CallsToChat(r.chats[ms["an"].ID])); n != 1 {
+		t.Fatalf("an: %d calls, want 1 (a 400 is not retried)", n)
+	}
+	st := r.statuses(r.f.Round.ID)
+	if st["remind/"+itoa(ms["an"].ID)] != storage.NotifyFailed || st["remind/"+itoa(ms["binh"].ID)] != storage.NotifySent {
+		t.Fatalf("statuses: %v", st)
+	}
+	fails, err := r.db.NotificationFailures(context.Background(), r.f.Round.ID, 10)
+	if err != nil || len(fails) != 1 || !strings.Contains(fails[0].LastError, "can't parse entities") {
+		t.Fatalf("failures: %+v %v", fails, err)
+	}
+}

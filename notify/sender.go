@@ -370,8 +370,8 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c st
 
 // sendFailed records a failed send: 429 pauses the platform and retries
 // the same notification after retry_after; 403 marks the recipient
-// unreachable for good; anything else is retried with back-off up to
-// MaxTries.
+// unreachable for good; 400 (the message itself is refused) fails at once;
+// anything else is retried with back-off up to MaxTries.
 func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Claimed, parts int, err error) {
 	rctx, cancel := record(ctx)
 	defer cancel()
@@ -394,6 +394,12 @@ func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Clai
 			s.log.Error("notify: record unreachable", "id", c.ID, "err", rerr)
 		}
 		s.unreachable.Add(1)
+	case errors.Is(err, chat.ErrRejected):
+		s.log.Error("notify: message rejected by the platform, not retried", "platform", p, "id", c.ID, "kind", c.Kind, "err", err)
+		if _, rerr := s.db.MarkFailed(rctx, c, parts, clip(err.Error())); rerr != nil {
+			s.log.Error("notify: record failure", "id", c.ID, "err", rerr)
+		}
+		s.failed.Add(1)
 	default:
 		s.retry(ctx, c, parts, err)
 	}

@@ -25,6 +25,7 @@ var migrationsFS embed.FS
 // DB is the Postgres handle shared by the stores.
 type DB struct {
 	*sqlx.DB
+	stmts stmtCache
 }
 
 // Open connects to Postgres and checks that it answers.

@@ -145,6 +145,9 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 	if !ok {
 		return fmt.Errorf("no messenger for platform %s", ev.Platform)
 	}
+	if handled, err := b.HandleExcuse(ctx, ev); handled {
+		return err
+	}
 	c := &conv{Bot: b, ev: ev, out: out}
 	var err error
 	switch ev.Kind {

@@ -10,6 +10,10 @@ import (
 // blocked the bot, deleted the account): do not retry.
 var ErrUnreachable = errors.New("recipient unreachable")
 
+// ErrRejected means the platform refused the message itself (a 400: bad
+// markup, text too long): sending it again would fail the same way.
+var ErrRejected = errors.New("message rejected by the platform")
+
 // RateLimitError means the platform asked us to slow down: nothing more may
 // be sent on that platform for RetryAfter.
 type RateLimitError struct {

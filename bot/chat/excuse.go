@@ -114,6 +114,8 @@ func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err err
 		return true, err
 	case KindText:
 		switch strings.TrimSpace(ev.Text) {
+		case menuExcuse:
+			return true, c.excuseCmd(ctx)
 		case menuQuiz, menuHelp, menuStats:
 			return false, nil // a menu tap is never a reason
 		}

@@ -18,6 +18,7 @@ const (
 	menuQuiz           = "📝 Vào thi"
 	menuHelp           = "ℹ️ Hướng dẫn"
 	menuStats          = "📊 Thống kê"
+	menuExcuse         = "📋 Lý do vắng"
 	buttonShareContact = "📱 Chia sẻ số điện thoại"
 	buttonStart        = "▶️ Bắt đầu làm bài"
 )
@@ -34,6 +35,7 @@ const (
 		"• Mỗi câu hỏi có các phương án A, B, C…; bấm nút tương ứng để trả lời. Câu trả lời được ghi nhận ngay, không sửa lại được.\n" +
 		"• Thời gian được tính từ lúc bấm \"" + buttonStart + "\"; hết giờ, bài thi tự động được nộp với các câu đã trả lời.\n" +
 		"• Nếu lỡ thoát ứng dụng, gõ /thi để làm tiếp câu đang dở.\n" +
+		"• Thủ trưởng đơn vị: /lydo (hoặc nút \"" + menuExcuse + "\") để ghi nhận lý do vắng thi của cán bộ trong đơn vị.\n" +
 		"• Thắc mắc về danh sách dự thi: liên hệ đầu mối CCHC của cơ quan, đơn vị."
 	textResume  = "Anh/chị đang làm dở bài thi. Mời tiếp tục:"
 	textStarted = "Bài thi đã bắt đầu. Chúc anh/chị làm bài tốt!"
@@ -42,8 +44,12 @@ const (
 
 func menuFor(m quiz.Member) [][]string {
 	rows := [][]string{{menuQuiz, menuHelp}}
-	if m.Role == quiz.RoleOrganizer {
+	switch m.Role {
+	case quiz.RoleOrganizer:
 		rows = append(rows, []string{menuStats})
+	case quiz.RoleHead:
+		// Heads record why their staff did not take part (/lydo).
+		rows = append(rows, []string{menuExcuse})
 	}
 	return rows
 }

@@ -89,6 +89,8 @@ func (t *Telegram) wrap(method string, err error) error {
 		return fmt.Errorf("%w: %w", chat.ErrUnreachable, msg)
 	case errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "chat not found"):
 		return fmt.Errorf("%w: %w", chat.ErrUnreachable, msg)
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return fmt.Errorf("%w: %w", chat.ErrRejected, msg)
 	}
 	return msg
 }

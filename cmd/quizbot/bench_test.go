@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,4 +116,125 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 
 func newBenchRig(b *testing.B, perAttempt int) *tgRig {
 	return newTgRig(b, storagetest.SeedOptions{Questions: 60, QuestionsPerAttempt: perAttempt, TimeLimit: 3 * time.Hour})
+}
+
+// stubAPI is a minimal Bot API: canned answers, no validation, the last
+// inline keyboard per chat. It shows what the webhook costs without the
+// validating fake's own work, which Telegram does in production.
+type stubAPI struct {
+	mu   sync.Mutex
+	next int
+	kb   map[string]string // chat → first button's callback_data
+}
+
+func (s *stubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.ParseMultipartForm(1 << 20)
+	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	chatID := r.FormValue("chat_id")
+	w.Header().Set("Content-Type", "application/json")
+	switch method {
+	case "getMe":
+		io.WriteString(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}}`)
+	case "sendMessage", "editMessageText":
+		s.mu.Lock()
+		s.next++
+		id := s.next
+		if m := r.FormValue("reply_markup"); strings.Contains(m, "callback_data") {
+			i := strings.Index(m, `"callback_data":"`) + len(`"callback_data":"`)
+			s.kb[chatID] = m[i : i+strings.IndexByte(m[i:], '"')]
+		}
+		s.mu.Unlock()
+		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":1,"chat":{"id":%s,"type":"private"},"text":"x"}}`, id, chatID)
+	default:
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	}
+}
+
+// BenchmarkWebhookAnswersStubAPI is BenchmarkWebhookAnswers with the stub in
+// place of the validating fake.
+func BenchmarkWebhookAnswersStubAPI(b *testing.B) {
+	const perAttempt, workers = 10, 32
+	stub := &stubAPI{kb: map[string]string{}}
+	api := httptest.NewServer(stub)
+	defer api.Close()
+	r := newBenchRig(b, perAttempt)
+	r.srv.tg = nil
+	e := *r.srv.e
+	e.cfg.TelegramAPIURL = api.URL
+	srv, err := newServer(context.Background(), &e, r.db, r.rdb, r.clock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	members := b.N/perAttempt + 1
+	if _, err := r.db.ExecContext(ctx, `
+		INSERT INTO members (full_name, phone, unit_id, position)
+		SELECT 'Cán bộ ' || g, '09' || lpad(g::text, 8, '0'), (SELECT id FROM units WHERE code = 'SNV'), 'Chuyên viên'
+		FROM generate_series(1, $1) g`, members); err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	if err := r.db.SelectContext(ctx, &ids, `
+		INSERT INTO identities (member_id, platform, external_id, chat_id)
+		SELECT id, 'telegram', (100000 + id)::text, (100000 + id)::text FROM members WHERE full_name LIKE 'Cán bộ %'
+		RETURNING 100000 + member_id`); err != nil {
+		b.Fatal(err)
+	}
+	h := srv.routes()
+	var updateID atomic.Int64
+	post := func(from int64, data string) {
+		body := fmt.Sprintf(`{"update_id":%d,"callback_query":{"id":"%d","from":{"id":%d,"is_bot":false,"first_name":"A"},"chat_instance":"c","data":%q,"message":{"message_id":1,"date":1,"chat":{"id":%d,"type":"private"}}}}`,
+			updateID.Add(1), updateID.Load(), from, data, from)
+		req := httptest.NewRequest(http.MethodPost, "/webhook/telegram", strings.NewReader(body))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			panic(fmt.Sprintf("webhook answered %d", w.Code))
+		}
+	}
+	current := func(id int64) string {
+		stub.mu.Lock()
+		defer stub.mu.Unlock()
+		return stub.kb[strconv.FormatInt(id, 10)]
+	}
+	roundData := fmt.Sprintf("s:%d", r.f.Round.ID)
+	var answered atomic.Int64
+	total := int64(b.N)
+	next := make(chan int64, len(ids))
+	for _, id := range ids {
+		next <- id
+	}
+	close(next)
+	b.ReportAllocs()
+	b.ResetTimer()
+	began := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				if answered.Load() >= total {
+					return
+				}
+				post(id, roundData)
+				for range perAttempt {
+					if answered.Add(1) > total {
+						return
+					}
+					post(id, current(id))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "answers/s")
+	var got int
+	r.db.GetContext(ctx, &got, `SELECT count(chosen) FROM answers`)
+	if got < b.N {
+		b.Fatalf("%d answers recorded, want %d", got, b.N)
+	}
 }

@@ -13,20 +13,22 @@ import (
 	"quizbot/bot/chat"
 	"quizbot/bot/telegram"
 	"quizbot/bot/webchat"
+	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
 )
 
 // server is everything `quizbot serve` runs.
 type server struct {
-	e     *env
-	db    *storage.DB
-	redis *redis.Client
-	clock quiz.Clock
-	quiz  *quiz.Service
-	conv  *chat.Bot
-	tg    *telegram.Telegram // nil without TELEGRAM_TOKEN
-	web   *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN)
+	e      *env
+	db     *storage.DB
+	redis  *redis.Client
+	clock  quiz.Clock
+	quiz   *quiz.Service
+	conv   *chat.Bot
+	tg     *telegram.Telegram // nil without TELEGRAM_TOKEN
+	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN)
+	notify *notify.Service
 }
 
 // newServer assembles the service from its parts.
@@ -47,6 +49,14 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		}
 		s.tg = tg
 	}
+	out := map[quiz.Platform]notify.Messenger{}
+	if s.tg != nil {
+		out[quiz.PlatformTelegram] = s.tg
+	}
+	if s.web != nil {
+		out[quiz.PlatformWeb] = s.web
+	}
+	s.notify = notify.NewService(db, rdb, out, e.cfg.NotifyRate, clock, e.log)
 	return s, nil
 }
 
@@ -133,6 +143,10 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.sweep(bg, time.Second)
+	notifyDone := make(chan struct{})
+	go func() { defer close(notifyDone); s.notify.Run(bg) }()
+	// Stop the background work, then let the sends in flight be recorded.
+	defer func() { stopBG(); <-notifyDone }()
 	if s.tg != nil {
 		go func() {
 			if err := s.tg.Run(bg); err != nil {

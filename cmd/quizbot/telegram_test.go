@@ -583,3 +583,29 @@ func TestTelegramRevealImmediatelyAndBestOfAttempts(t *testing.T) {
 		t.Fatalf("best attempt: %q", m.Text)
 	}
 }
+
+func TestTelegramHeadMenuOpensExcuses(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	chi := user(1003, "Chi")
+	r.verify(chi, "0912000003")
+	kb := r.fake.Keyboard(chi.ID)
+	if len(kb) != 2 || kb[1][0].Text != "📋 Lý do vắng" {
+		t.Fatalf("head's menu: %+v", kb)
+	}
+	r.send(r.fake.TextMessage(chi, "📋 Lý do vắng"))
+	m := r.last(chi)
+	// Chi's unit (Sở Nội vụ) only: Bình is listed, Em (another unit) is not.
+	if !strings.Contains(m.Text+strings.Join(m.Labels(), "|"), "Trần Thị Bình") || strings.Contains(m.Text+strings.Join(m.Labels(), "|"), "Hoàng Văn Em") {
+		t.Fatalf("absentees of the head's unit: %q %v", m.Text, m.Labels())
+	}
+	// A member's menu has no such button, and /lydo is refused.
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	if kb := r.fake.Keyboard(an.ID); len(kb) != 1 {
+		t.Fatalf("member's menu: %+v", kb)
+	}
+	r.send(r.fake.Command(an, "lydo"))
+	if m := r.last(an); strings.Contains(m.Text, "Trần Thị Bình") {
+		t.Fatalf("member saw absentees: %q", m.Text)
+	}
+}
