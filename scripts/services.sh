@@ -35,7 +35,8 @@ install_missing() {
 pg_user() { if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi; }
 run_pg() {
 	local u; u=$(pg_user)
-	if [ "$(id -un)" = "$u" ]; then "$@"; else runuser -u "$u" -- "$@"; fi
+	# From /: the postgres user may not be allowed into the caller's directory.
+	if [ "$(id -un)" = "$u" ]; then "$@"; else (cd / && runuser -u "$u" -- "$@"); fi
 }
 
 start() {
