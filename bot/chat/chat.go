@@ -137,6 +137,20 @@ func ParseCallback(data string) (kind string, ids []int64, ok bool) {
 	return parts[0], ids, true
 }
 
+type redeliveredKey struct{}
+
+// Redelivered marks ctx as handling an event the platform delivers again
+// after its earlier handling failed part-way: what the person already did
+// stands, and what they should have been shown is shown again.
+func Redelivered(ctx context.Context) context.Context {
+	return context.WithValue(ctx, redeliveredKey{}, true)
+}
+
+func isRedelivered(ctx context.Context) bool {
+	v, _ := ctx.Value(redeliveredKey{}).(bool)
+	return v
+}
+
 // Handle processes one event. It returns an error only for failures worth a
 // retry (the platform re-delivers the event); what the person did wrong is
 // answered in chat and is not an error.
@@ -161,9 +175,11 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 		err = c.text(ctx)
 	}
 	if ev.Kind == KindCallback && !c.answered {
-		// The spinner must always stop, even when handling failed.
+		// The spinner must always stop, even when handling failed. A failed
+		// answer is only logged: the spinner stops by itself, and a
+		// re-delivered tap cannot be answered twice.
 		if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
-			err = errors.Join(err, fmt.Errorf("answer callback: %w", aerr))
+			b.log.Warn("answer callback", "platform", ev.Platform, "err", aerr)
 		}
 	}
 	return err
@@ -413,6 +429,11 @@ func (c *conv) callback(ctx context.Context) error {
 
 func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, letter int) error {
 	res, err := c.quiz.Answer(ctx, m, attemptID, pos, letter)
+	if err != nil && quiz.ErrorCode(err) == quiz.ECONFLICT && isRedelivered(ctx) {
+		// The answer was recorded by the failed first delivery, but what
+		// follows it may not have reached the person: show it again.
+		return c.resume(ctx, m, quiz.ErrorMessage(err))
+	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -445,6 +466,19 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 		return c.say(ctx, predictionText(res.Predict))
 	}
 	return c.result(ctx, m, *res.Submitted)
+}
+
+// resume shows what comes next in the member's attempt: the current
+// question, or the prediction question.
+func (c *conv) resume(ctx context.Context, m quiz.Member, note string) error {
+	c.callbackText = note
+	if v, err := c.quiz.Current(ctx, m); err == nil {
+		return c.sendQuestion(ctx, m, v)
+	}
+	if q, waiting, err := c.quiz.AwaitingPrediction(ctx, m); err == nil && waiting {
+		return c.say(ctx, predictionText(q))
+	}
+	return nil
 }
 
 func (c *conv) result(ctx context.Context, m quiz.Member, a quiz.Attempt) error {

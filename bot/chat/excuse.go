@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -106,9 +105,10 @@ func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err err
 		}
 		err = c.excuseCallback(ctx)
 		if !c.answered {
-			// The spinner must always stop, even when handling failed.
+			// The spinner must always stop, even when handling failed; a
+			// failed answer is only logged (see Handle).
 			if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
-				err = errors.Join(err, fmt.Errorf("answer callback: %w", aerr))
+				b.log.Warn("answer callback", "platform", ev.Platform, "err", aerr)
 			}
 		}
 		return true, err

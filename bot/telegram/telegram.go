@@ -152,26 +152,39 @@ func DecodeUpdate(body []byte) (*models.Update, error) {
 	return &upd, nil
 }
 
+// claimScript takes an update for processing: a new update, or one whose
+// earlier processing failed ("r"), becomes "p" (in progress). It returns what
+// the key held: nil for new.
+var claimScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if (not v) or v == 'r' then
+  redis.call('SET', KEYS[1], 'p', 'EX', ARGV[1])
+end
+return v`)
+
 // Process handles one update once, whatever the number of deliveries, and
 // returns the HTTP status for the webhook.
 func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	key := "qb:tg:upd:" + strconv.FormatInt(upd.ID, 10)
-	// "p" while processing, "d" once done. A delivery that finds "p" is a
-	// concurrent duplicate: 503 makes Telegram come back when it is done.
-	ok, err := t.rdb.SetNX(ctx, key, "p", 2*time.Minute).Result()
-	if err != nil {
+	// "p" while processing, "d" once done, "r" after a failure. A delivery
+	// that finds "p" is a concurrent duplicate: 503 makes Telegram come back
+	// when it is done.
+	prev, err := claimScript.Run(ctx, t.rdb, []string{key}, 120).Text()
+	switch {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
 		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
 		return http.StatusServiceUnavailable
-	}
-	if !ok {
-		if v, _ := t.rdb.Get(ctx, key).Result(); v == "d" {
-			return http.StatusOK
-		}
+	case prev == "d":
+		return http.StatusOK
+	case prev == "r":
+		ctx = chat.Redelivered(ctx)
+	default:
 		return http.StatusServiceUnavailable
 	}
 	if err := t.dispatch(ctx, upd); err != nil {
 		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
-		t.rdb.Del(context.WithoutCancel(ctx), key)
+		t.rdb.Set(context.WithoutCancel(ctx), key, "r", t.dedup)
 		return http.StatusInternalServerError
 	}
 	t.rdb.Set(context.WithoutCancel(ctx), key, "d", t.dedup)

@@ -609,3 +609,34 @@ func TestTelegramHeadMenuOpensExcuses(t *testing.T) {
 		t.Fatalf("member saw absentees: %q", m.Text)
 	}
 }
+
+func TestTelegramRetriedAnswerShowsTheNextQuestion(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.send(r.fake.Command(an, "thi"))
+	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	q1 := r.last(an)
+	// The next question cannot be sent: the update fails, Telegram retries.
+	r.fake.FailServerError("sendMessage", an.ID, 502, 1)
+	b, _ := q1.Button(rightLabel(t, q1))
+	tap := r.fake.CallbackQuery(an, q1, b.CallbackData)
+	if resp := r.fake.Post(t, r.hook(), testSecret, tap); resp.StatusCode < 500 {
+		t.Fatalf("failed update answered %d", resp.StatusCode)
+	}
+	r.send(tap)
+	if m := r.last(an); !strings.HasPrefix(m.Text, "Câu 2/3") {
+		t.Fatalf("after the retry the member sees %q, want question 2", m.Text)
+	}
+	// And a plain double tap (another update) still sends nothing more.
+	sends := len(r.fake.CallsTo("sendMessage"))
+	r.send(r.fake.CallbackQuery(an, q1, b.CallbackData))
+	if n := len(r.fake.CallsTo("sendMessage")); n != sends {
+		t.Fatalf("double tap sent %d messages", n-sends)
+	}
+	var answered int
+	r.db.Get(&answered, `SELECT count(chosen) FROM answers`)
+	if answered != 1 {
+		t.Fatalf("%d answers recorded, want 1", answered)
+	}
+}
