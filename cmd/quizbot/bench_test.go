@@ -29,24 +29,7 @@ import (
 func BenchmarkWebhookAnswers(b *testing.B) {
 	const perAttempt, workers = 10, 32
 	r := newBenchRig(b, perAttempt)
-	members := b.N/perAttempt + 1
-	ctx := context.Background()
-	// Verified members, straight into the tables.
-	if _, err := r.db.ExecContext(ctx, `
-		INSERT INTO members (full_name, phone, unit_id, position)
-		SELECT 'Cán bộ ' || g, '09' || lpad(g::text, 8, '0'), (SELECT id FROM units WHERE code = 'SNV'), 'Chuyên viên'
-		FROM generate_series(1, $1) g`, members); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := r.db.ExecContext(ctx, `
-		INSERT INTO identities (member_id, platform, external_id, chat_id)
-		SELECT id, 'telegram', (100000 + id)::text, (100000 + id)::text FROM members WHERE full_name LIKE 'Cán bộ %'`); err != nil {
-		b.Fatal(err)
-	}
-	var ids []int64
-	if err := r.db.SelectContext(ctx, &ids, `SELECT 100000 + member_id FROM identities ORDER BY member_id`); err != nil {
-		b.Fatal(err)
-	}
+	ids := seedBenchMembers(b, r, b.N/perAttempt+1)
 	h := r.srv.routes()
 	var updateID atomic.Int64
 	post := func(u *models.Update) {
@@ -69,6 +52,43 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 		m, _ := r.fake.LastMessage(id)
 		return m
 	}
+	runAnswers(b, r, ids, perAttempt, workers, func(id int64) func() {
+		u := models.User{ID: id, FirstName: "Cán bộ"}
+		q := start(id)
+		if len(q.Buttons) == 0 {
+			panic(fmt.Sprintf("no question after start: %q\n%s", q.Text, r.logBuf.String()))
+		}
+		return func() {
+			post(r.fake.CallbackQuery(u, q, q.Buttons[0][0].CallbackData))
+			q, _ = r.fake.LastMessage(id)
+		}
+	})
+}
+
+// seedBenchMembers adds n verified members straight into the tables and
+// returns their Telegram ids.
+func seedBenchMembers(b *testing.B, r *tgRig, n int) []int64 {
+	ctx := context.Background()
+	if _, err := r.db.ExecContext(ctx, `
+		INSERT INTO members (full_name, phone, unit_id, position)
+		SELECT 'Cán bộ ' || g, '09' || lpad(g::text, 8, '0'), (SELECT id FROM units WHERE code = 'SNV'), 'Chuyên viên'
+		FROM generate_series(1, $1) g`, n); err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	if err := r.db.SelectContext(ctx, &ids, `
+		INSERT INTO identities (member_id, platform, external_id, chat_id)
+		SELECT id, 'telegram', (100000 + id)::text, (100000 + id)::text FROM members WHERE full_name LIKE 'Cán bộ %'
+		RETURNING 100000 + member_id`); err != nil {
+		b.Fatal(err)
+	}
+	return ids
+}
+
+// runAnswers times b.N answers by workers members at a time: begin starts a
+// member's attempt (untimed work included) and returns the function that
+// answers its current question.
+func runAnswers(b *testing.B, r *tgRig, ids []int64, perAttempt, workers int, begin func(id int64) (answer func())) {
 	var answered atomic.Int64
 	total := int64(b.N)
 	next := make(chan int64, len(ids))
@@ -88,17 +108,12 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 				if answered.Load() >= total {
 					return
 				}
-				u := models.User{ID: id, FirstName: "Cán bộ"}
-				q := start(id)
-				if len(q.Buttons) == 0 {
-					panic(fmt.Sprintf("no question after start: %q\n%s", q.Text, r.logBuf.String()))
-				}
+				answer := begin(id)
 				for range perAttempt {
 					if answered.Add(1) > total {
 						return
 					}
-					post(r.fake.CallbackQuery(u, q, q.Buttons[0][0].CallbackData))
-					q, _ = r.fake.LastMessage(id)
+					answer()
 				}
 			}
 		}()
@@ -108,7 +123,7 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "answers/s")
 	var got int
-	r.db.GetContext(ctx, &got, `SELECT count(chosen) FROM answers`)
+	r.db.GetContext(context.Background(), &got, `SELECT count(chosen) FROM answers`)
 	if got < b.N {
 		b.Fatalf("%d answers recorded, want %d", got, b.N)
 	}
@@ -165,21 +180,7 @@ func BenchmarkWebhookAnswersStubAPI(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	members := b.N/perAttempt + 1
-	if _, err := r.db.ExecContext(ctx, `
-		INSERT INTO members (full_name, phone, unit_id, position)
-		SELECT 'Cán bộ ' || g, '09' || lpad(g::text, 8, '0'), (SELECT id FROM units WHERE code = 'SNV'), 'Chuyên viên'
-		FROM generate_series(1, $1) g`, members); err != nil {
-		b.Fatal(err)
-	}
-	var ids []int64
-	if err := r.db.SelectContext(ctx, &ids, `
-		INSERT INTO identities (member_id, platform, external_id, chat_id)
-		SELECT id, 'telegram', (100000 + id)::text, (100000 + id)::text FROM members WHERE full_name LIKE 'Cán bộ %'
-		RETURNING 100000 + member_id`); err != nil {
-		b.Fatal(err)
-	}
+	ids := seedBenchMembers(b, r, b.N/perAttempt+1)
 	h := srv.routes()
 	var updateID atomic.Int64
 	post := func(from int64, data string) {
@@ -199,42 +200,8 @@ func BenchmarkWebhookAnswersStubAPI(b *testing.B) {
 		return stub.kb[strconv.FormatInt(id, 10)]
 	}
 	roundData := fmt.Sprintf("s:%d", r.f.Round.ID)
-	var answered atomic.Int64
-	total := int64(b.N)
-	next := make(chan int64, len(ids))
-	for _, id := range ids {
-		next <- id
-	}
-	close(next)
-	b.ReportAllocs()
-	b.ResetTimer()
-	began := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range next {
-				if answered.Load() >= total {
-					return
-				}
-				post(id, roundData)
-				for range perAttempt {
-					if answered.Add(1) > total {
-						return
-					}
-					post(id, current(id))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(began)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "answers/s")
-	var got int
-	r.db.GetContext(ctx, &got, `SELECT count(chosen) FROM answers`)
-	if got < b.N {
-		b.Fatalf("%d answers recorded, want %d", got, b.N)
-	}
+	runAnswers(b, r, ids, perAttempt, workers, func(id int64) func() {
+		post(id, roundData)
+		return func() { post(id, current(id)) }
+	})
 }

@@ -112,6 +112,22 @@ func (r *tgRig) verify(u models.User, phone string) {
 	}
 }
 
+// startQuiz opens the week's quiz and presses the start button.
+func (r *tgRig) startQuiz(u models.User) {
+	r.t.Helper()
+	r.send(r.fake.Command(u, "thi"))
+	r.send(r.fake.Tap(r.t, u, r.last(u), "▶️ Bắt đầu làm bài"))
+}
+
+// answerAll answers the remaining questions right.
+func (r *tgRig) answerAll(u models.User, n int) {
+	r.t.Helper()
+	for range n {
+		q := r.last(u)
+		r.send(r.fake.Tap(r.t, u, q, rightLabel(r.t, q)))
+	}
+}
+
 // rightLabel reads a question message and returns the letter of the option
 // starting with "Đúng" (the seeded bank's right answers).
 func rightLabel(t testing.TB, m telegramtest.Message) string {
@@ -304,8 +320,7 @@ func TestTelegramDoubleTapStaleButtonAndDuplicateUpdate(t *testing.T) {
 	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
-	r.send(r.fake.Command(an, "thi"))
-	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	r.startQuiz(an)
 	q1 := r.last(an)
 	label := rightLabel(t, q1)
 
@@ -336,10 +351,7 @@ func TestTelegramDoubleTapStaleButtonAndDuplicateUpdate(t *testing.T) {
 	}
 
 	// Finish, then tap a button of the finished attempt.
-	for range 2 {
-		q := r.last(an)
-		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
-	}
+	r.answerAll(an, 2)
 	if m := r.last(an); !strings.Contains(m.Text, "Kết quả: 3/3 câu đúng") {
 		t.Fatalf("result: %q", m.Text)
 	}
@@ -394,8 +406,7 @@ func TestTelegramTimeLimitSubmitsAndTells(t *testing.T) {
 	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
-	r.send(r.fake.Command(an, "thi"))
-	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	r.startQuiz(an)
 	q := r.last(an)
 	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
 	q2 := r.last(an)
@@ -422,8 +433,7 @@ func TestTelegramResumeAfterRedisFlushAndRestart(t *testing.T) {
 	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 4})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
-	r.send(r.fake.Command(an, "thi"))
-	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	r.startQuiz(an)
 	q := r.last(an)
 	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
 
@@ -448,10 +458,7 @@ func TestTelegramResumeAfterRedisFlushAndRestart(t *testing.T) {
 	if !strings.HasPrefix(q.Text, "Câu 3/4") {
 		t.Fatalf("resumed at %q", q.Text)
 	}
-	for range 2 {
-		q = r.last(an)
-		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
-	}
+	r.answerAll(an, 2)
 	if m := r.last(an); !strings.Contains(m.Text, "Kết quả: 4/4 câu đúng") {
 		t.Fatalf("result after restart: %q", m.Text)
 	}
@@ -462,12 +469,8 @@ func TestTelegramStatsForOrganizersOnly(t *testing.T) {
 	an, dung := user(1001, "An"), user(1004, "Dung")
 	r.verify(an, "0912000001")
 	r.verify(dung, "0912000004")
-	r.send(r.fake.Command(an, "thi"))
-	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
-	for range 3 {
-		q := r.last(an)
-		r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
-	}
+	r.startQuiz(an)
+	r.answerAll(an, 3)
 	r.send(r.fake.Command(an, "thongke"))
 	if m := r.last(an); !strings.Contains(m.Text, "chỉ dành cho Ban Tổ chức") || strings.Contains(m.Text, "Sở Nội vụ") {
 		t.Fatalf("member got: %q", m.Text)
@@ -614,8 +617,7 @@ func TestTelegramRetriedAnswerShowsTheNextQuestion(t *testing.T) {
 	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
-	r.send(r.fake.Command(an, "thi"))
-	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
+	r.startQuiz(an)
 	q1 := r.last(an)
 	// The next question cannot be sent: the update fails, Telegram retries.
 	r.fake.FailServerError("sendMessage", an.ID, 502, 1)
