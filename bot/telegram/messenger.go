@@ -69,6 +69,13 @@ func (t *Telegram) Edit(ctx context.Context, chatID, messageID string, m chat.Me
 
 // AnswerCallback implements chat.Messenger.
 func (t *Telegram) AnswerCallback(ctx context.Context, callbackID, text string) error {
+	params := map[string]any{"callback_query_id": callbackID}
+	if text != "" {
+		params["text"] = text
+	}
+	if replyInWebhook(ctx, "answerCallbackQuery", params) {
+		return nil
+	}
 	_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text})
 	if err != nil {
 		return t.wrap("answerCallbackQuery", err)

@@ -642,3 +642,26 @@ func TestTelegramRetriedAnswerShowsTheNextQuestion(t *testing.T) {
 		t.Fatalf("%d answers recorded, want 1", answered)
 	}
 }
+
+func TestTelegramAnswersCallbackInWebhookResponse(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.startQuiz(an)
+	q := r.last(an)
+	before := len(r.fake.CallsTo("answerCallbackQuery"))
+	tap := r.fake.Tap(t, an, q, rightLabel(t, q))
+	resp := telegramtest.PostRaw(t, r.hook(), testSecret, []byte(telegramtest.String(tap)))
+	body, _ := io.ReadAll(resp.Body)
+	want := `{"callback_query_id":"` + tap.CallbackQuery.ID + `","method":"answerCallbackQuery","text":"Đã ghi nhận: ` + rightLabel(t, q) + `"}`
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || string(body) != want {
+		t.Fatalf("webhook answer: %d %q %s\nwant %s", resp.StatusCode, resp.Header.Get("Content-Type"), body, want)
+	}
+	if n := len(r.fake.CallsTo("answerCallbackQuery")); n != before {
+		t.Fatalf("%d separate answerCallbackQuery calls, want none", n-before)
+	}
+	// The next question was still sent the ordinary way.
+	if m := r.last(an); !strings.HasPrefix(m.Text, "Câu 2/3") {
+		t.Fatalf("next question: %q", m.Text)
+	}
+}

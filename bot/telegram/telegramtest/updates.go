@@ -348,9 +348,41 @@ func (f *Fake) getUpdates(r *http.Request, call *Call) outcome {
 // secret in X-Telegram-Bot-Api-Secret-Token (left out when secret is "").
 // The response body is read in full, so closing it is optional. Post the
 // same update twice to test duplicate delivery.
+//
+// Like Telegram, when the webhook answers 2xx with a JSON body naming a
+// "method", the fake carries that call out (validated and recorded as any
+// other call), after the answer is read.
 func (f *Fake) Post(t testing.TB, webhookURL, secret string, u *models.Update) *http.Response {
 	t.Helper()
-	return PostRaw(t, webhookURL, secret, mustJSON(u))
+	resp := PostRaw(t, webhookURL, secret, mustJSON(u))
+	f.callFromWebhookAnswer(t, resp)
+	return resp
+}
+
+// callFromWebhookAnswer makes the Bot API call a webhook put in its answer.
+func (f *Fake) callFromWebhookAnswer(t testing.TB, resp *http.Response) {
+	t.Helper()
+	if resp.StatusCode/100 != 2 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		return
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	var params map[string]json.RawMessage
+	if json.Unmarshal(data, &params) != nil {
+		return
+	}
+	var method string
+	if json.Unmarshal(params["method"], &method) != nil || method == "" {
+		return
+	}
+	delete(params, "method")
+	body, _ := json.Marshal(params)
+	r, err := http.Post(f.URL()+"/bot"+f.Token()+"/"+method, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("telegramtest: the call in the webhook's answer: %v", err)
+	}
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
 }
 
 // PostRaw posts body as an update to a webhook, e.g. to test malformed input.
