@@ -20,6 +20,8 @@ type Store interface {
 	IdentityOf(ctx context.Context, memberID int64, p Platform) (Identity, error)
 
 	CurrentContest(ctx context.Context, t time.Time) (Contest, error)
+	RoundByID(ctx context.Context, id int64) (Round, error)
+	ContestByID(ctx context.Context, id int64) (Contest, error)
 	ActiveQuestions(ctx context.Context, topics []string) ([]Question, error)
 	QuestionsByIDs(ctx context.Context, ids []int64) (map[int64]Question, error)
 

@@ -486,13 +486,15 @@ func (s *Service) afterSubmit(ctx context.Context, sess Session) error {
 	return s.sessions.PutSession(ctx, sess, ttl)
 }
 
-// contestOf returns the rules of the contest a round belongs to: the
-// current contest's, which is the round's in every case but a switch-over
-// between contests.
+// contestOf returns the contest a round belongs to.
 func (s *Service) contestOf(ctx context.Context, roundID int64) (Contest, error) {
-	c, err := s.store.CurrentContest(ctx, s.clock.Now())
+	r, err := s.store.RoundByID(ctx, roundID)
 	if err != nil {
-		return Contest{}, fmt.Errorf("load contest: %w", err)
+		return Contest{}, fmt.Errorf("load round %d: %w", roundID, err)
+	}
+	c, err := s.store.ContestByID(ctx, r.ContestID)
+	if err != nil {
+		return Contest{}, fmt.Errorf("load contest of round %d: %w", roundID, err)
 	}
 	return c, nil
 }
