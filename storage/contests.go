@@ -115,10 +115,17 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 		if exists {
 			// FOR UPDATE conflicts with the KEY SHARE lock that inserting an
 			// attempt takes on its round, so no attempt can appear between
-			// this check and the commit.
+			// this check and the commit. The lock is taken first, in a
+			// statement of its own: an attempt inserted before it, whose
+			// commit the lock waited for, is visible only to a statement
+			// that starts after the wait (a statement sees the database as
+			// it was when the statement began).
+			if _, err := tx.ExecContext(ctx, `SELECT id FROM rounds WHERE contest_id = $1 ORDER BY number FOR UPDATE`, old.ID); err != nil {
+				return fmt.Errorf("lock rounds of contest %s: %w", c.Code, err)
+			}
 			err := sqlx.SelectContext(ctx, tx, &oldRounds, `
 				SELECT `+roundColumns+`, EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = r.id) AS has_attempts
-				FROM rounds r WHERE r.contest_id = $1 ORDER BY r.number FOR UPDATE OF r`, old.ID)
+				FROM rounds r WHERE r.contest_id = $1 ORDER BY r.number`, old.ID)
 			if err != nil {
 				return fmt.Errorf("load rounds of contest %s: %w", c.Code, err)
 			}

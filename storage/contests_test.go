@@ -510,3 +510,69 @@ func TestContestCurrent(t *testing.T) {
 		}
 	}
 }
+
+// An attempt stored while an apply waits for the rounds' lock is seen by
+// the apply: its round keeps its rules. (The attempt's insert holds a key
+// share lock on its round until it commits; the apply must judge which
+// rounds have attempts after that commit, not from before it.)
+func TestApplyContestSeesAttemptCommittedWhileWaiting(t *testing.T) {
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	seedQuestions(t, db, "Một cửa", 5)
+	seedQuestions(t, db, "PAR Index", 5)
+	if _, err := db.ApplyContest(ctx, contest()); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := db.ContestByCode(ctx, "cchc-2026")
+
+	tx, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var pid int
+	if err := tx.Get(&pid, `SELECT pg_backend_pid()`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`
+		WITH u AS (INSERT INTO units (code, name) VALUES ('u-race', 'Sở Nội vụ') RETURNING id),
+		     m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn A', '0912345678', id FROM u RETURNING id)
+		INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+		SELECT r.id, m.id, 1, 'telegram', r.opens_at, r.opens_at + interval '20 minutes', 5
+		FROM rounds r, m WHERE r.contest_id = $1 AND r.number = 1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	next := contest()
+	next.Rounds[0].OpensAt = at("2026-12-08 07:30")
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.ApplyContest(ctx, next)
+		done <- err
+	}()
+	// Wait until the apply is blocked by the attempt's transaction.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var blocked bool
+		if err := db.Get(&blocked, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE $1 = ANY(pg_blocking_pids(pid)))`, pid); err != nil {
+			t.Fatal(err)
+		}
+		if blocked {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("apply finished without waiting for the attempt's transaction: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the apply never waited for the attempt's transaction")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, not a guess at timing
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	assertProblems(t, problemsOf(t, <-done, quiz.ECONFLICT),
+		"rounds.0.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 to 2026-12-08 07:30")
+}
