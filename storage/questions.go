@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -134,6 +135,7 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 			}
 		}
 		seen := make(map[string]bool, len(questions))
+		var add, upd []questionJSON
 		for _, q := range questions {
 			if seen[q.Code] {
 				return fmt.Errorf("import questions: code %s twice", q.Code)
@@ -150,21 +152,42 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 			switch {
 			case !ok:
 				res.Added++
-				// Rows of different option counts cannot share one
-				// unnest(); a bank is hundreds of rows, so one by one.
-				_, err = tx.ExecContext(ctx, `INSERT INTO questions (code, text, options, correct, explanation, topic)
-					VALUES ($1, $2, $3, $4, $5, $6)`, q.Code, q.Text, pq.Array(q.Options), q.Correct, q.Explanation, q.Topic)
+				add = append(add, toQuestionJSON(q))
 			case old.Text != q.Text || !slices.Equal(old.Options, q.Options) || old.Correct != q.Correct ||
 				old.Explanation != q.Explanation || old.Topic != q.Topic:
 				res.Updated++
-				_, err = tx.ExecContext(ctx, `UPDATE questions SET text = $2, options = $3, correct = $4,
-					explanation = $5, topic = $6, updated_at = now() WHERE code = $1`,
-					q.Code, q.Text, pq.Array(q.Options), q.Correct, q.Explanation, q.Topic)
+				upd = append(upd, toQuestionJSON(q))
 			default:
 				res.Unchanged++
 			}
+		}
+		// Rows of different option counts cannot share one unnest() of a
+		// two-dimensional array, so the rows go as one JSON document: one
+		// statement for the new questions and one for the changed ones,
+		// whatever the size of the bank.
+		if len(add) > 0 {
+			doc, err := json.Marshal(add)
 			if err != nil {
-				return fmt.Errorf("import questions: %s: %w", q.Code, err)
+				return fmt.Errorf("import questions: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO questions (code, text, options, correct, explanation, topic)
+				SELECT f.code, f.text, f.options, f.correct, f.explanation, f.topic
+				FROM jsonb_to_recordset($1::jsonb)
+					AS f(code text, text text, options text[], correct int, explanation text, topic text)`, doc); err != nil {
+				return fmt.Errorf("import questions: insert: %w", err)
+			}
+		}
+		if len(upd) > 0 {
+			doc, err := json.Marshal(upd)
+			if err != nil {
+				return fmt.Errorf("import questions: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE questions q SET text = f.text, options = f.options, correct = f.correct,
+					explanation = f.explanation, topic = f.topic, updated_at = now()
+				FROM jsonb_to_recordset($1::jsonb)
+					AS f(code text, text text, options text[], correct int, explanation text, topic text)
+				WHERE q.code = f.code`, doc); err != nil {
+				return fmt.Errorf("import questions: update: %w", err)
 			}
 		}
 		return nil
@@ -173,6 +196,21 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 		return ImportResult{}, err
 	}
 	return res, nil
+}
+
+// questionJSON is a question as one element of the JSON document that an
+// import writes in one statement.
+type questionJSON struct {
+	Code        string   `json:"code"`
+	Text        string   `json:"text"`
+	Options     []string `json:"options"`
+	Correct     int      `json:"correct"`
+	Explanation string   `json:"explanation"`
+	Topic       string   `json:"topic"`
+}
+
+func toQuestionJSON(q quiz.Question) questionJSON {
+	return questionJSON{Code: q.Code, Text: q.Text, Options: q.Options, Correct: q.Correct, Explanation: q.Explanation, Topic: q.Topic}
 }
 
 // usedReshaped returns, by code, the stored questions that the import would

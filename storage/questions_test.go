@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -227,5 +228,81 @@ func TestQuestionImportKeepsShapeOfDrawnQuestions(t *testing.T) {
 	}
 	if got, _ := db.QuestionByCode(ctx, "Q3"); len(got.Options) != 4 {
 		t.Errorf("Q3 (never drawn) not reshaped: %+v", got)
+	}
+}
+
+// An import writes the bank in a few set-based statements, not one statement
+// per question: a bank of thousands of questions must not cost thousands of
+// round trips inside the import's transaction.
+func TestQuestionImportIsSetBased(t *testing.T) {
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	// Count the statements that write questions.
+	if _, err := db.Exec(`
+		CREATE TABLE question_writes (n int NOT NULL);
+		INSERT INTO question_writes VALUES (0);
+		CREATE FUNCTION count_question_writes() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN UPDATE question_writes SET n = n + 1; RETURN NULL; END $$;
+		CREATE TRIGGER count_question_writes AFTER INSERT OR UPDATE ON questions
+			FOR EACH STATEMENT EXECUTE FUNCTION count_question_writes();`); err != nil {
+		t.Fatal(err)
+	}
+	writes := func() int {
+		t.Helper()
+		var n int
+		if err := db.Get(&n, `SELECT n FROM question_writes`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	var qs []quiz.Question
+	for i := range 40 {
+		opts := []string{"Đúng", "Sai", "Không rõ", "Cả ba", "Không câu nào", "Khác"}[:2+i%5]
+		qs = append(qs, quiz.Question{Code: fmt.Sprintf("Q%02d", i), Text: fmt.Sprintf("Câu hỏi số %d?", i),
+			Options: opts, Correct: i % len(opts), Explanation: "Giải thích", Topic: "một cửa"})
+	}
+	res, err := db.ImportQuestions(ctx, qs, nil)
+	if err != nil || res != (storage.ImportResult{Added: 40}) {
+		t.Fatalf("first import: %+v %v", res, err)
+	}
+	if n := writes(); n > 1 {
+		t.Errorf("adding 40 questions took %d writing statements, want 1", n)
+	}
+	for _, q := range qs {
+		got, err := db.QuestionByCode(ctx, q.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.ID, q.Active = got.ID, true
+		if !equalQuestion(got, q) {
+			t.Errorf("%s stored as %+v, want %+v", q.Code, got, q)
+		}
+	}
+
+	// Half of them changed, in text and in shape.
+	for i := range qs {
+		if i%2 == 0 {
+			qs[i].Text += " (sửa)"
+			qs[i].Options = append(slices.Clone(qs[i].Options[:2]), "Mới")
+			qs[i].Correct = 2
+		}
+	}
+	before := writes()
+	res, err = db.ImportQuestions(ctx, qs, nil)
+	if err != nil || res != (storage.ImportResult{Updated: 20, Unchanged: 20}) {
+		t.Fatalf("second import: %+v %v", res, err)
+	}
+	if n := writes() - before; n > 1 {
+		t.Errorf("updating 20 questions took %d writing statements, want 1", n)
+	}
+	for _, q := range qs {
+		got, err := db.QuestionByCode(ctx, q.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.ID, q.Active = got.ID, true
+		if !equalQuestion(got, q) {
+			t.Errorf("%s stored as %+v, want %+v", q.Code, got, q)
+		}
 	}
 }
