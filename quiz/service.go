@@ -102,16 +102,21 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 
 // Status is what a member sees when asking for the week's quiz.
 type Status struct {
-	Contest  Contest
-	Round    *Round   // the open round, if any
-	Next     *Round   // the next round, when none is open
-	Over     bool     // every round has closed
-	Used     int      // attempts used in the open round
-	Left     int      // attempts left in the open round
-	Open     *Attempt // the unfinished attempt, if any
-	Best     *Attempt // the best submitted attempt in the open round
-	Expired  *Attempt // an attempt this call found past its deadline and submitted
+	Contest Contest
+	Round   *Round   // the open round, if any
+	Next    *Round   // the next round, when none is open
+	Over    bool     // every round has closed
+	Used    int      // attempts used in the open round
+	Left    int      // attempts left in the open round
+	Open    *Attempt // the unfinished attempt, if any
+	Best    *Attempt // the best submitted attempt in the open round
+	Expired *Attempt // an attempt this call found past its deadline and submitted
+	// Finished is an attempt whose every question was answered but whose
+	// submission was interrupted (a crash between the last answer and the
+	// submission); this call submitted it as of the last answer.
+	Finished *Attempt
 	Deadline time.Time
+	last     *Attempt // the most recently submitted attempt
 }
 
 // Status reports the member's position in the current round.
@@ -150,11 +155,23 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 			_ = s.sessions.DeleteSession(ctx, m.ID)
 			a = done
 			st.Expired = &done
+		} else if !a.Submitted() {
+			done, closed, err := s.finishAnswered(ctx, a.ID)
+			if err != nil {
+				return st, fmt.Errorf("status: %w", err)
+			}
+			if closed {
+				// The session may still ask the last question: drop it.
+				_ = s.sessions.DeleteSession(ctx, m.ID)
+				a = done
+				st.Finished = &done
+			}
 		}
 		if !a.Submitted() {
 			st.Open = &a
 			continue
 		}
+		st.last = &a
 		if st.Best == nil || better(a, *st.Best) {
 			st.Best = &a
 		}
@@ -162,6 +179,34 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 	st.Used = len(atts)
 	st.Left = max(c.AttemptsPerRound-st.Used, 0)
 	return st, nil
+}
+
+// finishAnswered submits an unfinished attempt whose every question has an
+// answer, as of its last answer; closed reports whether this call did.
+func (s *Service) finishAnswered(ctx context.Context, attemptID int64) (Attempt, bool, error) {
+	a, err := s.store.AttemptByID(ctx, attemptID)
+	if err != nil {
+		return a, false, err
+	}
+	at, ok := lastAnswer(a)
+	if a.Submitted() || !ok {
+		return a, false, nil
+	}
+	return s.store.SubmitAttempt(ctx, attemptID, at)
+}
+
+// lastAnswer is when the last question of an attempt was answered; ok is
+// false while a question has no answer.
+func lastAnswer(a Attempt) (last time.Time, ok bool) {
+	for _, it := range a.Items {
+		if it.Chosen == nil || it.AnsweredAt == nil {
+			return time.Time{}, false
+		}
+		if it.AnsweredAt.After(last) {
+			last = *it.AnsweredAt
+		}
+	}
+	return last, len(a.Items) > 0
 }
 
 // better reports whether a beats b as a member's counted attempt: more
@@ -290,12 +335,7 @@ func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) 
 }
 
 // latest is the most recently submitted attempt of the status, if any.
-func (st Status) latest() *Attempt {
-	if st.Expired != nil {
-		return st.Expired
-	}
-	return st.Best
-}
+func (st Status) latest() *Attempt { return st.last }
 
 // Current returns the question the member is on.
 func (s *Service) Current(ctx context.Context, m Member) (View, error) {
@@ -433,6 +473,24 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		if a.Submitted() {
 			return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
 		}
+		if at, ok := lastAnswer(a); ok && pos < len(a.Items) {
+			// Every question has its answer but the attempt is open: the
+			// delivery that recorded the last one failed before submitting.
+			// Submit it now, once, as of that answer.
+			done, closed, err := s.store.SubmitAttempt(ctx, attemptID, at)
+			if err != nil {
+				return Answered{}, fmt.Errorf("submit answered attempt: %w", err)
+			}
+			if !closed {
+				return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
+			}
+			if err := s.afterSubmit(ctx, sess); err != nil {
+				return Answered{}, err
+			}
+			it := a.Items[pos]
+			return Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
+				Reveal: sess.Reveal, Previous: prev, Submitted: &done, Predict: sess.Predict, Deadline: sess.Deadline}, nil
+		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
 	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
@@ -450,9 +508,14 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		res.Next = &next
 		return res, nil
 	}
-	a, _, err := s.store.SubmitAttempt(ctx, attemptID, now)
+	a, closed, err := s.store.SubmitAttempt(ctx, attemptID, now)
 	if err != nil {
 		return Answered{}, fmt.Errorf("submit attempt: %w", err)
+	}
+	if !closed {
+		// A double tap, /thi or the sweeper submitted it meanwhile and
+		// told the member.
+		return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
 	}
 	res.Submitted = &a
 	if err := s.afterSubmit(ctx, sess); err != nil {
@@ -460,6 +523,16 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	}
 	res.Predict = sess.Predict
 	return res, nil
+}
+
+// indexOf is the position of x in xs, or -1.
+func indexOf(xs []int, x int) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
 }
 
 // expire submits an attempt whose time ran out, with the answers given.

@@ -233,3 +233,119 @@ func TestParsePrediction(t *testing.T) {
 		}
 	}
 }
+
+// crashAfterLastAnswer answers every question but the last through the
+// service, then records the last one the way a delivery that crashed before
+// submitting leaves it: stored, the attempt still open.
+func crashAfterLastAnswer(t *testing.T, r *rig, m quiz.Member, n int) quiz.View {
+	t.Helper()
+	ctx := context.Background()
+	v, err := r.svc.Start(ctx, m, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v.Pos < n-1 {
+		r.clock.Advance(10 * time.Second)
+		res, err := r.svc.Answer(ctx, m, v.AttemptID, v.Pos, rightLetter(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v = *res.Next
+	}
+	r.clock.Advance(10 * time.Second)
+	a, err := r.db.AttemptByID(ctx, v.AttemptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	letter := rightLetter(v)
+	ok, err := r.db.RecordAnswer(ctx, v.AttemptID, v.Pos, a.Items[v.Pos].Order[letter], true, r.clock.Now())
+	if err != nil || !ok {
+		t.Fatalf("record last answer: %v %v", ok, err)
+	}
+	r.clock.Advance(time.Minute) // Telegram re-delivers a while later
+	return v
+}
+
+func TestCrashBetweenLastAnswerAndSubmissionRedelivered(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v := crashAfterLastAnswer(t, r, an, 3)
+	// The re-delivered tap finishes the attempt, as of the last answer.
+	res, err := r.svc.Answer(ctx, an, v.AttemptID, v.Pos, rightLetter(v))
+	if err != nil {
+		t.Fatalf("re-delivered last tap: %v", err)
+	}
+	if res.Submitted == nil || res.Submitted.Correct != 3 || res.Submitted.Duration() != 30*time.Second {
+		t.Fatalf("submitted: %+v", res.Submitted)
+	}
+	if res.Letter != rightLetter(v) || res.Predict == "" {
+		t.Fatalf("answered: %+v", res)
+	}
+	// Once: another tap is told the attempt is in.
+	if _, err := r.svc.Answer(ctx, an, v.AttemptID, v.Pos, rightLetter(v)); quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("second tap: %v", err)
+	}
+	if q, waiting, err := r.svc.AwaitingPrediction(ctx, an); err != nil || !waiting || q == "" {
+		t.Fatalf("prediction: %q %v %v", q, waiting, err)
+	}
+}
+
+func TestCrashBetweenLastAnswerAndSubmissionThenRedisLost(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v := crashAfterLastAnswer(t, r, an, 3)
+	if err := r.ss.DeleteSession(ctx, an.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.svc.Status(ctx, an)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Open != nil || st.Finished == nil || st.Finished.ID != v.AttemptID ||
+		st.Finished.Correct != 3 || st.Finished.Duration() != 30*time.Second {
+		t.Fatalf("status: open %+v finished %+v", st.Open, st.Finished)
+	}
+	if q, waiting, err := r.svc.AwaitingPrediction(ctx, an); err != nil || !waiting || q == "" {
+		t.Fatalf("prediction: %q %v %v", q, waiting, err)
+	}
+}
+
+func TestPredictionOfLaterWorseAttemptSurvivesRedisLoss(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 2, AttemptsPerRound: 2, Prediction: "Bao nhiêu người dự thi?"})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	for attempt, wrong := range []bool{false, true} {
+		v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			letter := rightLetter(v)
+			if wrong {
+				letter = (letter + 1) % len(v.Options)
+			}
+			res, err := r.svc.Answer(ctx, an, v.AttemptID, v.Pos, letter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Next == nil {
+				break
+			}
+			v = *res.Next
+		}
+		if attempt == 0 {
+			if _, err := r.svc.Predict(ctx, an, "100"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The second (worse) attempt waits for its prediction; Redis loses it.
+	if err := r.ss.DeleteSession(ctx, an.ID); err != nil {
+		t.Fatal(err)
+	}
+	if q, waiting, err := r.svc.AwaitingPrediction(ctx, an); err != nil || !waiting || q == "" {
+		t.Fatalf("prediction of the second attempt not asked after Redis loss: %q %v %v", q, waiting, err)
+	}
+}

@@ -362,6 +362,13 @@ func (c *conv) quizCmd(ctx context.Context) error {
 			return c.say(ctx, predictionText(st.Contest.Prediction))
 		}
 	}
+	if a := st.Finished; a != nil {
+		// Every answer was in but the submission had been interrupted.
+		if st.Contest.Prediction != "" && a.Prediction == nil {
+			return c.say(ctx, predictionText(st.Contest.Prediction))
+		}
+		return c.result(ctx, m, *a)
+	}
 	switch {
 	case st.Over:
 		return c.say(ctx, contestOver(st.Contest))

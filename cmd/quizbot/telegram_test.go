@@ -665,3 +665,33 @@ func TestTelegramAnswersCallbackInWebhookResponse(t *testing.T) {
 		t.Fatalf("next question: %q", m.Text)
 	}
 }
+
+func TestTelegramQuizAfterCrashBetweenLastAnswerAndSubmission(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	r.startQuiz(an)
+	r.answerAll(an, 2)
+	// The last answer is stored, then the process dies before submitting.
+	ctx := context.Background()
+	var id int64
+	if err := r.db.Get(&id, `SELECT id FROM attempts`); err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.db.AttemptByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := r.db.RecordAnswer(ctx, id, 2, a.Items[2].Order[0], false, r.clock.Now()); err != nil || !ok {
+		t.Fatalf("record last answer: %v %v", ok, err)
+	}
+	r.start()
+	r.send(r.fake.Command(an, "thi"))
+	if m := r.last(an); !strings.Contains(m.Text, "Câu hỏi dự đoán") {
+		t.Fatalf("after /thi the member sees %q, want the prediction question", m.Text)
+	}
+	r.send(r.fake.TextMessage(an, "1500"))
+	if m := r.last(an); !strings.Contains(m.Text, "câu đúng") || !strings.Contains(m.Text, "Dự đoán: 1.500") {
+		t.Fatalf("result: %q", m.Text)
+	}
+}
