@@ -101,6 +101,16 @@ func TestImportReadFileErrors(t *testing.T) {
 		{write("broken.xlsx", "this is not a zip"), "broken.xlsx: không đọc được tệp Excel (.xlsx): zip: not a valid zip file"},
 		{filepath.Join(dir, "missing.csv"), "missing.csv: không đọc được tệp: no such file or directory"},
 	}
+	// Too large to be a roster: refused without reading it whole.
+	for _, name := range []string{"huge.csv", "huge.xlsx"} {
+		if err := os.Truncate(write(name, "code,name\n"), importer.MaxFileSize+1); err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, struct {
+			path string
+			want string
+		}{filepath.Join(dir, name), name + ": tệp lớn hơn 64 MB: đây không phải danh sách hay ngân hàng câu hỏi; hãy kiểm tra lại tệp"})
+	}
 	for _, c := range cases {
 		_, err := importer.ReadFile(c.path)
 		var ie *importer.Error

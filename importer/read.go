@@ -46,9 +46,9 @@ func ReadFile(path string) (*Table, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
 	case ".csv":
-		data, err := os.ReadFile(path)
+		data, err := readLimited(path)
 		if err != nil {
-			return nil, fileError(path, "không đọc được tệp: %v", unwrapPath(err))
+			return nil, err
 		}
 		return ReadCSV(path, data)
 	case ".xlsx":
@@ -58,6 +58,32 @@ func ReadFile(path string) (*Table, error) {
 	default:
 		return nil, fileError(path, "chỉ nhận tệp .csv hoặc .xlsx")
 	}
+}
+
+// MaxFileSize bounds the files an import reads. A roster of a whole
+// province (tens of thousands of rows) is a few megabytes; a file many times
+// that is a wrong file, and reading it whole would only exhaust memory.
+const MaxFileSize = 64 << 20
+
+func tooLarge(path string) *Error {
+	return fileError(path, "tệp lớn hơn %d MB: đây không phải danh sách hay ngân hàng câu hỏi; hãy kiểm tra lại tệp", MaxFileSize>>20)
+}
+
+// readLimited reads a whole file of at most MaxFileSize bytes.
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, "không đọc được tệp: %v", unwrapPath(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fileError(path, "không đọc được tệp: %v", unwrapPath(err))
+	}
+	if len(data) > MaxFileSize {
+		return nil, tooLarge(path)
+	}
+	return data, nil
 }
 
 // unwrapPath drops the path from an *os.PathError: the message names the
@@ -141,6 +167,8 @@ func readXLSX(path string) (*Table, error) {
 		return nil, fileError(path, "không đọc được tệp: %v", unwrapPath(err))
 	} else if st.Size() == 0 {
 		return nil, fileError(path, "tệp trống")
+	} else if st.Size() > MaxFileSize {
+		return nil, tooLarge(path)
 	}
 	f, err := excelize.OpenFile(path)
 	if err != nil {
