@@ -2,8 +2,11 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -26,10 +29,16 @@ type lydoRig struct {
 }
 
 func newLydoRig(t *testing.T) *lydoRig {
+	return newLydoRigWith(t, func(db *storage.DB) chat.ChatResolver { return db })
+}
+
+// newLydoRigWith builds the conversation over the store store returns
+// (the database, or a wrapper of it).
+func newLydoRigWith(t *testing.T, store func(*storage.DB) chat.ChatResolver) *lydoRig {
 	r := newRig(t)
 	r.linkAll()
 	svc := quiz.NewService(r.db, storage.NewSessions(r.rdb), r.clock)
-	conv := chat.New(svc, r.db, r.log)
+	conv := chat.New(svc, store(r.db), r.log)
 	if _, err := telegram.New(context.Background(), telegram.Config{Token: r.fake.Token(), APIURL: r.fake.URL()},
 		conv, r.rdb, r.log); err != nil {
 		t.Fatal(err)
@@ -193,5 +202,82 @@ func TestExcuseHeadsOnlyOwnUnit(t *testing.T) {
 	r.handle(upd)
 	if a, _ := r.fake.CallbackAnswer(upd.CallbackQuery.ID); !strings.Contains(a.Text, "chưa có đợt thi") {
 		t.Errorf("future round answered %q", a.Text)
+	}
+}
+
+// flakyExcuses is the database with one-off failures of the /lydo store's
+// calls, as a dropped connection would cause.
+type flakyExcuses struct {
+	*storage.DB
+	mu   sync.Mutex
+	fail map[string]int // call → failures left
+}
+
+var errFlaky = errors.New("connection reset by peer")
+
+func (s *flakyExcuses) failNext(call string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[call]++
+}
+
+func (s *flakyExcuses) failing(call string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail[call] == 0 {
+		return false
+	}
+	s.fail[call]--
+	return true
+}
+
+func (s *flakyExcuses) HasExcusePrompt(ctx context.Context, headID int64, now time.Time) (bool, error) {
+	if s.failing("has") {
+		return false, errFlaky
+	}
+	return s.DB.HasExcusePrompt(ctx, headID, now)
+}
+
+func (s *flakyExcuses) TakeExcusePrompt(ctx context.Context, headID int64, now time.Time) (int64, int64, bool, error) {
+	if s.failing("take") {
+		return 0, 0, false, errFlaky
+	}
+	return s.DB.TakeExcusePrompt(ctx, headID, now)
+}
+
+func (s *flakyExcuses) RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error) {
+	if s.failing("record") {
+		return quiz.Member{}, errFlaky
+	}
+	return s.DB.RecordExcuse(ctx, roundID, memberID, unitID, reason, by)
+}
+
+// TestExcuseTypedReasonSurvivesFailures: when the store fails while a
+// head's typed reason is handled, the event fails (so that it is delivered
+// again) instead of passing the reason on as an ordinary text, and the
+// event delivered again still records the reason.
+func TestExcuseTypedReasonSurvivesFailures(t *testing.T) {
+	store := &flakyExcuses{fail: map[string]int{}}
+	r := newLydoRigWith(t, func(db *storage.DB) chat.ChatResolver { store.DB = db; return store })
+	chi, dung := r.f.Members["chi"], r.f.Members["dung"]
+	r.handle(r.fake.Command(r.user(chi), "lydo"))
+	r.handle(r.fake.Tap(t, r.user(chi), r.last(chi), "3. Phạm Thu Dung"))
+	r.handle(r.fake.Tap(t, r.user(chi), r.last(chi), "Lý do khác"))
+
+	ev, _ := telegram.Event(r.fake.TextMessage(r.user(chi), "Tập huấn tại Hà Nội"))
+	for _, call := range []string{"has", "take", "record"} {
+		store.failNext(call)
+		handled, err := r.conv.HandleExcuse(context.Background(), ev)
+		if !handled || !errors.Is(err, errFlaky) {
+			t.Fatalf("%s failing: handled %v, err %v; want the event failed with the store's error", call, handled, err)
+		}
+		if got := r.reasons(); len(got) != 0 {
+			t.Fatalf("%s failing: recorded %v", call, got)
+		}
+	}
+	// Delivered again, the text is still the reason awaited.
+	r.handle(r.fake.TextMessage(r.user(chi), "Tập huấn tại Hà Nội"))
+	if got := r.reasons(); len(got) != 1 || got[dung.ID] != "Tập huấn tại Hà Nội" {
+		t.Fatalf("recorded %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -401,12 +402,23 @@ func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err
 		return false, nil
 	}
 	now := c.quiz.Now()
-	if pending, err := st.HasExcusePrompt(ctx, m.ID, now); err != nil || !pending {
-		return false, err
+	// A failure here leaves unknown whether the text is the reason awaited:
+	// the event fails (and is delivered again) rather than go to Handle,
+	// which would take the reason for an ordinary text (handled false would
+	// drop the error too).
+	pending, err := st.HasExcusePrompt(ctx, m.ID, now)
+	if err != nil {
+		return true, err
+	}
+	if !pending {
+		return false, nil
 	}
 	roundID, memberID, ok, err := st.TakeExcusePrompt(ctx, m.ID, now)
-	if err != nil || !ok {
-		return ok, err
+	if err != nil {
+		return true, err
+	}
+	if !ok {
+		return false, nil
 	}
 	reason := strings.TrimSpace(c.ev.Text)
 	if reason == "" || utf8.RuneCountInString(reason) > 200 {
@@ -416,12 +428,25 @@ func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err
 		}
 		return true, c.say(ctx, "Lý do cần từ 1 đến 200 ký tự. Anh/chị vui lòng nhập lại:")
 	}
+	// The prompt is taken: a failure from here puts it back, so that the
+	// event delivered again still finds the reason awaited.
 	round, _, found, err := c.excuseMember(ctx, m, st, roundID, memberID)
 	if err != nil {
-		return true, err
+		return true, keepExcusePrompt(ctx, st, m.ID, roundID, memberID, now, err)
 	}
 	if !found {
 		return true, c.say(ctx, textExcuseNotFound)
 	}
-	return true, c.excuseRecord(ctx, m, st, round, memberID, reason)
+	if err := c.excuseRecord(ctx, m, st, round, memberID, reason); err != nil {
+		return true, keepExcusePrompt(ctx, st, m.ID, roundID, memberID, now, err)
+	}
+	return true, nil
+}
+
+// keepExcusePrompt puts back a taken prompt after err, and returns err.
+func keepExcusePrompt(ctx context.Context, st ExcuseStore, headID, roundID, memberID int64, now time.Time, err error) error {
+	if perr := st.SetExcusePrompt(ctx, headID, roundID, memberID, now.Add(excusePromptTTL)); perr != nil {
+		return errors.Join(err, fmt.Errorf("put back the excuse prompt: %w", perr))
+	}
+	return err
 }
