@@ -34,9 +34,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		if rows == nil {
 			return rejected(e, kind, importer.Reject(t.File, problems))
 		}
-		db, err := openDB(ctx, e)
+		db, err := openImportDB(ctx, e, kind, t.File, problems)
 		if err != nil {
-			return fmt.Errorf("import units: %w", err)
+			return err
 		}
 		defer db.Close()
 		res, err = db.ImportUnits(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
@@ -50,9 +50,9 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		if rows == nil {
 			return rejected(e, kind, importer.Reject(t.File, problems))
 		}
-		db, err := openDB(ctx, e)
+		db, err := openImportDB(ctx, e, kind, t.File, problems)
 		if err != nil {
-			return fmt.Errorf("import members: %w", err)
+			return err
 		}
 		defer db.Close()
 		res, err = db.ImportMembers(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
@@ -86,6 +86,24 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stdout)
 	return nil
+}
+
+// openImportDB opens the database for an import whose file has the problems
+// found so far. When the database cannot be reached those problems are still
+// listed, so that the operator can fix the file meanwhile; the checks that
+// need the database (units, parents) come once it answers.
+func openImportDB(ctx context.Context, e *env, kind, file string, problems []importer.Problem) (*storage.DB, error) {
+	db, err := openDB(ctx, e)
+	if err == nil {
+		return db, nil
+	}
+	if len(problems) == 0 {
+		return nil, fmt.Errorf("import %s: %w", kind, err)
+	}
+	for _, line := range (&importer.Error{File: file, Problems: problems}).Lines() {
+		fmt.Fprintln(e.stderr, line)
+	}
+	return nil, fmt.Errorf("import %s: %s bị từ chối (%d lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: %w)", kind, file, len(problems), err)
 }
 
 // rejected prints a rejected file's problems, one FILE:LINE: reason per

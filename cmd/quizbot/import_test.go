@@ -437,6 +437,33 @@ func TestImportFileErrors(t *testing.T) {
 	}
 }
 
+// A file's own problems are listed even when the database is down: the
+// operator can fix them meanwhile.
+func TestImportListsFileProblemsWithTheDatabaseDown(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.vars["DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/quizbot?sslmode=disable&connect_timeout=2"
+	for _, c := range []struct {
+		kind, name, content, problem string
+	}{
+		{"members", "members.csv", "full_name,phone,unit_code\nNguyễn Văn An,091234,SONV\n", ":2: số điện thoại 091234 không hợp lệ"},
+		{"units", "units.csv", "code,name,parent_code\nT,,\n", ":2: thiếu tên đơn vị (name)"},
+	} {
+		path := ie.file(c.name, c.content)
+		code, out, errOut := ie.run("import", c.kind, path)
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		if code != 1 || out != "" || len(lines) != 2 || lines[0] != path+c.problem ||
+			!strings.HasPrefix(lines[1], "quizbot: import "+c.kind+": "+path+" bị từ chối (1 lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: connect to postgres: ") {
+			t.Errorf("import %s with the database down: exit %d, stdout %q, stderr:\n%s", c.kind, code, out, errOut)
+		}
+	}
+	// A sound file with the database down gets the database's error alone.
+	path := ie.file("ok.csv", "code,name,parent_code\nT,UBND tỉnh,\n")
+	code, _, errOut := ie.run("import", "units", path)
+	if code != 1 || !strings.HasPrefix(errOut, "quizbot: import units: connect to postgres: ") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("sound file, database down: exit %d, stderr %q", code, errOut)
+	}
+}
+
 func TestImportUsage(t *testing.T) {
 	ie := newImportEnv(t)
 	for _, args := range [][]string{
