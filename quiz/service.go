@@ -33,6 +33,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	questions map[int64]cachedQuestion
+	nextPurge time.Time // when remember next drops expired questions
 }
 
 type cachedQuestion struct {
@@ -397,10 +398,22 @@ func (s *Service) question(ctx context.Context, id int64, items []SessionItem) (
 	return q, nil
 }
 
+// remember caches a question. Expired questions are dropped once per TTL,
+// so that the cache holds only the questions drawn lately, not every
+// question ever drawn by the process.
 func (s *Service) remember(q Question) {
+	now := s.clock.Now()
 	s.mu.Lock()
-	s.questions[q.ID] = cachedQuestion{q: q, expires: s.clock.Now().Add(questionCacheTTL)}
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if !now.Before(s.nextPurge) {
+		for id, c := range s.questions {
+			if !now.Before(c.expires) {
+				delete(s.questions, id)
+			}
+		}
+		s.nextPurge = now.Add(questionCacheTTL)
+	}
+	s.questions[q.ID] = cachedQuestion{q: q, expires: now.Add(questionCacheTTL)}
 }
 
 // Answered is the outcome of an answer.
