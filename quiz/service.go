@@ -461,7 +461,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		return Answered{}, err
 	}
 	if !now.Before(sess.Deadline) {
-		return s.expire(ctx, m, sess, prev)
+		return s.expire(ctx, sess, prev)
 	}
 	q, err := s.question(ctx, it.QuestionID, sess.Items)
 	if err != nil {
@@ -481,7 +481,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 			return Answered{}, fmt.Errorf("record answer: %w", err)
 		}
 		if !a.Submitted() && !now.Before(a.Deadline) {
-			return s.expire(ctx, m, sess, prev)
+			return s.expire(ctx, sess, prev)
 		}
 		if a.Submitted() {
 			return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
@@ -549,10 +549,14 @@ func indexOf(xs []int, x int) int {
 }
 
 // expire submits an attempt whose time ran out, with the answers given.
-func (s *Service) expire(ctx context.Context, m Member, sess Session, prev View) (Answered, error) {
-	a, _, err := s.store.SubmitAttempt(ctx, sess.AttemptID, sess.Deadline)
+func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered, error) {
+	a, closed, err := s.store.SubmitAttempt(ctx, sess.AttemptID, sess.Deadline)
 	if err != nil {
 		return Answered{}, fmt.Errorf("submit expired attempt: %w", err)
+	}
+	if !closed {
+		// The sweeper (or /thi) closed it first and told the member.
+		return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
 	}
 	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err

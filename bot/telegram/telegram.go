@@ -218,10 +218,17 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	}
 	if err := t.dispatch(ctx, upd); err != nil {
 		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
-		t.rdb.Set(context.WithoutCancel(ctx), key, "r", t.dedup)
+		if err := t.rdb.Set(context.WithoutCancel(ctx), key, "r", t.dedup).Err(); err != nil {
+			// The "p" mark expires in two minutes; the retry runs then.
+			t.log.Error("telegram: dedup: mark update for retry", "update", upd.ID, "err", err)
+		}
 		return http.StatusInternalServerError
 	}
-	t.rdb.Set(context.WithoutCancel(ctx), key, "d", t.dedup)
+	if err := t.rdb.Set(context.WithoutCancel(ctx), key, "d", t.dedup).Err(); err != nil {
+		// A delivery after the "p" mark expires would run the update again;
+		// answers and attempts are idempotent, messages may repeat.
+		t.log.Error("telegram: dedup: mark update done", "update", upd.ID, "err", err)
+	}
 	return http.StatusOK
 }
 
