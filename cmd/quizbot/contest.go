@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -32,7 +33,7 @@ func cmdContest(ctx context.Context, e *env, args []string) error {
 // own checks (question pool, rounds with attempts) come back pointed at the
 // file's lines too.
 func contestApply(ctx context.Context, e *env, path string) error {
-	data, err := os.ReadFile(path)
+	data, err := readContestFile(path)
 	if err != nil {
 		return fmt.Errorf("contest apply: %w", err)
 	}
@@ -55,6 +56,27 @@ func contestApply(ctx context.Context, e *env, path string) error {
 	}
 	printContest(e, c, created)
 	return nil
+}
+
+// maxContestFile bounds a contest file: a real one is a few kilobytes, and
+// a YAML parser holds many times the size of what it reads.
+const maxContestFile = 1 << 20
+
+// readContestFile reads a contest file of at most maxContestFile bytes.
+func readContestFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxContestFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxContestFile {
+		return nil, fmt.Errorf("%s is larger than %d KB: not a contest file", path, maxContestFile>>10)
+	}
+	return data, nil
 }
 
 // contestRejected prints a rejected file's problems, one FILE:LINE: reason

@@ -310,4 +310,16 @@ func TestContestApplyUsage(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "missing.yaml: no such file or directory") {
 		t.Errorf("missing file: exit %d, stderr:\n%s", code, errOut)
 	}
+	// Nor is one far too large to be a contest file, which is not read whole.
+	huge := filepath.Join(t.TempDir(), "huge.yaml")
+	if err := os.WriteFile(huge, []byte("code: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, 1<<20+1); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = ce.run("contest", "apply", huge)
+	if want := "quizbot: contest apply: " + huge + " is larger than 1024 KB: not a contest file\n"; code != 1 || errOut != want {
+		t.Errorf("huge file: exit %d, stderr:\n%s\nwant:\n%s", code, errOut, want)
+	}
 }
