@@ -338,22 +338,42 @@ func (db *DB) NextNotificationDue(ctx context.Context, p quiz.Platform) (wait ti
 
 // NotificationCount is how many notifications of a kind are in a status.
 type NotificationCount struct {
-	RoundID   sql.NullInt64 `db:"round_id"`
-	Kind      string        `db:"kind"`
-	Status    string        `db:"status"`
-	Count     int           `db:"count"`
-	FirstSent *time.Time    `db:"first_sent"`
-	LastSent  *time.Time    `db:"last_sent"`
+	RoundID sql.NullInt64 `db:"round_id"`
+	Kind    string        `db:"kind"`
+	Status  string        `db:"status"`
+	Count   int           `db:"count"`
+	// The pace of the sends, slot by slot (a kind's slots can be days
+	// apart): RateSends sends after the first of their slot took
+	// RateSeconds in all.
+	RateSends   int     `db:"rate_sends"`
+	RateSeconds float64 `db:"rate_seconds"`
+}
+
+// Rate is the sends per second achieved while sending; ok is false when
+// there were too few sends to tell.
+func (n NotificationCount) Rate() (float64, bool) {
+	if n.RateSends == 0 || n.RateSeconds <= 0 {
+		return 0, false
+	}
+	return float64(n.RateSends) / n.RateSeconds, true
 }
 
 // NotificationCounts counts notifications by round, kind and status, for the
 // rounds given (all when empty).
 func (db *DB) NotificationCounts(ctx context.Context, roundIDs []int64) ([]NotificationCount, error) {
 	var out []NotificationCount
+	// The slot is what follows kind:round:member: in the dedup key.
 	err := db.SelectContext(ctx, &out, `
-		SELECT round_id, kind, status, count(*) AS count, min(sent_at) AS first_sent, max(sent_at) AS last_sent
-		FROM notifications
-		WHERE cardinality($1::bigint[]) = 0 OR round_id = ANY($1)
+		WITH s AS (
+			SELECT round_id, kind, status, count(*) AS n, min(sent_at) AS first_sent, max(sent_at) AS last_sent
+			FROM notifications
+			WHERE cardinality($1::bigint[]) = 0 OR round_id = ANY($1)
+			GROUP BY round_id, kind, status, substring(dedup_key FROM '^(?:[^:]*:){3}(.*)$')
+		)
+		SELECT round_id, kind, status, sum(n) AS count,
+			coalesce(sum(n - 1) FILTER (WHERE last_sent > first_sent), 0) AS rate_sends,
+			coalesce(sum(extract(epoch FROM last_sent - first_sent)) FILTER (WHERE last_sent > first_sent), 0) AS rate_seconds
+		FROM s
 		GROUP BY round_id, kind, status
 		ORDER BY round_id, kind, status`, pq.Array(roundIDs))
 	if err != nil {

@@ -178,9 +178,8 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 		return fmt.Errorf("notify status: %w", err)
 	}
 	type row struct {
-		byStatus    map[string]int
-		first, last time.Time
-		sent        int
+		byStatus map[string]int
+		sent     storage.NotificationCount
 	}
 	table := map[int64]map[string]*row{}
 	for _, n := range counts {
@@ -194,9 +193,8 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 			table[rid][n.Kind] = rw
 		}
 		rw.byStatus[n.Status] += n.Count
-		if n.Status == storage.NotifySent && n.FirstSent != nil {
-			rw.sent = n.Count
-			rw.first, rw.last = *n.FirstSent, *n.LastSent
+		if n.Status == storage.NotifySent {
+			rw.sent = n
 		}
 	}
 	loc := c.Location()
@@ -221,8 +219,8 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 				fmt.Fprintf(tw, "%d\t", rw.byStatus[s])
 			}
 			rate := "–"
-			if span := rw.last.Sub(rw.first); rw.sent > 1 && span > 0 {
-				rate = fmt.Sprintf("%.1f", float64(rw.sent-1)/span.Seconds())
+			if r, ok := rw.sent.Rate(); ok {
+				rate = fmt.Sprintf("%.1f", r)
 			}
 			fmt.Fprintf(tw, "%s\t\n", rate)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,4 +143,37 @@ func TestNotifyCommandUsage(t *testing.T) {
 	if code, _, errOut := runNotify(t, getenv, "remind", "--round", "7"); code != 1 || !strings.Contains(errOut, "no round 7") {
 		t.Errorf("unknown round: exit %d: %s", code, errOut)
 	}
+}
+
+// TestNotifyStatusRatePerSlot: the rate status shows is the pace of the
+// sends, not the count spread over the days between two reminder slots.
+func TestNotifyStatusRatePerSlot(t *testing.T) {
+	db, _, _, getenv := notifyEnv(t)
+	if code, out, errOut := runNotify(t, getenv, "remind", "--round", "1"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	// Make those the reminders of a slot a day earlier, then remind again.
+	if _, err := db.ExecContext(context.Background(), `UPDATE notifications
+		SET dedup_key = dedup_key || '-yesterday', sent_at = sent_at - interval '1 day'`); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runNotify(t, getenv, "remind", "--round", "1"); code != 0 || !strings.Contains(out, "5 sent") {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	_, out, _ := runNotify(t, getenv, "status", "--round", "1")
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 8 || f[0] != "remind" {
+			continue
+		}
+		if f[3] != "10" {
+			t.Fatalf("remind row %q: want 10 sent", l)
+		}
+		var rate float64
+		if _, err := fmt.Sscanf(f[7], "%f", &rate); err != nil || rate < 2 {
+			t.Fatalf("remind row %q: rate %q, want the pace of the sends (NOTIFY_RATE 20/s), not 10 over a day", l, f[7])
+		}
+		return
+	}
+	t.Fatalf("status has no remind row:\n%s", out)
 }
