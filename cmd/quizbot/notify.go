@@ -116,6 +116,20 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 		kinds = []string{notify.KindSummary, notify.KindSummaryOrg}
 	}
 
+	// Queue only for platforms something can deliver on: a row for a
+	// platform without a sender (Zalo has none; Telegram has none without
+	// TELEGRAM_TOKEN) would stay queued for ever. Without a token, serve
+	// delivers on the web chat when it is on.
+	var platforms []quiz.Platform
+	switch {
+	case e.cfg.TelegramToken != "":
+		platforms = []quiz.Platform{quiz.PlatformTelegram}
+	case e.cfg.WebChat:
+		platforms = []quiz.Platform{quiz.PlatformWeb}
+	default:
+		return fmt.Errorf("notify %s: no platform to deliver notifications on (no TELEGRAM_TOKEN, no web chat)", a.action)
+	}
+
 	var rdb *redis.Client
 	var out map[quiz.Platform]notify.Messenger
 	if !a.enqueueOnly && e.cfg.TelegramToken != "" {
@@ -129,12 +143,6 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("notify %s: %w", a.action, err)
 		}
 		out = map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: tg}
-	}
-	// Queue only for platforms something can deliver on: a row for a
-	// platform without an adapter would stay queued for ever.
-	platforms := notify.DefaultPlatforms
-	if e.cfg.TelegramToken != "" {
-		platforms = []quiz.Platform{quiz.PlatformTelegram}
 	}
 	n := notify.NewNotifier(db, quiz.SystemClock{}, e.log, platforms)
 	queued, err := n.Run(ctx, job)

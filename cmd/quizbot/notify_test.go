@@ -177,3 +177,43 @@ func TestNotifyStatusRatePerSlot(t *testing.T) {
 	}
 	t.Fatalf("status has no remind row:\n%s", out)
 }
+
+// TestNotifyCommandQueuesOnlyDeliverablePlatforms: without TELEGRAM_TOKEN
+// the service delivers on the web chat only, so the command queues nothing
+// on Telegram (nor Zalo), where it would stay queued for ever; with nothing
+// to deliver on, it refuses.
+func TestNotifyCommandQueuesOnlyDeliverablePlatforms(t *testing.T) {
+	db, f, _, getenv := notifyEnv(t)
+	an := f.Members["an"]
+	if err := db.LinkIdentity(context.Background(), quiz.Identity{MemberID: an.ID, Platform: quiz.PlatformWeb, ExternalID: "w1", ChatID: "w1"}); err != nil {
+		t.Fatal(err)
+	}
+	env := func(over map[string]string) func(string) string {
+		return func(k string) string {
+			if v, ok := over[k]; ok {
+				return v
+			}
+			return getenv(k)
+		}
+	}
+	code, out, errOut := runNotify(t, env(map[string]string{"TELEGRAM_TOKEN": ""}), "remind", "--round", "1")
+	if code != 0 || !strings.Contains(out, "1 notifications queued") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	var platforms []string
+	if err := db.SelectContext(context.Background(), &platforms, `SELECT platform FROM notifications`); err != nil {
+		t.Fatal(err)
+	}
+	if len(platforms) != 1 || platforms[0] != string(quiz.PlatformWeb) {
+		t.Fatalf("queued on %v, want the web chat only", platforms)
+	}
+
+	noWeb := env(map[string]string{"TELEGRAM_TOKEN": "", "PUBLIC_URL": "https://bot.example.vn", "TELEGRAM_WEBHOOK_SECRET": "s"})
+	if code, _, errOut := runNotify(t, noWeb, "summary", "--round", "1"); code != 1 || !strings.Contains(errOut, "no platform") {
+		t.Fatalf("nothing to deliver on: exit %d: %s", code, errOut)
+	}
+	var n int
+	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM notifications`); err != nil || n != 1 {
+		t.Fatalf("%d notifications after the refused run, want 1 (%v)", n, err)
+	}
+}
