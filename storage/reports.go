@@ -41,6 +41,8 @@ func (db *DB) RoundAttempts(ctx context.Context, roundID int64, now time.Time) (
 
 // UnitRosters returns every unit, by code (byte order), with its active staff
 // directly on its roster and how many of them have linked a chat account.
+// A web chat account does not count: it is an organizer's preview, not the
+// member's own verification.
 // It is the roster as it stands now: the database keeps no history of it.
 func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 	var out []report.UnitRoster
@@ -48,7 +50,7 @@ func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 		SELECT u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified
 		FROM units u
 		LEFT JOIN members m ON m.unit_id = u.id AND m.active
-		LEFT JOIN (SELECT DISTINCT member_id FROM identities) v ON v.member_id = m.id
+		LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform <> 'web') v ON v.member_id = m.id
 		GROUP BY u.id
 		ORDER BY u.code COLLATE "C"`)
 	if err != nil {
@@ -66,7 +68,7 @@ func (db *DB) AbsentMembers(ctx context.Context, roundID int64, now time.Time) (
 	err := db.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttempts+`)
 		SELECT m.id AS member_id, u.code AS unit_code, m.full_name, m.phone, m.position,
-			EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id) AS verified,
+			EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id AND i.platform <> 'web') AS verified,
 			coalesce(e.reason, '') AS excuse
 		FROM members m
 		JOIN units u ON u.id = m.unit_id

@@ -105,6 +105,11 @@ func TestReportUnitRostersAndFigures(t *testing.T) {
 	db := storagetest.NewDB(t)
 	reporttest.Seed(t, db)
 	ctx := context.Background()
+	// An organizer previewed as Phúc in the web chat: that is not Phúc
+	// verifying, and the figures below stay as they were.
+	if _, err := db.ExecContext(ctx, `INSERT INTO identities (member_id, platform, external_id, chat_id) VALUES (13, 'web', 'web-13', 'web-13')`); err != nil {
+		t.Fatal(err)
+	}
 	roster, err := db.UnitRosters(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -107,3 +107,35 @@ func (s *Sessions) CacheMember(ctx context.Context, p quiz.Platform, externalID 
 func (s *Sessions) ForgetMember(ctx context.Context, p quiz.Platform, externalID string) error {
 	return s.rdb.Del(ctx, whoKey(p, externalID)).Err()
 }
+
+// ForgetAllMembers empties the cache of who is behind each account, so that
+// a re-imported roster (a member made inactive, a role or unit changed) takes
+// effect in the bots at once rather than when the entries expire.
+func (s *Sessions) ForgetAllMembers(ctx context.Context) (int, error) {
+	n := 0
+	iter := s.rdb.Scan(ctx, 0, "qb:who:*", 1000).Iterator()
+	batch := make([]string, 0, 1000)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := s.rdb.Del(ctx, batch...).Err(); err != nil {
+			return fmt.Errorf("forget cached members: %w", err)
+		}
+		n += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return n, fmt.Errorf("forget cached members: %w", err)
+	}
+	return n, flush()
+}

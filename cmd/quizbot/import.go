@@ -85,7 +85,29 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, ", %d deactivated", res.Deactivated)
 	}
 	fmt.Fprintln(e.stdout)
+	if kind != "questions" && res.Updated+res.Deactivated > 0 {
+		forgetCachedMembers(ctx, e)
+	}
 	return nil
+}
+
+// forgetCachedMembers clears the bots' cache of who is behind each account
+// after a roster or unit change, so that an inactive member or a changed
+// role takes effect at once. The import is already committed: a failure here
+// is a warning (the cache expires by itself within minutes).
+func forgetCachedMembers(ctx context.Context, e *env) {
+	warn := func(err error) {
+		fmt.Fprintf(e.stderr, "quizbot: warning: the import is saved, but the bots' cache could not be cleared (it expires within 10 minutes): %v\n", err)
+	}
+	rdb, err := storage.OpenRedis(ctx, e.cfg.RedisURL)
+	if err != nil {
+		warn(err)
+		return
+	}
+	defer rdb.Close()
+	if _, err := storage.NewSessions(rdb).ForgetAllMembers(ctx); err != nil {
+		warn(err)
+	}
 }
 
 // openImportDB opens the database for an import whose file has the problems

@@ -542,3 +542,40 @@ func TestMemberUnlinkCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestImportMembersClearsTheBotsCache: a re-imported roster that changes
+// anyone takes effect in the bots at once: the cache of who is behind each
+// account is emptied (a member dropped from the roster must not keep taking
+// the quiz for the cache's lifetime). An import that changes nothing keeps it.
+func TestImportMembersClearsTheBotsCache(t *testing.T) {
+	ie := newImportEnv(t)
+	ctx := context.Background()
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	ie.mustImport("members", ie.file("m1.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\nTrần Thị Bình,0912345679,SONV\n"))
+	rdb, err := storage.OpenRedis(ctx, ie.vars["REDIS_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	sessions := storage.NewSessions(rdb)
+	cache := func() bool {
+		_, ok, err := sessions.CachedMember(ctx, quiz.PlatformTelegram, "555")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if err := sessions.CacheMember(ctx, quiz.PlatformTelegram, "555", quiz.Member{ID: 2, FullName: "Trần Thị Bình", Active: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ie.mustImport("members", ie.file("m2.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\nTrần Thị Bình,0912345679,SONV\n"))
+	if !cache() {
+		t.Fatal("an import that changed nothing emptied the cache")
+	}
+	if out := ie.mustImport("members", ie.file("m3.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\n")); !strings.Contains(out, "1 deactivated") {
+		t.Fatalf("import: %q", out)
+	}
+	if cache() {
+		t.Fatal("Bình was dropped from the roster but the bots still know her account")
+	}
+}
