@@ -18,6 +18,9 @@ type Store interface {
 	// belongs to another member.
 	LinkIdentity(ctx context.Context, id Identity) error
 	IdentityOf(ctx context.Context, memberID int64, p Platform) (Identity, error)
+	// MarkReachable clears an account's unreachable mark (set when the
+	// person blocked the bot) once they write to the bot again.
+	MarkReachable(ctx context.Context, p Platform, externalID string) error
 
 	CurrentContest(ctx context.Context, t time.Time) (Contest, error)
 	RoundByID(ctx context.Context, id int64) (Round, error)

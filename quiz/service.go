@@ -67,6 +67,20 @@ func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (
 	return m, nil
 }
 
+// Welcome is a verified member opening the bot again (/start): an account
+// marked unreachable, because the person had blocked the bot, is reachable
+// again, since Telegram only delivers their message once they unblocked it.
+func (s *Service) Welcome(ctx context.Context, p Platform, externalID string) (Member, error) {
+	m, err := s.Identify(ctx, p, externalID)
+	if err != nil {
+		return m, err
+	}
+	if err := s.store.MarkReachable(ctx, p, externalID); err != nil {
+		return m, fmt.Errorf("welcome: %w", err)
+	}
+	return m, nil
+}
+
 // Verify links a platform account to the roster member with that phone,
 // once. The caller has checked that the phone is the account's own.
 func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, rawPhone string) (Member, error) {

@@ -53,3 +53,13 @@ func (db *DB) IdentityOf(ctx context.Context, memberID int64, p quiz.Platform) (
 	}
 	return id, nil
 }
+
+// MarkReachable clears the account's unreachable mark, if it has one.
+func (db *DB) MarkReachable(ctx context.Context, p quiz.Platform, externalID string) error {
+	_, err := db.ExecContext(ctx, `UPDATE identities SET unreachable_at = NULL
+		WHERE platform = $1 AND external_id = $2 AND unreachable_at IS NOT NULL`, p, externalID)
+	if err != nil {
+		return fmt.Errorf("mark account reachable: %w", err)
+	}
+	return nil
+}

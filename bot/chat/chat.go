@@ -305,7 +305,7 @@ func (c *conv) start(ctx context.Context) error {
 	if !c.ev.Private {
 		return c.say(ctx, textPrivateOnly)
 	}
-	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
+	m, err := c.quiz.Welcome(ctx, c.ev.Platform, c.ev.UserID)
 	switch quiz.ErrorCode(err) {
 	case "":
 		_, err = c.send(ctx, Message{Text: welcomeBack(m), Menu: menuFor(m)})

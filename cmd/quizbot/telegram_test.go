@@ -695,3 +695,23 @@ func TestTelegramQuizAfterCrashBetweenLastAnswerAndSubmission(t *testing.T) {
 		t.Fatalf("result: %q", m.Text)
 	}
 }
+
+func TestTelegramStartAfterUnblockingMakesReachable(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	// The member had blocked the bot: a reminder got 403.
+	if _, err := r.db.Exec(`UPDATE identities SET unreachable_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	// Unblocking in Telegram sends /start.
+	r.send(r.fake.Command(an, "start"))
+	if m := r.last(an); !strings.Contains(m.Text, "Xin chào Nguyễn Văn An") {
+		t.Fatalf("welcome back: %q", m.Text)
+	}
+	var unreachable int
+	r.db.Get(&unreachable, `SELECT count(*) FROM identities WHERE unreachable_at IS NOT NULL`)
+	if unreachable != 0 {
+		t.Fatal("the account is still marked unreachable after the member wrote to the bot")
+	}
+}
