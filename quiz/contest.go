@@ -220,6 +220,10 @@ func checkCron(expr string) error {
 	if strings.TrimSpace(expr) == "" {
 		return fmt.Errorf("empty cron expression")
 	}
+	if t := strings.TrimSpace(expr); strings.HasPrefix(t, "CRON_TZ=") || strings.HasPrefix(t, "TZ=") {
+		// The parser would let it override the contest's timezone.
+		return fmt.Errorf("cron expression %q names its own time zone; schedules run in the contest's timezone: remove the prefix", expr)
+	}
 	if _, err := ParseCron(expr); err != nil {
 		return fmt.Errorf("invalid cron expression %q: %v (use 5 fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * 1-5\", or @daily)", expr, err)
 	}

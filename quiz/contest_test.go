@@ -104,6 +104,7 @@ func TestValidateRejects(t *testing.T) {
 		{"invalid reminder cron", func(c *quiz.Contest) { c.Reminders[1] = "0 25 * * 5" }, "schedule.reminders.1", `invalid cron expression "0 25 * * 5"`},
 		{"six-field reminder cron", func(c *quiz.Contest) { c.Reminders[0] = "0 0 8 * * 2-5" }, "schedule.reminders.0", "invalid cron expression"},
 		{"empty reminder", func(c *quiz.Contest) { c.Reminders[0] = " " }, "schedule.reminders.0", "empty cron expression"},
+		{"reminder with its own zone", func(c *quiz.Contest) { c.Reminders[0] = "CRON_TZ=UTC 0 8 * * 2-5" }, "schedule.reminders.0", "names its own time zone"},
 		{"invalid summary cron", func(c *quiz.Contest) { c.Summary = "@fortnightly" }, "schedule.summary", `invalid cron expression "@fortnightly"`},
 	}
 	for _, tt := range tests {
