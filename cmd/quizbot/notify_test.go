@@ -20,16 +20,8 @@ import (
 // environment to run quizbot against it and the fake Bot API.
 func notifyEnv(t *testing.T) (*storage.DB, storagetest.Fixture, *telegramtest.Fake, func(string) string) {
 	t.Helper()
-	url := storagetest.DatabaseURL(t)
+	db, url := storagetest.NewDBURL(t)
 	ctx := context.Background()
-	db, err := storage.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	f := storagetest.Seed(t, db, storagetest.SeedOptions{})
 	if _, err := db.ExecContext(ctx, `UPDATE rounds SET
 		opens_at = now() - interval '2 days' + (number - 1) * interval '7 days',

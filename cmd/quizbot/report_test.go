@@ -19,16 +19,7 @@ import (
 // returns the environment to run quizbot against it.
 func reportDB(t *testing.T) (*storage.DB, func(string) string) {
 	t.Helper()
-	url := storagetest.DatabaseURL(t)
-	ctx := context.Background()
-	db, err := storage.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, url := storagetest.NewDBURL(t)
 	reporttest.Seed(t, db)
 	// The report command never touches Redis; the configuration wants a URL.
 	vars := map[string]string{"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:1/0"}

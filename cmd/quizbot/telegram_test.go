@@ -42,15 +42,7 @@ type tgRig struct {
 
 func newTgRig(t testing.TB, o storagetest.SeedOptions) *tgRig {
 	t.Helper()
-	dbURL := storagetest.DatabaseURL(t)
-	db, err := storage.Open(context.Background(), dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	db, dbURL := storagetest.NewDBURL(t)
 	r := &tgRig{t: t, fake: telegramtest.New(t), db: db, dbURL: dbURL, rdb: storagetest.NewRedis(t), logBuf: &bytes.Buffer{},
 		public: "https://quizbot.example.vn"}
 	r.f = storagetest.Seed(t, db, o)

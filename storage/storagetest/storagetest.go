@@ -76,6 +76,14 @@ func ensureTemplate(ctx context.Context, admin *sqlx.DB, raw string) error {
 // NewDB returns a fresh, migrated database that is dropped when the test ends.
 func NewDB(t testing.TB) *storage.DB {
 	t.Helper()
+	db, _ := NewDBURL(t)
+	return db
+}
+
+// NewDBURL is NewDB that also returns the database's URL, for tests that run
+// quizbot's commands against it.
+func NewDBURL(t testing.TB) (*storage.DB, string) {
+	t.Helper()
 	ctx := context.Background()
 	raw := adminURL(t)
 	admin, err := sqlx.Connect("postgres", raw)
@@ -91,7 +99,8 @@ func NewDB(t testing.TB) *storage.DB {
 	if _, err := admin.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateDB)); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	db, err := storage.Open(ctx, withDB(raw, name))
+	url := withDB(raw, name)
+	db, err := storage.Open(ctx, url)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -99,7 +108,7 @@ func NewDB(t testing.TB) *storage.DB {
 		db.Close()
 		admin.ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
 	})
-	return db
+	return db, url
 }
 
 // DatabaseURL returns a URL for a fresh empty (unmigrated) database, dropped
