@@ -58,6 +58,11 @@ start() {
 			--daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
 		for _ in $(seq 1 100); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 	fi
+	if ! redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+		log "redis did not start on 127.0.0.1:$REDIS_PORT; its log:"
+		cat "$dir/redis.log" >&2 2>/dev/null || true
+		exit 1
+	fi
 	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='quizbot'" | grep -q 1 ||
 		psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE ROLE quizbot LOGIN SUPERUSER PASSWORD 'quizbot'"
 	psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='quizbot'" | grep -q 1 ||
