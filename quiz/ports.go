@@ -67,10 +67,8 @@ type Session struct {
 	// answer reads no contest from Postgres.
 	Reveal  bool   `json:"rv,omitempty"`
 	Predict string `json:"pq,omitempty"`
-	// MessageID is the chat message showing the current question. It is
-	// stored under its own key (SetMessageID) so that remembering it costs
-	// one write.
-	MessageID string `json:"-"`
+	// MessageID is the chat message showing the current question.
+	MessageID string `json:"mid,omitempty"`
 }
 
 // SessionItem is what answering a question needs, without a database read.
@@ -84,11 +82,25 @@ type SessionItem struct {
 type SessionStore interface {
 	Session(ctx context.Context, memberID int64) (Session, bool, error)
 	PutSession(ctx context.Context, s Session, ttl time.Duration) error
+	// SaveShown saves the session of a question just shown, unless the
+	// stored session has moved past it (a later question, a newer
+	// attempt, or the attempt closed and waiting for the prediction); it
+	// reports whether it saved.
+	SaveShown(ctx context.Context, s Session, ttl time.Duration) (bool, error)
 	DeleteSession(ctx context.Context, memberID int64) error
-	SetMessageID(ctx context.Context, memberID, attemptID int64, pos int, messageID string, ttl time.Duration) error
-	CachedMember(ctx context.Context, p Platform, externalID string) (Member, bool, error)
+	// CachedAccount returns the cached member behind an account and, in
+	// the same round trip, the member's session.
+	CachedAccount(ctx context.Context, p Platform, externalID string) (Account, error)
 	CacheMember(ctx context.Context, p Platform, externalID string, m Member, ttl time.Duration) error
 	ForgetMember(ctx context.Context, p Platform, externalID string) error
+}
+
+// Account is what the session store holds for a platform account.
+type Account struct {
+	Member    Member
+	MemberOK  bool // the member is cached
+	Session   Session
+	SessionOK bool // the member has a session
 }
 
 // LiveStats are an open round's figures so far, for organizers.

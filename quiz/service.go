@@ -53,18 +53,53 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 // Identify finds the verified member behind a platform account. ENOTFOUND
 // when the account is not verified; EFORBIDDEN when the member left the roster.
 func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (Member, error) {
-	m, ok, err := s.sessions.CachedMember(ctx, p, externalID)
-	if err != nil || !ok {
+	acc, err := s.sessions.CachedAccount(ctx, p, externalID)
+	m := acc.Member
+	if err != nil || !acc.MemberOK {
 		m, err = s.store.MemberByIdentity(ctx, p, externalID)
 		if err != nil {
 			return Member{}, err
 		}
 		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
+	} else if ev, ok := ctx.Value(eventKey{}).(*event); ok {
+		*ev = event{memberID: m.ID, sess: acc.Session, ok: acc.SessionOK, fresh: true}
 	}
 	if !m.Active {
 		return m, Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
 	}
 	return m, nil
+}
+
+// eventKey carries one incoming event's *event (see WithEvent).
+type eventKey struct{}
+
+// event holds the session that Identify read together with the member, for
+// the event's first session read.
+type event struct {
+	memberID int64
+	sess     Session
+	ok       bool
+	fresh    bool
+}
+
+// WithEvent marks ctx as the handling of one incoming event (a message, a
+// tap). Identify then reads the member and the member's session in one
+// round trip, and the event's first session read uses that copy instead of
+// reading again. Later reads in the same event go to the store, since the
+// event itself may have changed the session.
+func WithEvent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, eventKey{}, &event{})
+}
+
+// prefetched returns the session Identify read for member m during this
+// event, once; known is false when there is none to use.
+func prefetched(ctx context.Context, memberID int64) (sess Session, ok, known bool) {
+	ev, _ := ctx.Value(eventKey{}).(*event)
+	if ev == nil || !ev.fresh || ev.memberID != memberID {
+		return Session{}, false, false
+	}
+	ev.fresh = false
+	return ev.sess, ev.ok, true
 }
 
 // Welcome is a verified member opening the bot again (/start): an account
@@ -243,6 +278,8 @@ type View struct {
 	Deadline  time.Time
 	Left      time.Duration
 	MessageID string // the message that showed it last, if any
+
+	sess *Session // the session to save once this question is shown
 }
 
 // Start begins a new attempt in the open round, or returns the current
@@ -294,11 +331,8 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 		}
 		return View{}, fmt.Errorf("start attempt: %w", err)
 	}
-	sess := sessionOf(a, c)
-	if err := s.sessions.PutSession(ctx, sess, s.sessionTTL(sess)); err != nil {
-		return View{}, fmt.Errorf("start attempt: %w", err)
-	}
-	return s.view(ctx, sess)
+	// The session is saved once its first question is shown (SetMessage).
+	return s.view(ctx, sessionOf(a, c))
 }
 
 func sessionOf(a Attempt, c Contest) Session {
@@ -325,10 +359,24 @@ func (s *Service) sessionTTL(sess Session) time.Duration {
 // Redis lost it. ok is false when the member has no attempt in progress and
 // no prediction to give.
 func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) {
-	sess, ok, err := s.sessions.Session(ctx, m.ID)
-	if err == nil && ok {
+	sess, ok, known := prefetched(ctx, m.ID)
+	if !known {
+		var err error
+		if sess, ok, err = s.sessions.Session(ctx, m.ID); err != nil {
+			ok = false // rebuilt from the Store below
+		}
+	}
+	if ok {
 		return sess, true, nil
 	}
+	return s.rebuild(ctx, m)
+}
+
+// rebuild makes the member's session again from the Store, which holds
+// every answer: after Redis lost it, or when it lags behind what the
+// member was shown.
+func (s *Service) rebuild(ctx context.Context, m Member) (Session, bool, error) {
+	var sess Session
 	st, err := s.Status(ctx, m)
 	if err != nil || st.Round == nil {
 		return Session{}, false, err
@@ -364,10 +412,21 @@ func (s *Service) Current(ctx context.Context, m Member) (View, error) {
 	return s.view(ctx, sess)
 }
 
-// SetMessage remembers which chat message shows question pos of an
-// attempt, so that it can be edited once answered.
+// SetMessage saves the session once question v is shown in chat message
+// messageID (so that the message can be edited once answered). This one
+// write is the session's only save per answer: a session left behind by a
+// failure here or before it is caught up from the Store when the member
+// taps the next question.
 func (s *Service) SetMessage(ctx context.Context, m Member, v View, messageID string) error {
-	return s.sessions.SetMessageID(ctx, m.ID, v.AttemptID, v.Pos, messageID, s.sessionTTL(Session{Deadline: v.Deadline}))
+	if v.sess == nil || v.sess.MemberID != m.ID {
+		return nil
+	}
+	sess := *v.sess
+	sess.MessageID = messageID
+	if _, err := s.sessions.SaveShown(ctx, sess, s.sessionTTL(sess)); err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	return nil
 }
 
 func (s *Service) view(ctx context.Context, sess Session) (View, error) {
@@ -377,7 +436,7 @@ func (s *Service) view(ctx context.Context, sess Session) (View, error) {
 		return View{}, err
 	}
 	v := View{AttemptID: sess.AttemptID, Pos: sess.Pos, Total: len(sess.Items), Text: q.Text,
-		Deadline: sess.Deadline, Left: sess.Deadline.Sub(s.clock.Now()), MessageID: sess.MessageID}
+		Deadline: sess.Deadline, Left: sess.Deadline.Sub(s.clock.Now()), MessageID: sess.MessageID, sess: &sess}
 	for _, k := range it.Order {
 		v.Options = append(v.Options, q.Options[k])
 	}
@@ -457,6 +516,13 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	if err != nil {
 		return Answered{}, err
 	}
+	if ok && sess.AttemptID == attemptID && !sess.AwaitPrediction && pos > sess.Pos {
+		// The member was shown a later question than the session knows
+		// (its save failed): catch up from the Store.
+		if sess, ok, err = s.rebuild(ctx, m); err != nil {
+			return Answered{}, err
+		}
+	}
 	if !ok || sess.AttemptID != attemptID {
 		return Answered{}, staleButton()
 	}
@@ -525,9 +591,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	sess.Pos++
 	sess.MessageID = ""
 	if sess.Pos < len(sess.Items) {
-		if err := s.sessions.PutSession(ctx, sess, s.sessionTTL(sess)); err != nil {
-			return Answered{}, fmt.Errorf("save session: %w", err)
-		}
+		// The session is saved once the next question is shown (SetMessage).
 		next, err := s.view(ctx, sess)
 		if err != nil {
 			return Answered{}, err
@@ -575,7 +639,7 @@ func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered
 	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err
 	}
-	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Predict: sess.Predict, Deadline: sess.Deadline}, nil
+	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Reveal: sess.Reveal, Predict: sess.Predict, Deadline: sess.Deadline}, nil
 }
 
 // afterSubmit leaves the session waiting for the prediction, or removes it.

@@ -2,6 +2,7 @@ package quiz_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +246,13 @@ func crashAfterLastAnswer(t *testing.T, r *rig, m quiz.Member, n int) quiz.View 
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each question is shown in chat, as the platforms do.
+	show := func(v quiz.View) {
+		if err := r.svc.SetMessage(ctx, m, v, fmt.Sprint(100+v.Pos)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	show(v)
 	for v.Pos < n-1 {
 		r.clock.Advance(10 * time.Second)
 		res, err := r.svc.Answer(ctx, m, v.AttemptID, v.Pos, rightLetter(v))
@@ -252,6 +260,7 @@ func crashAfterLastAnswer(t *testing.T, r *rig, m quiz.Member, n int) quiz.View 
 			t.Fatal(err)
 		}
 		v = *res.Next
+		show(v)
 	}
 	r.clock.Advance(10 * time.Second)
 	a, err := r.db.AttemptByID(ctx, v.AttemptID)
@@ -348,5 +357,69 @@ func TestPredictionOfLaterWorseAttemptSurvivesRedisLoss(t *testing.T) {
 	}
 	if q, waiting, err := r.svc.AwaitingPrediction(ctx, an); err != nil || !waiting || q == "" {
 		t.Fatalf("prediction of the second attempt not asked after Redis loss: %q %v %v", q, waiting, err)
+	}
+}
+
+// The session is saved when a question is shown. When that save is lost
+// (the platform failed after showing the question), the member's tap on the
+// question they see is still taken: the session catches up from the Store.
+func TestTapAheadOfALaggingSessionIsTaken(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, an, v, "100"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Question 2 was shown but its session was never saved.
+	if sess, _, _ := r.ss.Session(ctx, an.ID); sess.Pos != 0 || sess.MessageID != "100" {
+		t.Fatalf("stored session before the tap: pos %d, message %q", sess.Pos, sess.MessageID)
+	}
+	next := *res.Next
+	res, err = r.svc.Answer(ctx, an, next.AttemptID, 1, rightLetter(next))
+	if err != nil || res.Pos != 1 || res.Next == nil || res.Next.Pos != 2 {
+		t.Fatalf("tap on question 2: %+v %v", res, err)
+	}
+	// A tap on a question not shown yet is still refused.
+	if _, err := r.svc.Answer(ctx, an, next.AttemptID, 2+1, 0); quiz.ErrorCode(err) != quiz.ECONFLICT {
+		t.Fatalf("tap beyond the attempt: %v", err)
+	}
+}
+
+// The time-out sweeper closes an attempt while an answer is being
+// delivered: the delivery's session save must not bring the closed attempt
+// back, so the member is still asked the prediction.
+func TestShownQuestionDoesNotUndoTheSweeper(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute, Prediction: "Bao nhiêu người dự thi?"})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, an, v, "100"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sweeper runs between the answer and the showing of question 2.
+	r.clock.Advance(6 * time.Minute)
+	if got, err := r.svc.SweepExpired(ctx); err != nil || len(got) != 1 {
+		t.Fatalf("sweep: %v %v", got, err)
+	}
+	if err := r.svc.SetMessage(ctx, an, *res.Next, "101"); err != nil {
+		t.Fatal(err)
+	}
+	if q, waiting, err := r.svc.AwaitingPrediction(ctx, an); err != nil || !waiting || q == "" {
+		t.Fatalf("prediction after the sweep: %q %v %v", q, waiting, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -20,47 +21,34 @@ type Sessions struct {
 // NewSessions returns the Redis session store.
 func NewSessions(rdb *redis.Client) *Sessions { return &Sessions{rdb: rdb} }
 
-func sessionKey(memberID int64) string { return fmt.Sprintf("qb:sess:%d", memberID) }
+func sessionKey(memberID int64) string { return sessionPrefix + strconv.FormatInt(memberID, 10) }
 func whoKey(p quiz.Platform, externalID string) string {
 	return "qb:who:" + string(p) + ":" + externalID
 }
 
-func messageKey(memberID int64) string { return fmt.Sprintf("qb:sess:%d:msg", memberID) }
+const sessionPrefix = "qb:sess:"
 
-// Session reads the session and the id of the message showing its current
-// question in one round trip.
+// Session reads a member's session.
 func (s *Sessions) Session(ctx context.Context, memberID int64) (quiz.Session, bool, error) {
-	var sess quiz.Session
-	vals, err := s.rdb.MGet(ctx, sessionKey(memberID), messageKey(memberID)).Result()
+	b, err := s.rdb.Get(ctx, sessionKey(memberID)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return quiz.Session{}, false, nil
+	}
 	if err != nil {
-		return sess, false, fmt.Errorf("get session: %w", err)
+		return quiz.Session{}, false, fmt.Errorf("get session: %w", err)
 	}
-	raw, ok := vals[0].(string)
-	if !ok {
-		return sess, false, nil
-	}
-	if err := json.Unmarshal([]byte(raw), &sess); err != nil {
-		// A session we cannot read is rebuilt from Postgres.
-		return sess, false, nil
-	}
-	if msg, ok := vals[1].(string); ok {
-		// "attempt:pos:message": only valid for the question now asked.
-		want := fmt.Sprintf("%d:%d:", sess.AttemptID, sess.Pos)
-		if len(msg) > len(want) && msg[:len(want)] == want {
-			sess.MessageID = msg[len(want):]
-		}
-	}
-	return sess, true, nil
+	sess, ok := decodeSession(b)
+	return sess, ok, nil
 }
 
-// SetMessageID remembers the message showing question pos of an attempt;
-// one write, no read.
-func (s *Sessions) SetMessageID(ctx context.Context, memberID, attemptID int64, pos int, messageID string, ttl time.Duration) error {
-	v := fmt.Sprintf("%d:%d:%s", attemptID, pos, messageID)
-	if err := s.rdb.Set(ctx, messageKey(memberID), v, ttl).Err(); err != nil {
-		return fmt.Errorf("remember question message: %w", err)
+// decodeSession reads a stored session; one we cannot read is treated as
+// absent and rebuilt from Postgres.
+func decodeSession(b []byte) (quiz.Session, bool) {
+	var sess quiz.Session
+	if err := json.Unmarshal(b, &sess); err != nil {
+		return quiz.Session{}, false
 	}
-	return nil
+	return sess, true
 }
 
 func (s *Sessions) PutSession(ctx context.Context, sess quiz.Session, ttl time.Duration) error {
@@ -74,26 +62,79 @@ func (s *Sessions) PutSession(ctx context.Context, sess quiz.Session, ttl time.D
 	return nil
 }
 
+// saveShown writes a session unless the stored one has moved past it: a
+// later question or a newer attempt, or the same attempt closed and
+// waiting for the prediction (the time-out sweeper got there first). The
+// fields read are the JSON names of quiz.Session.
+var saveShown = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+	local ok, s = pcall(cjson.decode, cur)
+	if ok and type(s) == 'table' and type(s.a) == 'number' then
+		local a, p = tonumber(ARGV[2]), tonumber(ARGV[3])
+		if s.a > a or (s.a == a and (s.ap or (type(s.p) == 'number' and s.p > p))) then
+			return 0
+		end
+	end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+return 1`)
+
+// SaveShown saves the session of a question just shown, in one round trip,
+// unless the stored session has moved past it.
+func (s *Sessions) SaveShown(ctx context.Context, sess quiz.Session, ttl time.Duration) (bool, error) {
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return false, fmt.Errorf("save session: %w", err)
+	}
+	n, err := saveShown.Run(ctx, s.rdb, []string{sessionKey(sess.MemberID)},
+		b, sess.AttemptID, sess.Pos, max(ttl.Milliseconds(), 1)).Int()
+	if err != nil {
+		return false, fmt.Errorf("save session: %w", err)
+	}
+	return n == 1, nil
+}
+
 func (s *Sessions) DeleteSession(ctx context.Context, memberID int64) error {
-	if err := s.rdb.Del(ctx, sessionKey(memberID), messageKey(memberID)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, sessionKey(memberID)).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
 }
 
-func (s *Sessions) CachedMember(ctx context.Context, p quiz.Platform, externalID string) (quiz.Member, bool, error) {
-	var m quiz.Member
-	b, err := s.rdb.Get(ctx, whoKey(p, externalID)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return m, false, nil
-	}
+// cachedAccount reads the cached member behind an account and, in the same
+// round trip, that member's session. The member id is the first field of
+// the cached JSON (CacheMember writes quiz.Member, whose first field is ID).
+// The session key is derived inside the script, which a Redis Cluster would
+// refuse; quizbot uses one Redis.
+var cachedAccount = redis.NewScript(`
+local who = redis.call('GET', KEYS[1])
+if not who then return {false, false} end
+local id = string.match(who, '^{"ID":(%d+),')
+if not id then return {who, false} end
+return {who, redis.call('GET', ARGV[1] .. id)}`)
+
+// CachedAccount returns the cached member behind an account and that
+// member's session, in one round trip.
+func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalID string) (quiz.Account, error) {
+	var acc quiz.Account
+	vals, err := cachedAccount.Run(ctx, s.rdb, []string{whoKey(p, externalID)}, sessionPrefix).Slice()
 	if err != nil {
-		return m, false, fmt.Errorf("cached member: %w", err)
+		return acc, fmt.Errorf("cached account: %w", err)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, false, nil
+	if len(vals) != 2 {
+		return acc, fmt.Errorf("cached account: %d values from the script", len(vals))
 	}
-	return m, true, nil
+	if who, ok := vals[0].(string); ok {
+		if err := json.Unmarshal([]byte(who), &acc.Member); err == nil {
+			acc.MemberOK = true
+		}
+	}
+	if raw, ok := vals[1].(string); ok && acc.MemberOK {
+		acc.Session, acc.SessionOK = decodeSession([]byte(raw))
+		acc.SessionOK = acc.SessionOK && acc.Session.MemberID == acc.Member.ID
+	}
+	return acc, nil
 }
 
 func (s *Sessions) CacheMember(ctx context.Context, p quiz.Platform, externalID string, m quiz.Member, ttl time.Duration) error {

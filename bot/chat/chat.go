@@ -159,6 +159,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 	if !ok {
 		return fmt.Errorf("no messenger for platform %s", ev.Platform)
 	}
+	ctx = quiz.WithEvent(ctx)
 	if handled, err := b.HandleExcuse(ctx, ev); handled {
 		return err
 	}
@@ -295,7 +296,7 @@ func (c *conv) text(ctx context.Context) error {
 		if err != nil {
 			return c.fail(ctx, err)
 		}
-		return c.result(ctx, m, a)
+		return c.result(ctx, m, a, c.reveal(ctx, m))
 	}
 	_, err = c.send(ctx, Message{Text: textUnknown, Menu: menuFor(m)})
 	return err
@@ -367,7 +368,7 @@ func (c *conv) quizCmd(ctx context.Context) error {
 		if st.Contest.Prediction != "" && a.Prediction == nil {
 			return c.say(ctx, predictionText(st.Contest.Prediction))
 		}
-		return c.result(ctx, m, *a)
+		return c.result(ctx, m, *a, st.Contest.Reveal == quiz.RevealImmediately)
 	}
 	switch {
 	case st.Over:
@@ -472,7 +473,7 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 	if res.Predict != "" {
 		return c.say(ctx, predictionText(res.Predict))
 	}
-	return c.result(ctx, m, *res.Submitted)
+	return c.result(ctx, m, *res.Submitted, res.Reveal)
 }
 
 // resume shows what comes next in the member's attempt: the current
@@ -488,11 +489,13 @@ func (c *conv) resume(ctx context.Context, m quiz.Member, note string) error {
 	return nil
 }
 
-func (c *conv) result(ctx context.Context, m quiz.Member, a quiz.Attempt) error {
-	reveal := false
-	if st, err := c.quiz.Status(ctx, m); err == nil {
-		reveal = st.Contest.Reveal == quiz.RevealImmediately
-	}
+// reveal reports whether the contest shows right and wrong answers.
+func (c *conv) reveal(ctx context.Context, m quiz.Member) bool {
+	st, err := c.quiz.Status(ctx, m)
+	return err == nil && st.Contest.Reveal == quiz.RevealImmediately
+}
+
+func (c *conv) result(ctx context.Context, m quiz.Member, a quiz.Attempt, reveal bool) error {
 	_, err := c.send(ctx, Message{Text: resultText(a, reveal), Menu: menuFor(m)})
 	return err
 }

@@ -517,10 +517,10 @@ func TestMemberUnlinkCommand(t *testing.T) {
 	if got := ie.rows(`SELECT m.phone || '|' || i.platform FROM identities i JOIN members m ON m.id = i.member_id ORDER BY 1`); got != "0912345679|telegram\n0912345679|zalo" {
 		t.Errorf("identities left:\n%s", got)
 	}
-	if _, ok, _ := cache.CachedMember(ctx, quiz.PlatformTelegram, "telegram0912345678"); ok {
+	if acc, _ := cache.CachedAccount(ctx, quiz.PlatformTelegram, "telegram0912345678"); acc.MemberOK {
 		t.Error("unlinked account still cached")
 	}
-	if _, ok, _ := cache.CachedMember(ctx, quiz.PlatformTelegram, "telegram0912345679"); !ok {
+	if acc, _ := cache.CachedAccount(ctx, quiz.PlatformTelegram, "telegram0912345679"); !acc.MemberOK {
 		t.Error("another member's cache entry was cleared")
 	}
 
@@ -559,11 +559,11 @@ func TestImportMembersClearsTheBotsCache(t *testing.T) {
 	defer rdb.Close()
 	sessions := storage.NewSessions(rdb)
 	cache := func() bool {
-		_, ok, err := sessions.CachedMember(ctx, quiz.PlatformTelegram, "555")
+		acc, err := sessions.CachedAccount(ctx, quiz.PlatformTelegram, "555")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ok
+		return acc.MemberOK
 	}
 	if err := sessions.CacheMember(ctx, quiz.PlatformTelegram, "555", quiz.Member{ID: 2, FullName: "Trần Thị Bình", Active: true}, time.Hour); err != nil {
 		t.Fatal(err)
