@@ -194,6 +194,103 @@ func TestBodyEncodings(t *testing.T) {
 	}
 }
 
+// TestJSONBodyTypes: in a JSON body, values come with their JSON types
+// (numbers as numbers, booleans as booleans, reply_markup as an object) and
+// Telegram takes them as the text the other encodings carry: a number or a
+// boolean as its digits or true/false, an object or array as its JSON. A
+// string holding JSON, or digits in a string, is accepted as well.
+func TestJSONBodyTypes(t *testing.T) {
+	fake := telegramtest.New(t)
+	const kb = `{"inline_keyboard":[[{"text":"A","callback_data":"a:1"},{"text":"B","callback_data":"a:2","copy_text":{"text":""}}]]}`
+	ok := func(method, body string) map[string]any {
+		t.Helper()
+		status, out := post(t, fake, method, "application/json", body)
+		if status != 200 || out["ok"] != true {
+			t.Fatalf("%s %s: %d %v", method, body, status, out)
+		}
+		res, _ := out["result"].(map[string]any)
+		return res
+	}
+	res := ok("sendMessage", `{"chat_id":42,"text":"Câu 1","disable_notification":true,"protect_content":false,"reply_markup":`+kb+`}`)
+	if res["message_id"] != float64(1) {
+		t.Fatalf("result %v", res)
+	}
+	c := fake.CallsTo("sendMessage")[0]
+	if c.ChatID != 42 || c.Param("chat_id") != "42" || c.Param("disable_notification") != "true" || c.Param("protect_content") != "false" {
+		t.Fatalf("params %q", c.Params)
+	}
+	var mk models.InlineKeyboardMarkup
+	if err := c.Decode("reply_markup", &mk); err != nil || mk.InlineKeyboard[0][1].CallbackData != "a:2" {
+		t.Fatalf("reply_markup %q: %v", c.Param("reply_markup"), err)
+	}
+	if m, _ := fake.Message(42, 1); m.Text != "Câu 1" || len(m.Labels()) != 2 || m.Buttons[0][0].CallbackData != "a:1" {
+		t.Fatalf("message %+v", m)
+	}
+
+	// The same values as strings: digits, and JSON in a string.
+	ok("sendMessage", `{"chat_id":"42","text":"Câu 2","disable_notification":"true","reply_markup":`+jsonString(kb)+`}`)
+	if m, _ := fake.Message(42, 2); m.Buttons[0][1].CallbackData != "a:2" {
+		t.Fatalf("keyboard in a JSON string: %+v", m)
+	}
+	// A number where text is expected is its digits.
+	ok("sendMessage", `{"chat_id":42,"text":2026}`)
+	if m, _ := fake.Message(42, 3); m.Text != "2026" {
+		t.Fatalf("numeric text: %+v", m)
+	}
+	// null is an absent parameter.
+	ok("sendMessage", `{"chat_id":42,"text":"x","reply_markup":null}`)
+
+	// Edits: message_id a number, the keyboard an object; the same content
+	// again is "not modified", whatever the spacing and key order.
+	ok("editMessageText", `{"chat_id":42,"message_id":1,"text":"Câu 1: A","reply_markup":`+kb+`}`)
+	status, out := post(t, fake, "editMessageText", "application/json",
+		`{"message_id":1,"chat_id":42,"text":"Câu 1: A","reply_markup":{ "inline_keyboard" : [[{"callback_data":"a:1","text":"A"},{"text":"B","callback_data":"a:2"}]] }}`)
+	if status != 400 || !strings.Contains(out["description"].(string), "message is not modified") {
+		t.Fatalf("same edit: %d %v", status, out)
+	}
+
+	// answerCallbackQuery with a JSON boolean and number.
+	msg, _ := fake.Message(42, 1)
+	u := fake.CallbackQuery(models.User{ID: 42, FirstName: "An"}, msg, "a:1")
+	ok("answerCallbackQuery", `{"callback_query_id":"`+u.CallbackQuery.ID+`","text":"Đã ghi","show_alert":true,"cache_time":0}`)
+	if a, _ := fake.CallbackAnswer(u.CallbackQuery.ID); a.Text != "Đã ghi" || !a.ShowAlert {
+		t.Fatalf("answer %+v", a)
+	}
+
+	// Values of the wrong JSON type are refused.
+	for _, tc := range []struct{ method, body, want string }{
+		{"editMessageText", `{"chat_id":42,"message_id":true,"text":"x"}`, `field "message_id" must be an Integer`},
+		{"editMessageText", `{"chat_id":42,"message_id":1.5,"text":"x"}`, `field "message_id" must be an Integer`},
+		{"editMessageText", `{"chat_id":42,"message_id":[1],"text":"x"}`, `field "message_id" must be an Integer`},
+		{"sendMessage", `{"chat_id":42,"text":"x","disable_notification":{"on":true}}`, `field "disable_notification" must be a Boolean`},
+		{"sendMessage", `{"chat_id":42,"text":"x","disable_notification":"yes"}`, `field "disable_notification" must be a Boolean`},
+		{"sendMessage", `{"chat_id":42,"text":"x","reply_markup":[[{"text":"A","callback_data":"a"}]]}`, "reply_markup"},
+		{"sendMessage", `{"chat_id":42,"text":"x","reply_markup":5}`, "reply_markup"},
+		{"sendMessage", `{"chat_id":42,"text":"x","reply_markup":"{inline"}`, "can't parse reply_markup JSON object"},
+		{"sendMessage", `{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":7}]]}}`, ""},
+		{"sendMessage", `{"chat_id":42,"text":"x","reply_markup":{"inline_keyboard":[[{"text":"A","callback_data":"a","pay":"yes"}]]}}`, "must be a Boolean"},
+		{"sendMessage", `{"chat_id":42,"text":null}`, "message text is empty"},
+		{"sendMessage", `[{"chat_id":42,"text":"x"}]`, "can't parse JSON body"},
+	} {
+		status, out := post(t, fake, tc.method, "application/json", tc.body)
+		if tc.want == "" { // accepted: Telegram takes a number where text is expected
+			if status != 200 {
+				t.Errorf("%s: %d %v", tc.body, status, out)
+			}
+			continue
+		}
+		if d, _ := out["description"].(string); status != 400 || !strings.Contains(d, tc.want) {
+			t.Errorf("%s: %d %v, want 400 %q", tc.body, status, out, tc.want)
+		}
+	}
+}
+
+// jsonString makes a JSON string of s.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
 func TestValidation(t *testing.T) {
 	fake := telegramtest.New(t)
 	b := newBot(t, fake, bot.WithSkipGetMe())
