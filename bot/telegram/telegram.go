@@ -44,6 +44,7 @@ const maxBody = 1 << 20
 type Telegram struct {
 	cfg   Config
 	api   *tgbot.Bot
+	hc    *http.Client // the client's HTTP client, which call uses too
 	conv  *chat.Bot
 	rdb   *redis.Client
 	log   *slog.Logger
@@ -56,6 +57,12 @@ type resultKey struct{}
 // Telegram to the conversation.
 func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
 	t := &Telegram{cfg: cfg, conv: conv, rdb: rdb, log: log, dedup: 48 * time.Hour}
+	// The default transport keeps 2 idle connections per host; a busy bot
+	// talks to one host from many goroutines.
+	t.hc = &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 200, MaxIdleConnsPerHost: 100, IdleConnTimeout: 90 * time.Second,
+		ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
+	}}
 	base := []tgbot.Option{
 		tgbot.WithServerURL(cfg.APIURL),
 		// Handlers run on the caller's goroutine so that the webhook answers
@@ -63,12 +70,7 @@ func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithDefaultHandler(t.handle),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram", "err", redactToken(err.Error(), cfg.Token)) }),
-		// The default transport keeps 2 idle connections per host; a busy
-		// bot talks to one host from many goroutines.
-		tgbot.WithHTTPClient(time.Minute, &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
-			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 200, MaxIdleConnsPerHost: 100, IdleConnTimeout: 90 * time.Second,
-			ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
-		}}),
+		tgbot.WithHTTPClient(time.Minute, t.hc),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
 	}
 	api, err := tgbot.New(cfg.Token, append(base, opts...)...)
