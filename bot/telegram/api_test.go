@@ -1,15 +1,18 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
@@ -20,7 +23,52 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"quizbot/bot/chat"
+	"quizbot/bot/telegram/telegramtest"
 )
+
+// sentRequest is a request as it reached the server.
+type sentRequest struct {
+	method        string
+	contentType   string
+	contentLength int64
+	chunked       bool
+	body          []byte
+}
+
+// recordingProxy forwards to target and records every request.
+func recordingProxy(t *testing.T, target string) (string, func() []sentRequest) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	var mu sync.Mutex
+	var reqs []sentRequest
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		mu.Lock()
+		reqs = append(reqs, sentRequest{
+			method:        r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:],
+			contentType:   ct,
+			contentLength: r.ContentLength,
+			chunked:       len(r.TransferEncoding) > 0,
+			body:          body,
+		})
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		r.TransferEncoding = nil
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []sentRequest {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]sentRequest(nil), reqs...)
+	}
+}
 
 func newTestTelegram(t *testing.T, token, apiURL string) *Telegram {
 	t.Helper()
@@ -30,6 +78,191 @@ func newTestTelegram(t *testing.T, token, apiURL string) *Telegram {
 		t.Fatal(err)
 	}
 	return tg
+}
+
+// TestHotCallsGoOutAsJSON: sendMessage, editMessageText and
+// answerCallbackQuery are JSON bodies with a Content-Length, with numbers as
+// numbers and the keyboard as an object, and the fake (which validates them
+// against the Bot API spec) carries them out; documents still go as
+// multipart.
+func TestHotCallsGoOutAsJSON(t *testing.T) {
+	fake := telegramtest.New(t)
+	proxy, sent := recordingProxy(t, fake.URL())
+	tg := newTestTelegram(t, fake.Token(), proxy)
+	ctx := context.Background()
+	const chatID = 501
+
+	quiz := chat.Message{Text: "Câu 1/10\nThủ đô?", Buttons: [][]chat.Button{{{Text: "A", Data: "a:1:1:0"}, {Text: "B", Data: "a:1:1:1"}}}}
+	id, err := tg.Send(ctx, "501", quiz)
+	if err != nil || id != "1" {
+		t.Fatalf("Send = %q, %v", id, err)
+	}
+	if _, err := tg.Send(ctx, "501", chat.Message{Text: "Số điện thoại?", ContactButton: "Chia sẻ số điện thoại"}); err != nil {
+		t.Fatal(err)
+	}
+	if kb := fake.Keyboard(chatID); len(kb) != 1 || !kb[0][0].RequestContact {
+		t.Fatalf("contact keyboard = %+v", kb)
+	}
+	if _, err := tg.Send(ctx, "501", chat.Message{Text: "Menu", Menu: [][]string{{"Thi", "Kết quả"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if kb := fake.Keyboard(chatID); len(kb) != 1 || len(kb[0]) != 2 || kb[0][1].Text != "Kết quả" {
+		t.Fatalf("menu = %+v", kb)
+	}
+	if _, err := tg.Send(ctx, "501", chat.Message{Text: "Xong", RemoveMenu: true}); err != nil {
+		t.Fatal(err)
+	}
+	if kb := fake.Keyboard(chatID); kb != nil {
+		t.Fatalf("menu not removed: %+v", kb)
+	}
+
+	answered := chat.Message{Text: "Câu 1/10\nThủ đô?\nBạn chọn: A"}
+	if err := tg.Edit(ctx, "501", "1", answered); err != nil {
+		t.Fatal(err)
+	}
+	// The same edit again: Telegram answers "message is not modified",
+	// which is success.
+	if err := tg.Edit(ctx, "501", "1", answered); err != nil {
+		t.Fatalf("unmodified edit: %v", err)
+	}
+	if err := tg.Edit(ctx, "501", "1", quiz); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := fake.Message(chatID, 1); m.Edits != 2 || len(m.Buttons) != 1 || m.Buttons[0][1].CallbackData != "a:1:1:1" {
+		t.Fatalf("edited message = %+v", m)
+	}
+
+	// Outside a webhook request the callback is answered by a call.
+	msg, _ := fake.Message(chatID, 1)
+	u := fake.CallbackQuery(models.User{ID: chatID, FirstName: "An"}, msg, "a:1:1:0")
+	if err := tg.AnswerCallback(ctx, u.CallbackQuery.ID, "Đã ghi nhận"); err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := fake.CallbackAnswer(u.CallbackQuery.ID); !ok || a.Text != "Đã ghi nhận" {
+		t.Fatalf("callback answer = %+v, %v", a, ok)
+	}
+
+	if _, err := tg.Send(ctx, "501", chat.Message{Text: "Báo cáo", Document: &chat.Document{Name: "r.csv", Data: []byte("a,b\n")}}); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, c := range fake.Calls() {
+		if !c.OK() && !strings.Contains(c.Description, "message is not modified") {
+			t.Errorf("call %d %s answered %d %s", i, c.Method, c.Status, c.Description)
+		}
+	}
+	counts := map[string]int{}
+	for _, r := range sent() {
+		counts[r.method]++
+		switch r.method {
+		case "sendMessage", "editMessageText", "answerCallbackQuery":
+			if r.contentType != "application/json" || r.chunked || r.contentLength != int64(len(r.body)) || len(r.body) == 0 {
+				t.Errorf("%s: Content-Type %q, chunked %v, Content-Length %d for %d bytes", r.method, r.contentType, r.chunked, r.contentLength, len(r.body))
+			}
+			var p map[string]json.RawMessage
+			if err := json.Unmarshal(r.body, &p); err != nil {
+				t.Fatalf("%s: body %s: %v", r.method, r.body, err)
+			}
+			if r.method != "answerCallbackQuery" && string(p["chat_id"]) != "501" {
+				t.Errorf("%s: chat_id %s, want the number 501", r.method, p["chat_id"])
+			}
+			if r.method == "editMessageText" && string(p["message_id"]) != "1" {
+				t.Errorf("editMessageText: message_id %s, want the number 1", p["message_id"])
+			}
+			if mk, ok := p["reply_markup"]; ok && !bytes.HasPrefix(mk, []byte("{")) {
+				t.Errorf("%s: reply_markup %s is not a JSON object", r.method, mk)
+			}
+			if txt := p["text"]; len(txt) > 0 && txt[0] != '"' {
+				t.Errorf("%s: text %s is not a JSON string", r.method, txt)
+			}
+		case "sendDocument":
+			if r.contentType != "multipart/form-data" {
+				t.Errorf("sendDocument: Content-Type %q", r.contentType)
+			}
+		}
+	}
+	if counts["sendMessage"] != 4 || counts["editMessageText"] != 3 || counts["answerCallbackQuery"] != 1 || counts["sendDocument"] != 1 {
+		t.Fatalf("requests per method: %v", counts)
+	}
+	var p struct {
+		ReplyMarkup models.InlineKeyboardMarkup `json:"reply_markup"`
+	}
+	if err := json.Unmarshal(sent()[1].body, &p); err != nil || p.ReplyMarkup.InlineKeyboard[0][0].CallbackData != "a:1:1:0" {
+		t.Fatalf("first sendMessage's keyboard: %+v, %v", p, err)
+	}
+}
+
+// TestCallErrorsMapToChatErrors: the Bot API's error answers, on the JSON
+// path, become the same conversation errors as on the library's.
+func TestCallErrorsMapToChatErrors(t *testing.T) {
+	fake := telegramtest.New(t)
+	tg := newTestTelegram(t, fake.Token(), fake.URL())
+	ctx := context.Background()
+	const chatID = 501
+	q := chat.Message{Text: "Câu 1", Buttons: [][]chat.Button{{{Text: "A", Data: "a:1:1:0"}}}}
+	if _, err := tg.Send(ctx, "501", q); err != nil {
+		t.Fatal(err)
+	}
+
+	fake.FailTooManyRequests("sendMessage", chatID, 7, 1)
+	_, err := tg.Send(ctx, "501", q)
+	var rl *chat.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != 7*time.Second || !strings.Contains(err.Error(), "Too Many Requests: retry after 7") {
+		t.Fatalf("429: %v", err)
+	}
+	fake.FailTooManyRequests("editMessageText", chatID, 3, 1)
+	if err := tg.Edit(ctx, "501", "1", chat.Message{Text: "x"}); !errors.As(err, &rl) || rl.RetryAfter != 3*time.Second {
+		t.Fatalf("429 on edit: %v", err)
+	}
+
+	fake.Block(chatID)
+	_, err = tg.Send(ctx, "501", q)
+	if !errors.Is(err, chat.ErrUnreachable) || !strings.Contains(err.Error(), telegramtest.Blocked) {
+		t.Fatalf("403: %v", err)
+	}
+	if err := tg.Edit(ctx, "501", "1", chat.Message{Text: "x"}); !errors.Is(err, chat.ErrUnreachable) {
+		t.Fatalf("403 on edit: %v", err)
+	}
+	fake.Unblock(chatID)
+
+	fake.Fail("sendMessage", chatID, 1, telegramtest.BadRequest("Bad Request: chat not found"))
+	if _, err := tg.Send(ctx, "501", q); !errors.Is(err, chat.ErrUnreachable) {
+		t.Fatalf("400 chat not found: %v", err)
+	}
+	// A 400 the fake finds itself: the message is refused.
+	_, err = tg.Send(ctx, "501", chat.Message{Text: " "})
+	if !errors.Is(err, chat.ErrRejected) || errors.Is(err, chat.ErrUnreachable) || !strings.Contains(err.Error(), "message text is empty") {
+		t.Fatalf("400: %v", err)
+	}
+	if err := tg.Edit(ctx, "501", "99", chat.Message{Text: "x"}); !errors.Is(err, chat.ErrRejected) {
+		t.Fatalf("400 on edit: %v", err)
+	}
+
+	for _, status := range []int{500, 502} {
+		fake.FailServerError("sendMessage", chatID, status, 1)
+		_, err = tg.Send(ctx, "501", q)
+		if err == nil || errors.Is(err, chat.ErrRejected) || errors.Is(err, chat.ErrUnreachable) || errors.As(err, &rl) ||
+			!strings.Contains(err.Error(), fmt.Sprint(status)) {
+			t.Fatalf("%d: %v", status, err)
+		}
+	}
+	fake.FailNetwork("sendMessage", chatID, 1)
+	if _, err = tg.Send(ctx, "501", q); err == nil || errors.Is(err, chat.ErrRejected) || errors.Is(err, chat.ErrUnreachable) {
+		t.Fatalf("dropped connection: %v", err)
+	}
+
+	fake.Fail("answerCallbackQuery", 0, 1, telegramtest.Forbidden("Forbidden: bot was blocked by the user"))
+	if err := tg.AnswerCallback(ctx, "1", ""); !errors.Is(err, chat.ErrUnreachable) {
+		t.Fatalf("403 on answerCallbackQuery: %v", err)
+	}
+	if err := tg.AnswerCallback(ctx, "424242", ""); !errors.Is(err, chat.ErrRejected) {
+		t.Fatalf("400 on answerCallbackQuery: %v", err)
+	}
+	for _, s := range fake.Calls() {
+		if strings.Contains(s.Param("text"), fake.Token()) {
+			t.Fatal("token in a parameter")
+		}
+	}
 }
 
 // TestCallErrorsMatchTheLibrary: for every error answer, call's error is
@@ -155,6 +388,10 @@ func TestCallKeepsTokenOutOfErrors(t *testing.T) {
 			}
 			if !tc.check(err) {
 				t.Fatalf("error %q", err)
+			}
+			// And as the conversation sees it.
+			if _, err := tg.Send(tc.ctx, "501", chat.Message{Text: "x"}); err == nil || strings.Contains(err.Error(), token) {
+				t.Fatalf("Send: %v", err)
 			}
 		})
 	}

@@ -15,7 +15,8 @@ import (
 	"quizbot/bot/chat"
 )
 
-// Send implements chat.Messenger.
+// Send implements chat.Messenger. Text messages go out through call, as
+// JSON; documents through the library, which uploads them as multipart.
 func (t *Telegram) Send(ctx context.Context, chatID string, m chat.Message) (string, error) {
 	id, err := strconv.ParseInt(chatID, 10, 64)
 	if err != nil {
@@ -32,11 +33,12 @@ func (t *Telegram) Send(ctx context.Context, chatID string, m chat.Message) (str
 		}
 		return strconv.Itoa(msg.ID), nil
 	}
-	msg, err := t.api.SendMessage(ctx, &tgbot.SendMessageParams{
+	var msg models.Message
+	err = t.call(ctx, "sendMessage", &tgbot.SendMessageParams{
 		ChatID:      id,
 		Text:        m.Text,
 		ReplyMarkup: markup(m),
-	})
+	}, &msg)
 	if err != nil {
 		return "", t.wrap("sendMessage", err)
 	}
@@ -57,7 +59,8 @@ func (t *Telegram) Edit(ctx context.Context, chatID, messageID string, m chat.Me
 	if len(m.Buttons) > 0 {
 		p.ReplyMarkup = inline(m.Buttons)
 	}
-	_, err = t.api.EditMessageText(ctx, p)
+	// The edited message that comes back is not needed: dest nil.
+	err = t.call(ctx, "editMessageText", p, nil)
 	if err != nil && strings.Contains(err.Error(), "message is not modified") {
 		return nil
 	}
@@ -76,7 +79,7 @@ func (t *Telegram) AnswerCallback(ctx context.Context, callbackID, text string) 
 	if replyInWebhook(ctx, "answerCallbackQuery", params) {
 		return nil
 	}
-	_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text})
+	err := t.call(ctx, "answerCallbackQuery", &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text}, nil)
 	if err != nil {
 		return t.wrap("answerCallbackQuery", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,18 +144,23 @@ type stubAPI struct {
 }
 
 func (s *stubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r.ParseMultipartForm(1 << 20)
 	method := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
-	chatID := r.FormValue("chat_id")
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
 	case "getMe":
 		io.WriteString(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Bot","username":"bot"}}`)
 	case "sendMessage", "editMessageText":
+		// The bot sends these two as JSON bodies.
+		var p struct {
+			ChatID      json.Number     `json:"chat_id"`
+			ReplyMarkup json.RawMessage `json:"reply_markup"`
+		}
+		json.NewDecoder(r.Body).Decode(&p)
+		chatID := p.ChatID.String()
 		s.mu.Lock()
 		s.next++
 		id := s.next
-		if m := r.FormValue("reply_markup"); strings.Contains(m, "callback_data") {
+		if m := string(p.ReplyMarkup); strings.Contains(m, "callback_data") {
 			i := strings.Index(m, `"callback_data":"`) + len(`"callback_data":"`)
 			s.kb[chatID] = m[i : i+strings.IndexByte(m[i:], '"')]
 		}
