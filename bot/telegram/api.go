@@ -19,9 +19,10 @@ import (
 //
 // JSON is one of the encodings the Bot API accepts. go-telegram/bot sends
 // every call as a multipart form that a goroutine streams through an
-// io.Pipe, so each call goes out as a chunked body in several writes (a
-// system call each) and the server must parse multipart; marshalled up
-// front, a JSON call is one write with a Content-Length. The hot calls
+// io.Pipe, so each call goes out as a chunked body in several writes (about
+// nine on loopback, a system call each) and the server must parse
+// multipart; marshalled up front, a JSON call is one write with a
+// Content-Length. The hot calls
 // (sendMessage, editMessageText, answerCallbackQuery) go this way; files
 // still need the library's multipart.
 //
@@ -87,8 +88,8 @@ type apiResponse struct {
 	} `json:"parameters"`
 }
 
-// ignoreJSON is the result when the caller does not want it: it is
-// skipped, not decoded.
+// ignoreJSON is the result when the caller does not want it: the decoder
+// steps over it without building anything.
 type ignoreJSON struct{}
 
 func (ignoreJSON) UnmarshalJSON([]byte) error { return nil }
