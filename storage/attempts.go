@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,58 +14,94 @@ import (
 
 const attemptColumns = `id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction`
 
-// CreateAttempt stores a new attempt and its drawn questions. A per-member
-// advisory lock serialises concurrent starts by the same member.
+// CreateAttempt stores a new attempt and its drawn questions in one
+// statement, numbering it after the member's earlier attempts in the round.
+//
+// Nothing serialises two starts by the same member: both may count the same
+// earlier attempts, but only one can store its attempt, since seq is unique
+// per member and round and so is an unfinished attempt
+// (attempts_one_open_idx). The other's insert waits for the first's
+// transaction and, once that commits, fails with a unique violation; the
+// statement then runs again, now seeing the first's attempt, and so ends as
+// it would have after the first: with the same ECONFLICT, or as the next
+// attempt if the first was already submitted.
 func (db *DB) CreateAttempt(ctx context.Context, a *quiz.Attempt, maxAttempts int) error {
-	return db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(1, $1::int)`, a.MemberID%2147483647); err != nil {
-			return fmt.Errorf("create attempt: %w", err)
+	for try := 1; ; try++ {
+		err := db.createAttempt(ctx, a, maxAttempts)
+		concurrentStart := isUniqueViolation(err, "attempts_one_open_idx") ||
+			isUniqueViolation(err, "attempts_round_id_member_id_seq_key")
+		if !concurrentStart {
+			return err
 		}
-		var used, open int
-		if err := tx.QueryRowxContext(ctx, `
-			SELECT count(*), count(*) FILTER (WHERE submitted_at IS NULL)
-			FROM attempts WHERE round_id = $1 AND member_id = $2`, a.RoundID, a.MemberID).Scan(&used, &open); err != nil {
-			return fmt.Errorf("create attempt: %w", err)
-		}
-		if open > 0 {
+		if try == 3 {
+			// Starts keep racing: each lost to one still unfinished.
 			return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đang có một bài thi chưa hoàn thành.")
 		}
-		if used >= maxAttempts {
-			return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
-		}
-		a.Seq = used + 1
-		if err := tx.QueryRowxContext(ctx, `
+	}
+}
+
+func (db *DB) createAttempt(ctx context.Context, a *quiz.Attempt, maxAttempts int) error {
+	pos := make([]int64, len(a.Items))
+	qids := make([]int64, len(a.Items))
+	orders := make([]string, len(a.Items))
+	for i, it := range a.Items {
+		pos[i], qids[i] = int64(it.Position), it.QuestionID
+		orders[i] = intArrayLiteral(it.Order)
+	}
+	var res struct {
+		Unfinished int    `db:"unfinished"`
+		ID         *int64 `db:"id"`
+		Seq        *int   `db:"seq"`
+	}
+	// The questions were read before this statement, and a question bank
+	// re-imported meanwhile may have given one of them another number of
+	// options than its shuffled order has. Such an item gets a NULL
+	// option_order, which the NOT NULL constraint on answers refuses, failing
+	// the whole statement: no attempt and no answers are stored (the error
+	// is mapped below). The questions are locked FOR KEY SHARE, as the
+	// answers' foreign key would lock them anyway, but before their options
+	// are compared and in id order, as an import locks them: an import that
+	// reshapes a question locks it FOR UPDATE first, so either it waits for
+	// this attempt (and then sees that the question was drawn), or this
+	// statement waits for the import and, as a locking read does, compares
+	// with the question as the import left it, not as it was when the
+	// statement began.
+	err := db.GetContext(ctx, &res, `
+		WITH earlier AS (
+			SELECT count(*) AS used, count(*) FILTER (WHERE submitted_at IS NULL) AS unfinished
+			FROM attempts WHERE round_id = $1 AND member_id = $2
+		), attempt AS (
 			INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			a.RoundID, a.MemberID, a.Seq, a.Platform, a.StartedAt, a.Deadline, len(a.Items)).Scan(&a.ID); err != nil {
-			return fmt.Errorf("create attempt: %w", err)
-		}
-		a.Total = len(a.Items)
-		pos := make([]int64, len(a.Items))
-		qids := make([]int64, len(a.Items))
-		orders := make([]string, len(a.Items))
-		for i, it := range a.Items {
-			pos[i], qids[i] = int64(it.Position), it.QuestionID
-			orders[i] = intArrayLiteral(it.Order)
-		}
-		// The questions were read before this transaction: insert only those
-		// that still have as many options as the shuffled order, so that a
-		// question bank re-imported meanwhile cannot leave an attempt with a
-		// stale order.
-		res, err := tx.ExecContext(ctx, `
+			SELECT $1, $2, used + 1, $3, $4, $5, $6
+			FROM earlier WHERE unfinished = 0 AND used < $7
+			RETURNING id, seq
+		), drawn AS (
+			SELECT id, cardinality(options) AS n FROM questions WHERE id = ANY($9::bigint[])
+			ORDER BY id FOR KEY SHARE
+		), items AS (
 			INSERT INTO answers (attempt_id, position, question_id, option_order)
-			SELECT $1, t.p, t.q, t.o::smallint[]
-			FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS t(p, q, o)
-			JOIN questions qs ON qs.id = t.q AND cardinality(qs.options) = cardinality(t.o::smallint[])`,
-			a.ID, pq.Array(pos), pq.Array(qids), pq.Array(orders))
-		if err != nil {
-			return fmt.Errorf("create attempt items: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != int64(len(a.Items)) {
-			return fmt.Errorf("create attempt items: the question bank changed while the attempt started (%d of %d questions current)", n, len(a.Items))
-		}
-		return nil
-	})
+			SELECT attempt.id, t.p, t.q, CASE WHEN drawn.n = cardinality(t.o::smallint[]) THEN t.o::smallint[] END
+			FROM attempt, unnest($8::bigint[], $9::bigint[], $10::text[]) AS t(p, q, o)
+				LEFT JOIN drawn ON drawn.id = t.q
+		)
+		SELECT earlier.unfinished, attempt.id, attempt.seq
+		FROM earlier LEFT JOIN attempt ON true`,
+		a.RoundID, a.MemberID, a.Platform, a.StartedAt, a.Deadline, len(a.Items), maxAttempts,
+		pq.Array(pos), pq.Array(qids), pq.Array(orders))
+	if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "23502" && pe.Table == "answers" && pe.Column == "option_order" {
+		return fmt.Errorf("create attempt: the question bank changed while the attempt started (%s)", pe.Detail)
+	}
+	if err != nil {
+		return fmt.Errorf("create attempt: %w", err)
+	}
+	switch {
+	case res.Unfinished > 0:
+		return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đang có một bài thi chưa hoàn thành.")
+	case res.ID == nil:
+		return quiz.Errorf(quiz.ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
+	}
+	a.ID, a.Seq, a.Total = *res.ID, *res.Seq, len(a.Items)
+	return nil
 }
 
 func intArrayLiteral(xs []int) string {
