@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"quizbot/quiz"
@@ -180,36 +180,34 @@ func (db *DB) RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int
 	return n == 1, err
 }
 
-// SubmitAttempt closes an attempt, counting its correct answers.
+// SubmitAttempt closes an attempt, counting its correct answers, in one
+// round trip: the locking and the counting are in quizbot_submit_attempt
+// (storage/migrations/00007_submit_attempt.sql, which says why they cannot be
+// one UPDATE). It returns the attempt and whether this call closed it; at is
+// capped at the attempt's deadline.
 func (db *DB) SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) (quiz.Attempt, bool, error) {
-	var a quiz.Attempt
-	var closed bool
-	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &a, `SELECT `+attemptColumns+` FROM attempts WHERE id = $1 FOR UPDATE`, attemptID); err != nil {
-			if notFound(err) {
-				return quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy bài thi.")
-			}
-			return err
-		}
-		if a.Submitted() {
-			return nil
-		}
-		if at.After(a.Deadline) {
-			at = a.Deadline
-		}
-		if err := tx.GetContext(ctx, &a, `
-			UPDATE attempts SET submitted_at = $2,
-				correct = (SELECT count(*) FROM answers WHERE attempt_id = $1 AND is_correct)
-			WHERE id = $1 RETURNING `+attemptColumns, attemptID, at); err != nil {
-			return err
-		}
-		closed = true
-		return nil
-	})
-	if err != nil {
-		return a, false, fmt.Errorf("submit attempt %d: %w", attemptID, err)
+	var r struct {
+		quiz.Attempt
+		Closed bool `db:"closed"`
 	}
-	return a, closed, nil
+	err := db.GetContext(ctx, &r, `SELECT `+qualify("(s.attempt).", attemptColumns)+`, s.closed
+		FROM quizbot_submit_attempt($1, $2) AS s`, attemptID, at)
+	if notFound(err) {
+		err = quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy bài thi.")
+	}
+	if err != nil {
+		return r.Attempt, false, fmt.Errorf("submit attempt %d: %w", attemptID, err)
+	}
+	return r.Attempt, r.Closed, nil
+}
+
+// qualify prefixes each of the comma-separated columns with prefix.
+func qualify(prefix, columns string) string {
+	cs := strings.Split(columns, ",")
+	for i, c := range cs {
+		cs[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cs, ", ")
 }
 
 // SetPrediction stores a submitted attempt's prediction, once.

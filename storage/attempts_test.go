@@ -280,3 +280,101 @@ func TestCreateAttemptConcurrentStarts(t *testing.T) {
 		t.Fatalf("%d starts succeeded, %d attempts and %d answers stored; want 1, 1 and 3", created, attempts, answers)
 	}
 }
+
+func TestSubmitAttempt(t *testing.T) {
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db, storagetest.SeedOptions{})
+	ctx := context.Background()
+	if _, _, err := db.SubmitAttempt(ctx, 424242, f.Now); quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		t.Fatalf("unknown attempt: %v", err)
+	}
+
+	a := newAttempt(f, "an", 3)
+	if err := db.CreateAttempt(ctx, a, 1); err != nil {
+		t.Fatal(err)
+	}
+	// Option 0 of each question is right; the order is reversed, so the
+	// right option is shown last.
+	for pos, chosen := range []int{0, 1, 0} {
+		if ok, err := db.RecordAnswer(ctx, a.ID, pos, chosen, chosen == 0, f.Now.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("answer %d: %v %v", pos, ok, err)
+		}
+	}
+	late := a.Deadline.Add(time.Hour)
+	got, closed, err := db.SubmitAttempt(ctx, a.ID, late)
+	if err != nil || !closed {
+		t.Fatalf("submit: closed %v, %v", closed, err)
+	}
+	if got.ID != a.ID || got.MemberID != a.MemberID || got.RoundID != a.RoundID || got.Seq != 1 || got.Total != 3 ||
+		got.Correct != 2 || got.SubmittedAt == nil || !got.SubmittedAt.Equal(a.Deadline) || got.Platform != quiz.PlatformTelegram {
+		t.Fatalf("submitted %+v, want 2 correct, submitted at the deadline %v", got, a.Deadline)
+	}
+	if ok, err := db.RecordAnswer(ctx, a.ID, 2, 0, true, f.Now.Add(2*time.Minute)); err != nil || ok {
+		t.Fatalf("answer after submission: %v %v", ok, err)
+	}
+
+	again, closed, err := db.SubmitAttempt(ctx, a.ID, f.Now.Add(2*time.Minute))
+	if err != nil || closed || again.Correct != 2 || !again.SubmittedAt.Equal(a.Deadline) {
+		t.Fatalf("second submit: %+v closed %v, %v; want it as it was", again, closed, err)
+	}
+
+	b := newAttempt(f, "binh", 3)
+	if err := db.CreateAttempt(ctx, b, 1); err != nil {
+		t.Fatal(err)
+	}
+	early := f.Now.Add(3 * time.Minute)
+	if got, closed, err := db.SubmitAttempt(ctx, b.ID, early); err != nil || !closed || got.Correct != 0 || !got.SubmittedAt.Equal(early) {
+		t.Fatalf("submit in time: %+v closed %v, %v", got, closed, err)
+	}
+}
+
+// A submission that waits for an answer being stored (RecordAnswer holds a
+// share lock on the attempt) counts that answer once it commits. A count
+// taken with a snapshot from before the wait would miss it.
+func TestSubmitAttemptCountsAnswerCommittedWhileWaiting(t *testing.T) {
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db, storagetest.SeedOptions{})
+	ctx := context.Background()
+	a := newAttempt(f, "an", 3)
+	if err := db.CreateAttempt(ctx, a, 1); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.RecordAnswer(ctx, a.ID, 0, 0, true, f.Now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("answer 0: %v %v", ok, err)
+	}
+	// RecordAnswer's statement, in a transaction held open.
+	tx, pid := holdTx(t, db)
+	res, err := tx.Exec(`
+		WITH a AS (
+			SELECT id FROM attempts
+			WHERE id = $1 AND submitted_at IS NULL AND deadline > $5
+			FOR SHARE
+		)
+		UPDATE answers SET chosen = $3, is_correct = $4, answered_at = $5
+		WHERE attempt_id = (SELECT id FROM a) AND position = $2 AND chosen IS NULL`,
+		a.ID, 1, 0, true, f.Now.Add(2*time.Minute))
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("answer 1: %d rows, %v", n, err)
+	}
+
+	type result struct {
+		a      quiz.Attempt
+		closed bool
+		err    error
+	}
+	done := make(chan result, 1)
+	errs := make(chan error, 1)
+	go func() {
+		got, closed, err := db.SubmitAttempt(ctx, a.ID, f.Now.Add(3*time.Minute))
+		done <- result{got, closed, err}
+		errs <- err
+	}()
+	waitBlocked(t, db, pid, errs)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || !r.closed || r.a.Correct != 2 {
+		t.Fatalf("submit: correct %d closed %v, %v; want the 2 right answers, one committed while it waited", r.a.Correct, r.closed, r.err)
+	}
+}
