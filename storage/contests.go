@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -367,30 +368,59 @@ func saveRounds(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Contes
 
 // ContestByCode returns the contest with its rounds in order.
 func (db *DB) ContestByCode(ctx context.Context, code string) (quiz.Contest, error) {
-	return db.contestWhere(ctx, `code = $1`, code, fmt.Sprintf("Không tìm thấy cuộc thi có mã %q.", code))
+	return db.contestWhere(ctx, `c.code = $1`, code, fmt.Sprintf("Không tìm thấy cuộc thi có mã %q.", code))
 }
 
 // ContestByID returns the contest with its rounds in order.
 func (db *DB) ContestByID(ctx context.Context, id int64) (quiz.Contest, error) {
-	return db.contestWhere(ctx, `id = $1`, id, fmt.Sprintf("Không tìm thấy cuộc thi số %d.", id))
+	return db.contestWhere(ctx, `c.id = $1`, id, fmt.Sprintf("Không tìm thấy cuộc thi số %d.", id))
 }
 
+// contestRoundRow is a contest joined with one of its rounds; the round's
+// columns are NULL for a contest without rounds.
+type contestRoundRow struct {
+	contestRow
+	RoundID       sql.NullInt64  `db:"round_id"`
+	RoundNumber   sql.NullInt32  `db:"round_number"`
+	RoundOpensAt  sql.NullTime   `db:"round_opens_at"`
+	RoundClosesAt sql.NullTime   `db:"round_closes_at"`
+	RoundTopics   pq.StringArray `db:"round_topics"`
+}
+
+// contestWhere loads the contest c matching where, with its rounds, in one
+// query: one row per round, the contest's columns repeated on each.
 func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundMsg string) (quiz.Contest, error) {
-	var row contestRow
-	if err := db.GetContext(ctx, &row, `SELECT `+contestColumns+` FROM contests WHERE `+where, arg); err != nil {
-		if notFound(err) {
-			return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
-		}
+	rows, err := db.QueryxContext(ctx, `
+		SELECT `+qualify("c.", contestColumns)+`, r.id AS round_id, r.number AS round_number,
+			r.opens_at AS round_opens_at, r.closes_at AS round_closes_at, r.topics AS round_topics
+		FROM contests c LEFT JOIN rounds r ON r.contest_id = c.id
+		WHERE `+where+` ORDER BY r.number`, arg)
+	if err != nil {
 		return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
 	}
-	c := row.contest()
-	var rounds []roundRow
-	if err := db.SelectContext(ctx, &rounds, `SELECT `+roundColumns+` FROM rounds r WHERE r.contest_id = $1 ORDER BY r.number`, c.ID); err != nil {
-		return quiz.Contest{}, fmt.Errorf("load rounds of contest %s: %w", c.Code, err)
+	defer rows.Close()
+	var c quiz.Contest
+	var loc *time.Location // set from the first row
+	for rows.Next() {
+		var row contestRoundRow
+		if err := rows.StructScan(&row); err != nil {
+			return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+		}
+		if loc == nil {
+			c = row.contest()
+			loc = c.Location()
+		}
+		if row.RoundID.Valid {
+			r := roundRow{ID: row.RoundID.Int64, ContestID: c.ID, Number: int(row.RoundNumber.Int32),
+				OpensAt: row.RoundOpensAt.Time, ClosesAt: row.RoundClosesAt.Time, Topics: row.RoundTopics}
+			c.Rounds = append(c.Rounds, r.round(loc))
+		}
 	}
-	loc := c.Location()
-	for _, r := range rounds {
-		c.Rounds = append(c.Rounds, r.round(loc))
+	if err := rows.Err(); err != nil {
+		return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+	}
+	if loc == nil {
+		return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
 	}
 	return c, nil
 }
@@ -420,26 +450,20 @@ func (db *DB) Contests(ctx context.Context) ([]quiz.Contest, error) {
 
 // CurrentContest returns the contest the bot should talk about at t: the one
 // with a round open at t; else the one whose next round opens first after t;
-// else the one whose last round closed most recently. ENOTFOUND when there
-// is no contest at all.
+// else the one whose last round closed most recently; else (not reached
+// through ApplyContest, which requires rounds) the latest contest. ENOTFOUND
+// when there is no contest at all. One query: COALESCE evaluates each choice
+// only when those before it found nothing.
 func (db *DB) CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error) {
-	for _, q := range []string{
-		`SELECT contest_id FROM rounds WHERE opens_at <= $1 AND closes_at > $1 ORDER BY opens_at DESC, id DESC LIMIT 1`,
-		`SELECT contest_id FROM rounds WHERE opens_at > $1 ORDER BY opens_at, id LIMIT 1`,
-		`SELECT contest_id FROM rounds WHERE closes_at <= $1 ORDER BY closes_at DESC, id DESC LIMIT 1`,
-		// Not reached through ApplyContest, which requires rounds.
-		`SELECT id FROM contests WHERE $1::timestamptz IS NOT NULL ORDER BY id DESC LIMIT 1`,
-	} {
-		var id int64
-		err := db.GetContext(ctx, &id, q, t)
-		if err == nil {
-			return db.ContestByID(ctx, id)
-		}
-		if !notFound(err) {
-			return quiz.Contest{}, fmt.Errorf("find current contest: %w", err)
-		}
+	c, err := db.contestWhere(ctx, `c.id = COALESCE(
+		(SELECT contest_id FROM rounds WHERE opens_at <= $1 AND closes_at > $1 ORDER BY opens_at DESC, id DESC LIMIT 1),
+		(SELECT contest_id FROM rounds WHERE opens_at > $1 ORDER BY opens_at, id LIMIT 1),
+		(SELECT contest_id FROM rounds WHERE closes_at <= $1 ORDER BY closes_at DESC, id DESC LIMIT 1),
+		(SELECT id FROM contests ORDER BY id DESC LIMIT 1))`, t, "Chưa có cuộc thi nào.")
+	if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		return quiz.Contest{}, fmt.Errorf("find current contest: %w", err)
 	}
-	return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "Chưa có cuộc thi nào.")
+	return c, err
 }
 
 // RoundByNumber returns round number of the contest.

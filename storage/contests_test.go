@@ -576,3 +576,30 @@ func TestApplyContestSeesAttemptCommittedWhileWaiting(t *testing.T) {
 	assertProblems(t, problemsOf(t, <-done, quiz.ECONFLICT),
 		"rounds.0.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 to 2026-12-08 07:30")
 }
+
+// A contest without rounds (only plain SQL makes one: ApplyContest requires
+// rounds) loads with no rounds, and is the current contest when no contest
+// has rounds; an unknown contest is ENOTFOUND.
+func TestContestWithoutRounds(t *testing.T) {
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	var id int64
+	if err := db.GetContext(ctx, &id, `INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
+		VALUES ('bare', 'Cuộc thi chưa có đợt', 10, 600) RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.ContestByID(ctx, id)
+	if err != nil || c.ID != id || c.Code != "bare" || c.QuestionsPerAttempt != 10 || c.TimeLimit != 10*time.Minute || len(c.Rounds) != 0 {
+		t.Fatalf("ContestByID = %+v, %v", c, err)
+	}
+	if c, err := db.CurrentContest(ctx, at("2026-12-01 00:00")); err != nil || c.ID != id || len(c.Rounds) != 0 {
+		t.Fatalf("CurrentContest = %+v, %v", c, err)
+	}
+	_, err = db.ContestByID(ctx, id+1)
+	if want := fmt.Sprintf("Không tìm thấy cuộc thi số %d.", id+1); quiz.ErrorCode(err) != quiz.ENOTFOUND || quiz.ErrorMessage(err) != want {
+		t.Fatalf("unknown contest: %v, want ENOTFOUND %q", err, want)
+	}
+	if _, err := db.ContestByCode(ctx, "khong-co"); quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		t.Fatalf("unknown code: %v", err)
+	}
+}
