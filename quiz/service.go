@@ -53,7 +53,14 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 // Identify finds the verified member behind a platform account. ENOTFOUND
 // when the account is not verified; EFORBIDDEN when the member left the roster.
 func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (Member, error) {
-	acc, err := s.sessions.CachedAccount(ctx, p, externalID)
+	ev, _ := ctx.Value(eventKey{}).(*event)
+	var acc Account
+	var err error
+	if ev != nil && ev.account != nil && ev.platform == p && ev.externalID == externalID {
+		acc, ev.account = *ev.account, nil // read by the platform with its own bookkeeping
+	} else {
+		acc, err = s.sessions.CachedAccount(ctx, p, externalID)
+	}
 	m := acc.Member
 	if err != nil || !acc.MemberOK {
 		m, err = s.store.MemberByIdentity(ctx, p, externalID)
@@ -61,8 +68,8 @@ func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (
 			return Member{}, err
 		}
 		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
-	} else if ev, ok := ctx.Value(eventKey{}).(*event); ok {
-		*ev = event{memberID: m.ID, sess: acc.Session, ok: acc.SessionOK, fresh: true}
+	} else if ev != nil {
+		ev.memberID, ev.sess, ev.ok, ev.fresh = m.ID, acc.Session, acc.SessionOK, true
 	}
 	if !m.Active {
 		return m, Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
@@ -73,29 +80,92 @@ func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (
 // eventKey carries one incoming event's *event (see WithEvent).
 type eventKey struct{}
 
-// event holds the session that Identify read together with the member, for
-// the event's first session read.
+// event holds what one incoming event read and wrote of the session store
+// beyond the store's own calls.
 type event struct {
+	// The account as the platform read it (WithAccount), for Identify.
+	platform   Platform
+	externalID string
+	account    *Account
+
+	// The session Identify read together with the member, for the event's
+	// first session read.
 	memberID int64
 	sess     Session
 	ok       bool
 	fresh    bool
+
+	// With deferShown, the session of a question shown during the event,
+	// for the platform to save when it ends the event (Shown).
+	deferShown bool
+	shown      *Session
+	shownTTL   time.Duration
 }
 
 // WithEvent marks ctx as the handling of one incoming event (a message, a
 // tap). Identify then reads the member and the member's session in one
 // round trip, and the event's first session read uses that copy instead of
 // reading again. Later reads in the same event go to the store, since the
-// event itself may have changed the session.
+// event itself may have changed the session. A ctx already marked (by
+// WithAccount) is returned as it is.
 func WithEvent(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(eventKey{}).(*event); ok {
+		return ctx
+	}
 	return context.WithValue(ctx, eventKey{}, &event{})
 }
 
+// WithAccount is WithEvent for a platform that read the sender's account
+// (CachedAccount's result) in the same round trip as its own bookkeeping of
+// the event, and that saves the session itself when the event ends: Identify
+// uses acc, and the session of a question shown during the event is left
+// for the platform to save (Shown) in the same round trip as marking the
+// event done.
+func WithAccount(ctx context.Context, p Platform, externalID string, acc Account) context.Context {
+	return context.WithValue(ctx, eventKey{}, &event{platform: p, externalID: externalID, account: &acc, deferShown: true})
+}
+
+// Shown returns the session to save for the question shown during an event
+// marked by WithAccount, and its TTL; ok is false when no question was
+// shown.
+func Shown(ctx context.Context) (sess Session, ttl time.Duration, ok bool) {
+	ev, _ := ctx.Value(eventKey{}).(*event)
+	if ev == nil || ev.shown == nil {
+		return Session{}, 0, false
+	}
+	return *ev.shown, ev.shownTTL, true
+}
+
+// putSession and deleteSession change the stored session; a save of a
+// shown question still pending in the event would undo the change, so it
+// is dropped.
+func (s *Service) putSession(ctx context.Context, sess Session, ttl time.Duration) error {
+	dropShown(ctx, sess.MemberID)
+	return s.sessions.PutSession(ctx, sess, ttl)
+}
+
+func (s *Service) deleteSession(ctx context.Context, memberID int64) error {
+	dropShown(ctx, memberID)
+	return s.sessions.DeleteSession(ctx, memberID)
+}
+
+func dropShown(ctx context.Context, memberID int64) {
+	if ev, _ := ctx.Value(eventKey{}).(*event); ev != nil && ev.shown != nil && ev.shown.MemberID == memberID {
+		ev.shown = nil
+	}
+}
+
 // prefetched returns the session Identify read for member m during this
-// event, once; known is false when there is none to use.
+// event (once), or the one this event showed and has yet to save; known is
+// false when there is none to use.
 func prefetched(ctx context.Context, memberID int64) (sess Session, ok, known bool) {
 	ev, _ := ctx.Value(eventKey{}).(*event)
-	if ev == nil || !ev.fresh || ev.memberID != memberID {
+	switch {
+	case ev == nil:
+		return Session{}, false, false
+	case ev.shown != nil && ev.shown.MemberID == memberID:
+		return *ev.shown, true, true
+	case !ev.fresh || ev.memberID != memberID:
 		return Session{}, false, false
 	}
 	ev.fresh = false
@@ -202,7 +272,7 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 			if err != nil {
 				return st, fmt.Errorf("status: %w", err)
 			}
-			_ = s.sessions.DeleteSession(ctx, m.ID)
+			_ = s.deleteSession(ctx, m.ID)
 			a = done
 			st.Expired = &done
 		} else if !a.Submitted() {
@@ -212,7 +282,7 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 			}
 			if closed {
 				// The session may still ask the last question: drop it.
-				_ = s.sessions.DeleteSession(ctx, m.ID)
+				_ = s.deleteSession(ctx, m.ID)
 				a = done
 				st.Finished = &done
 			}
@@ -393,7 +463,7 @@ func (s *Service) rebuild(ctx context.Context, m Member) (Session, bool, error) 
 	} else {
 		return Session{}, false, nil
 	}
-	_ = s.sessions.PutSession(ctx, sess, s.sessionTTL(sess))
+	_ = s.putSession(ctx, sess, s.sessionTTL(sess))
 	return sess, true, nil
 }
 
@@ -423,6 +493,10 @@ func (s *Service) SetMessage(ctx context.Context, m Member, v View, messageID st
 	}
 	sess := *v.sess
 	sess.MessageID = messageID
+	if ev, _ := ctx.Value(eventKey{}).(*event); ev != nil && ev.deferShown {
+		ev.shown, ev.shownTTL = &sess, s.sessionTTL(sess)
+		return nil
+	}
 	if _, err := s.sessions.SaveShown(ctx, sess, s.sessionTTL(sess)); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -555,7 +629,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	}
 	if !recorded {
 		// Lost a race with a double tap or with the deadline: re-read.
-		_ = s.sessions.DeleteSession(ctx, m.ID)
+		_ = s.deleteSession(ctx, m.ID)
 		a, err := s.store.AttemptByID(ctx, attemptID)
 		if err != nil {
 			return Answered{}, fmt.Errorf("record answer: %w", err)
@@ -645,13 +719,13 @@ func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered
 // afterSubmit leaves the session waiting for the prediction, or removes it.
 func (s *Service) afterSubmit(ctx context.Context, sess Session) error {
 	if sess.Predict == "" {
-		return s.sessions.DeleteSession(ctx, sess.MemberID)
+		return s.deleteSession(ctx, sess.MemberID)
 	}
 	sess.AwaitPrediction = true
 	sess.Pos = len(sess.Items)
 	sess.MessageID = ""
 	ttl := sessionGrace
-	return s.sessions.PutSession(ctx, sess, ttl)
+	return s.putSession(ctx, sess, ttl)
 }
 
 // contestOf returns the contest a round belongs to.
@@ -710,7 +784,7 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (Attempt, 
 	if _, err := s.store.SetPrediction(ctx, sess.AttemptID, n); err != nil {
 		return Attempt{}, fmt.Errorf("save prediction: %w", err)
 	}
-	_ = s.sessions.DeleteSession(ctx, m.ID)
+	_ = s.deleteSession(ctx, m.ID)
 	a, err := s.store.AttemptByID(ctx, sess.AttemptID)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("save prediction: %w", err)

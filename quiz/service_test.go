@@ -423,3 +423,77 @@ func TestShownQuestionDoesNotUndoTheSweeper(t *testing.T) {
 		t.Fatalf("prediction after the sweep: %q %v %v", q, waiting, err)
 	}
 }
+
+// A platform that reads the account with its own bookkeeping of the event
+// (quiz.WithAccount) gets the shown question's session back to save when
+// it ends the event, instead of a write of its own.
+func TestEventWithAccountDefersTheShownSession(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	an := r.f.Members["an"]
+	// As read by the platform: Identify uses it (the name shows it was not
+	// read again).
+	read := an
+	read.FullName = "Đọc cùng sự kiện"
+	ctx := quiz.WithAccount(context.Background(), quiz.PlatformTelegram, "501", quiz.Account{Member: read, MemberOK: true})
+	m, err := r.svc.Identify(ctx, quiz.PlatformTelegram, "501")
+	if err != nil || m.FullName != read.FullName {
+		t.Fatalf("identify: %+v %v", m, err)
+	}
+	v, err := r.svc.Start(ctx, m, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, m, v, "900"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := r.ss.Session(ctx, an.ID); ok {
+		t.Fatal("the session was written during the event")
+	}
+	sess, ttl, ok := quiz.Shown(ctx)
+	if !ok || sess.AttemptID != v.AttemptID || sess.Pos != 0 || sess.MessageID != "900" || ttl <= 0 {
+		t.Fatalf("shown: %+v %v %v", sess, ttl, ok)
+	}
+	// Within the event, the pending session is the member's session.
+	if cur, err := r.svc.Current(ctx, m); err != nil || cur.Pos != 0 || cur.MessageID != "900" {
+		t.Fatalf("current during the event: %+v %v", cur, err)
+	}
+	// The platform saves it when the event ends; the next event answers.
+	if _, err := r.ss.SaveShown(ctx, sess, ttl); err != nil {
+		t.Fatal(err)
+	}
+	next := quiz.WithEvent(context.Background())
+	if m, err = r.svc.Identify(next, quiz.PlatformTelegram, "501"); quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		// The account was never linked: only the platform's copy knew it.
+		t.Fatalf("identify without the platform's copy: %+v %v", m, err)
+	}
+	res, err := r.svc.Answer(next, an, v.AttemptID, 0, rightLetter(v))
+	if err != nil || res.Previous.MessageID != "900" || res.Next == nil {
+		t.Fatalf("answer in the next event: %+v %v", res, err)
+	}
+}
+
+// A change of the stored session after a question was shown in the same
+// event drops the pending save, which would undo the change.
+func TestSessionChangeDropsThePendingShownSession(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 1, Prediction: "Bao nhiêu người dự thi?"})
+	an := r.f.Members["an"]
+	ctx := quiz.WithAccount(context.Background(), quiz.PlatformTelegram, "502", quiz.Account{Member: an, MemberOK: true})
+	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, an, v, "900"); err != nil {
+		t.Fatal(err)
+	}
+	// The only question is answered: the attempt is submitted and the
+	// session waits for the prediction.
+	if res, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v)); err != nil || res.Submitted == nil {
+		t.Fatalf("answer: %+v %v", res, err)
+	}
+	if sess, _, ok := quiz.Shown(ctx); ok {
+		t.Fatalf("a stale shown session is still to be saved: %+v", sess)
+	}
+	if q, waiting, err := r.svc.AwaitingPrediction(context.Background(), an); err != nil || !waiting || q == "" {
+		t.Fatalf("prediction: %q %v %v", q, waiting, err)
+	}
+}

@@ -62,33 +62,48 @@ func (s *Sessions) PutSession(ctx context.Context, sess quiz.Session, ttl time.D
 	return nil
 }
 
-// saveShown writes a session unless the stored one has moved past it: a
-// later question or a newer attempt, or the same attempt closed and
-// waiting for the prediction (the time-out sweeper got there first). The
-// fields read are the JSON names of quiz.Session.
-var saveShown = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
+// saveShownLua writes session ARGV[o+1] of attempt ARGV[o+2] at position
+// ARGV[o+3] to key KEYS[k], for ARGV[o+4] ms, unless the stored session has
+// moved past it: a later question or a newer attempt, or the same attempt
+// closed and waiting for the prediction (the time-out sweeper got there
+// first). The fields read are the JSON names of quiz.Session. It sets
+// `saved` (1 or 0).
+const saveShownLua = `
+local saved = 1
+local cur = redis.call('GET', KEYS[k])
 if cur then
 	local ok, s = pcall(cjson.decode, cur)
 	if ok and type(s) == 'table' and type(s.a) == 'number' then
-		local a, p = tonumber(ARGV[2]), tonumber(ARGV[3])
+		local a, p = tonumber(ARGV[o+2]), tonumber(ARGV[o+3])
 		if s.a > a or (s.a == a and (s.ap or (type(s.p) == 'number' and s.p > p))) then
-			return 0
+			saved = 0
 		end
 	end
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-return 1`)
+if saved == 1 then
+	redis.call('SET', KEYS[k], ARGV[o+1], 'PX', ARGV[o+4])
+end
+`
+
+var saveShown = redis.NewScript(`local k, o = 1, 0` + saveShownLua + `return saved`)
+
+// shownArgs are saveShownLua's arguments for sess.
+func shownArgs(sess quiz.Session, ttl time.Duration) ([]any, error) {
+	b, err := json.Marshal(sess)
+	if err != nil {
+		return nil, err
+	}
+	return []any{b, sess.AttemptID, sess.Pos, max(ttl.Milliseconds(), 1)}, nil
+}
 
 // SaveShown saves the session of a question just shown, in one round trip,
 // unless the stored session has moved past it.
 func (s *Sessions) SaveShown(ctx context.Context, sess quiz.Session, ttl time.Duration) (bool, error) {
-	b, err := json.Marshal(sess)
+	args, err := shownArgs(sess, ttl)
 	if err != nil {
 		return false, fmt.Errorf("save session: %w", err)
 	}
-	n, err := saveShown.Run(ctx, s.rdb, []string{sessionKey(sess.MemberID)},
-		b, sess.AttemptID, sess.Pos, max(ttl.Milliseconds(), 1)).Int()
+	n, err := saveShown.Run(ctx, s.rdb, []string{sessionKey(sess.MemberID)}, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("save session: %w", err)
 	}
@@ -102,39 +117,106 @@ func (s *Sessions) DeleteSession(ctx context.Context, memberID int64) error {
 	return nil
 }
 
-// cachedAccount reads the cached member behind an account and, in the same
-// round trip, that member's session. The member id is the first field of
-// the cached JSON (CacheMember writes quiz.Member, whose first field is ID).
-// The session key is derived inside the script, which a Redis Cluster would
-// refuse; quizbot uses one Redis.
-var cachedAccount = redis.NewScript(`
-local who = redis.call('GET', KEYS[1])
-if not who then return {false, false} end
-local id = string.match(who, '^{"ID":(%d+),')
-if not id then return {who, false} end
-return {who, redis.call('GET', ARGV[1] .. id)}`)
+// accountLua reads the cached member behind an account (KEYS[k]) and that
+// member's session (ARGV[o+1] is the session key prefix) into `who` and
+// `sess`. The member id is the first field of the cached JSON (CacheMember
+// writes quiz.Member, whose first field is ID). The session key is derived
+// inside the script, which a Redis Cluster would refuse; quizbot uses one
+// Redis.
+const accountLua = `
+local who = redis.call('GET', KEYS[k])
+local sess = false
+if who then
+	local id = string.match(who, '^{"ID":(%d+),')
+	if id then sess = redis.call('GET', ARGV[o+1] .. id) end
+end
+`
+
+var cachedAccount = redis.NewScript(`local k, o = 1, 0` + accountLua + `return {who, sess}`)
+
+// account decodes what accountLua read.
+func account(who, sess any) quiz.Account {
+	var acc quiz.Account
+	if w, ok := who.(string); ok {
+		if err := json.Unmarshal([]byte(w), &acc.Member); err == nil {
+			acc.MemberOK = true
+		}
+	}
+	if raw, ok := sess.(string); ok && acc.MemberOK {
+		acc.Session, acc.SessionOK = decodeSession([]byte(raw))
+		acc.SessionOK = acc.SessionOK && acc.Session.MemberID == acc.Member.ID
+	}
+	return acc
+}
 
 // CachedAccount returns the cached member behind an account and that
 // member's session, in one round trip.
 func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalID string) (quiz.Account, error) {
-	var acc quiz.Account
 	vals, err := cachedAccount.Run(ctx, s.rdb, []string{whoKey(p, externalID)}, sessionPrefix).Slice()
 	if err != nil {
-		return acc, fmt.Errorf("cached account: %w", err)
+		return quiz.Account{}, fmt.Errorf("cached account: %w", err)
 	}
 	if len(vals) != 2 {
-		return acc, fmt.Errorf("cached account: %d values from the script", len(vals))
+		return quiz.Account{}, fmt.Errorf("cached account: %d values from the script", len(vals))
 	}
-	if who, ok := vals[0].(string); ok {
-		if err := json.Unmarshal([]byte(who), &acc.Member); err == nil {
-			acc.MemberOK = true
+	return account(vals[0], vals[1]), nil
+}
+
+// beginUpdate claims a platform update (KEYS[1]) for processing: a new
+// update, or one whose earlier processing failed ("r"), becomes "p" (in
+// progress) for ARGV[1] seconds. It returns what the key held (false for
+// new) and, when it claimed, the account's cached member and session.
+var beginUpdate = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v and v ~= 'r' then return {v, false, false} end
+redis.call('SET', KEYS[1], 'p', 'EX', ARGV[1])
+local k, o = 2, 1` + accountLua + `
+return {v, who, sess}`)
+
+// BeginUpdate claims a platform update for processing, so that it takes
+// effect once however often it is delivered, and reads the sender's cached
+// member and session, in one round trip. prev is what the update's key held:
+// "" for a new update, "r" for one whose processing failed, "p" while
+// another delivery processes it, "d" once done; acc is read only when the
+// update was claimed ("" or "r").
+func (s *Sessions) BeginUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string) (prev string, acc quiz.Account, err error) {
+	vals, err := beginUpdate.Run(ctx, s.rdb, []string{key, whoKey(p, externalID)}, int(lease.Seconds()), sessionPrefix).Slice()
+	if err != nil {
+		return "", acc, fmt.Errorf("begin update: %w", err)
+	}
+	if len(vals) != 3 {
+		return "", acc, fmt.Errorf("begin update: %d values from the script", len(vals))
+	}
+	prev, _ = vals[0].(string)
+	return prev, account(vals[1], vals[2]), nil
+}
+
+// endUpdate marks an update (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
+// a second key, saves a shown question's session as saveShown does.
+var endUpdate = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if #KEYS > 1 then
+	local k, o = 2, 2` + saveShownLua + `
+end
+return 1`)
+
+// EndUpdate marks an update done ("d") or failed ("r", to be processed
+// again when re-delivered), for keep, and saves the session of a question
+// shown while processing it (if shown is not nil), in one round trip.
+func (s *Sessions) EndUpdate(ctx context.Context, key, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
+	keys, args := []string{key}, []any{state, int(keep.Seconds())}
+	if shown != nil {
+		more, err := shownArgs(*shown, shownTTL)
+		if err != nil {
+			return fmt.Errorf("end update: %w", err)
 		}
+		keys = append(keys, sessionKey(shown.MemberID))
+		args = append(args, more...)
 	}
-	if raw, ok := vals[1].(string); ok && acc.MemberOK {
-		acc.Session, acc.SessionOK = decodeSession([]byte(raw))
-		acc.SessionOK = acc.SessionOK && acc.Session.MemberID == acc.Member.ID
+	if err := endUpdate.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		return fmt.Errorf("end update: %w", err)
 	}
-	return acc, nil
+	return nil
 }
 
 func (s *Sessions) CacheMember(ctx context.Context, p quiz.Platform, externalID string, m quiz.Member, ttl time.Duration) error {

@@ -115,3 +115,76 @@ func TestSaveShownNeverGoesBack(t *testing.T) {
 		t.Error("garbage not replaced")
 	}
 }
+
+func TestUpdateBeginAndEnd(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	ss := storage.NewSessions(rdb)
+	ctx := context.Background()
+	an := quiz.Member{ID: 42, FullName: "Nguyễn Văn An", Active: true}
+	if err := ss.CacheMember(ctx, quiz.PlatformTelegram, "7", an, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.PutSession(ctx, quiz.Session{MemberID: 42, AttemptID: 9, Pos: 1}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	begin := func(key string) (string, quiz.Account) {
+		t.Helper()
+		prev, acc, err := ss.BeginUpdate(ctx, key, time.Minute, quiz.PlatformTelegram, "7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prev, acc
+	}
+
+	// A new update is claimed, with the sender's member and session.
+	prev, acc := begin("u:1")
+	if prev != "" || !acc.MemberOK || acc.Member.ID != 42 || !acc.SessionOK || acc.Session.Pos != 1 {
+		t.Fatalf("new update: %q %+v", prev, acc)
+	}
+	if ttl := rdb.TTL(ctx, "u:1").Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("lease: %v", ttl)
+	}
+	// A concurrent delivery finds it in progress and reads nothing.
+	if prev, acc := begin("u:1"); prev != "p" || acc.MemberOK {
+		t.Fatalf("in progress: %q %+v", prev, acc)
+	}
+	// Done, saving the session of the question shown meanwhile.
+	shown := quiz.Session{MemberID: 42, AttemptID: 9, Pos: 2, MessageID: "77"}
+	if err := ss.EndUpdate(ctx, "u:1", "d", time.Hour, &shown, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if prev, _ := begin("u:1"); prev != "d" {
+		t.Fatalf("done: %q", prev)
+	}
+	if s, ok, _ := ss.Session(ctx, 42); !ok || s.Pos != 2 || s.MessageID != "77" {
+		t.Fatalf("session after the update: %+v", s)
+	}
+	if ttl := rdb.TTL(ctx, "u:1").Val(); ttl <= time.Minute {
+		t.Fatalf("done mark kept for %v", ttl)
+	}
+	// A failed update is claimed again by its re-delivery.
+	begin("u:2")
+	if err := ss.EndUpdate(ctx, "u:2", "r", time.Hour, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if prev, acc := begin("u:2"); prev != "r" || !acc.MemberOK {
+		t.Fatalf("re-delivered: %q %+v", prev, acc)
+	}
+	// The save at the end does not go back either: the sweeper closed the
+	// attempt while the update was processed.
+	if err := ss.PutSession(ctx, quiz.Session{MemberID: 42, AttemptID: 9, Pos: 3, AwaitPrediction: true}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	late := quiz.Session{MemberID: 42, AttemptID: 9, Pos: 2, MessageID: "78"}
+	if err := ss.EndUpdate(ctx, "u:2", "d", time.Hour, &late, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ := ss.Session(ctx, 42); !s.AwaitPrediction {
+		t.Fatalf("the end of an update undid the sweeper: %+v", s)
+	}
+	// An unknown sender: claimed, nothing cached.
+	prev, acc, err := ss.BeginUpdate(ctx, "u:3", time.Minute, quiz.PlatformTelegram, "")
+	if err != nil || prev != "" || acc.MemberOK {
+		t.Fatalf("no sender: %q %+v %v", prev, acc, err)
+	}
+}

@@ -24,6 +24,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/quiz"
+	"quizbot/storage"
 )
 
 // Config is what the adapter needs from quizbot's configuration.
@@ -42,13 +43,13 @@ const maxBody = 1 << 20
 
 // Telegram is the Telegram side of the bot.
 type Telegram struct {
-	cfg   Config
-	api   *tgbot.Bot
-	hc    *http.Client // the client's HTTP client, which call uses too
-	conv  *chat.Bot
-	rdb   *redis.Client
-	log   *slog.Logger
-	dedup time.Duration
+	cfg     Config
+	api     *tgbot.Bot
+	hc      *http.Client // the client's HTTP client, which call uses too
+	conv    *chat.Bot
+	updates *storage.Sessions
+	log     *slog.Logger
+	dedup   time.Duration
 }
 
 type resultKey struct{}
@@ -56,7 +57,7 @@ type resultKey struct{}
 // New connects to the Bot API (checking the token with getMe) and attaches
 // Telegram to the conversation.
 func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
-	t := &Telegram{cfg: cfg, conv: conv, rdb: rdb, log: log, dedup: 48 * time.Hour}
+	t := &Telegram{cfg: cfg, conv: conv, updates: storage.NewSessions(rdb), log: log, dedup: 48 * time.Hour}
 	// The default transport keeps 2 idle connections per host; a busy bot
 	// talks to one host from many goroutines.
 	t.hc = &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
@@ -188,26 +189,18 @@ func DecodeUpdate(body []byte) (*models.Update, error) {
 	return &upd, nil
 }
 
-// claimScript takes an update for processing: a new update, or one whose
-// earlier processing failed ("r"), becomes "p" (in progress). It returns what
-// the key held: nil for new.
-var claimScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if (not v) or v == 'r' then
-  redis.call('SET', KEYS[1], 'p', 'EX', ARGV[1])
-end
-return v`)
-
 // Process handles one update once, whatever the number of deliveries, and
 // returns the HTTP status for the webhook.
 func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	key := "qb:tg:upd:" + strconv.FormatInt(upd.ID, 10)
 	// "p" while processing, "d" once done, "r" after a failure. A delivery
 	// that finds "p" is a concurrent duplicate: 503 makes Telegram come back
-	// when it is done.
-	prev, err := claimScript.Run(ctx, t.rdb, []string{key}, 120).Text()
+	// when it is done. The same round trip reads the sender's cached member
+	// and session, and the one that marks the update done saves the session
+	// of the question it showed.
+	from := sender(upd)
+	prev, acc, err := t.updates.BeginUpdate(ctx, key, 2*time.Minute, quiz.PlatformTelegram, from)
 	switch {
-	case errors.Is(err, redis.Nil):
 	case err != nil:
 		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
 		return http.StatusServiceUnavailable
@@ -215,23 +208,43 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 		return http.StatusOK
 	case prev == "r":
 		ctx = chat.Redelivered(ctx)
-	default:
+	case prev != "":
 		return http.StatusServiceUnavailable
 	}
-	if err := t.dispatch(ctx, upd); err != nil {
-		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
-		if err := t.rdb.Set(context.WithoutCancel(ctx), key, "r", t.dedup).Err(); err != nil {
-			// The "p" mark expires in two minutes; the retry runs then.
-			t.log.Error("telegram: dedup: mark update for retry", "update", upd.ID, "err", err)
-		}
+	ctx = quiz.WithAccount(ctx, quiz.PlatformTelegram, from, acc)
+	failed := t.dispatch(ctx, upd)
+	state := "d"
+	if failed != nil {
+		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(failed.Error(), t.cfg.Token))
+		state = "r"
+	}
+	var shown *quiz.Session
+	sess, ttl, ok := quiz.Shown(ctx)
+	if ok {
+		shown = &sess
+	}
+	if err := t.updates.EndUpdate(context.WithoutCancel(ctx), key, state, t.dedup, shown, ttl); err != nil {
+		// "d" lost: a delivery after the "p" mark expires would run the
+		// update again; answers and attempts are idempotent, messages may
+		// repeat. "r" lost: the retry runs once "p" expires. A lost session
+		// save is caught up from Postgres at the member's next tap.
+		t.log.Error("telegram: dedup: mark update", "update", upd.ID, "state", state, "err", err)
+	}
+	if failed != nil {
 		return http.StatusInternalServerError
 	}
-	if err := t.rdb.Set(context.WithoutCancel(ctx), key, "d", t.dedup).Err(); err != nil {
-		// A delivery after the "p" mark expires would run the update again;
-		// answers and attempts are idempotent, messages may repeat.
-		t.log.Error("telegram: dedup: mark update done", "update", upd.ID, "err", err)
-	}
 	return http.StatusOK
+}
+
+// sender is the account an update comes from ("" when it has none).
+func sender(upd *models.Update) string {
+	switch {
+	case upd.Message != nil && upd.Message.From != nil:
+		return strconv.FormatInt(upd.Message.From.ID, 10)
+	case upd.CallbackQuery != nil:
+		return strconv.FormatInt(upd.CallbackQuery.From.ID, 10)
+	}
+	return ""
 }
 
 // dispatch runs the update through the client's handler chain, recovering
