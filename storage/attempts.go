@@ -159,25 +159,15 @@ func (db *DB) MemberAttempts(ctx context.Context, roundID, memberID int64) ([]qu
 	return as, nil
 }
 
-// RecordAnswer stores one answer: a single statement that succeeds only if
-// the position is unanswered and the attempt is open and in time. The share
-// lock on the attempt makes a concurrent submission wait for it (and this
-// wait for a submission), so the count of correct answers is never stale.
+// RecordAnswer stores one answer if the position is unanswered and the
+// attempt is open and in time at `at`, and reports whether this call stored
+// it. Answers are group-committed: it waits until the statement that stores
+// the answers queued with it has committed (storage/answers.go, with the
+// SQL). That statement takes a share lock on the attempt, which makes a
+// concurrent submission wait for it (and it wait for a submission), so the
+// count of correct answers is never stale.
 func (db *DB) RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error) {
-	res, err := db.ExecContext(ctx, `
-		WITH a AS (
-			SELECT id FROM attempts
-			WHERE id = $1 AND submitted_at IS NULL AND deadline > $5
-			FOR SHARE
-		)
-		UPDATE answers SET chosen = $3, is_correct = $4, answered_at = $5
-		WHERE attempt_id = (SELECT id FROM a) AND position = $2 AND chosen IS NULL`,
-		attemptID, pos, chosen, correct, at)
-	if err != nil {
-		return false, fmt.Errorf("record answer: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return db.queueAnswer(ctx, attemptID, pos, chosen, correct, at)
 }
 
 // SubmitAttempt closes an attempt, counting its correct answers, in one

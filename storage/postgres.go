@@ -25,7 +25,8 @@ var migrationsFS embed.FS
 // DB is the Postgres handle shared by the stores.
 type DB struct {
 	*sqlx.DB
-	stmts stmtCache
+	stmts   stmtCache
+	answers answerWriter // RecordAnswer's group commit (answers.go)
 }
 
 // Open connects to Postgres and checks that it answers.
@@ -44,6 +45,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	return &DB{DB: db}, nil
+}
+
+// Close stores the answers already queued, then closes the database.
+// RecordAnswer fails after Close.
+func (db *DB) Close() error {
+	db.closeAnswers()
+	return db.DB.Close()
 }
 
 // Migrate applies the embedded migrations that have not run yet. Each runs in
