@@ -33,7 +33,11 @@ func (t *Telegram) Send(ctx context.Context, chatID string, m chat.Message) (str
 		}
 		return strconv.Itoa(msg.ID), nil
 	}
-	var msg models.Message
+	// Only the new message's id is used: decoding the whole Message costs
+	// more than the rest of the answer's JSON.
+	var msg struct {
+		ID int `json:"message_id"`
+	}
 	err = t.call(ctx, "sendMessage", &tgbot.SendMessageParams{
 		ChatID:      id,
 		Text:        m.Text,
