@@ -707,3 +707,34 @@ func TestTelegramStartAfterUnblockingMakesReachable(t *testing.T) {
 		t.Fatal("the account is still marked unreachable after the member wrote to the bot")
 	}
 }
+
+// The session of the question on screen, with its message, is saved by the
+// round trip that marks the update done: the next tap reads it instead of
+// rebuilding it from Postgres.
+func TestTelegramUpdateSavesTheShownQuestionsSession(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
+	ctx := context.Background()
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	m, err := r.db.MemberByPhone(ctx, "0912000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := storage.NewSessions(r.rdb)
+	check := func(pos int, q telegramtest.Message) {
+		t.Helper()
+		s, ok, err := sessions.Session(ctx, m.ID)
+		if err != nil || !ok || s.Pos != pos || s.MessageID != strconv.Itoa(q.ID) {
+			t.Fatalf("stored session: %+v %v %v, want question %d in message %d", s, ok, err, pos+1, q.ID)
+		}
+	}
+	r.startQuiz(an)
+	q := r.last(an)
+	check(0, q)
+	r.send(r.fake.Tap(t, an, q, rightLabel(t, q)))
+	q = r.last(an)
+	if !strings.HasPrefix(q.Text, "Câu 2/3") {
+		t.Fatalf("next question: %q", q.Text)
+	}
+	check(1, q)
+}
