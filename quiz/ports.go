@@ -25,7 +25,10 @@ type Store interface {
 	CurrentContest(ctx context.Context, t time.Time) (Contest, error)
 	RoundByID(ctx context.Context, id int64) (Round, error)
 	ContestByID(ctx context.Context, id int64) (Contest, error)
-	ActiveQuestions(ctx context.Context, topics []string) ([]Question, error)
+	// QuestionPool lists the active questions of the topics (all topics
+	// when none are given), by id, with their number of options: what an
+	// attempt draws from. The texts are loaded for the drawn ones only.
+	QuestionPool(ctx context.Context, topics []string) ([]PoolQuestion, error)
 	QuestionsByIDs(ctx context.Context, ids []int64) (map[int64]Question, error)
 
 	// CreateAttempt stores a new attempt with its items, numbering it
@@ -101,6 +104,12 @@ type Account struct {
 	MemberOK  bool // the member is cached
 	Session   Session
 	SessionOK bool // the member has a session
+}
+
+// PoolQuestion is a question an attempt may draw.
+type PoolQuestion struct {
+	ID      int64 `db:"id"`
+	Options int   `db:"options"`
 }
 
 // LiveStats are an open round's figures so far, for organizers.

@@ -370,7 +370,7 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 		return View{}, Errorf(ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
 	}
 	c, r := st.Contest, *st.Round
-	pool, err := s.store.ActiveQuestions(ctx, r.Topics)
+	pool, err := s.store.QuestionPool(ctx, r.Topics)
 	if err != nil {
 		return View{}, fmt.Errorf("start attempt: %w", err)
 	}
@@ -386,13 +386,12 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 	}
 	a := Attempt{RoundID: r.ID, MemberID: m.ID, StartedAt: now, Deadline: deadline, Total: n, Platform: p}
 	for i, q := range pool[:n] {
-		order := make([]int, len(q.Options))
+		order := make([]int, q.Options)
 		for k := range order {
 			order[k] = k
 		}
 		s.shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		a.Items = append(a.Items, Item{Position: i, QuestionID: q.ID, Order: order})
-		s.remember(q)
 	}
 	if err := s.store.CreateAttempt(ctx, &a, c.AttemptsPerRound); err != nil {
 		if ErrorCode(err) == ECONFLICT {

@@ -58,6 +58,19 @@ func (db *DB) ActiveQuestions(ctx context.Context, topics []string) ([]quiz.Ques
 	return qs, nil
 }
 
+// QuestionPool lists what ActiveQuestions returns, with only the id and
+// the number of options of each question: what an attempt draws from. The
+// drawn questions' texts are read separately (and cached), so that starting
+// an attempt does not read the whole bank.
+func (db *DB) QuestionPool(ctx context.Context, topics []string) ([]quiz.PoolQuestion, error) {
+	var pool []quiz.PoolQuestion
+	if err := db.SelectContext(ctx, &pool, `SELECT id, cardinality(options) AS options FROM questions
+		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[])) ORDER BY id`, topicsArg(topics)); err != nil {
+		return nil, fmt.Errorf("question pool: %w", err)
+	}
+	return pool, nil
+}
+
 // CountActiveQuestions counts what ActiveQuestions would return: the pool a
 // round draws from.
 func (db *DB) CountActiveQuestions(ctx context.Context, topics []string) (int, error) {

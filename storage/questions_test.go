@@ -94,6 +94,15 @@ func TestQuestionQueries(t *testing.T) {
 		if err != nil || !slices.Equal(codes(qs), c.want) {
 			t.Errorf("ActiveQuestions(%q) = %v %v, want %v", c.topics, codes(qs), err, c.want)
 		}
+		pool, err := db.QuestionPool(ctx, c.topics)
+		if err != nil || len(pool) != len(qs) {
+			t.Errorf("QuestionPool(%q) = %v %v", c.topics, pool, err)
+		}
+		for i := range pool {
+			if i < len(qs) && (pool[i].ID != qs[i].ID || pool[i].Options != len(qs[i].Options)) {
+				t.Errorf("QuestionPool(%q)[%d] = %+v, question %d has %d options", c.topics, i, pool[i], qs[i].ID, len(qs[i].Options))
+			}
+		}
 		n, err := db.CountActiveQuestions(ctx, c.topics)
 		if err != nil || n != len(c.want) {
 			t.Errorf("CountActiveQuestions(%q) = %d %v", c.topics, n, err)
