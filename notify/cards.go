@@ -133,14 +133,14 @@ func reportDeadline(closes time.Time, loc *time.Location) time.Time {
 
 func pctOf(u report.UnitResult) string {
 	if d, ok := u.ParticipationPct(); ok {
-		return pct(d.Scaled)
+		return decimalComma(d) + "%"
 	}
 	return "–"
 }
 
 func avgOf(u report.UnitResult) string {
 	if d, ok := u.AvgCorrect(); ok {
-		return decimalComma(d.Scaled, d.Places)
+		return decimalComma(d)
 	}
 	return "–"
 }
@@ -153,12 +153,13 @@ func change(cur report.UnitResult, prev report.UnitResult, hasPrev bool, prevNum
 	if !hasPrev || !ok1 || !ok2 {
 		return ""
 	}
-	d := c.Scaled - p.Scaled
+	d := report.Decimal{Scaled: c.Scaled - p.Scaled, Places: c.Places}
 	switch {
-	case d > 0:
-		return fmt.Sprintf(" (▲ tăng %s điểm %% so với đợt %d)", decimalComma(d, 1), prevNumber)
-	case d < 0:
-		return fmt.Sprintf(" (▼ giảm %s điểm %% so với đợt %d)", decimalComma(-d, 1), prevNumber)
+	case d.Scaled > 0:
+		return fmt.Sprintf(" (▲ tăng %s điểm %% so với đợt %d)", decimalComma(d), prevNumber)
+	case d.Scaled < 0:
+		d.Scaled = -d.Scaled
+		return fmt.Sprintf(" (▼ giảm %s điểm %% so với đợt %d)", decimalComma(d), prevNumber)
 	}
 	return fmt.Sprintf(" (không đổi so với đợt %d)", prevNumber)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
@@ -58,29 +59,9 @@ func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
 		r.Number, c.Name, when(r.ClosesAt, c.Location()), rest, quizRules(c))
 }
 
-// pct formats a percentage the Vietnamese way, decimal comma: "85,7%".
-func pct(scaled1 int64) string {
-	return decimalComma(scaled1, 1) + "%"
-}
-
-// decimalComma writes scaled/10^places with a decimal comma.
-func decimalComma(scaled int64, places int) string {
-	neg := scaled < 0
-	if neg {
-		scaled = -scaled
-	}
-	s := fmt.Sprint(scaled)
-	if places > 0 {
-		for len(s) <= places {
-			s = "0" + s
-		}
-		s = s[:len(s)-places] + "," + s[len(s)-places:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// decimalComma writes a report figure the Vietnamese way, with a decimal
+// comma: "85,7".
+func decimalComma(d report.Decimal) string { return strings.Replace(d.String(), ".", ",", 1) }
 
 // groupDigits writes 21000 as 21.000.
 func groupDigits(n int) string {
