@@ -21,10 +21,12 @@ import (
 	"github.com/go-telegram/bot/models"
 )
 
-// DefaultToken is the bot token a Fake accepts unless WithToken says
-// otherwise. The part before the colon is the bot's user id, as in real
-// tokens.
+// DefaultToken is the bot token a Fake accepts. The part before the colon
+// is the bot's user id, as in real tokens.
 const DefaultToken = "7000000001:AAFakeTokenForQuizbotTests-telegramtest"
+
+// botUsername is the bot's username (getMe, "/cmd@username").
+const botUsername = "quizbot_test_bot"
 
 // DefaultWaitTimeout bounds the Wait helpers: generous, because a failing
 // test should fail, not hang, and a slow CI machine should not flake.
@@ -135,16 +137,8 @@ const Blocked = "Forbidden: bot was blocked by the user"
 // Option configures New.
 type Option func(*Fake)
 
-// WithToken makes the fake accept token instead of DefaultToken.
-func WithToken(token string) Option { return func(f *Fake) { f.token = token } }
-
 // WithNow sets the clock used for receive times and message dates.
 func WithNow(now func() time.Time) Option { return func(f *Fake) { f.now = now } }
-
-// WithBotUsername sets the bot's username (getMe, "/cmd@username").
-func WithBotUsername(username string) Option {
-	return func(f *Fake) { f.botUsername = username }
-}
 
 // WithFirstUpdateID makes update ids start at id instead of
 // DefaultFirstUpdateID, e.g. for two fakes feeding one database.
@@ -165,16 +159,14 @@ type Fake struct {
 	t           testing.TB
 	srv         *httptest.Server
 	spec        *apiSpec
-	token       string
-	botUsername string
 	strictChats bool
 	waitTimeout time.Duration
+	now         func() time.Time // set by New only: read without the lock
 
 	closeOnce sync.Once
 	closed    chan struct{}
 
 	mu      sync.Mutex
-	now     func() time.Time
 	changed chan struct{} // closed and replaced on every change, to wake waiters
 
 	calls        []Call
@@ -209,8 +201,6 @@ func New(t testing.TB, opts ...Option) *Fake {
 	f := &Fake{
 		t:           t,
 		spec:        loadSpec(),
-		token:       DefaultToken,
-		botUsername: "quizbot_test_bot",
 		waitTimeout: DefaultWaitTimeout,
 		closed:      make(chan struct{}),
 		now:         time.Now,
@@ -235,11 +225,11 @@ func New(t testing.TB, opts ...Option) *Fake {
 func (f *Fake) URL() string { return f.srv.URL }
 
 // Token is the bot token the fake accepts.
-func (f *Fake) Token() string { return f.token }
+func (f *Fake) Token() string { return DefaultToken }
 
 // BotID is the bot's user id (the number before the colon of the token).
 func (f *Fake) BotID() int64 {
-	id, _ := strconv.ParseInt(strings.SplitN(f.token, ":", 2)[0], 10, 64)
+	id, _ := strconv.ParseInt(strings.SplitN(DefaultToken, ":", 2)[0], 10, 64)
 	return id
 }
 
@@ -249,16 +239,9 @@ func (f *Fake) BotUser() models.User {
 		ID:            f.BotID(),
 		IsBot:         true,
 		FirstName:     "Quizbot Test",
-		Username:      f.botUsername,
+		Username:      botUsername,
 		CanJoinGroups: true,
 	}
-}
-
-// SetNow replaces the clock used for receive times and message dates.
-func (f *Fake) SetNow(now func() time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = now
 }
 
 // Close stops the server, first releasing long polls so that it stops at
@@ -370,11 +353,7 @@ type outcome struct {
 }
 
 func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	received := f.now()
-	f.mu.Unlock()
-
-	call := Call{Time: received}
+	call := Call{Time: f.now()}
 	out := f.handle(r, &call)
 
 	var body []byte
@@ -436,7 +415,7 @@ func (f *Fake) handle(r *http.Request, call *Call) outcome {
 	if !ok {
 		return outcome{err: errNotFound}
 	}
-	if token != f.token {
+	if token != DefaultToken {
 		return outcome{err: errUnauthorized}
 	}
 	if err != nil {

@@ -59,21 +59,6 @@ var loadSpec = sync.OnceValue(func() *apiSpec {
 	return &s
 })
 
-// SpecVersion is the Bot API version the fake validates against, e.g.
-// "Bot API 10.1".
-func SpecVersion() string { return loadSpec().Version }
-
-// SpecMethods lists the method names of the embedded spec, sorted.
-func SpecMethods() []string {
-	s := loadSpec()
-	out := make([]string, 0, len(s.Methods))
-	for name := range s.Methods {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // method returns the spec's spelling of name, if it is a Bot API method.
 func (s *apiSpec) method(name string) (string, bool) {
 	canon, ok := s.byLower[strings.ToLower(name)]
