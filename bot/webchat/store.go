@@ -67,7 +67,6 @@ type Message struct {
 // conversation is one chat's state. Its fields are guarded by WebChat.mu,
 // except handling.
 type conversation struct {
-	id         string
 	messages   []*Message // oldest first
 	nextID     int64
 	version    int64
@@ -127,7 +126,7 @@ func (c *conversation) since(v int64) []Message {
 func (w *WebChat) chatLocked(id string) *conversation {
 	c, ok := w.chats[id]
 	if !ok {
-		c = &conversation{id: id, changed: make(chan struct{}), lastActive: w.now()}
+		c = &conversation{changed: make(chan struct{}), lastActive: w.now()}
 		w.chats[id] = c
 	}
 	return c
@@ -254,18 +253,11 @@ func (w *WebChat) Edit(ctx context.Context, chatID, messageID string, m chat.Mes
 func (w *WebChat) AnswerCallback(ctx context.Context, callbackID, text string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	t, ok := w.toasts[callbackID]
-	if !ok {
+	if _, ok := w.toasts[callbackID]; !ok {
 		return fmt.Errorf("web chat answer callback %q: unknown or already answered", callbackID)
 	}
-	t.text, t.answered = text, true
-	w.toasts[callbackID] = t
+	w.toasts[callbackID] = text
 	return nil
-}
-
-type toast struct {
-	text     string
-	answered bool
 }
 
 func buttons(rows [][]chat.Button) [][]Button {

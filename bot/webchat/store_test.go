@@ -165,7 +165,7 @@ func TestWebChatStoreConcurrent(t *testing.T) {
 				}
 				cb := fmt.Sprintf("cb-%d-%d", g, i)
 				w.mu.Lock()
-				w.toasts[cb] = toast{}
+				w.toasts[cb] = ""
 				w.mu.Unlock()
 				if err := w.AnswerCallback(ctx, cb, "ok"); err != nil {
 					t.Error(err)

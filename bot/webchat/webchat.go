@@ -69,7 +69,7 @@ type WebChat struct {
 	mu        sync.Mutex
 	chats     map[string]*conversation
 	sessions  map[string]*session
-	toasts    map[string]toast // pending callbacks, by id
+	toasts    map[string]string // pending callbacks' toasts, by callback id
 	lastPrune time.Time
 	callbacks atomic.Int64
 
@@ -93,7 +93,7 @@ func New(conv *chat.Bot, members Members, log *slog.Logger) *WebChat {
 	w := &WebChat{
 		conv: conv, members: members, log: log, now: time.Now, page: page,
 		chats: make(map[string]*conversation), sessions: make(map[string]*session),
-		toasts: make(map[string]toast),
+		toasts: make(map[string]string),
 	}
 	conv.Attach(quiz.PlatformWeb, w)
 	return w
@@ -313,7 +313,7 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 			writeError(rw, http.StatusBadRequest, "no such button in this chat")
 			return
 		}
-		w.toasts[ev.Callback.ID] = toast{}
+		w.toasts[ev.Callback.ID] = ""
 	case chat.KindContact:
 		if c.keyboard.Contact != "" {
 			c.keyboard = Keyboard{} // a one-time keyboard, as in Telegram
@@ -339,7 +339,7 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 	var note string
 	if ev.Kind == chat.KindCallback {
 		w.mu.Lock()
-		note = w.toasts[ev.Callback.ID].text
+		note = w.toasts[ev.Callback.ID]
 		w.mu.Unlock()
 	}
 	if err != nil {
