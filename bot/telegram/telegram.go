@@ -247,15 +247,10 @@ func sender(upd *models.Update) string {
 	return ""
 }
 
-// dispatch runs the update through the client's handler chain, recovering
-// from panics, and returns the handler's error.
-func (t *Telegram) dispatch(ctx context.Context, upd *models.Update) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			t.log.Error("telegram: panic in handler", "update", upd.ID, "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("panic: %v", p)
-		}
-	}()
+// dispatch runs the update through the client's handler chain and returns
+// the handler's error (a panic in it included: handle recovers, for long
+// polling as for the webhook).
+func (t *Telegram) dispatch(ctx context.Context, upd *models.Update) error {
 	var res error
 	t.api.ProcessUpdate(context.WithValue(ctx, resultKey{}, &res), upd)
 	return res
