@@ -27,58 +27,55 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		return rejected(e, kind, err)
 	}
 
-	var res storage.ImportResult
+	// Each kind parses its rows and says how to store them; the checks that
+	// need the database run in store, under the import lock.
+	var (
+		problems []importer.Problem // found in the file alone
+		parsed   bool               // the rows can go on to the database's checks
+		store    func(*storage.DB) (storage.ImportResult, error)
+	)
 	switch kind {
 	case "units":
-		rows, problems := importer.ParseUnits(t)
-		if rows == nil {
-			return rejected(e, kind, importer.Reject(t.File, problems))
-		}
-		db, err := openImportDB(ctx, e, kind, t.File, problems)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		res, err = db.ImportUnits(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
-			return importer.Reject(t.File, append(problems, importer.CheckUnitTree(rows, existing)...))
-		})
-		if err != nil {
-			return rejected(e, kind, err)
+		var rows []importer.UnitRow
+		rows, problems = importer.ParseUnits(t)
+		parsed = rows != nil
+		store = func(db *storage.DB) (storage.ImportResult, error) {
+			return db.ImportUnits(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
+				return importer.Reject(t.File, append(problems, importer.CheckUnitTree(rows, existing)...))
+			})
 		}
 	case "members":
-		rows, problems := importer.ParseMembers(t)
-		if rows == nil {
-			return rejected(e, kind, importer.Reject(t.File, problems))
-		}
-		db, err := openImportDB(ctx, e, kind, t.File, problems)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		res, err = db.ImportMembers(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
-			return importer.Reject(t.File, append(problems, importer.CheckMemberUnits(rows, units)...))
-		})
-		if err != nil {
-			return rejected(e, kind, err)
+		var rows []importer.MemberRow
+		rows, problems = importer.ParseMembers(t)
+		parsed = rows != nil
+		store = func(db *storage.DB) (storage.ImportResult, error) {
+			return db.ImportMembers(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
+				return importer.Reject(t.File, append(problems, importer.CheckMemberUnits(rows, units)...))
+			})
 		}
 	case "questions":
-		rows, problems := importer.ParseQuestions(t)
-		if len(problems) > 0 {
-			return rejected(e, kind, importer.Reject(t.File, problems))
+		var rows []importer.QuestionRow
+		rows, problems = importer.ParseQuestions(t)
+		parsed = len(problems) == 0
+		// A question drawn for an attempt keeps its number of options and
+		// its correct option.
+		store = func(db *storage.DB) (storage.ImportResult, error) {
+			return db.ImportQuestions(ctx, importer.Questions(rows), func(used map[string]quiz.Question) error {
+				return importer.Reject(t.File, importer.CheckUsedQuestions(rows, used))
+			})
 		}
-		db, err := openDB(ctx, e)
-		if err != nil {
-			return fmt.Errorf("import questions: %w", err)
-		}
-		defer db.Close()
-		// Checked under the import lock: a question drawn for an attempt
-		// keeps its number of options and its correct option.
-		res, err = db.ImportQuestions(ctx, importer.Questions(rows), func(used map[string]quiz.Question) error {
-			return importer.Reject(t.File, importer.CheckUsedQuestions(rows, used))
-		})
-		if err != nil {
-			return rejected(e, kind, err)
-		}
+	}
+	if !parsed {
+		return rejected(e, kind, importer.Reject(t.File, problems))
+	}
+	db, err := openImportDB(ctx, e, kind, t.File, problems)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	res, err := store(db)
+	if err != nil {
+		return rejected(e, kind, err)
 	}
 	fmt.Fprintf(e.stdout, "%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
 	if kind == "members" {
