@@ -109,7 +109,8 @@ func (n *Notifier) Run(ctx context.Context, job Job) (int, error) {
 
 // enqueueSummary computes the round's figures once and queues every head's
 // card for their unit and every organizer's province card, each with its
-// workbook.
+// workbook. A card and its workbook are the same for every recipient of the
+// unit (or of the province), so each is built once.
 func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	recipients, err := n.db.RoleRecipients(ctx, []quiz.Role{quiz.RoleHead, quiz.RoleOrganizer}, n.platforms)
 	if err != nil {
@@ -122,53 +123,65 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var province []byte
-	units := map[string][]byte{}
+	type scope struct{ kind, unit string } // no unit for the province
+	payloads := map[scope][]byte{}
 	var rows []storage.NewNotification
 	for _, r := range recipients {
-		var pl payload
-		kind := KindSummary
+		sc := scope{KindSummary, r.UnitCode}
 		if r.Role == quiz.RoleOrganizer {
-			kind = KindSummaryOrg
-			if province == nil {
-				if province, err = s.RoundWorkbook(); err != nil {
-					return 0, err
-				}
-			}
-			pl = payload{Parts: s.OrganizerCard(), Doc: &document{
-				Name:    fmt.Sprintf("tong-hop-dot-%d.xlsx", job.Round.Number),
-				Caption: fmt.Sprintf("📎 Tổng hợp Đợt %d: số liệu các đơn vị, danh sách chưa dự thi, kết quả.", job.Round.Number),
-				Data:    province,
-			}}
-		} else {
-			wb, ok := units[r.UnitCode]
-			if !ok {
-				if wb, err = s.UnitWorkbook(r.UnitCode); err != nil {
-					return 0, err
-				}
-				units[r.UnitCode] = wb
-			}
-			u, _ := s.Unit(r.UnitCode)
-			pl = payload{Parts: s.HeadCard(r.UnitCode), Doc: &document{
-				Name:    fmt.Sprintf("bao-cao-dot-%d-%s.xlsx", job.Round.Number, r.UnitCode),
-				Caption: clipText(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu, danh sách chưa dự thi kèm lý do, kết quả từng người.", job.Round.Number, u.Name), 1024),
-				Data:    wb,
-			}}
-			if len(s.Absent[r.UnitCode]) > 0 {
-				pl.ExcuseRound = job.Round.ID
-			}
+			sc = scope{KindSummaryOrg, ""}
 		}
-		raw, err := json.Marshal(pl)
-		if err != nil {
-			return 0, fmt.Errorf("summary payload: %w", err)
+		raw, ok := payloads[sc]
+		if !ok {
+			if raw, err = summaryPayload(s, sc.kind, sc.unit); err != nil {
+				return 0, err
+			}
+			payloads[sc] = raw
 		}
 		rows = append(rows, storage.NewNotification{
-			DedupKey: storage.DedupKey(kind, job.Round.ID, r.MemberID, job.Slot),
-			Kind:     kind, RoundID: job.Round.ID, MemberID: r.MemberID,
+			DedupKey: storage.DedupKey(sc.kind, job.Round.ID, r.MemberID, job.Slot),
+			Kind:     sc.kind, RoundID: job.Round.ID, MemberID: r.MemberID,
 			Platform: r.Platform, ChatID: r.ChatID, Payload: raw,
 		})
 	}
 	return n.db.InsertNotifications(ctx, rows)
+}
+
+// summaryPayload is the payload of a summary of kind: a head's card for
+// unit, or an organizer's for the province, and its workbook.
+func summaryPayload(s *Summary, kind, unit string) ([]byte, error) {
+	number := s.Round.Number
+	var pl payload
+	if kind == KindSummaryOrg {
+		wb, err := s.RoundWorkbook()
+		if err != nil {
+			return nil, err
+		}
+		pl = payload{Parts: s.OrganizerCard(), Doc: &document{
+			Name:    fmt.Sprintf("tong-hop-dot-%d.xlsx", number),
+			Caption: fmt.Sprintf("📎 Tổng hợp Đợt %d: số liệu các đơn vị, danh sách chưa dự thi, kết quả.", number),
+			Data:    wb,
+		}}
+	} else {
+		wb, err := s.UnitWorkbook(unit)
+		if err != nil {
+			return nil, err
+		}
+		u, _ := s.Unit(unit)
+		pl = payload{Parts: s.HeadCard(unit), Doc: &document{
+			Name:    fmt.Sprintf("bao-cao-dot-%d-%s.xlsx", number, unit),
+			Caption: clipText(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu, danh sách chưa dự thi kèm lý do, kết quả từng người.", number, u.Name), 1024),
+			Data:    wb,
+		}}
+		if len(s.Absent[unit]) > 0 {
+			pl.ExcuseRound = s.Round.ID
+		}
+	}
+	raw, err := json.Marshal(pl)
+	if err != nil {
+		return nil, fmt.Errorf("summary payload: %w", err)
+	}
+	return raw, nil
 }
 
 // LockKey is the Redis key a replica holds while running a job: it only
