@@ -7,8 +7,6 @@ import (
 	"quizbot/quiz"
 )
 
-const memberColumns = `m.id, m.full_name, m.phone, m.unit_id, u.code AS unit_code, u.name AS unit_name, m.position, m.role, m.active`
-
 // MemberByIdentity finds the member behind a platform account.
 func (db *DB) MemberByIdentity(ctx context.Context, p quiz.Platform, externalID string) (quiz.Member, error) {
 	var m quiz.Member

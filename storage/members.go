@@ -12,9 +12,10 @@ import (
 	"quizbot/quiz"
 )
 
-const memberSelect = `SELECT m.id, m.full_name, m.phone, m.unit_id, u.code AS unit_code, u.name AS unit_name,
-	m.position, m.role, m.active
-FROM members m JOIN units u ON u.id = m.unit_id`
+// memberColumns are quiz.Member's, from members m joined with units u.
+const memberColumns = `m.id, m.full_name, m.phone, m.unit_id, u.code AS unit_code, u.name AS unit_name, m.position, m.role, m.active`
+
+const memberSelect = `SELECT ` + memberColumns + ` FROM members m JOIN units u ON u.id = m.unit_id`
 
 // MemberByPhone finds a member, active or not, by phone in any format.
 // EINVALID when the phone is not a phone number, ENOTFOUND when nobody on the

@@ -14,9 +14,7 @@ func (db *DB) SampleMembers(ctx context.Context, limit int) ([]quiz.Member, erro
 		return nil, nil
 	}
 	ms := []quiz.Member{}
-	err := db.SelectContext(ctx, &ms, `
-		SELECT `+memberColumns+`
-		FROM members m JOIN units u ON u.id = m.unit_id
+	err := db.SelectContext(ctx, &ms, memberSelect+`
 		WHERE m.active
 		ORDER BY u.name, u.code, m.full_name, m.id
 		LIMIT $1`, limit)
