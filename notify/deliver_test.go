@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,7 +41,7 @@ func TestRemindRightRecipients(t *testing.T) {
 	r.drain(r.sender(20, notify.SenderOptions{}), round.ID, notify.KindRemind)
 
 	want := map[int64]int{r.chats[ms["chi"].ID]: 1, r.chats[ms["em"].ID]: 1}
-	if got := r.delivered(); !mapsEqual(got, want) {
+	if got := r.delivered(); !maps.Equal(got, want) {
 		t.Fatalf("delivered %v, want %v", got, want)
 	}
 	msg, _ := r.fake.LastMessage(r.chats[ms["em"].ID])
@@ -83,15 +84,7 @@ func TestDeliverTwoProcessesOnePerPerson(t *testing.T) {
 	wg.Go(func() { r.drain(a, r.f.Round.ID, notify.KindRemind) })
 	wg.Go(func() { r.drain(b, r.f.Round.ID, notify.KindRemind) })
 	wg.Wait()
-	got := r.delivered()
-	if len(got) != 35 {
-		t.Fatalf("%d chats got a reminder, want 35", len(got))
-	}
-	for chatID, n := range got {
-		if n != 1 {
-			t.Errorf("chat %d got %d reminders", chatID, n)
-		}
-	}
+	r.deliveredOnceEach(35)
 	if a.Stats().Sent == 0 || b.Stats().Sent == 0 {
 		t.Logf("one sender did all the work: %+v / %+v", a.Stats(), b.Stats())
 	}
@@ -128,15 +121,7 @@ func TestDeliverRateLimitPausesPlatform(t *testing.T) {
 			t.Errorf("call %d to chat %d came %v after the 429, within its retry_after of 1s", c.Seq, c.ChatID, c.Time.Sub(limited.Time))
 		}
 	}
-	got := r.delivered()
-	if len(got) != 20 {
-		t.Fatalf("%d chats reached, want 20", len(got))
-	}
-	for chatID, n := range got {
-		if n != 1 {
-			t.Errorf("chat %d got %d reminders", chatID, n)
-		}
-	}
+	r.deliveredOnceEach(20)
 	if n := len(r.fake.CallsToChat(victim)); n != 2 {
 		t.Errorf("the rate-limited chat saw %d calls, want 2 (the 429, then the retry)", n)
 	}
@@ -234,15 +219,7 @@ func TestDeliverRestartResumesWithoutDuplicates(t *testing.T) {
 	// The restart: a new sender with its own lease view picks up the rest,
 	// including the crashed claims once their lease has run out.
 	r.drain(r.sender(25, notify.SenderOptions{Lease: time.Second}), r.f.Round.ID, notify.KindRemind)
-	got := r.delivered()
-	if len(got) != 40 {
-		t.Fatalf("%d chats reached, want 40", len(got))
-	}
-	for chatID, n := range got {
-		if n != 1 {
-			t.Errorf("chat %d got %d reminders", chatID, n)
-		}
-	}
+	r.deliveredOnceEach(40)
 }
 
 // TestDeliverRateWindow: in any one-second window the fake sees at most
@@ -292,18 +269,6 @@ func TestDeliverCancelsStale(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("delivered %v", got)
 	}
-}
-
-func mapsEqual(a, b map[int64]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -204,6 +204,22 @@ func (r *rig) delivered() map[int64]int {
 	return out
 }
 
+// deliveredOnceEach checks that exactly want chats got a message, one
+// each, and returns the successful sends of each chat.
+func (r *rig) deliveredOnceEach(want int) map[int64]int {
+	r.t.Helper()
+	got := r.delivered()
+	if len(got) != want {
+		r.t.Fatalf("%d chats reached, want %d", len(got), want)
+	}
+	for chatID, n := range got {
+		if n != 1 {
+			r.t.Errorf("chat %d got %d messages", chatID, n)
+		}
+	}
+	return got
+}
+
 // statuses returns the status of every notification of the round by
 // member id and kind.
 func (r *rig) statuses(roundID int64) map[string]string {

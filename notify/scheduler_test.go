@@ -176,14 +176,7 @@ func TestNotifyServiceEndToEnd(t *testing.T) {
 	stop = start()
 	r.drain(r.sender(25, notify.SenderOptions{}), r.f.Round.ID, notify.KindOpen)
 	stop()
-	got := r.delivered()
-	if len(got) != 5 {
-		t.Fatalf("%d chats reached, want 5", len(got))
-	}
-	for chatID, n := range got {
-		if n != 1 {
-			t.Errorf("chat %d got %d messages", chatID, n)
-		}
+	for chatID := range r.deliveredOnceEach(5) {
 		if msg, _ := r.fake.LastMessage(chatID); !strings.Contains(msg.Text, "Đợt 1 cuộc thi") || !strings.Contains(msg.Text, "đã mở") {
 			t.Errorf("opening text: %q", msg.Text)
 		}
