@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -48,9 +47,7 @@ func newContestEnv(t *testing.T) *contestEnv {
 }
 
 func (ce *contestEnv) run(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, func(k string) string { return ce.vars[k] }, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	return runQuizbot(func(k string) string { return ce.vars[k] }, args...)
 }
 
 // file writes contest.yaml and returns its path.
@@ -66,15 +63,7 @@ func (ce *contestEnv) file(content string) string {
 // state dumps every row an apply could touch.
 func (ce *contestEnv) state() string {
 	ce.t.Helper()
-	var b strings.Builder
-	for _, table := range []string{"contests", "rounds", "attempts", "notifications"} {
-		var s string
-		if err := ce.db.Get(&s, `SELECT coalesce(string_agg(x::text, E'\n' ORDER BY x.id), '') FROM `+table+` x`); err != nil {
-			ce.t.Fatal(err)
-		}
-		b.WriteString(table + ":\n" + s + "\n")
-	}
-	return b.String()
+	return dumpTables(ce.t, ce.db, "contests", "rounds", "attempts", "notifications")
 }
 
 // reject applies content, which must be rejected with exactly the problem

@@ -25,6 +25,7 @@ type importEnv struct {
 	vars  map[string]string
 	dir   string
 	dbURL string
+	conn  *storage.DB // opened by db on first use
 }
 
 func newImportEnv(t *testing.T) *importEnv {
@@ -33,11 +34,17 @@ func newImportEnv(t *testing.T) *importEnv {
 		vars: map[string]string{"DATABASE_URL": url, "REDIS_URL": storagetest.RedisURL(t)}}
 }
 
+// runQuizbot runs quizbot with args and the environment getenv reads, and
+// returns the exit code, stdout and stderr.
+func runQuizbot(getenv func(string) string, args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, getenv, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
 // run runs quizbot with args and returns the exit code, stdout and stderr.
 func (ie *importEnv) run(args ...string) (int, string, string) {
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, func(k string) string { return ie.vars[k] }, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	return runQuizbot(func(k string) string { return ie.vars[k] }, args...)
 }
 
 // file writes a file for the operator to import and returns its path.
@@ -100,26 +107,37 @@ func (ie *importEnv) reject(kind, path string, problems ...string) {
 // state dumps every row an import could touch, timestamps included.
 func (ie *importEnv) state() string {
 	ie.t.Helper()
-	db := ie.db()
+	return dumpTables(ie.t, ie.db(), "units", "members", "questions", "identities")
+}
+
+// dumpTables renders every row of the tables, timestamps included, for
+// comparing the database before and after a command.
+func dumpTables(t testing.TB, db *storage.DB, tables ...string) string {
+	t.Helper()
 	var b strings.Builder
-	for _, table := range []string{"units", "members", "questions", "identities"} {
+	for _, table := range tables {
 		var s string
 		if err := db.Get(&s, `SELECT coalesce(string_agg(x::text, E'\n' ORDER BY x.id), '') FROM `+table+` x`); err != nil {
-			ie.t.Fatal(err)
+			t.Fatal(err)
 		}
 		b.WriteString(table + ":\n" + s + "\n")
 	}
 	return b.String()
 }
 
+// db connects to the test's database once, on first use (commands migrate
+// it), and keeps the connection for the rest of the test.
 func (ie *importEnv) db() *storage.DB {
 	ie.t.Helper()
-	db, err := storage.Open(context.Background(), ie.dbURL)
-	if err != nil {
-		ie.t.Fatal(err)
+	if ie.conn == nil {
+		db, err := storage.Open(context.Background(), ie.dbURL)
+		if err != nil {
+			ie.t.Fatal(err)
+		}
+		ie.t.Cleanup(func() { db.Close() })
+		ie.conn = db
 	}
-	ie.t.Cleanup(func() { db.Close() })
-	return db
+	return ie.conn
 }
 
 // rows runs a query whose rows are one text column each.

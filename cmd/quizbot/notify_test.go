@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -44,9 +43,7 @@ func notifyEnv(t *testing.T) (*storage.DB, storagetest.Fixture, *telegramtest.Fa
 
 func runNotify(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"notify"}, args...), getenv, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	return runQuizbot(getenv, append([]string{"notify"}, args...)...)
 }
 
 func TestNotifyCommandRemindOncePerDay(t *testing.T) {

@@ -28,9 +28,7 @@ func reportDB(t *testing.T) (*storage.DB, func(string) string) {
 
 func runReport(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"report"}, args...), getenv, &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
+	return runQuizbot(getenv, append([]string{"report"}, args...)...)
 }
 
 const (
