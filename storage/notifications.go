@@ -233,14 +233,24 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 	return c, true, nil
 }
 
-// finish records a claim's outcome, if the claim still holds: a sender whose
-// lease ran out while its row was claimed again must not overwrite it.
+// finish records a claim's outcome, if the claim still holds.
 func (db *DB) finish(ctx context.Context, c Claimed, set string, args ...any) (bool, error) {
-	all := append([]any{c.ID, c.ClaimedAt}, args...)
-	res, err := db.ExecContext(ctx, `UPDATE notifications SET `+set+`
-		WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, all...)
+	ok, err := setIfClaimed(ctx, db, c, set, args...)
 	if err != nil {
 		return false, fmt.Errorf("record notification %d: %w", c.ID, err)
+	}
+	return ok, nil
+}
+
+// setIfClaimed updates the claimed notification (set's arguments are $3
+// on) if the claim still holds: a sender whose lease ran out while its row
+// was claimed again must not overwrite it. It reports whether it did.
+func setIfClaimed(ctx context.Context, ex sqlx.ExecerContext, c Claimed, set string, args ...any) (bool, error) {
+	all := append([]any{c.ID, c.ClaimedAt}, args...)
+	res, err := ex.ExecContext(ctx, `UPDATE notifications SET `+set+`
+		WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, all...)
+	if err != nil {
+		return false, err
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
@@ -287,13 +297,10 @@ func (db *DB) MarkCancelled(ctx context.Context, c Claimed, reason string) (bool
 func (db *DB) MarkUnreachable(ctx context.Context, c Claimed, parts int, reason string) (bool, error) {
 	var ok bool
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'unreachable', parts_sent = $3, last_error = $4
-			WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, c.ID, c.ClaimedAt, parts, reason)
-		if err != nil {
+		var err error
+		if ok, err = setIfClaimed(ctx, tx, c, `status = 'unreachable', parts_sent = $3, last_error = $4`, parts, reason); err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		ok = n == 1
 		_, err = tx.ExecContext(ctx, `UPDATE identities SET unreachable_at = now()
 			WHERE platform = $1 AND chat_id = $2 AND unreachable_at IS NULL`, c.Platform, c.ChatID)
 		return err
