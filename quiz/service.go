@@ -767,28 +767,30 @@ func ParsePrediction(text string) (int64, error) {
 	return n, nil
 }
 
-// Predict records the member's prediction and returns the finished attempt.
-func (s *Service) Predict(ctx context.Context, m Member, text string) (Attempt, error) {
+// Predict records the member's prediction and returns the finished attempt,
+// and whether the contest shows right and wrong answers (the session's copy
+// of the rule, so that the result needs no contest read).
+func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt, reveal bool, err error) {
 	sess, ok, err := s.session(ctx, m)
 	if err != nil {
-		return Attempt{}, err
+		return Attempt{}, false, err
 	}
 	if !ok || !sess.AwaitPrediction {
-		return Attempt{}, Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
+		return Attempt{}, false, Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
 	}
 	n, err := ParsePrediction(text)
 	if err != nil {
-		return Attempt{}, err
+		return Attempt{}, false, err
 	}
 	if _, err := s.store.SetPrediction(ctx, sess.AttemptID, n); err != nil {
-		return Attempt{}, fmt.Errorf("save prediction: %w", err)
+		return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
 	}
 	_ = s.deleteSession(ctx, m.ID)
-	a, err := s.store.AttemptByID(ctx, sess.AttemptID)
+	a, err = s.store.AttemptByID(ctx, sess.AttemptID)
 	if err != nil {
-		return Attempt{}, fmt.Errorf("save prediction: %w", err)
+		return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
 	}
-	return a, nil
+	return a, sess.Reveal, nil
 }
 
 // Expired is an attempt the time limit closed, to be told to its member.
@@ -822,7 +824,8 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 			errs = append(errs, err)
 			continue
 		}
-		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Predict: c.Prediction}
+		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline,
+			Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction}
 		if err := s.afterSubmit(ctx, sess); err != nil {
 			errs = append(errs, err)
 		}

@@ -80,10 +80,10 @@ func TestWholeQuizCountsRightAnswers(t *testing.T) {
 			t.Fatal("prediction not asked")
 		}
 	}
-	if _, err := r.svc.Predict(ctx, an, "hai mươi"); quiz.ErrorCode(err) != quiz.EINVALID {
+	if _, _, err := r.svc.Predict(ctx, an, "hai mươi"); quiz.ErrorCode(err) != quiz.EINVALID {
 		t.Fatalf("bad prediction accepted: %v", err)
 	}
-	a, err := r.svc.Predict(ctx, an, "21.000")
+	a, _, err := r.svc.Predict(ctx, an, "21.000")
 	if err != nil || a.Prediction == nil || *a.Prediction != 21000 {
 		t.Fatalf("prediction: %+v %v", a.Prediction, err)
 	}
@@ -346,7 +346,7 @@ func TestPredictionOfLaterWorseAttemptSurvivesRedisLoss(t *testing.T) {
 			v = *res.Next
 		}
 		if attempt == 0 {
-			if _, err := r.svc.Predict(ctx, an, "100"); err != nil {
+			if _, _, err := r.svc.Predict(ctx, an, "100"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -495,5 +495,32 @@ func TestSessionChangeDropsThePendingShownSession(t *testing.T) {
 	}
 	if q, waiting, err := r.svc.AwaitingPrediction(context.Background(), an); err != nil || !waiting || q == "" {
 		t.Fatalf("prediction: %q %v %v", q, waiting, err)
+	}
+}
+
+// The result after the prediction shows right and wrong answers as the
+// contest says, from the session's copy of the rule, also when the sweeper
+// closed the attempt.
+func TestPredictReportsTheContestsReveal(t *testing.T) {
+	for _, swept := range []bool{false, true} {
+		r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 1, TimeLimit: 5 * time.Minute,
+			Reveal: quiz.RevealImmediately, Prediction: "Bao nhiêu người dự thi?"})
+		ctx := context.Background()
+		an := r.f.Members["an"]
+		v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if swept {
+			r.clock.Advance(6 * time.Minute)
+			if got, err := r.svc.SweepExpired(ctx); err != nil || len(got) != 1 {
+				t.Fatalf("sweep: %v %v", got, err)
+			}
+		} else if _, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v)); err != nil {
+			t.Fatal(err)
+		}
+		if _, reveal, err := r.svc.Predict(ctx, an, "100"); err != nil || !reveal {
+			t.Fatalf("swept %v: prediction: reveal %v, %v", swept, reveal, err)
+		}
 	}
 }

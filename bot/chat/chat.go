@@ -289,14 +289,14 @@ func (c *conv) text(ctx context.Context) error {
 		return c.fail(ctx, err)
 	}
 	if waiting {
-		a, err := c.quiz.Predict(ctx, m, c.ev.Text)
+		a, reveal, err := c.quiz.Predict(ctx, m, c.ev.Text)
 		if quiz.ErrorCode(err) == quiz.EINVALID {
 			return c.say(ctx, quiz.ErrorMessage(err)+"\n\n"+predictionText(question))
 		}
 		if err != nil {
 			return c.fail(ctx, err)
 		}
-		return c.result(ctx, m, a, c.reveal(ctx, m))
+		return c.result(ctx, m, a, reveal)
 	}
 	_, err = c.send(ctx, Message{Text: textUnknown, Menu: menuFor(m)})
 	return err
@@ -487,12 +487,6 @@ func (c *conv) resume(ctx context.Context, m quiz.Member, note string) error {
 		return c.say(ctx, predictionText(q))
 	}
 	return nil
-}
-
-// reveal reports whether the contest shows right and wrong answers.
-func (c *conv) reveal(ctx context.Context, m quiz.Member) bool {
-	st, err := c.quiz.Status(ctx, m)
-	return err == nil && st.Contest.Reveal == quiz.RevealImmediately
 }
 
 func (c *conv) result(ctx context.Context, m quiz.Member, a quiz.Attempt, reveal bool) error {
