@@ -35,14 +35,7 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 	var updateID atomic.Int64
 	post := func(u *models.Update) {
 		u.ID = updateID.Add(1)
-		body := []byte(telegramtest.String(u))
-		req := httptest.NewRequest(http.MethodPost, "/webhook/telegram", bytes.NewReader(body))
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			panic(fmt.Sprintf("webhook answered %d", w.Code))
-		}
+		postWebhook(h, bytes.NewReader([]byte(telegramtest.String(u))))
 	}
 	roundData := fmt.Sprintf("s:%d", r.f.Round.ID)
 	// Each member opens the rules first (not timed).
@@ -64,6 +57,19 @@ func BenchmarkWebhookAnswers(b *testing.B) {
 			q, _ = r.fake.LastMessage(id)
 		}
 	})
+}
+
+// postWebhook delivers an update's JSON to the webhook handler h, with the
+// secret, and panics unless it is accepted (workers are not the benchmark's
+// goroutine, so they cannot call b.Fatal).
+func postWebhook(h http.Handler, body io.Reader) {
+	req := httptest.NewRequest(http.MethodPost, "/webhook/telegram", body)
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		panic(fmt.Sprintf("webhook answered %d", w.Code))
+	}
 }
 
 // seedBenchMembers adds n verified members straight into the tables and
@@ -192,13 +198,7 @@ func BenchmarkWebhookAnswersStubAPI(b *testing.B) {
 	post := func(from int64, data string) {
 		body := fmt.Sprintf(`{"update_id":%d,"callback_query":{"id":"%d","from":{"id":%d,"is_bot":false,"first_name":"A"},"chat_instance":"c","data":%q,"message":{"message_id":1,"date":1,"chat":{"id":%d,"type":"private"}}}}`,
 			updateID.Add(1), updateID.Load(), from, data, from)
-		req := httptest.NewRequest(http.MethodPost, "/webhook/telegram", strings.NewReader(body))
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", testSecret)
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			panic(fmt.Sprintf("webhook answered %d", w.Code))
-		}
+		postWebhook(h, strings.NewReader(body))
 	}
 	current := func(id int64) string {
 		stub.mu.Lock()
