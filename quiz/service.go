@@ -643,14 +643,8 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 			// Every question has its answer but the attempt is open: the
 			// delivery that recorded the last one failed before submitting.
 			// Submit it now, once, as of that answer.
-			done, closed, err := s.store.SubmitAttempt(ctx, attemptID, at)
+			done, err := s.submit(ctx, sess, at, "submit answered attempt")
 			if err != nil {
-				return Answered{}, fmt.Errorf("submit answered attempt: %w", err)
-			}
-			if !closed {
-				return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
-			}
-			if err := s.afterSubmit(ctx, sess); err != nil {
 				return Answered{}, err
 			}
 			it := a.Items[pos]
@@ -672,19 +666,11 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		res.Next = &next
 		return res, nil
 	}
-	a, closed, err := s.store.SubmitAttempt(ctx, attemptID, now)
+	a, err := s.submit(ctx, sess, now, "submit attempt")
 	if err != nil {
-		return Answered{}, fmt.Errorf("submit attempt: %w", err)
-	}
-	if !closed {
-		// A double tap, /thi or the sweeper submitted it meanwhile and
-		// told the member.
-		return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
-	}
-	res.Submitted = &a
-	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err
 	}
+	res.Submitted = &a
 	res.Predict = sess.Predict
 	return res, nil
 }
@@ -701,18 +687,29 @@ func indexOf(xs []int, x int) int {
 
 // expire submits an attempt whose time ran out, with the answers given.
 func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered, error) {
-	a, closed, err := s.store.SubmitAttempt(ctx, sess.AttemptID, sess.Deadline)
+	a, err := s.submit(ctx, sess, sess.Deadline, "submit expired attempt")
 	if err != nil {
-		return Answered{}, fmt.Errorf("submit expired attempt: %w", err)
-	}
-	if !closed {
-		// The sweeper (or /thi) closed it first and told the member.
-		return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
-	}
-	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Answered{}, err
 	}
 	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Reveal: sess.Reveal, Predict: sess.Predict, Deadline: sess.Deadline}, nil
+}
+
+// submit closes the session's attempt as of at (what names the step in an
+// error), then leaves the session waiting for the prediction or removes it.
+// ECONFLICT when the attempt was closed already: a double tap, /thi or the
+// sweeper closed it first and told the member.
+func (s *Service) submit(ctx context.Context, sess Session, at time.Time, what string) (Attempt, error) {
+	a, closed, err := s.store.SubmitAttempt(ctx, sess.AttemptID, at)
+	if err != nil {
+		return Attempt{}, fmt.Errorf("%s: %w", what, err)
+	}
+	if !closed {
+		return Attempt{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
+	}
+	if err := s.afterSubmit(ctx, sess); err != nil {
+		return Attempt{}, err
+	}
+	return a, nil
 }
 
 // afterSubmit leaves the session waiting for the prediction, or removes it.
