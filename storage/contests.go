@@ -51,12 +51,9 @@ func (r contestRow) contest() quiz.Contest {
 
 const roundColumns = `r.id, r.contest_id, r.number, r.opens_at, r.closes_at, r.topics`
 
+// roundRow scans a round; topics is a Postgres text[].
 type roundRow struct {
-	ID          int64          `db:"id"`
-	ContestID   int64          `db:"contest_id"`
-	Number      int            `db:"number"`
-	OpensAt     time.Time      `db:"opens_at"`
-	ClosesAt    time.Time      `db:"closes_at"`
+	quiz.Round
 	Topics      pq.StringArray `db:"topics"`
 	HasAttempts bool           `db:"has_attempts"`
 }
@@ -64,14 +61,10 @@ type roundRow struct {
 // round converts the row with its times in loc, the contest's zone, so that
 // whoever prints them shows the contest's local time.
 func (r roundRow) round(loc *time.Location) quiz.Round {
-	return quiz.Round{
-		ID:        r.ID,
-		ContestID: r.ContestID,
-		Number:    r.Number,
-		OpensAt:   r.OpensAt.In(loc),
-		ClosesAt:  r.ClosesAt.In(loc),
-		Topics:    nonNil([]string(r.Topics)),
-	}
+	q := r.Round
+	q.OpensAt, q.ClosesAt = q.OpensAt.In(loc), q.ClosesAt.In(loc)
+	q.Topics = nonNil([]string(r.Topics))
+	return q
 }
 
 func nonNil(s []string) []string {
@@ -411,8 +404,8 @@ func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundM
 			loc = c.Location()
 		}
 		if row.RoundID.Valid {
-			r := roundRow{ID: row.RoundID.Int64, ContestID: c.ID, Number: int(row.RoundNumber.Int32),
-				OpensAt: row.RoundOpensAt.Time, ClosesAt: row.RoundClosesAt.Time, Topics: row.RoundTopics}
+			r := roundRow{Round: quiz.Round{ID: row.RoundID.Int64, ContestID: c.ID, Number: int(row.RoundNumber.Int32),
+				OpensAt: row.RoundOpensAt.Time, ClosesAt: row.RoundClosesAt.Time}, Topics: row.RoundTopics}
 			c.Rounds = append(c.Rounds, r.round(loc))
 		}
 	}
