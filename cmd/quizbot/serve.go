@@ -23,8 +23,6 @@ type server struct {
 	e      *env
 	db     *storage.DB
 	redis  *redis.Client
-	clock  quiz.Clock
-	quiz   *quiz.Service
 	conv   *chat.Bot
 	tg     *telegram.Telegram // nil without TELEGRAM_TOKEN
 	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN)
@@ -33,9 +31,8 @@ type server struct {
 
 // newServer assembles the service from its parts.
 func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, clock quiz.Clock) (*server, error) {
-	s := &server{e: e, db: db, redis: rdb, clock: clock}
-	s.quiz = quiz.NewService(db, storage.NewSessions(rdb), clock)
-	s.conv = chat.New(s.quiz, db, e.log)
+	s := &server{e: e, db: db, redis: rdb}
+	s.conv = chat.New(quiz.NewService(db, storage.NewSessions(rdb), clock), db, e.log)
 	if e.cfg.WebChat {
 		s.web = webchat.New(s.conv, db, e.log)
 	}
