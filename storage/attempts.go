@@ -180,8 +180,7 @@ func (db *DB) SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) 
 		quiz.Attempt
 		Closed bool `db:"closed"`
 	}
-	err := db.GetContext(ctx, &r, `SELECT `+qualify("(s.attempt).", attemptColumns)+`, s.closed
-		FROM quizbot_submit_attempt($1, $2) AS s`, attemptID, at)
+	err := db.GetContext(ctx, &r, submitAttemptQuery, attemptID, at)
 	if notFound(err) {
 		err = quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy bài thi.")
 	}
@@ -191,7 +190,12 @@ func (db *DB) SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) 
 	return r.Attempt, r.Closed, nil
 }
 
-// qualify prefixes each of the comma-separated columns with prefix.
+// submitAttemptQuery is SubmitAttempt's.
+var submitAttemptQuery = `SELECT ` + qualify("(s.attempt).", attemptColumns) + `, s.closed
+	FROM quizbot_submit_attempt($1, $2) AS s`
+
+// qualify prefixes each of the comma-separated columns with prefix; the
+// query texts that need it are built once, at start-up.
 func qualify(prefix, columns string) string {
 	cs := strings.Split(columns, ",")
 	for i, c := range cs {

@@ -380,11 +380,14 @@ type contestRoundRow struct {
 	RoundTopics   pq.StringArray `db:"round_topics"`
 }
 
+// contestColumnsC are contestColumns of contests c.
+var contestColumnsC = qualify("c.", contestColumns)
+
 // contestWhere loads the contest c matching where, with its rounds, in one
 // query: one row per round, the contest's columns repeated on each.
 func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundMsg string) (quiz.Contest, error) {
 	rows, err := db.QueryxContext(ctx, `
-		SELECT `+qualify("c.", contestColumns)+`, r.id AS round_id, r.number AS round_number,
+		SELECT `+contestColumnsC+`, r.id AS round_id, r.number AS round_number,
 			r.opens_at AS round_opens_at, r.closes_at AS round_closes_at, r.topics AS round_topics
 		FROM contests c LEFT JOIN rounds r ON r.contest_id = c.id
 		WHERE `+where+` ORDER BY r.number`, arg)
