@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,6 +93,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	default:
 		fmt.Fprintf(stderr, "quizbot: %v\n", cmdErr)
 		return 1
+	}
+}
+
+// parseInterspersed parses fs's flags wherever they stand among args, before
+// or after the command's words, and returns the words in order.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var words []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", errUsage, fs.Name(), err)
+		}
+		if fs.NArg() == 0 {
+			return words, nil
+		}
+		words = append(words, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
 }
 

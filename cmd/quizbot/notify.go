@@ -33,16 +33,9 @@ func parseNotifyArgs(args []string) (notifyArgs, error) {
 	fs.IntVar(&a.round, "round", 0, "round number")
 	fs.StringVar(&a.contest, "contest", "", "contest code")
 	fs.BoolVar(&a.enqueueOnly, "enqueue-only", false, "queue the notifications and leave the sending to the running service")
-	var names []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return a, fmt.Errorf("%w: notify: %v", errUsage, err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		rest = fs.Args()[1:]
+	names, err := parseInterspersed(fs, args)
+	if err != nil {
+		return a, err
 	}
 	if len(names) != 1 {
 		return a, fmt.Errorf("%w: notify takes one action: remind, summary or status", errUsage)

@@ -36,16 +36,9 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	fs.StringVar(&a.contest, "contest", "", "contest code")
 	fs.StringVar(&a.format, "format", "", "csv or xlsx")
 	fs.StringVar(&a.out, "out", "", "output file")
-	var names []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return a, fmt.Errorf("%w: report: %v", errUsage, err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		rest = fs.Args()[1:]
+	names, err := parseInterspersed(fs, args)
+	if err != nil {
+		return a, err
 	}
 	if len(names) != 1 {
 		return a, fmt.Errorf("%w: report takes one report name: results, units or absent", errUsage)
