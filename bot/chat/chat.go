@@ -121,20 +121,28 @@ func ParseCallback(data string) (kind string, ids []int64, ok bool) {
 	default:
 		return "", nil, false
 	}
-	for _, p := range parts[1:] {
-		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
-			return "", nil, false
-		}
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || n < 0 {
-			return "", nil, false
-		}
-		ids = append(ids, n)
-	}
-	if parts[0] == "a" && (ids[1] > 1000 || ids[2] > 5) {
+	ids, ok = parseIDs(parts[1:])
+	if !ok || (parts[0] == "a" && (ids[1] > 1000 || ids[2] > 5)) {
 		return "", nil, false
 	}
 	return parts[0], ids, true
+}
+
+// parseIDs decodes the numbers of callback data, each written the one way
+// the bot writes it: decimal digits, no sign, no leading zero, at most 18.
+func parseIDs(parts []string) ([]int64, bool) {
+	var ids []int64
+	for _, p := range parts {
+		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
+			return nil, false
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		ids = append(ids, n)
+	}
+	return ids, true
 }
 
 type redeliveredKey struct{}

@@ -142,15 +142,8 @@ func parseExcuseData(data string) (kind string, ids []int64, ok bool) {
 	if want == 0 || len(parts) != want {
 		return "", nil, false
 	}
-	for _, p := range parts[1:] {
-		if p == "" || len(p) > 18 || (len(p) > 1 && p[0] == '0') || strings.Trim(p, "0123456789") != "" {
-			return "", nil, false
-		}
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil {
-			return "", nil, false
-		}
-		ids = append(ids, n)
+	if ids, ok = parseIDs(parts[1:]); !ok {
+		return "", nil, false
 	}
 	return parts[0], ids, true
 }
