@@ -525,15 +525,7 @@ func TestApplyContestSeesAttemptCommittedWhileWaiting(t *testing.T) {
 	}
 	c, _ := db.ContestByCode(ctx, "cchc-2026")
 
-	tx, err := db.Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	var pid int
-	if err := tx.Get(&pid, `SELECT pg_backend_pid()`); err != nil {
-		t.Fatal(err)
-	}
+	tx, pid := holdTx(t, db)
 	if _, err := tx.Exec(`
 		WITH u AS (INSERT INTO units (code, name) VALUES ('u-race', 'Sở Nội vụ') RETURNING id),
 		     m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn A', '0912345678', id FROM u RETURNING id)
@@ -551,25 +543,7 @@ func TestApplyContestSeesAttemptCommittedWhileWaiting(t *testing.T) {
 		done <- err
 	}()
 	// Wait until the apply is blocked by the attempt's transaction.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		var blocked bool
-		if err := db.Get(&blocked, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
-			WHERE $1 = ANY(pg_blocking_pids(pid)))`, pid); err != nil {
-			t.Fatal(err)
-		}
-		if blocked {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("apply finished without waiting for the attempt's transaction: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the apply never waited for the attempt's transaction")
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, not a guess at timing
-	}
+	waitBlocked(t, db, pid, done)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
