@@ -7,8 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/lib/pq"
-
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -126,31 +124,6 @@ func equalQuestion(a, b quiz.Question) bool {
 		a.Correct == b.Correct && a.Explanation == b.Explanation && a.Topic == b.Topic && a.Active == b.Active
 }
 
-// drawQuestions records, with plain SQL, that a member's attempt drew the
-// questions (a unit, member, contest, round and attempt of their own); the
-// first one is answered.
-func drawQuestions(t *testing.T, db *storage.DB, codes ...string) {
-	t.Helper()
-	_, err := db.ExecContext(context.Background(), `
-		WITH u AS (INSERT INTO units (code, name) VALUES ('DRAW', 'Đơn vị dự thi') RETURNING id),
-		m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn Thi', '0900000001', id FROM u RETURNING id),
-		c AS (INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
-			VALUES ('DRAW', 'Cuộc thi', cardinality($1::text[]), 600) RETURNING id),
-		r AS (INSERT INTO rounds (contest_id, number, opens_at, closes_at)
-			SELECT id, 1, now() - interval '1 day', now() + interval '6 days' FROM c RETURNING id),
-		a AS (INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
-			SELECT r.id, m.id, 1, 'telegram', now(), now() + interval '10 minutes', cardinality($1::text[]) FROM r, m RETURNING id)
-		INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct, answered_at)
-		SELECT a.id, f.pos, q.id,
-			(SELECT array_agg(i - 1 ORDER BY i DESC) FROM generate_subscripts(q.options, 1) AS i)::smallint[],
-			CASE WHEN f.pos = 1 THEN 0 END, CASE WHEN f.pos = 1 THEN q.correct = 0 END, CASE WHEN f.pos = 1 THEN now() END
-		FROM a, unnest($1::text[]) WITH ORDINALITY AS f(code, pos) JOIN questions q ON q.code = f.code`,
-		pq.Array(codes))
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // questionsDump is every stored question, timestamps included.
 func questionsDump(t *testing.T, db *storage.DB) string {
 	t.Helper()
@@ -167,7 +140,7 @@ func TestQuestionImportKeepsShapeOfDrawnQuestions(t *testing.T) {
 	if _, err := db.ImportQuestions(ctx, bank, nil); err != nil {
 		t.Fatal(err)
 	}
-	drawQuestions(t, db, "Q1", "Q2") // Q1 answered, Q2 drawn only; Q3 never drawn
+	storagetest.DrawQuestions(t, db, "Q1", "Q2") // Q1 answered, Q2 drawn only; Q3 never drawn
 	before := questionsDump(t, db)
 
 	q1Extra := bank[0]

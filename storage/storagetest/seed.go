@@ -114,3 +114,28 @@ func Seed(t testing.TB, db *storage.DB, o SeedOptions) Fixture {
 	f.Round, f.Next = c.Rounds[0], c.Rounds[1]
 	return f
 }
+
+// DrawQuestions records, with plain SQL, that a member's attempt drew the
+// questions with the codes (a unit, member, contest, round and attempt of
+// their own); the first one is answered.
+func DrawQuestions(t testing.TB, db *storage.DB, codes ...string) {
+	t.Helper()
+	_, err := db.ExecContext(context.Background(), `
+		WITH u AS (INSERT INTO units (code, name) VALUES ('DRAW', 'Đơn vị dự thi') RETURNING id),
+		m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn Thi', '0900000001', id FROM u RETURNING id),
+		c AS (INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
+			VALUES ('DRAW', 'Cuộc thi', cardinality($1::text[]), 600) RETURNING id),
+		r AS (INSERT INTO rounds (contest_id, number, opens_at, closes_at)
+			SELECT id, 1, now() - interval '1 day', now() + interval '6 days' FROM c RETURNING id),
+		a AS (INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+			SELECT r.id, m.id, 1, 'telegram', now(), now() + interval '10 minutes', cardinality($1::text[]) FROM r, m RETURNING id)
+		INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct, answered_at)
+		SELECT a.id, f.pos, q.id,
+			(SELECT array_agg(i - 1 ORDER BY i DESC) FROM generate_subscripts(q.options, 1) AS i)::smallint[],
+			CASE WHEN f.pos = 1 THEN 0 END, CASE WHEN f.pos = 1 THEN q.correct = 0 END, CASE WHEN f.pos = 1 THEN now() END
+		FROM a, unnest($1::text[]) WITH ORDINALITY AS f(code, pos) JOIN questions q ON q.code = f.code`,
+		pq.Array(codes))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
