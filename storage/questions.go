@@ -47,21 +47,11 @@ func topicsArg(topics []string) any {
 	return pq.Array(topics)
 }
 
-// ActiveQuestions returns the active questions of the topics (all topics
-// when none are given), by id.
-func (db *DB) ActiveQuestions(ctx context.Context, topics []string) ([]quiz.Question, error) {
-	qs, err := selectQuestions(ctx, db, questionSelect+`
-		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[])) ORDER BY id`, topicsArg(topics))
-	if err != nil {
-		return nil, fmt.Errorf("active questions: %w", err)
-	}
-	return qs, nil
-}
-
-// QuestionPool lists what ActiveQuestions returns, with only the id and
-// the number of options of each question: what an attempt draws from. The
-// drawn questions' texts are read separately (and cached), so that starting
-// an attempt does not read the whole bank.
+// QuestionPool lists the active questions of the topics (all topics when
+// none are given), by id, with only the id and the number of options of
+// each question: what an attempt draws from. The drawn questions' texts are
+// read separately (and cached), so that starting an attempt does not read
+// the whole bank.
 func (db *DB) QuestionPool(ctx context.Context, topics []string) ([]quiz.PoolQuestion, error) {
 	var pool []quiz.PoolQuestion
 	if err := db.SelectContext(ctx, &pool, `SELECT id, cardinality(options) AS options FROM questions
@@ -69,17 +59,6 @@ func (db *DB) QuestionPool(ctx context.Context, topics []string) ([]quiz.PoolQue
 		return nil, fmt.Errorf("question pool: %w", err)
 	}
 	return pool, nil
-}
-
-// CountActiveQuestions counts what ActiveQuestions would return: the pool a
-// round draws from.
-func (db *DB) CountActiveQuestions(ctx context.Context, topics []string) (int, error) {
-	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM questions
-		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[]))`, topicsArg(topics)); err != nil {
-		return 0, fmt.Errorf("count active questions: %w", err)
-	}
-	return n, nil
 }
 
 // QuestionsByIDs returns the questions with the ids, active or not (past
