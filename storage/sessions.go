@@ -23,10 +23,13 @@ func NewSessions(rdb *redis.Client) *Sessions { return &Sessions{rdb: rdb} }
 
 func sessionKey(memberID int64) string { return sessionPrefix + strconv.FormatInt(memberID, 10) }
 func whoKey(p quiz.Platform, externalID string) string {
-	return "qb:who:" + string(p) + ":" + externalID
+	return whoPrefix + string(p) + ":" + externalID
 }
 
-const sessionPrefix = "qb:sess:"
+const (
+	sessionPrefix = "qb:sess:"
+	whoPrefix     = "qb:who:"
+)
 
 // Session reads a member's session.
 func (s *Sessions) Session(ctx context.Context, memberID int64) (quiz.Session, bool, error) {
@@ -236,7 +239,7 @@ func (s *Sessions) ForgetMember(ctx context.Context, p quiz.Platform, externalID
 // effect in the bots at once rather than when the entries expire.
 func (s *Sessions) ForgetAllMembers(ctx context.Context) (int, error) {
 	n := 0
-	iter := s.rdb.Scan(ctx, 0, "qb:who:*", 1000).Iterator()
+	iter := s.rdb.Scan(ctx, 0, whoPrefix+"*", 1000).Iterator()
 	batch := make([]string, 0, 1000)
 	flush := func() error {
 		if len(batch) == 0 {
