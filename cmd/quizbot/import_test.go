@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/xuri/excelize/v2"
 
 	"quizbot/quiz"
@@ -344,31 +343,6 @@ func TestImportQuestionsRejected(t *testing.T) {
 	)
 }
 
-// drawn records, with plain SQL, that a member's attempt drew the questions
-// (a unit, member, contest, round and attempt of their own); the first one
-// is answered.
-func (ie *importEnv) drawn(codes ...string) {
-	ie.t.Helper()
-	_, err := ie.db().Exec(`
-		WITH u AS (INSERT INTO units (code, name) VALUES ('DRAW', 'Đơn vị dự thi') RETURNING id),
-		m AS (INSERT INTO members (full_name, phone, unit_id) SELECT 'Nguyễn Văn Thi', '0900000001', id FROM u RETURNING id),
-		c AS (INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds)
-			VALUES ('DRAW', 'Cuộc thi', cardinality($1::text[]), 600) RETURNING id),
-		r AS (INSERT INTO rounds (contest_id, number, opens_at, closes_at)
-			SELECT id, 1, now() - interval '1 day', now() + interval '6 days' FROM c RETURNING id),
-		a AS (INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
-			SELECT r.id, m.id, 1, 'telegram', now(), now() + interval '10 minutes', cardinality($1::text[]) FROM r, m RETURNING id)
-		INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct, answered_at)
-		SELECT a.id, f.pos, q.id,
-			(SELECT array_agg(i - 1 ORDER BY i DESC) FROM generate_subscripts(q.options, 1) AS i)::smallint[],
-			CASE WHEN f.pos = 1 THEN 0 END, CASE WHEN f.pos = 1 THEN q.correct = 0 END, CASE WHEN f.pos = 1 THEN now() END
-		FROM a, unnest($1::text[]) WITH ORDINALITY AS f(code, pos) JOIN questions q ON q.code = f.code`,
-		pq.Array(codes))
-	if err != nil {
-		ie.t.Fatal(err)
-	}
-}
-
 const answersRows = `SELECT a.position || '|' || q.code || '|' || a.option_order::text || '|' || coalesce(a.chosen::text, '') || '|' ||
 	coalesce(a.is_correct::text, '') FROM answers a JOIN questions q ON q.id = a.question_id ORDER BY a.position`
 
@@ -378,7 +352,7 @@ const questionsRows = `SELECT code || '|' || text || '|' || array_to_string(opti
 func TestImportQuestionsDrawnKeepShape(t *testing.T) {
 	ie := newImportEnv(t)
 	ie.mustImport("questions", ie.file("q.csv", questionsCSV))
-	ie.drawn("Q1", "Q2")
+	storagetest.DrawQuestions(t, ie.db(), "Q1", "Q2")
 	answers := ie.rows(answersRows)
 	if answers != "1|Q1|{1,0}|0|true\n2|Q2|{2,1,0}||" {
 		t.Fatalf("seeded answers:\n%s", answers)
@@ -411,7 +385,7 @@ func TestImportQuestionsDrawnKeepShape(t *testing.T) {
 func TestImportQuestionsDrawnTypoFix(t *testing.T) {
 	ie := newImportEnv(t)
 	ie.mustImport("questions", ie.file("q.csv", questionsCSV))
-	ie.drawn("Q1", "Q2")
+	storagetest.DrawQuestions(t, ie.db(), "Q1", "Q2")
 	// A typo in the answered Q1's text; Q2 as it was.
 	fixed := ie.file("typo.csv", "code,question,a,b,c,d,e,f,answer,explanation,topic\n"+
 		"Q1,Nghị quyết 76/NQ-CP được ban hành ngày nào?,15/7/2021,1/1/2021,,,,,A,Ngày 15/7/2021.,chương trình\n"+
