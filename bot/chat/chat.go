@@ -112,6 +112,15 @@ func answerData(attemptID int64, pos, letter int) string {
 	return fmt.Sprintf("a:%d:%d:%d", attemptID, pos, letter)
 }
 
+// ParseCommand splits a command message, "/start@quizbot abc", into the
+// command in lower case ("start") and its arguments ("abc"), for every
+// platform.
+func ParseCommand(text string) (cmd, args string) {
+	word, rest, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
+	word, _, _ = strings.Cut(word, "@")
+	return strings.ToLower(word), strings.TrimSpace(rest)
+}
+
 // ParseCallback decodes callback data; ok is false for anything else.
 func ParseCallback(data string) (kind string, ids []int64, ok bool) {
 	parts := strings.Split(data, ":")

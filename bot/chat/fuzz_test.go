@@ -53,3 +53,13 @@ func FuzzParseCallback(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCommand(t *testing.T) {
+	cases := map[string][2]string{"/start": {"start", ""}, "/THI@quizbot_bot": {"thi", ""}, "/lydo  abc ": {"lydo", "abc"}, "/": {"", ""}}
+	for in, want := range cases {
+		c, a := ParseCommand(in)
+		if c != want[0] || a != want[1] {
+			t.Errorf("ParseCommand(%q) = %q, %q", in, c, a)
+		}
+	}
+}

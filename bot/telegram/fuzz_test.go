@@ -51,13 +51,3 @@ func FuzzDecodeUpdate(f *testing.F) {
 		}
 	})
 }
-
-func TestParseCommand(t *testing.T) {
-	cases := map[string][2]string{"/start": {"start", ""}, "/THI@quizbot_bot": {"thi", ""}, "/lydo  abc ": {"lydo", "abc"}, "/": {"", ""}}
-	for in, want := range cases {
-		c, a := parseCommand(in)
-		if c != want[0] || a != want[1] {
-			t.Errorf("parseCommand(%q) = %q, %q", in, c, a)
-		}
-	}
-}

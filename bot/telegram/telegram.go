@@ -304,7 +304,7 @@ func Event(upd *models.Update) (chat.Event, bool) {
 			}
 		case strings.HasPrefix(m.Text, "/"):
 			ev.Kind = chat.KindCommand
-			ev.Command, ev.Args = parseCommand(m.Text)
+			ev.Command, ev.Args = chat.ParseCommand(m.Text)
 		case m.Text != "":
 			ev.Kind = chat.KindText
 			ev.Text = m.Text
@@ -335,11 +335,4 @@ func Event(upd *models.Update) (chat.Event, bool) {
 		return ev, true
 	}
 	return chat.Event{}, false
-}
-
-// parseCommand splits "/start@quizbot abc" into "start" and "abc".
-func parseCommand(text string) (cmd, args string) {
-	word, rest, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
-	word, _, _ = strings.Cut(word, "@")
-	return strings.ToLower(word), strings.TrimSpace(rest)
 }

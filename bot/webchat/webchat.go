@@ -268,7 +268,7 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 		user = text
 		if strings.HasPrefix(text, "/") {
 			ev.Kind = chat.KindCommand
-			ev.Command, ev.Args = parseCommand(text)
+			ev.Command, ev.Args = chat.ParseCommand(text)
 			if ev.Command == "" {
 				writeError(rw, http.StatusBadRequest, "command must be a slash and a word, e.g. /start")
 				return
@@ -360,14 +360,6 @@ func checkText(text string) string {
 		return fmt.Sprintf("text is longer than %d characters", maxText)
 	}
 	return ""
-}
-
-// parseCommand splits "/thi abc" into "thi" and "abc", as the Telegram
-// adapter does.
-func parseCommand(text string) (cmd, args string) {
-	word, rest, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
-	word, _, _ = strings.Cut(word, "@")
-	return strings.ToLower(word), strings.TrimSpace(rest)
 }
 
 // Poll is the answer of /chat/api/messages.
