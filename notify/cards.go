@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"quizbot/bot/chat"
 	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/storage"
@@ -215,7 +216,7 @@ func (s *Summary) HeadCard(code string) []string {
 	footer := ""
 	if len(absent) > 0 {
 		footer = fmt.Sprintf("\nĐơn vị báo cáo Sở Nội vụ trước %s. Bấm \"Ghi nhận lý do vắng\" để bổ sung lý do; báo cáo chi tiết (.xlsx) được gửi kèm để chuyển tiếp.",
-			when(reportDeadline(s.Round.ClosesAt, loc), loc))
+			chat.When(reportDeadline(s.Round.ClosesAt, loc), loc))
 	}
 	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, MaxText)
 }

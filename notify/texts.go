@@ -5,18 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"quizbot/bot/chat"
 	"quizbot/quiz"
 	"quizbot/report"
 )
-
-var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
-
-// when formats a moment the Vietnamese way, in the contest's zone:
-// "16:30 thứ Sáu, 04/12/2026".
-func when(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	return fmt.Sprintf("%s %s, %s", t.Format("15:04"), weekdays[t.Weekday()], t.Format("02/01/2006"))
-}
 
 // day formats a date: "04/12/2026".
 func day(t time.Time, loc *time.Location) string { return t.In(loc).Format("02/01/2006") }
@@ -38,12 +30,12 @@ func quizRules(c quiz.Contest) string {
 func openText(c quiz.Contest, r quiz.Round) string {
 	loc := c.Location()
 	return fmt.Sprintf("📢 Đợt %d cuộc thi \"%s\" đã mở!\n\nThời gian: từ %s đến %s.\n%s\n\nMời anh/chị tham gia!",
-		r.Number, c.Name, when(r.OpensAt, loc), when(r.ClosesAt, loc), quizRules(c))
+		r.Number, c.Name, chat.When(r.OpensAt, loc), chat.When(r.ClosesAt, loc), quizRules(c))
 }
 
 func remindText(c quiz.Contest, r quiz.Round) string {
 	return fmt.Sprintf("⏰ Nhắc nhở: anh/chị chưa tham gia Đợt %d cuộc thi \"%s\".\nHạn chót: %s.\n\n%s",
-		r.Number, c.Name, when(r.ClosesAt, c.Location()), quizRules(c))
+		r.Number, c.Name, chat.When(r.ClosesAt, c.Location()), quizRules(c))
 }
 
 func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
@@ -56,23 +48,12 @@ func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
 		rest = fmt.Sprintf(" (còn khoảng %d phút)", int((left+30*time.Second)/time.Minute))
 	}
 	return fmt.Sprintf("⚠️ Sắp hết hạn: Đợt %d cuộc thi \"%s\" đóng lúc %s%s.\nAnh/chị chưa tham gia đợt này.\n\n%s",
-		r.Number, c.Name, when(r.ClosesAt, c.Location()), rest, quizRules(c))
+		r.Number, c.Name, chat.When(r.ClosesAt, c.Location()), rest, quizRules(c))
 }
 
 // decimalComma writes a report figure the Vietnamese way, with a decimal
 // comma: "85,7".
 func decimalComma(d report.Decimal) string { return strings.Replace(d.String(), ".", ",", 1) }
 
-// groupDigits writes 21000 as 21.000.
-func groupDigits(n int) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "." + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// groupDigits writes 21000 as 21.000, as the chat does.
+func groupDigits(n int) string { return chat.GroupDigits(int64(n)) }

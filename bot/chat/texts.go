@@ -68,8 +68,9 @@ func verified(m quiz.Member) string {
 
 var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
 
-// when formats a moment the Vietnamese way: "16:30 thứ Sáu, 05/12/2026".
-func when(t time.Time, loc *time.Location) string {
+// When formats a moment the Vietnamese way, in zone loc: "16:30 thứ Sáu,
+// 05/12/2026". Notifications use it too.
+func When(t time.Time, loc *time.Location) string {
 	t = t.In(loc)
 	return fmt.Sprintf("%s %s, %s", t.Format("15:04"), weekdays[t.Weekday()], t.Format("02/01/2006"))
 }
@@ -98,7 +99,7 @@ func contestOver(c quiz.Contest) string {
 }
 
 func nextRound(c quiz.Contest, r quiz.Round) string {
-	return fmt.Sprintf("Hiện chưa có đợt thi nào đang mở.\nĐợt %d của cuộc thi \"%s\" sẽ mở lúc %s.", r.Number, c.Name, when(r.OpensAt, c.Location()))
+	return fmt.Sprintf("Hiện chưa có đợt thi nào đang mở.\nĐợt %d của cuộc thi \"%s\" sẽ mở lúc %s.", r.Number, c.Name, When(r.OpensAt, c.Location()))
 }
 
 func rules(st quiz.Status) string {
@@ -108,7 +109,7 @@ func rules(st quiz.Status) string {
 	fmt.Fprintf(&b, "• Số câu hỏi: %d (trắc nghiệm, chọn 1 đáp án)\n", c.QuestionsPerAttempt)
 	fmt.Fprintf(&b, "• Thời gian làm bài: %s\n", minutes(c.TimeLimit))
 	fmt.Fprintf(&b, "• Lượt thi còn lại: %d/%d\n", st.Left, c.AttemptsPerRound)
-	fmt.Fprintf(&b, "• Hạn chót: %s\n", when(r.ClosesAt, c.Location()))
+	fmt.Fprintf(&b, "• Hạn chót: %s\n", When(r.ClosesAt, c.Location()))
 	if c.AttemptsPerRound > 1 {
 		b.WriteString("• Kết quả cao nhất trong các lượt được tính.\n")
 	}
@@ -176,7 +177,7 @@ func resultText(a quiz.Attempt, reveal bool) string {
 	fmt.Fprintf(&b, "Kết quả: %d/%d câu đúng\n", a.Correct, a.Total)
 	fmt.Fprintf(&b, "Thời gian làm bài: %s", duration(a.Duration()))
 	if a.Prediction != nil {
-		fmt.Fprintf(&b, "\nDự đoán: %s", groupDigits(*a.Prediction))
+		fmt.Fprintf(&b, "\nDự đoán: %s", GroupDigits(*a.Prediction))
 	}
 	if !reveal {
 		b.WriteString("\n\nĐáp án sẽ được công bố sau khi đợt thi kết thúc.")
@@ -185,11 +186,17 @@ func resultText(a quiz.Attempt, reveal bool) string {
 	return b.String()
 }
 
-// groupDigits writes 21000 as 21.000, the Vietnamese way.
-func groupDigits(n int64) string {
+// GroupDigits writes 21000 as 21.000, the Vietnamese way. Notifications
+// use it too.
+func GroupDigits(n int64) string {
 	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "." + s[i:]
+	}
+	if neg {
+		s = "-" + s
 	}
 	return s
 }
