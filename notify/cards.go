@@ -8,17 +8,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"quizbot/bot/chat"
 	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/storage"
 )
-
-// MaxText is the longest message Telegram accepts, in UTF-16 code units
-// (the unit Telegram counts in: an emoji outside the BMP counts two).
-const MaxText = 4096
 
 // Summary is a closed round's figures, computed once per summary job so
 // that every card and workbook of the job shows the same snapshot. The
@@ -182,7 +177,7 @@ func (s *Summary) absentLine(i int, a report.Absent) string {
 }
 
 // HeadCard is the card of a unit for its head, split into messages under
-// MaxText.
+// chat.MaxText.
 func (s *Summary) HeadCard(code string) []string {
 	u, _ := s.Unit(code)
 	loc := s.Contest.Location()
@@ -218,10 +213,10 @@ func (s *Summary) HeadCard(code string) []string {
 		footer = fmt.Sprintf("\nĐơn vị báo cáo Sở Nội vụ trước %s. Bấm \"Ghi nhận lý do vắng\" để bổ sung lý do; báo cáo chi tiết (.xlsx) được gửi kèm để chuyển tiếp.",
 			chat.When(reportDeadline(s.Round.ClosesAt, loc), loc))
 	}
-	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, MaxText)
+	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, chat.MaxText)
 }
 
-// OrganizerCard is the province-wide card, split under MaxText.
+// OrganizerCard is the province-wide card, split under chat.MaxText.
 func (s *Summary) OrganizerCard() []string {
 	loc := s.Contest.Location()
 	var tot, prevTot report.UnitResult
@@ -277,7 +272,7 @@ func (s *Summary) OrganizerCard() []string {
 			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
 	}
 	return split(h.String(), fmt.Sprintf("📊 Tổng hợp đợt %d (tiếp theo)", s.Round.Number), lines,
-		"\nBảng tổng hợp (.xlsx) được gửi kèm.", MaxText)
+		"\nBảng tổng hợp (.xlsx) được gửi kèm.", chat.MaxText)
 }
 
 // UnitWorkbook is the unit's report, ready to forward: its figures, its
@@ -316,31 +311,6 @@ func (s *Summary) RoundWorkbook() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// textLen is a text's length as Telegram counts it.
-func textLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r) // 1 or 2: ranging a string never yields a surrogate
-	}
-	return n
-}
-
-// clipText cuts s to at most max UTF-16 units.
-func clipText(s string, max int) string {
-	if textLen(s) <= max {
-		return s
-	}
-	n := 0
-	for i, r := range s {
-		l := utf16.RuneLen(r)
-		if n+l > max-1 {
-			return s[:i] + "…"
-		}
-		n += l
-	}
-	return s
-}
-
 // split lays out a card as messages of at most max UTF-16 units: the header
 // first, then the lines, as many per message as fit, each continuation
 // message starting with cont; footer closes the last message.
@@ -348,15 +318,15 @@ func split(header, cont string, lines []string, footer string, max int) []string
 	var parts []string
 	cur := header
 	for _, line := range lines {
-		line = clipText(line, max-textLen(cont)-1)
-		if textLen(cur)+1+textLen(line) > max {
+		line = chat.Clip(line, max-chat.TextLen(cont)-1)
+		if chat.TextLen(cur)+1+chat.TextLen(line) > max {
 			parts = append(parts, cur)
 			cur = cont
 		}
 		cur += "\n" + line
 	}
 	if footer != "" {
-		if textLen(cur)+1+textLen(footer) > max {
+		if chat.TextLen(cur)+1+chat.TextLen(footer) > max {
 			parts = append(parts, cur)
 			cur = cont
 		}

@@ -63,3 +63,27 @@ func TestParseCommand(t *testing.T) {
 		}
 	}
 }
+
+// Telegram counts a message's length in UTF-16 code units: an emoji outside
+// the Basic Multilingual Plane counts two, a Vietnamese letter one.
+func TestTextLengthAsTelegramCountsIt(t *testing.T) {
+	if n := TextLen("Đúng 📊"); n != 7 {
+		t.Errorf("TextLen = %d, want 7", n)
+	}
+	if got := Clip("ab📊cd", 4); got != "ab…" {
+		t.Errorf("Clip = %q, want %q", got, "ab…")
+	}
+	if got := Clip("ab📊", 4); got != "ab📊" {
+		t.Errorf("Clip of a text that fits = %q", got)
+	}
+	// 3,000 emoji are 6,000 units: never one message.
+	long := strings.Repeat("📊", 3000)
+	for _, part := range splitText(long, MaxText) {
+		if TextLen(part) > MaxText {
+			t.Fatalf("a part of %d units", TextLen(part))
+		}
+	}
+	if got := clip(long); TextLen(got) > MaxText || TextLen(got) < MaxText-1 || !strings.HasSuffix(got, "…") {
+		t.Errorf("clip: %d units", TextLen(got))
+	}
+}

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"quizbot/quiz"
 )
 
-// MaxText is the longest message every platform accepts (Telegram 4096,
-// Zalo 2000: the Zalo adapter splits further).
+// MaxText is the longest message every platform accepts, in TextLen units
+// (Telegram 4096, Zalo 2000: the Zalo adapter splits further).
 const MaxText = 4096
 
 // Menu and button labels. Menu labels come back as typed text.
@@ -215,22 +215,43 @@ func statsText(r quiz.Round, ls quiz.LiveStats) string {
 	return b.String()
 }
 
-// clip keeps a text within MaxText characters.
-func clip(s string) string {
-	if utf8.RuneCountInString(s) <= MaxText {
-		return s
+// TextLen is a text's length as Telegram counts it: in UTF-16 code units,
+// so that an emoji outside the Basic Multilingual Plane counts 2.
+func TextLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r) // 1 or 2: ranging a string never yields a surrogate
 	}
-	r := []rune(s)
-	return string(r[:MaxText-1]) + "…"
+	return n
 }
 
-// splitText cuts a long text at line breaks into parts of at most max runes.
+// Clip cuts s to at most max TextLen units, ending it with "…" when cut.
+func Clip(s string, max int) string {
+	if TextLen(s) <= max {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		l := utf16.RuneLen(r)
+		if n+l > max-1 {
+			return s[:i] + "…"
+		}
+		n += l
+	}
+	return s
+}
+
+// clip keeps a text within MaxText.
+func clip(s string) string { return Clip(s, MaxText) }
+
+// splitText cuts a long text at line breaks into parts of at most max
+// TextLen units.
 func splitText(s string, max int) []string {
 	var parts []string
 	var cur strings.Builder
 	n := 0
 	for _, line := range strings.Split(s, "\n") {
-		l := utf8.RuneCountInString(line) + 1
+		l := TextLen(line) + 1
 		if n > 0 && n+l > max {
 			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
 			cur.Reset()
