@@ -214,3 +214,31 @@ func num(r quiz.Round, ok bool) int {
 	}
 	return r.Number
 }
+
+// The attempt a member is shown as their best is the one the reports rank:
+// time counts in whole seconds, as printed, then the earlier submission.
+func TestStandingOrdersAttemptsAsTheReports(t *testing.T) {
+	start := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	attempt := func(id int64, correct int, took time.Duration, startedLater time.Duration) quiz.Attempt {
+		s := start.Add(startedLater)
+		done := s.Add(took)
+		return quiz.Attempt{ID: id, Correct: correct, StartedAt: s, SubmittedAt: &done}
+	}
+	for _, c := range []struct {
+		name string
+		a, b quiz.Attempt
+		want bool // a beats b
+	}{
+		{"more right answers", attempt(2, 9, time.Hour, 0), attempt(1, 8, time.Minute, 0), true},
+		{"fewer whole seconds", attempt(2, 9, 10*time.Second, time.Hour), attempt(1, 9, 11*time.Second, 0), true},
+		{"same second: the earlier submission", attempt(2, 9, 10200*time.Millisecond, time.Hour), attempt(1, 9, 10900*time.Millisecond, 0), false},
+		{"identical: the lower id", attempt(1, 9, 10*time.Second, 0), attempt(2, 9, 10*time.Second, 0), true},
+	} {
+		if got := c.a.Standing().Beats(c.b.Standing()); got != c.want {
+			t.Errorf("%s: a beats b = %v", c.name, got)
+		}
+		if c.a.Standing().Beats(c.b.Standing()) == c.b.Standing().Beats(c.a.Standing()) {
+			t.Errorf("%s: not a strict order", c.name)
+		}
+	}
+}

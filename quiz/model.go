@@ -1,6 +1,9 @@
 package quiz
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Role of a member in the contest.
 type Role string
@@ -167,6 +170,41 @@ func (a *Attempt) Duration() time.Duration {
 		return 0
 	}
 	return a.SubmittedAt.Sub(a.StartedAt)
+}
+
+// Standing is what decides which of a member's attempts counts: more right
+// answers, then less time in whole seconds (the figure the reports print),
+// then the earlier submission, then the lower id. The chat and the reports
+// both use it, so that the attempt a member is shown as their best is the
+// one ranked.
+type Standing struct {
+	Correct   int
+	Seconds   int64
+	Submitted time.Time
+	ID        int64
+}
+
+// Beats reports whether s counts before o.
+func (s Standing) Beats(o Standing) bool {
+	if c := cmp.Compare(o.Correct, s.Correct); c != 0 {
+		return c < 0
+	}
+	if c := cmp.Compare(s.Seconds, o.Seconds); c != 0 {
+		return c < 0
+	}
+	if c := s.Submitted.Compare(o.Submitted); c != 0 {
+		return c < 0
+	}
+	return s.ID < o.ID
+}
+
+// Standing is a submitted attempt's standing.
+func (a *Attempt) Standing() Standing {
+	s := Standing{Correct: a.Correct, Seconds: max(int64(a.Duration()/time.Second), 0), ID: a.ID}
+	if a.SubmittedAt != nil {
+		s.Submitted = *a.SubmittedAt
+	}
+	return s
 }
 
 // Item is one question of an attempt, with its options in the order shown.

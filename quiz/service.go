@@ -292,7 +292,7 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 			continue
 		}
 		st.last = &a
-		if st.Best == nil || better(a, *st.Best) {
+		if st.Best == nil || a.Standing().Beats(st.Best.Standing()) {
 			st.Best = &a
 		}
 	}
@@ -327,15 +327,6 @@ func lastAnswer(a Attempt) (last time.Time, ok bool) {
 		}
 	}
 	return last, len(a.Items) > 0
-}
-
-// better reports whether a beats b as a member's counted attempt: more
-// correct answers, then less time.
-func better(a, b Attempt) bool {
-	if a.Correct != b.Correct {
-		return a.Correct > b.Correct
-	}
-	return a.Duration() < b.Duration()
 }
 
 // View is one question of an attempt as shown to the member.

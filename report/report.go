@@ -44,20 +44,12 @@ func (a Attempt) DurationSeconds() int64 {
 // Perfect reports whether every answer of the attempt was right.
 func (a Attempt) Perfect() bool { return a.Total > 0 && a.Correct == a.Total }
 
-// better reports whether a beats b as the attempt that counts for a member:
-// more correct answers, then shorter duration, then earlier submission (the
-// id settles attempts identical even in that).
-func better(a, b Attempt) bool {
-	if c := cmp.Compare(b.Correct, a.Correct); c != 0 {
-		return c < 0
-	}
-	if c := cmp.Compare(a.DurationSeconds(), b.DurationSeconds()); c != 0 {
-		return c < 0
-	}
-	if c := a.SubmittedAt.Compare(b.SubmittedAt); c != 0 {
-		return c < 0
-	}
-	return a.AttemptID < b.AttemptID
+// better reports whether a beats b as the attempt that counts for a member,
+// by the rule the chat uses too (quiz.Standing).
+func better(a, b Attempt) bool { return a.standing().Beats(b.standing()) }
+
+func (a Attempt) standing() quiz.Standing {
+	return quiz.Standing{Correct: a.Correct, Seconds: a.DurationSeconds(), Submitted: a.SubmittedAt, ID: a.AttemptID}
 }
 
 // Best returns each member's counted attempt, ordered by member id. The input
