@@ -2,6 +2,10 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +190,65 @@ func TestUpdateBeginAndEnd(t *testing.T) {
 	prev, acc, err := ss.BeginUpdate(ctx, "u:3", time.Minute, quiz.PlatformTelegram, "")
 	if err != nil || prev != "" || acc.MemberOK {
 		t.Fatalf("no sender: %q %+v %v", prev, acc, err)
+	}
+}
+
+// Concurrent updates share pipelined round trips; each still gets its own
+// answer, each delivery is claimed once, and a Redis that lost its script
+// cache (a restart, SCRIPT FLUSH) is given the scripts again.
+func TestUpdatesPipelinedConcurrently(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	ss := storage.NewSessions(rdb)
+	ctx := context.Background()
+	const members = 50
+	for i := range members {
+		id := strconv.Itoa(1000 + i)
+		if err := ss.CacheMember(ctx, quiz.PlatformTelegram, id, quiz.Member{ID: int64(1000 + i), Active: true}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Every member's update is delivered twice at once: one delivery claims
+	// it, with that member's account, the other finds it in progress.
+	var wg sync.WaitGroup
+	claimed := make([]atomic.Int32, members)
+	errs := make(chan error, 2*members)
+	for i := range 2 * members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m := i % members
+			prev, acc, err := ss.BeginUpdate(ctx, "u:"+strconv.Itoa(m), time.Minute, quiz.PlatformTelegram, strconv.Itoa(1000+m))
+			switch {
+			case err != nil:
+				errs <- err
+			case prev == "":
+				claimed[m].Add(1)
+				if !acc.MemberOK || acc.Member.ID != int64(1000+m) {
+					errs <- fmt.Errorf("update %d claimed with the account of %+v", m, acc.Member)
+				}
+				shown := quiz.Session{MemberID: int64(1000 + m), AttemptID: 1, Pos: m}
+				errs <- ss.EndUpdate(ctx, "u:"+strconv.Itoa(m), "d", time.Hour, &shown, time.Hour)
+			case prev != "p" && prev != "d":
+				errs <- fmt.Errorf("update %d: second delivery found %q", m, prev)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	for m := range members {
+		if n := claimed[m].Load(); n != 1 {
+			t.Errorf("update %d claimed %d times", m, n)
+		}
+		if s, ok, err := ss.Session(ctx, int64(1000+m)); err != nil || !ok || s.Pos != m {
+			t.Errorf("member %d: session %+v %v %v", 1000+m, s, ok, err)
+		}
 	}
 }
