@@ -241,6 +241,16 @@ type Status struct {
 
 // Status reports the member's position in the current round.
 func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
+	st, err := s.roundStatus(ctx)
+	if err != nil || st.Round == nil {
+		return st, err
+	}
+	return st, s.memberStatus(ctx, &st, m)
+}
+
+// roundStatus is the part of Status that is the same for every member: the
+// contest and its open round (or the next one, or that it is over).
+func (s *Service) roundStatus(ctx context.Context) (Status, error) {
 	now := s.clock.Now()
 	c, err := s.store.CurrentContest(ctx, now)
 	if err != nil {
@@ -261,16 +271,24 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 	}
 	st.Round = &r
 	st.Deadline = r.ClosesAt
+	return st, nil
+}
+
+// memberStatus fills in the member's attempts in the open round of st,
+// submitting those past their deadline or fully answered.
+func (s *Service) memberStatus(ctx context.Context, st *Status, m Member) error {
+	now := s.clock.Now()
+	c, r := st.Contest, *st.Round
 	atts, err := s.store.MemberAttempts(ctx, r.ID, m.ID)
 	if err != nil {
-		return st, fmt.Errorf("status: %w", err)
+		return fmt.Errorf("status: %w", err)
 	}
 	for i := range atts {
 		a := atts[i]
 		if !a.Submitted() && !now.Before(a.Deadline) {
 			done, _, err := s.store.SubmitAttempt(ctx, a.ID, a.Deadline)
 			if err != nil {
-				return st, fmt.Errorf("status: %w", err)
+				return fmt.Errorf("status: %w", err)
 			}
 			_ = s.deleteSession(ctx, m.ID)
 			a = done
@@ -278,7 +296,7 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 		} else if !a.Submitted() {
 			done, closed, err := s.finishAnswered(ctx, a.ID)
 			if err != nil {
-				return st, fmt.Errorf("status: %w", err)
+				return fmt.Errorf("status: %w", err)
 			}
 			if closed {
 				// The session may still ask the last question: drop it.
@@ -298,7 +316,7 @@ func (s *Service) Status(ctx context.Context, m Member) (Status, error) {
 	}
 	st.Used = len(atts)
 	st.Left = max(c.AttemptsPerRound-st.Used, 0)
-	return st, nil
+	return nil
 }
 
 // finishAnswered submits an unfinished attempt whose every question has an
@@ -346,13 +364,23 @@ type View struct {
 // Start begins a new attempt in the open round, or returns the current
 // question of the member's unfinished one.
 func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform) (View, error) {
-	now := s.clock.Now()
-	st, err := s.Status(ctx, m)
+	st, err := s.roundStatus(ctx)
 	if err != nil {
 		return View{}, err
 	}
 	if st.Round == nil || (roundID != 0 && st.Round.ID != roundID) {
 		return View{}, Errorf(EINVALID, "Đợt thi này đã kết thúc. Bấm /thi để xem đợt thi hiện tại.")
+	}
+	// Most starts are a member's first in the round: try to create the
+	// attempt straight away, since CreateAttempt itself refuses a second
+	// unfinished attempt or one past the limit. Only then are the member's
+	// attempts read (and any past its deadline submitted) to tell why.
+	v, err := s.create(ctx, m, st, p)
+	if ErrorCode(err) != ECONFLICT {
+		return v, err
+	}
+	if err := s.memberStatus(ctx, &st, m); err != nil {
+		return View{}, err
 	}
 	if st.Open != nil {
 		return s.Current(ctx, m)
@@ -360,6 +388,20 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 	if st.Left <= 0 {
 		return View{}, Errorf(ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
 	}
+	// The member's unfinished attempt was past its deadline, or fully
+	// answered: memberStatus submitted it, and a new one can start.
+	v, err = s.create(ctx, m, st, p)
+	if ErrorCode(err) == ECONFLICT {
+		// A second tap raced this one: show what it started.
+		return s.Current(ctx, m)
+	}
+	return v, err
+}
+
+// create draws the questions of a new attempt of m in the open round of st
+// and stores it. ECONFLICT when m has an unfinished attempt or none left.
+func (s *Service) create(ctx context.Context, m Member, st Status, p Platform) (View, error) {
+	now := s.clock.Now()
 	c, r := st.Contest, *st.Round
 	pool, err := s.store.QuestionPool(ctx, r.Topics)
 	if err != nil {
@@ -386,8 +428,7 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 	}
 	if err := s.store.CreateAttempt(ctx, &a, c.AttemptsPerRound); err != nil {
 		if ErrorCode(err) == ECONFLICT {
-			// A second tap raced the first: show what the first started.
-			return s.Current(ctx, m)
+			return View{}, err
 		}
 		return View{}, fmt.Errorf("start attempt: %w", err)
 	}

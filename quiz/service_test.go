@@ -524,3 +524,62 @@ func TestPredictReportsTheContestsReveal(t *testing.T) {
 		}
 	}
 }
+
+// Start creates the attempt before it reads the member's attempts; each
+// reason it cannot must still end as it did: the unfinished attempt comes
+// back, one past its deadline (not swept yet) is submitted and a new one
+// starts, and past the limit the member is told so.
+func TestStartWhenAnAttemptIsInTheWay(t *testing.T) {
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 2, AttemptsPerRound: 2, TimeLimit: 10 * time.Minute})
+	ctx := context.Background()
+	an := r.f.Members["an"]
+	first, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, an, first, "100"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.svc.Answer(ctx, an, first.AttemptID, 0, rightLetter(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.SetMessage(ctx, an, *res.Next, "101"); err != nil {
+		t.Fatal(err)
+	}
+	// A second tap on the start button brings back the question in progress.
+	again, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil || again.AttemptID != first.AttemptID || again.Pos != 1 {
+		t.Fatalf("start with an attempt in progress: %+v %v", again, err)
+	}
+	// The time runs out before the sweeper comes by: the next start submits
+	// the old attempt with its one answer, and starts the second.
+	r.clock.Advance(11 * time.Minute)
+	second, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if err != nil || second.AttemptID == first.AttemptID || second.Pos != 0 {
+		t.Fatalf("start after a time-out: %+v %v", second, err)
+	}
+	old, err := r.db.AttemptByID(ctx, first.AttemptID)
+	if err != nil || !old.Submitted() || old.Correct != 1 {
+		t.Fatalf("the timed-out attempt: %+v %v", old, err)
+	}
+	for v := second; ; {
+		res, err := r.svc.Answer(ctx, an, v.AttemptID, v.Pos, rightLetter(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Next == nil {
+			break
+		}
+		v = *res.Next
+	}
+	// Both attempts used.
+	_, err = r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
+	if quiz.ErrorCode(err) != quiz.ECONFLICT || quiz.ErrorMessage(err) != "Anh/chị đã dùng hết số lượt thi của đợt này." {
+		t.Fatalf("start past the limit: %v", err)
+	}
+	var n int
+	if err := r.db.GetContext(ctx, &n, `SELECT count(*) FROM attempts WHERE member_id = $1`, an.ID); err != nil || n != 2 {
+		t.Fatalf("%d attempts stored (%v), want 2", n, err)
+	}
+}
