@@ -162,12 +162,16 @@ type Fake struct {
 	strictChats bool
 	waitTimeout time.Duration
 	now         func() time.Time // set by New only: read without the lock
+	botJSON     []byte           // BotUser as messages carry it
 
 	closeOnce sync.Once
 	closed    chan struct{}
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every change, to wake waiters
+	mu sync.Mutex
+	// changed is closed on the next change, to wake waiters; nil until
+	// someone waits (changedLocked), so that changes nobody waits for cost
+	// no channel.
+	changed chan struct{}
 
 	calls        []Call
 	seq          int
@@ -204,7 +208,6 @@ func New(t testing.TB, opts ...Option) *Fake {
 		waitTimeout: DefaultWaitTimeout,
 		closed:      make(chan struct{}),
 		now:         time.Now,
-		changed:     make(chan struct{}),
 		blocked:     map[int64]bool{},
 		chats:       map[int64]*chatState{},
 		callbacks:   map[string]*callbackState{},
@@ -216,6 +219,7 @@ func New(t testing.TB, opts ...Option) *Fake {
 	for _, o := range opts {
 		o(f)
 	}
+	f.botJSON = mustJSON(f.BotUser())
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serveHTTP))
 	t.Cleanup(f.Close)
 	return f
@@ -352,6 +356,10 @@ type outcome struct {
 	drop   bool
 }
 
+// jsonContentType is shared by every answer rather than allocated each time:
+// nothing changes header values once set.
+var jsonContentType = []string{"application/json"}
+
 func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	call := Call{Time: f.now()}
 	out := f.handle(r, &call)
@@ -364,19 +372,17 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		call.Status = out.err.status
 		call.Description = out.err.description
 		call.RetryAfter = out.err.retryAfter
-		resp := map[string]any{"ok": false, "error_code": out.err.status, "description": out.err.description}
-		if out.err.retryAfter > 0 {
-			resp["parameters"] = map[string]any{"retry_after": out.err.retryAfter}
-		}
-		body = mustJSON(resp)
+		body = errorBody(out.err)
 	default:
 		call.Status = http.StatusOK
-		res := out.result
-		if res == nil {
-			res = true
+		switch res := out.result.(type) {
+		case encoded:
+			call.Result = json.RawMessage(res)
+		case nil:
+			call.Result = json.RawMessage("true")
+		default:
+			call.Result = mustJSON(res)
 		}
-		call.Result = mustJSON(res)
-		body = append(append([]byte(`{"ok":true,"result":`), call.Result...), '}')
 	}
 
 	call.memo, call.markup = nil, nil
@@ -399,9 +405,34 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler) // closes the connection without a response
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(call.Status)
-	_, _ = w.Write(body)
+	if body != nil {
+		_, _ = w.Write(body)
+		return
+	}
+	// {"ok":true,"result":…} in three writes to the server's buffer rather
+	// than a copy of the result.
+	_, _ = io.WriteString(w, `{"ok":true,"result":`)
+	_, _ = w.Write(call.Result)
+	_, _ = io.WriteString(w, "}")
+}
+
+// errorBody is {"ok":false,…} with the keys in the order encoding/json
+// wrote them from a map.
+func errorBody(e *apiError) []byte {
+	b := make([]byte, 0, 64+len(e.description))
+	b = append(b, `{"description":`...)
+	b = appendJSONString(b, e.description)
+	b = append(b, `,"error_code":`...)
+	b = appendInt(b, int64(e.status))
+	b = append(b, `,"ok":false`...)
+	if e.retryAfter > 0 {
+		b = append(b, `,"parameters":{"retry_after":`...)
+		b = appendInt(b, int64(e.retryAfter))
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
 // handle runs one request through the real server's checks in order: route
@@ -410,7 +441,8 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *Fake) handle(r *http.Request, call *Call) outcome {
 	token, method, ok := splitPath(r.URL.Path)
 	call.Method = method
-	params, files, err := readParams(r)
+	call.memo = &memoTable{}
+	params, files, err := readParams(r, call.memo)
 	call.Params, call.Files = params, files
 	if !ok {
 		return outcome{err: errNotFound}
@@ -431,7 +463,6 @@ func (f *Fake) handle(r *http.Request, call *Call) outcome {
 			return outcome{err: badRequest("strings must be encoded in UTF-8")}
 		}
 	}
-	call.memo = jsonMemo{}
 	if err := f.spec.checkParams(canon, params, files, call.memo); err != nil {
 		return outcome{err: badRequest("%v", err)}
 	}
@@ -547,24 +578,30 @@ func splitPath(p string) (token, method string, ok bool) {
 }
 
 // readParams reads the parameters like the real server: from the query
-// string and from a multipart, urlencoded or JSON body.
-func readParams(r *http.Request) (map[string]string, map[string]File, error) {
-	params := map[string]string{}
-	files := map[string]File{}
-	for k, vs := range r.URL.Query() {
-		params[k] = vs[0]
+// string and from a multipart, urlencoded or JSON body. The values of a
+// JSON body are entered into memo as decoded with it.
+func readParams(r *http.Request, memo jsonMemo) (map[string]string, map[string]File, error) {
+	params := make(map[string]string, 8)
+	var files map[string]File // most calls upload nothing
+	if r.URL.RawQuery != "" {
+		for k, vs := range r.URL.Query() {
+			params[k] = vs[0]
+		}
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
 		return params, files, fmt.Errorf("can't read request body: %w", err)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return params, files, nil // e.g. getMe with no parameters
 	}
-	ct, ctParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct, boundary := contentType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
-		mr := multipart.NewReader(bytes.NewReader(body), ctParams["boundary"])
+		if simpleMultipart(string(body), boundary, params) {
+			return params, files, nil
+		}
+		mr := multipart.NewReader(bytes.NewReader(body), boundary)
 		for {
 			part, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
@@ -578,6 +615,9 @@ func readParams(r *http.Request) (map[string]string, map[string]File, error) {
 				return params, files, fmt.Errorf("can't parse multipart body: %w", err)
 			}
 			if part.FileName() != "" {
+				if files == nil {
+					files = map[string]File{}
+				}
 				files[part.FormName()] = File{
 					Field:       part.FormName(),
 					Name:        part.FileName(),
@@ -597,25 +637,132 @@ func readParams(r *http.Request) (map[string]string, map[string]File, error) {
 			params[k] = vs[0]
 		}
 	case "application/json":
+		if doc, err := parseJSON(string(body)); err == nil && (doc.nodes[0].kind == jObject || doc.nodes[0].kind == jNull) {
+			jval{doc, 0}.children(func(v jval) bool {
+				switch n := v.node(); n.kind {
+				case jNull:
+				case jString:
+					params[n.key] = n.str
+				default:
+					params[n.key] = v.raw()
+					memo.add(v)
+				}
+				return true
+			})
+			return params, files, nil
+		}
+		// encoding/json words the error, as it always has.
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(body, &obj); err != nil {
 			return params, files, fmt.Errorf("can't parse JSON body: %w", err)
 		}
-		for k, raw := range obj {
-			var s string
-			switch {
-			case string(raw) == "null":
-				continue
-			case json.Unmarshal(raw, &s) == nil:
-				params[k] = s
-			default:
-				params[k] = string(raw)
-			}
-		}
+		return params, files, fmt.Errorf("can't parse JSON body")
 	default:
 		return params, files, fmt.Errorf("unsupported Content-Type %q", ct)
 	}
 	return params, files, nil
+}
+
+// readBody reads the request body in one allocation when its length is
+// known.
+func readBody(r *http.Request) ([]byte, error) {
+	n := r.ContentLength
+	if n <= 0 || n > 64<<20 {
+		return io.ReadAll(r.Body)
+	}
+	buf := make([]byte, n+1) // one more byte to see the end without growing
+	read, err := io.ReadFull(r.Body, buf)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return buf[:read], nil
+	case err != nil:
+		return nil, err
+	}
+	// Longer than announced: read the rest as it comes.
+	rest, err := io.ReadAll(r.Body)
+	return append(buf, rest...), err
+}
+
+// contentType is mime.ParseMediaType for the two forms clients send,
+// without its map, and the general parser for anything else.
+func contentType(header string) (mediaType, boundary string) {
+	if header == "application/json" {
+		return header, ""
+	}
+	if b, ok := strings.CutPrefix(header, "multipart/form-data; boundary="); ok && isToken(b) {
+		return "multipart/form-data", b
+	}
+	ct, params, _ := mime.ParseMediaType(header)
+	return ct, params["boundary"]
+}
+
+// isToken reports whether s is made of letters, digits, '-', '_' and '.'
+// only (a subset of MIME's token characters, enough for boundaries and
+// field names).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// simpleMultipart reads a multipart body made only of plain fields, each
+// with the one header "Content-Disposition: form-data; name=…", framed
+// exactly as mime/multipart.Writer frames them: what go-telegram sends for
+// every call without an upload. Values are slices of body. For anything
+// else (files, other headers, a preamble, unusual framing) it returns
+// false, and mime/multipart reads the body: the fields it may have set
+// already are set again to the same values.
+func simpleMultipart(body, boundary string, params map[string]string) bool {
+	const head = "Content-Disposition: form-data; name=\""
+	rest, ok := strings.CutPrefix(body, "--")
+	if !ok || boundary == "" {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, boundary); !ok || !strings.HasPrefix(rest, "\r\n") {
+		return false
+	}
+	rest = rest[2:]
+	for {
+		if rest, ok = strings.CutPrefix(rest, head); !ok {
+			return false
+		}
+		q := strings.IndexByte(rest, '"')
+		if q < 0 || !isToken(rest[:q]) || !strings.HasPrefix(rest[q:], "\"\r\n\r\n") {
+			return false
+		}
+		name := rest[:q]
+		rest = rest[q+5:]
+		// The value runs to the next "\r\n--boundary".
+		end := 0
+		for {
+			i := strings.Index(rest[end:], "\r\n--")
+			if i < 0 {
+				return false
+			}
+			end += i
+			if strings.HasPrefix(rest[end+4:], boundary) {
+				break
+			}
+			end += 4
+		}
+		params[name] = rest[:end]
+		rest = rest[end+4+len(boundary):]
+		switch {
+		case strings.HasPrefix(rest, "\r\n"):
+			rest = rest[2:]
+		case rest == "--" || rest == "--\r\n":
+			return true
+		default:
+			return false
+		}
+	}
 }
 
 func mustJSON(v any) []byte {
@@ -630,6 +777,16 @@ func mustJSON(v any) []byte {
 
 // notifyLocked wakes every waiter (Wait helpers, long polls).
 func (f *Fake) notifyLocked() {
-	close(f.changed)
-	f.changed = make(chan struct{})
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+}
+
+// changedLocked returns a channel closed at the next change.
+func (f *Fake) changedLocked() <-chan struct{} {
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
 }

@@ -72,8 +72,9 @@ type msgState struct {
 }
 
 type chatState struct {
-	info     models.Chat
-	started  bool // the user wrote to the bot: it may message them
+	info     models.Chat // change it with setInfo
+	infoRaw  []byte      // info as JSON, once asked for
+	started  bool        // the user wrote to the bot: it may message them
 	lastID   int
 	msgs     []*msgState
 	byID     map[int]*msgState
@@ -123,6 +124,18 @@ func defaultChat(id int64) models.Chat {
 		return models.Chat{ID: id, Type: models.ChatTypeSupergroup, Title: fmt.Sprintf("Supergroup %d", -id)}
 	}
 	return models.Chat{ID: id, Type: models.ChatTypeGroup, Title: fmt.Sprintf("Group %d", -id)}
+}
+
+func (c *chatState) setInfo(info models.Chat) {
+	c.info, c.infoRaw = info, nil
+}
+
+// infoJSON is the chat as messages carry it, encoded once per change.
+func (c *chatState) infoJSON() []byte {
+	if c.infoRaw == nil {
+		c.infoRaw = mustJSON(c.info)
+	}
+	return c.infoRaw
 }
 
 func (c *chatState) add(m *msgState) {
@@ -281,129 +294,110 @@ type markup struct {
 // parseMarkup reads a reply_markup the spec already accepted and applies
 // the real server's rules on buttons.
 func parseMarkup(raw string, chatID int64, memo jsonMemo) (*markup, *apiError) {
-	v, err := memo.decode(raw)
-	if err != nil {
+	obj, err := memo.decode(raw)
+	if err != nil || obj.kind() != jObject {
 		return nil, badRequest("can't parse reply keyboard markup JSON object")
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, badRequest("can't parse reply keyboard markup JSON object")
+	canonical, dropped := appendCanonical(make([]byte, 0, len(raw)), obj, true)
+	if dropped {
+		canonical = append(canonical, "null"...)
 	}
-	m := &markup{canonical: string(mustJSON(dropZero(obj)))}
-	if rows, ok := obj["inline_keyboard"].([]any); ok {
+	m := &markup{canonical: string(canonical)}
+	if rows, ok := obj.get("inline_keyboard"); ok && rows.kind() == jArray {
 		m.isInline = true
-		for _, row := range rows {
+		if n := count(rows); n > 0 {
+			m.inline = make([][]Button, 0, n)
+		}
+		var e *apiError
+		rows.children(func(row jval) bool {
 			var out []Button
-			for _, item := range row.([]any) {
-				b := item.(map[string]any) // the spec check made sure of the shape
-				btn := Button{Text: str(b["text"]), URL: str(b["url"])}
-				if cd, has := b["callback_data"]; has {
-					btn.CallbackData = str(cd)
+			if n := count(row); n > 0 {
+				out = make([]Button, 0, n)
+			}
+			row.children(func(b jval) bool { // the spec check made sure of the shape
+				text, _ := b.get("text")
+				url, _ := b.get("url")
+				btn := Button{Text: text.textOf(), URL: url.textOf()}
+				if cd, has := b.get("callback_data"); has {
+					btn.CallbackData = cd.textOf()
 					if n := len(btn.CallbackData); n < 1 || n > MaxCallbackDataBytes {
-						return nil, badRequest("BUTTON_DATA_INVALID")
+						e = badRequest("BUTTON_DATA_INVALID")
+						return false
 					}
 				}
 				if !hasAction(b) {
-					return nil, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+					e = badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+					return false
 				}
 				out = append(out, btn)
-			}
+				return true
+			})
 			m.inline = append(m.inline, out)
+			return e == nil
+		})
+		if e != nil {
+			return nil, e
 		}
 		return m, nil
 	}
-	if rows, ok := obj["keyboard"].([]any); ok {
-		for _, row := range rows {
+	if rows, ok := obj.get("keyboard"); ok && rows.kind() == jArray {
+		var e *apiError
+		rows.children(func(row jval) bool {
 			var out []Button
-			for _, item := range row.([]any) {
-				b := item.(map[string]any) // the spec check made sure of the shape
-				btn := Button{Text: str(b["text"]), RequestContact: b["request_contact"] == true, RequestLocation: b["request_location"] == true}
+			row.children(func(b jval) bool { // the spec check made sure of the shape
+				text, _ := b.get("text")
+				contact, _ := b.get("request_contact")
+				location, _ := b.get("request_location")
+				btn := Button{Text: text.textOf(), RequestContact: contact.isTrue(), RequestLocation: location.isTrue()}
 				if btn.RequestContact && chatID <= 0 {
-					return nil, badRequest("phone number can be requested in private chats only")
+					e = badRequest("phone number can be requested in private chats only")
+					return false
 				}
 				if btn.RequestLocation && chatID <= 0 {
-					return nil, badRequest("location can be requested in private chats only")
+					e = badRequest("location can be requested in private chats only")
+					return false
 				}
 				out = append(out, btn)
-			}
+				return true
+			})
 			m.keyboard = append(m.keyboard, out)
+			return e == nil
+		})
+		if e != nil {
+			return nil, e
 		}
-		m.oneTime = obj["one_time_keyboard"] == true
+		oneTime, _ := obj.get("one_time_keyboard")
+		m.oneTime = oneTime.isTrue()
 		return m, nil
 	}
-	m.remove = obj["remove_keyboard"] == true
+	remove, _ := obj.get("remove_keyboard")
+	m.remove = remove.isTrue()
 	return m, nil
+}
+
+// count is the number of items of an array (members of an object).
+func count(v jval) int {
+	n := 0
+	v.children(func(jval) bool { n++; return true })
+	return n
 }
 
 // hasAction reports whether an inline button does something: a button
 // with only a label is refused by Telegram. Empty values (go-telegram sends
 // "copy_text":{"text":""} on every button) do not count.
-func hasAction(b map[string]any) bool {
-	for k, v := range b {
-		switch k {
+func hasAction(b jval) bool {
+	found := false
+	b.children(func(v jval) bool {
+		switch k := v.node().key; k {
 		case "text", "icon_custom_emoji_id", "style":
-			continue
+		case "callback_data", "switch_inline_query", "switch_inline_query_current_chat":
+			found = true // an empty string is meaningful for these
+		default:
+			found = !isZeroJSON(v)
 		}
-		if dropZero(v) != nil {
-			return true
-		}
-		if k == "callback_data" || k == "switch_inline_query" || k == "switch_inline_query_current_chat" {
-			return true // an empty string is meaningful for these
-		}
-	}
-	return false
-}
-
-// dropZero removes empty strings, false, zero numbers, and objects and
-// arrays left empty, the way the real server normalises a markup before it
-// echoes it back (and compares it when a message is edited).
-func dropZero(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, val := range x {
-			if d := dropZero(val); d != nil {
-				out[k] = d
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case []any:
-		out := make([]any, 0, len(x))
-		for _, val := range x {
-			d := dropZero(val)
-			if d == nil {
-				d = map[string]any{} // keep positions in rows
-			}
-			out = append(out, d)
-		}
-		return out
-	case string:
-		if x == "" {
-			return nil
-		}
-	case bool:
-		if !x {
-			return nil
-		}
-	case json.Number:
-		if x == "0" {
-			return nil
-		}
-	}
-	return v
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	}
-	return ""
+		return !found
+	})
+	return found
 }
 
 // dispatchLocked runs a validated call (all but getUpdates).
@@ -637,43 +631,52 @@ func inlineMarkup(m Message) string {
 	return m.Markup
 }
 
-// messageOut is a bot message as the Bot API returns it; a struct rather
-// than models.Message, whose hundred fields cost more to encode.
-type messageOut struct {
-	MessageID   int              `json:"message_id"`
-	From        models.User      `json:"from"`
-	Chat        models.Chat      `json:"chat"`
-	Date        int64            `json:"date"`
-	EditDate    int64            `json:"edit_date,omitempty"`
-	Text        string           `json:"text,omitempty"`
-	Caption     string           `json:"caption,omitempty"`
-	Document    *models.Document `json:"document,omitempty"`
-	ReplyMarkup json.RawMessage  `json:"reply_markup,omitempty"`
+// encoded is a result the fake wrote as JSON itself.
+type encoded []byte
+
+// messageJSONLocked renders a bot message as the Bot API returns it. It is
+// written by hand, field by field as encoding/json wrote the struct it
+// replaces: encoding a models.User and a models.Chat by reflection on every
+// call cost more than the rest of the call.
+func (f *Fake) messageJSONLocked(c *chatState, m *msgState) encoded {
+	return encoded(f.appendMessageLocked(make([]byte, 0, 256+len(m.Text)+len(m.Markup)), c, m))
 }
 
-// messageJSONLocked renders a bot message as the Bot API returns it.
-func (f *Fake) messageJSONLocked(c *chatState, m *msgState) *messageOut {
-	out := &messageOut{MessageID: m.ID, From: f.BotUser(), Chat: c.info, Date: m.Date.Unix()}
+func (f *Fake) appendMessageLocked(dst []byte, c *chatState, m *msgState) []byte {
+	dst = append(dst, `{"message_id":`...)
+	dst = appendInt(dst, int64(m.ID))
+	dst = append(dst, `,"from":`...)
+	dst = append(dst, f.botJSON...)
+	dst = append(dst, `,"chat":`...)
+	dst = append(dst, c.infoJSON()...)
+	dst = append(dst, `,"date":`...)
+	dst = appendInt(dst, m.Date.Unix())
+	if m.Edits > 0 {
+		dst = append(dst, `,"edit_date":`...)
+		dst = appendInt(dst, m.EditDate.Unix())
+	}
+	if m.Text != "" {
+		if m.Method == "sendMessage" {
+			dst = append(dst, `,"text":`...)
+		} else {
+			dst = append(dst, `,"caption":`...)
+		}
+		dst = appendJSONString(dst, m.Text)
+	}
 	if m.Document != nil {
-		out.Document = &models.Document{
+		dst = append(dst, `,"document":`...)
+		dst = append(dst, mustJSON(&models.Document{
 			FileID:       m.Document.FileID,
 			FileUniqueID: "AgAD" + m.Document.FileID[len(m.Document.FileID)-8:],
 			FileName:     m.Document.Name,
 			MimeType:     m.Document.ContentType,
 			FileSize:     int64(len(m.Document.Data)),
-		}
+		})...)
 	}
-	if m.Method == "sendMessage" {
-		out.Text = m.Text
-	} else {
-		out.Caption = m.Text
-	}
-	if m.Buttons != nil {
+	if m.Buttons != nil && m.Markup != "" {
 		// Only inline keyboards are part of a Message object.
-		out.ReplyMarkup = json.RawMessage(m.Markup)
+		dst = append(dst, `,"reply_markup":`...)
+		dst = append(dst, m.Markup...)
 	}
-	if m.Edits > 0 {
-		out.EditDate = m.EditDate.Unix()
-	}
-	return out
+	return append(dst, '}')
 }

@@ -1,7 +1,6 @@
 package telegramtest
 
 import (
-	"bytes"
 	_ "embed" // spec.json is embedded so that tests never read ../shared
 	"encoding/json"
 	"fmt"
@@ -28,7 +27,8 @@ type specEntry struct {
 	Fields   map[string]specField `json:"fields"`
 	Subtypes []string             `json:"subtypes"`
 
-	names []string // Fields' names, sorted: errors name the same field every time
+	names    []string // Fields' names, sorted: errors name the same field every time
+	required []string // the required ones among names
 }
 
 type apiSpec struct {
@@ -50,14 +50,26 @@ var loadSpec = sync.OnceValue(func() *apiSpec {
 	s.byLower = make(map[string]string, len(s.Methods))
 	for name, m := range s.Methods {
 		s.byLower[strings.ToLower(name)] = name
-		for f := range m.Fields {
-			m.names = append(m.names, f)
-		}
-		sort.Strings(m.names)
-		s.Methods[name] = m
+		s.Methods[name] = m.withNames()
+	}
+	for name, t := range s.Types {
+		s.Types[name] = t.withNames()
 	}
 	return &s
 })
+
+func (e specEntry) withNames() specEntry {
+	for f := range e.Fields {
+		e.names = append(e.names, f)
+	}
+	sort.Strings(e.names)
+	for _, f := range e.names {
+		if e.Fields[f].Required {
+			e.required = append(e.required, f)
+		}
+	}
+	return e
+}
 
 // method returns the spec's spelling of name, if it is a Bot API method.
 func (s *apiSpec) method(name string) (string, bool) {
@@ -143,7 +155,7 @@ func missingField(method, name string, f specField) error {
 // number, a boolean, text, or JSON for arrays and objects.
 func (s *apiSpec) checkValue(name, v string, types []string, files map[string]File, memo jsonMemo) error {
 	var firstErr error
-	var jsonTypes []string
+	jsonTypes := 0
 	for _, t := range types {
 		var err error
 		switch t {
@@ -168,7 +180,7 @@ func (s *apiSpec) checkValue(name, v string, types []string, files map[string]Fi
 				}
 			}
 		default:
-			jsonTypes = append(jsonTypes, t)
+			jsonTypes++
 			continue
 		}
 		if err == nil {
@@ -178,52 +190,75 @@ func (s *apiSpec) checkValue(name, v string, types []string, files map[string]Fi
 			firstErr = err
 		}
 	}
-	if len(jsonTypes) > 0 {
-		val, err := memo.decode(v)
-		if err != nil {
-			return fmt.Errorf("can't parse %s JSON object", name)
-		}
-		return s.checkUnion(val, jsonTypes, name)
+	if jsonTypes == 0 {
+		return firstErr
 	}
-	return firstErr
+	val, err := memo.decode(v)
+	if err != nil {
+		return fmt.Errorf("can't parse %s JSON object", name)
+	}
+	members := types
+	if jsonTypes < len(types) { // the JSON types alone are the union
+		members = make([]string, 0, jsonTypes)
+		for _, t := range types {
+			if !scalarType(t) {
+				members = append(members, t)
+			}
+		}
+	}
+	return s.checkUnion(val, members, jroot{val, name})
+}
+
+func scalarType(t string) bool {
+	switch t {
+	case "String", "Integer", "Float", "Boolean", "True", "InputFile":
+		return true
+	}
+	return false
 }
 
 // jsonMemo decodes each JSON parameter of a call once, although the spec
 // check, the limits and the method itself all look at it (a nil memo
-// decodes every time). Decoded values are shared: read them, never change
+// decodes every time). Values in a JSON body are decoded with the body and
+// entered as they are. Decoded values are shared: read them, never change
 // them.
-type jsonMemo map[string]memoVal
+type jsonMemo = *memoTable
 
-type memoVal struct {
-	v   any
+type memoTable struct {
+	entries []memoEntry // a handful per call: a list beats a map
+}
+
+type memoEntry struct {
+	raw string
+	v   jval
 	err error
 }
 
-func (m jsonMemo) decode(raw string) (any, error) {
+func (m *memoTable) decode(raw string) (jval, error) {
 	if m == nil {
 		return decodeJSON(raw)
 	}
-	if d, ok := m[raw]; ok {
-		return d.v, d.err
+	for _, e := range m.entries {
+		if e.raw == raw {
+			return e.v, e.err
+		}
 	}
 	v, err := decodeJSON(raw)
-	m[raw] = memoVal{v, err}
+	m.entries = append(m.entries, memoEntry{raw, v, err})
 	return v, err
 }
 
-// decodeJSON keeps numbers as json.Number so that integers can be told from
-// floats.
-func decodeJSON(v string) (any, error) {
-	dec := json.NewDecoder(strings.NewReader(v))
-	dec.UseNumber()
-	var out any
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
+// add enters a value already decoded, as part of a JSON body.
+func (m *memoTable) add(v jval) {
+	m.entries = append(m.entries, memoEntry{raw: v.raw(), v: v})
+}
+
+func decodeJSON(raw string) (jval, error) {
+	d, err := parseJSON(raw)
+	if err != nil {
+		return jval{}, err
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data")
-	}
-	return out, nil
+	return jval{d, 0}, nil
 }
 
 func parseBool(v string) (bool, bool) {
@@ -236,109 +271,149 @@ func parseBool(v string) (bool, bool) {
 	return false, false
 }
 
+// jroot is a parameter's decoded value, from which errors name where a
+// bad value sits ("reply_markup.inline_keyboard[0][1]"). The path is put
+// into words only for an error: checks that pass build no strings.
+type jroot struct {
+	v    jval
+	name string
+}
+
+// path names v, a value inside the root.
+func (r jroot) path(v jval) string {
+	nodes := v.d.nodes
+	p := r.name
+	for at := r.v.i; at != v.i; {
+		i := 0
+		for c := at + 1; c < nodes[at].end; c = nodes[c].end {
+			if v.i < nodes[c].end {
+				if nodes[at].kind == jArray {
+					p += "[" + strconv.Itoa(i) + "]"
+				} else {
+					p += "." + nodes[c].key
+				}
+				at = c
+				break
+			}
+			i++
+		}
+	}
+	return p
+}
+
 // checkJSON checks a decoded JSON value against a type expression of the
 // spec ("Array of Array of KeyboardButton", "InlineKeyboardMarkup", "Integer"…).
 // Objects may not carry fields their type does not define: that catches
 // typos in keyboards the real server would silently ignore or reject.
-func (s *apiSpec) checkJSON(v any, typ, path string) error {
+func (s *apiSpec) checkJSON(v jval, typ string, root jroot) error {
+	kind := v.kind()
 	if inner, ok := strings.CutPrefix(typ, "Array of "); ok {
-		arr, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s must be an array", path)
+		if kind != jArray {
+			return fmt.Errorf("%s must be an array", root.path(v))
 		}
-		for i, item := range arr {
-			if err := s.checkJSON(item, inner, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		v.children(func(item jval) bool {
+			err = s.checkJSON(item, inner, root)
+			return err == nil
+		})
+		return err
 	}
 	switch typ {
 	case "String":
 		// Lenient like the real server: numbers are accepted where text is.
-		switch v.(type) {
-		case string, json.Number:
+		if kind == jString || kind == jNumber {
 			return nil
 		}
-		return fmt.Errorf("%s must be a String", path)
+		return fmt.Errorf("%s must be a String", root.path(v))
 	case "Integer":
-		switch x := v.(type) {
-		case json.Number:
-			if _, err := x.Int64(); err == nil {
-				return nil
-			}
-		case string:
-			if _, err := strconv.ParseInt(x, 10, 64); err == nil {
+		if kind == jNumber || kind == jString {
+			if _, err := strconv.ParseInt(v.node().str, 10, 64); err == nil {
 				return nil
 			}
 		}
-		return fmt.Errorf("%s must be an Integer", path)
+		return fmt.Errorf("%s must be an Integer", root.path(v))
 	case "Float":
-		if _, ok := v.(json.Number); ok {
+		if kind == jNumber {
 			return nil
 		}
-		return fmt.Errorf("%s must be a Float", path)
+		return fmt.Errorf("%s must be a Float", root.path(v))
 	case "Boolean":
-		if _, ok := v.(bool); ok {
+		if kind == jTrue || kind == jFalse {
 			return nil
 		}
-		return fmt.Errorf("%s must be a Boolean", path)
+		return fmt.Errorf("%s must be a Boolean", root.path(v))
 	case "True":
-		if b, ok := v.(bool); ok && b {
+		if kind == jTrue {
 			return nil
 		}
-		return fmt.Errorf("%s must be True", path)
+		return fmt.Errorf("%s must be True", root.path(v))
 	case "InputFile":
-		if _, ok := v.(string); ok {
+		if kind == jString {
 			return nil
 		}
-		return fmt.Errorf("%s must be a file reference", path)
+		return fmt.Errorf("%s must be a file reference", root.path(v))
 	}
 	t, known := s.Types[typ]
 	if !known {
 		return nil // a type the spec does not describe: nothing to check against
 	}
 	if len(t.Subtypes) > 0 {
-		return s.checkUnion(v, t.Subtypes, path)
+		return s.checkUnion(v, t.Subtypes, root)
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Errorf("%s must be a JSON object (%s)", path, typ)
+	if kind != jObject {
+		return fmt.Errorf("%s must be a JSON object (%s)", root.path(v), typ)
 	}
 	if t.Fields == nil {
 		return nil // placeholder types such as CallbackGame carry no fields
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
+	if err := s.checkMembers(v, t, typ, root, nil); err != nil {
+		// Report the first bad member in key order, whatever the order
+		// they came in, so that a call fails the same way every time.
+		var buf [16]int32
+		return s.checkMembers(v, t, typ, root, sortedMembers(v, buf[:0]))
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		f, ok := t.Fields[k]
-		if !ok {
-			return fmt.Errorf("unknown field %q in %s (%s)", k, path, typ)
-		}
-		if obj[k] == nil {
-			continue // null is "absent" to the real server
-		}
-		if err := s.checkAlternatives(obj[k], f.Types, path+"."+k); err != nil {
-			return err
-		}
-	}
-	for name, f := range t.Fields {
-		if f.Required {
-			if _, ok := obj[name]; !ok {
-				return fmt.Errorf("%s (%s) lacks required field %q", path, typ, name)
-			}
+	for _, name := range t.required {
+		if _, ok := v.get(name); !ok {
+			return fmt.Errorf("%s (%s) lacks required field %q", root.path(v), typ, name)
 		}
 	}
 	return nil
 }
 
-func (s *apiSpec) checkAlternatives(v any, types []string, path string) error {
+// checkMembers checks an object's members, in the order given (nil: as
+// they came).
+func (s *apiSpec) checkMembers(v jval, t specEntry, typ string, root jroot, order []int32) error {
+	check := func(m jval) error {
+		key := m.node().key
+		f, ok := t.Fields[key]
+		if !ok {
+			return fmt.Errorf("unknown field %q in %s (%s)", key, root.path(v), typ)
+		}
+		if m.kind() == jNull {
+			return nil // null is "absent" to the real server
+		}
+		return s.checkAlternatives(m, f.Types, root)
+	}
+	if order != nil {
+		for _, i := range order {
+			if err := check(jval{v.d, i}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	v.children(func(m jval) bool {
+		err = check(m)
+		return err == nil
+	})
+	return err
+}
+
+func (s *apiSpec) checkAlternatives(v jval, types []string, root jroot) error {
 	var firstErr error
 	for _, t := range types {
-		err := s.checkJSON(v, t, path)
+		err := s.checkJSON(v, t, root)
 		if err == nil {
 			return nil
 		}
@@ -352,20 +427,22 @@ func (s *apiSpec) checkAlternatives(v any, types []string, path string) error {
 // checkUnion accepts v if any member type accepts it; otherwise it reports
 // the error of the member v most resembles, which is the one the caller
 // most likely meant.
-func (s *apiSpec) checkUnion(v any, members []string, path string) error {
+func (s *apiSpec) checkUnion(v jval, members []string, root jroot) error {
 	best, bestScore := error(nil), -1
 	for _, m := range members {
-		err := s.checkJSON(v, m, path)
+		err := s.checkJSON(v, m, root)
 		if err == nil {
 			return nil
 		}
 		score := 0
-		if obj, ok := v.(map[string]any); ok {
-			for k := range obj {
-				if _, ok := s.Types[m].Fields[k]; ok {
+		if v.kind() == jObject {
+			fields := s.Types[m].Fields
+			v.children(func(c jval) bool {
+				if _, ok := fields[c.node().key]; ok {
 					score++
 				}
-			}
+				return true
+			})
 		}
 		if score > bestScore {
 			best, bestScore = err, score
@@ -383,16 +460,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// canonicalJSON re-encodes a JSON value so that two markups can be compared
+// canonicalJSON re-encodes a JSON value so that two values can be compared
 // regardless of spacing and key order.
 func canonicalJSON(raw string) string {
 	v, err := decodeJSON(raw)
 	if err != nil {
 		return raw
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // maps encode with sorted keys
-	return strings.TrimSpace(buf.String())
+	out, _ := appendCanonical(nil, v, false)
+	return string(out)
 }

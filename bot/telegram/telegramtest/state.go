@@ -228,7 +228,7 @@ func (f *Fake) wait(t testing.TB, what string, timeout time.Duration, check func
 		// Take the channel before checking, so that a change between the
 		// check and the select is not missed.
 		f.mu.Lock()
-		changed := f.changed
+		changed := f.changedLocked()
 		f.mu.Unlock()
 		if check() {
 			return

@@ -42,7 +42,7 @@ func (f *Fake) userMessageLocked(m models.Message) *models.Update {
 	if m.Chat.Type == "" {
 		m.Chat = c.info
 	}
-	c.info = m.Chat
+	c.setInfo(m.Chat)
 	if m.Chat.Type == models.ChatTypePrivate {
 		c.started = true
 	}
@@ -326,9 +326,11 @@ func (f *Fake) getUpdates(r *http.Request, call *Call) outcome {
 			}
 			return outcome{result: batch}
 		}
-		changed := f.changed
 		f.pollers++
 		f.notifyLocked() // WaitPolling
+		// Taken after notifying: the channel taken before would be closed
+		// already, and the poll would spin instead of waiting.
+		changed := f.changedLocked()
 		f.mu.Unlock()
 		select {
 		case <-changed:
