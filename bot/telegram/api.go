@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,7 +48,7 @@ func (t *Telegram) call(ctx context.Context, method string, params any, dest any
 		return t.redacted(fmt.Errorf("error do request for method %s, %w", method, err))
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := readBody(resp.Body, resp.ContentLength, maxAnswer)
 	if err != nil {
 		return t.redacted(fmt.Errorf("error read response body for method %s, %w", method, err))
 	}
@@ -75,6 +74,10 @@ func (t *Telegram) call(ctx context.Context, method string, params any, dest any
 	}
 	return nil
 }
+
+// maxAnswer bounds a Bot API answer read into memory; the calls made here
+// answer with one message at most.
+const maxAnswer = 16 << 20
 
 // apiResponse is the Bot API's envelope.
 type apiResponse struct {

@@ -128,8 +128,8 @@ func (t *Telegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil || len(body) > maxBody {
+	body, err := readBody(r.Body, r.ContentLength, maxBody)
+	if err != nil {
 		http.Error(w, "bad request body", http.StatusBadRequest)
 		return
 	}
@@ -153,6 +153,23 @@ func (t *Telegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type replyKey struct{}
+
+// readBody reads a body of at most max bytes, in one allocation when its
+// length is known (io.ReadAll grows its buffer from 512 bytes).
+func readBody(r io.Reader, length, max int64) ([]byte, error) {
+	if length < 0 || length > max {
+		b, err := io.ReadAll(io.LimitReader(r, max+1))
+		if err == nil && int64(len(b)) > max {
+			err = fmt.Errorf("body over %d bytes", max)
+		}
+		return b, err
+	}
+	b := make([]byte, length)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
 
 // webhookReply is the Bot API call to make in the webhook's answer. It is
 // used only when the update succeeds; after a failure Telegram delivers the

@@ -369,10 +369,13 @@ func TestTelegramWebhookRejectsWrongSecretAndBadBodies(t *testing.T) {
 			t.Fatalf("secret %q: status %d", secret, resp.StatusCode)
 		}
 	}
-	for _, body := range []string{"", "{", `{"update_id":0}`, `[1,2]`} {
+	// An update over 1 MiB is no real update (they are a few kilobytes).
+	huge := `{"update_id":77,"message":{"message_id":1,"date":1,"chat":{"id":1001,"type":"private"},"from":{"id":1001,"is_bot":false,"first_name":"An"},"text":"/start ` +
+		strings.Repeat("x", 1<<20) + `"}}`
+	for _, body := range []string{"", "{", `{"update_id":0}`, `[1,2]`, huge} {
 		resp := telegramtest.PostRaw(t, r.hook(), testSecret, []byte(body))
 		if resp.StatusCode != http.StatusBadRequest {
-			t.Fatalf("body %q: status %d", body, resp.StatusCode)
+			t.Fatalf("body %.80q: status %d", body, resp.StatusCode)
 		}
 	}
 	if n := len(r.fake.Calls()); n != before {
