@@ -173,7 +173,7 @@ type Fake struct {
 	// no channel.
 	changed chan struct{}
 
-	calls        []Call
+	calls        [][]Call // in blocks: recording a call never copies the earlier ones
 	seq          int
 	hook         func(Call) *Reply
 	faults       []*fault
@@ -356,6 +356,15 @@ type outcome struct {
 	drop   bool
 }
 
+func (f *Fake) recordLocked(call Call) {
+	n := len(f.calls)
+	if n == 0 || len(f.calls[n-1]) == cap(f.calls[n-1]) {
+		f.calls = append(f.calls, make([]Call, 0, min(16<<n, 1024)))
+		n++
+	}
+	f.calls[n-1] = append(f.calls[n-1], call)
+}
+
 // jsonContentType is shared by every answer rather than allocated each time:
 // nothing changes header values once set.
 var jsonContentType = []string{"application/json"}
@@ -392,7 +401,7 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.seq++
 	call.Seq = f.seq
-	f.calls = append(f.calls, call)
+	f.recordLocked(call)
 	f.notifyLocked()
 	f.mu.Unlock()
 

@@ -665,13 +665,7 @@ func (f *Fake) appendMessageLocked(dst []byte, c *chatState, m *msgState) []byte
 	}
 	if m.Document != nil {
 		dst = append(dst, `,"document":`...)
-		dst = append(dst, mustJSON(&models.Document{
-			FileID:       m.Document.FileID,
-			FileUniqueID: "AgAD" + m.Document.FileID[len(m.Document.FileID)-8:],
-			FileName:     m.Document.Name,
-			MimeType:     m.Document.ContentType,
-			FileSize:     int64(len(m.Document.Data)),
-		})...)
+		dst = append(dst, mustJSON(documentOf(m.Document))...)
 	}
 	if m.Buttons != nil && m.Markup != "" {
 		// Only inline keyboards are part of a Message object.
@@ -679,4 +673,15 @@ func (f *Fake) appendMessageLocked(dst []byte, c *chatState, m *msgState) []byte
 		dst = append(dst, m.Markup...)
 	}
 	return append(dst, '}')
+}
+
+// documentOf describes a stored upload as messages carry it.
+func documentOf(doc *File) *models.Document {
+	return &models.Document{
+		FileID:       doc.FileID,
+		FileUniqueID: "AgAD" + doc.FileID[len(doc.FileID)-8:],
+		FileName:     doc.Name,
+		MimeType:     doc.ContentType,
+		FileSize:     int64(len(doc.Data)),
+	}
 }

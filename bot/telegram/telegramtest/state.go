@@ -13,7 +13,18 @@ import (
 func (f *Fake) Calls() []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]Call(nil), f.calls...)
+	n := 0
+	for _, b := range f.calls {
+		n += len(b)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Call, 0, n)
+	for _, b := range f.calls {
+		out = append(out, b...)
+	}
+	return out
 }
 
 // CallsTo returns the calls to method (any spelling, any outcome).
@@ -72,11 +83,16 @@ func (f *Fake) sentLocked(chatID int64) []Message {
 
 // LastMessage returns the bot's latest message still in chatID.
 func (f *Fake) LastMessage(chatID int64) (Message, bool) {
-	sent := f.Sent(chatID)
-	if len(sent) == 0 {
-		return Message{}, false
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.chats[chatID]; ok {
+		for i := len(c.msgs) - 1; i >= 0; i-- {
+			if m := c.msgs[i]; m.FromBot && !m.deleted {
+				return m.Message, true
+			}
+		}
 	}
-	return sent[len(sent)-1], true
+	return Message{}, false
 }
 
 // Message returns message id of chatID (the bot's or the user's) as it is

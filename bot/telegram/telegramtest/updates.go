@@ -115,16 +115,14 @@ func (f *Fake) ForeignContact(from models.User, contact models.Contact) *models.
 func (f *Fake) CallbackQuery(from models.User, msg Message, data string) *models.Update {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	c := f.chatLocked(msg.ChatID)
-	id := f.newQueryIDLocked()
-	f.callbacks[id] = &callbackState{chatID: msg.ChatID}
+	c, st, id := f.newCallbackLocked(msg)
 	q := &models.CallbackQuery{
 		ID:           id,
 		From:         from,
-		ChatInstance: strconv.FormatInt(-msg.ChatID*7919, 10),
+		ChatInstance: chatInstance(msg.ChatID),
 		Data:         data,
 	}
-	if st := c.byID[msg.ID]; st != nil && !st.deleted {
+	if st != nil {
 		q.Message = models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: f.modelMessageLocked(c, st)}
 	} else {
 		q.Message = models.MaybeInaccessibleMessage{
@@ -132,9 +130,60 @@ func (f *Fake) CallbackQuery(from models.User, msg Message, data string) *models
 			InaccessibleMessage: &models.InaccessibleMessage{Chat: c.info, MessageID: msg.ID},
 		}
 	}
-	f.notifyLocked()
 	return &models.Update{ID: f.newUpdateIDLocked(), CallbackQuery: q}
 }
+
+// CallbackQueryJSON is CallbackQuery's update as the JSON Telegram posts to
+// a webhook, written straight from the fake's state: the same values as
+// String(CallbackQuery(from, msg, data)) (the message's reply_markup as the
+// fake normalised it), at a fraction of the cost, for benchmarks that
+// build an update per answer.
+func (f *Fake) CallbackQueryJSON(from models.User, msg Message, data string) []byte {
+	fromJSON := mustJSON(from) // outside the lock
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, st, id := f.newCallbackLocked(msg)
+	b := make([]byte, 0, 512+len(data)+len(fromJSON))
+	b = append(b, `{"update_id":`...)
+	b = appendInt(b, f.newUpdateIDLocked())
+	b = append(b, `,"callback_query":{"id":`...)
+	b = appendJSONString(b, id)
+	b = append(b, `,"from":`...)
+	b = append(b, fromJSON...)
+	b = append(b, `,"message":`...)
+	if st != nil {
+		b = f.appendMessageLocked(b, c, st)
+	} else {
+		b = append(b, `{"chat":`...)
+		b = append(b, c.infoJSON()...)
+		b = append(b, `,"message_id":`...)
+		b = appendInt(b, int64(msg.ID))
+		b = append(b, `,"date":0}`...)
+	}
+	b = append(b, `,"chat_instance":`...)
+	b = appendJSONString(b, chatInstance(msg.ChatID))
+	if data != "" {
+		b = append(b, `,"data":`...)
+		b = appendJSONString(b, data)
+	}
+	return append(b, "}}"...)
+}
+
+// newCallbackLocked registers a query on msg and returns its chat, the
+// message if it is still there, and the query id.
+func (f *Fake) newCallbackLocked(msg Message) (*chatState, *msgState, string) {
+	c := f.chatLocked(msg.ChatID)
+	id := f.newQueryIDLocked()
+	f.callbacks[id] = &callbackState{chatID: msg.ChatID}
+	f.notifyLocked()
+	st := c.byID[msg.ID]
+	if st != nil && st.deleted {
+		st = nil
+	}
+	return c, st, id
+}
+
+func chatInstance(chatID int64) string { return strconv.FormatInt(-chatID*7919, 10) }
 
 // Tap is the user pressing the inline button labelled label on msg as it
 // is now (after edits); it fails the test if there is no such button.
@@ -184,7 +233,7 @@ func (f *Fake) modelMessageLocked(c *chatState, st *msgState) *models.Message {
 		m.Text, m.Caption = "", st.Text
 	}
 	if st.Document != nil {
-		m.Document = &models.Document{FileID: st.Document.FileID, FileName: st.Document.Name, FileSize: int64(len(st.Document.Data))}
+		m.Document = documentOf(st.Document)
 	}
 	return m
 }
