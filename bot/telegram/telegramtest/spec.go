@@ -73,6 +73,9 @@ func (e specEntry) withNames() specEntry {
 
 // method returns the spec's spelling of name, if it is a Bot API method.
 func (s *apiSpec) method(name string) (string, bool) {
+	if _, ok := s.Methods[name]; ok {
+		return name, true // spelt as in the spec, as clients do: no lower-casing
+	}
 	canon, ok := s.byLower[strings.ToLower(name)]
 	return canon, ok
 }
