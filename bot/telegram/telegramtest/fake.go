@@ -359,7 +359,11 @@ type outcome struct {
 func (f *Fake) recordLocked(call Call) {
 	n := len(f.calls)
 	if n == 0 || len(f.calls[n-1]) == cap(f.calls[n-1]) {
-		f.calls = append(f.calls, make([]Call, 0, min(16<<n, 1024)))
+		size := 1024 // blocks of 16, 32… up to this
+		if n < 6 {
+			size = 16 << n
+		}
+		f.calls = append(f.calls, make([]Call, 0, size))
 		n++
 	}
 	f.calls[n-1] = append(f.calls[n-1], call)
