@@ -160,6 +160,7 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 		}
 		return saveRounds(ctx, tx, id, c, oldRounds)
 	})
+	catalogChanged() // whether or not it committed: a commit may fail after the fact
 	if err != nil {
 		return false, fmt.Errorf("apply contest %s: %w", c.Code, err)
 	}
@@ -370,7 +371,8 @@ func (db *DB) ContestByID(ctx context.Context, id int64) (quiz.Contest, error) {
 }
 
 // contestRoundRow is a contest joined with one of its rounds; the round's
-// columns are NULL for a contest without rounds.
+// columns are NULL for a contest without rounds. span_from and span_to come
+// only with CurrentContest's query.
 type contestRoundRow struct {
 	contestRow
 	RoundID       sql.NullInt64  `db:"round_id"`
@@ -378,33 +380,46 @@ type contestRoundRow struct {
 	RoundOpensAt  sql.NullTime   `db:"round_opens_at"`
 	RoundClosesAt sql.NullTime   `db:"round_closes_at"`
 	RoundTopics   pq.StringArray `db:"round_topics"`
+	SpanFrom      sql.NullTime   `db:"span_from"`
+	SpanTo        sql.NullTime   `db:"span_to"`
 }
 
 // contestColumnsC are contestColumns of contests c.
 var contestColumnsC = qualify("c.", contestColumns)
 
+// contestRoundSelect selects a contest c joined with its rounds r.
+var contestRoundSelect = `SELECT ` + contestColumnsC + `, r.id AS round_id, r.number AS round_number,
+	r.opens_at AS round_opens_at, r.closes_at AS round_closes_at, r.topics AS round_topics`
+
 // contestWhere loads the contest c matching where, with its rounds, in one
 // query: one row per round, the contest's columns repeated on each.
 func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundMsg string) (quiz.Contest, error) {
-	rows, err := db.QueryxContext(ctx, `
-		SELECT `+contestColumnsC+`, r.id AS round_id, r.number AS round_number,
-			r.opens_at AS round_opens_at, r.closes_at AS round_closes_at, r.topics AS round_topics
+	c, _, err := db.loadContest(ctx, contestRoundSelect+`
 		FROM contests c LEFT JOIN rounds r ON r.contest_id = c.id
-		WHERE `+where+` ORDER BY r.number`, arg)
+		WHERE `+where+` ORDER BY r.number`, arg, notFoundMsg)
+	return c, err
+}
+
+// loadContest runs query, which returns contestRoundRows of one contest
+// ordered by round number, with arg. The span is that of the first row.
+func (db *DB) loadContest(ctx context.Context, query string, arg any, notFoundMsg string) (quiz.Contest, span, error) {
+	rows, err := db.QueryxContext(ctx, query, arg)
 	if err != nil {
-		return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+		return quiz.Contest{}, span{}, fmt.Errorf("load contest %v: %w", arg, err)
 	}
 	defer rows.Close()
 	var c quiz.Contest
+	var sp span
 	var loc *time.Location // set from the first row
 	for rows.Next() {
 		var row contestRoundRow
 		if err := rows.StructScan(&row); err != nil {
-			return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+			return quiz.Contest{}, span{}, fmt.Errorf("load contest %v: %w", arg, err)
 		}
 		if loc == nil {
 			c = row.contest()
 			loc = c.Location()
+			sp = span{from: row.SpanFrom, to: row.SpanTo}
 		}
 		if row.RoundID.Valid {
 			r := roundRow{Round: quiz.Round{ID: row.RoundID.Int64, ContestID: c.ID, Number: int(row.RoundNumber.Int32),
@@ -413,12 +428,14 @@ func (db *DB) contestWhere(ctx context.Context, where string, arg any, notFoundM
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return quiz.Contest{}, fmt.Errorf("load contest %v: %w", arg, err)
+		return quiz.Contest{}, span{}, fmt.Errorf("load contest %v: %w", arg, err)
 	}
 	if loc == nil {
-		return quiz.Contest{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
+		// No contest at all, hence (rounds belong to contests) no round
+		// boundary: the answer holds at every time.
+		return quiz.Contest{}, span{}, quiz.Errorf(quiz.ENOTFOUND, "%s", notFoundMsg)
 	}
-	return c, nil
+	return c, sp, nil
 }
 
 // Contests returns every contest with its rounds, oldest first.
@@ -444,22 +461,35 @@ func (db *DB) Contests(ctx context.Context) ([]quiz.Contest, error) {
 	return out, nil
 }
 
-// CurrentContest returns the contest the bot should talk about at t: the one
-// with a round open at t; else the one whose next round opens first after t;
-// else the one whose last round closed most recently; else (not reached
-// through ApplyContest, which requires rounds) the latest contest. ENOTFOUND
-// when there is no contest at all. One query: COALESCE evaluates each choice
-// only when those before it found nothing.
-func (db *DB) CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error) {
-	c, err := db.contestWhere(ctx, `c.id = COALESCE(
-		(SELECT contest_id FROM rounds WHERE opens_at <= $1 AND closes_at > $1 ORDER BY opens_at DESC, id DESC LIMIT 1),
-		(SELECT contest_id FROM rounds WHERE opens_at > $1 ORDER BY opens_at, id LIMIT 1),
-		(SELECT contest_id FROM rounds WHERE closes_at <= $1 ORDER BY closes_at DESC, id DESC LIMIT 1),
-		(SELECT id FROM contests ORDER BY id DESC LIMIT 1))`, t, "Chưa có cuộc thi nào.")
+// currentContest is CurrentContest (catalog.go) from Postgres: the contest
+// the bot should talk about at t: the one with a round open at t; else the
+// one whose next round opens first after t; else the one whose last round
+// closed most recently; else (not reached through ApplyContest, which
+// requires rounds) the latest contest. ENOTFOUND when there is no contest at
+// all. One query: COALESCE evaluates each choice only when those before it
+// found nothing.
+//
+// The choice depends on t only through comparisons with the rounds'
+// opens_at and closes_at, so it stays the same from the latest boundary of
+// any round at or before t to the earliest one after t: the same query
+// returns that span, for the cache.
+func (db *DB) currentContest(ctx context.Context, t time.Time) (quiz.Contest, span, error) {
+	c, sp, err := db.loadContest(ctx, contestRoundSelect+`, s.span_from, s.span_to
+		FROM contests c LEFT JOIN rounds r ON r.contest_id = c.id
+		CROSS JOIN (SELECT
+			max(GREATEST(CASE WHEN opens_at <= $1 THEN opens_at END, CASE WHEN closes_at <= $1 THEN closes_at END)) AS span_from,
+			min(LEAST(CASE WHEN opens_at > $1 THEN opens_at END, CASE WHEN closes_at > $1 THEN closes_at END)) AS span_to
+			FROM rounds) s
+		WHERE c.id = COALESCE(
+			(SELECT contest_id FROM rounds WHERE opens_at <= $1 AND closes_at > $1 ORDER BY opens_at DESC, id DESC LIMIT 1),
+			(SELECT contest_id FROM rounds WHERE opens_at > $1 ORDER BY opens_at, id LIMIT 1),
+			(SELECT contest_id FROM rounds WHERE closes_at <= $1 ORDER BY closes_at DESC, id DESC LIMIT 1),
+			(SELECT id FROM contests ORDER BY id DESC LIMIT 1))
+		ORDER BY r.number`, t, "Chưa có cuộc thi nào.")
 	if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
-		return quiz.Contest{}, fmt.Errorf("find current contest: %w", err)
+		return quiz.Contest{}, span{}, fmt.Errorf("find current contest: %w", err)
 	}
-	return c, err
+	return c, sp, err
 }
 
 // RoundByNumber returns round number of the contest.

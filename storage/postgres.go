@@ -27,6 +27,7 @@ type DB struct {
 	*sqlx.DB
 	stmts   stmtCache
 	answers answerWriter // RecordAnswer's group commit (answers.go)
+	catalog catalog      // CurrentContest's and QuestionPool's cache (catalog.go)
 }
 
 // Open connects to Postgres and checks that it answers.
@@ -44,13 +45,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{DB: db}, nil
+	// The URL stays for the catalog's listener, a connection of its own.
+	return &DB{DB: db, catalog: catalog{url: url}}, nil
 }
 
-// Close stores the answers already queued, then closes the database.
-// RecordAnswer fails after Close.
+// Close stores the answers already queued, stops the catalog's listener,
+// then closes the database. RecordAnswer fails after Close.
 func (db *DB) Close() error {
 	db.closeAnswers()
+	db.catalog.close()
 	return db.DB.Close()
 }
 

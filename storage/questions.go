@@ -47,12 +47,8 @@ func topicsArg(topics []string) any {
 	return pq.Array(topics)
 }
 
-// QuestionPool lists the active questions of the topics (all topics when
-// none are given), by id, with only the id and the number of options of
-// each question: what an attempt draws from. The drawn questions' texts are
-// read separately (and cached), so that starting an attempt does not read
-// the whole bank.
-func (db *DB) QuestionPool(ctx context.Context, topics []string) ([]quiz.PoolQuestion, error) {
+// questionPool is QuestionPool (catalog.go) from Postgres.
+func (db *DB) questionPool(ctx context.Context, topics []string) ([]quiz.PoolQuestion, error) {
 	var pool []quiz.PoolQuestion
 	if err := db.SelectContext(ctx, &pool, `SELECT id, cardinality(options) AS options FROM questions
 		WHERE active AND (cardinality($1::text[]) = 0 OR topic = ANY($1::text[])) ORDER BY id`, topicsArg(topics)); err != nil {
@@ -184,6 +180,7 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 		}
 		return nil
 	})
+	catalogChanged() // whether or not it committed: a commit may fail after the fact
 	if err != nil {
 		return ImportResult{}, err
 	}
