@@ -13,7 +13,8 @@ import (
 	"strings"
 )
 
-// Config is every setting of quizbot.
+// Config is every setting of quizbot. A URL the command did not need (see
+// Need) may be empty.
 type Config struct {
 	DatabaseURL           string
 	RedisURL              string
@@ -35,9 +36,28 @@ const (
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
-// Load reads the configuration through getenv (os.Getenv in production) and
-// returns every problem at once, each naming its variable.
-func Load(getenv func(string) string) (Config, error) {
+// Need is the settings a command cannot run without. Load refuses a
+// configuration that lacks one; a setting the command does not need may be
+// left out, and is checked only when it is set.
+type Need uint
+
+const (
+	// NeedDatabase: DATABASE_URL, for every command.
+	NeedDatabase Need = 1 << iota
+	// NeedRedis: REDIS_URL, for serve and for the commands that clear the
+	// bots' cache of who is behind each account (member unlink, importing
+	// units or members).
+	NeedRedis
+	// NeedRedisForTelegram: REDIS_URL when TELEGRAM_TOKEN is set, for
+	// notify, which then sends on Telegram itself at the rate every replica
+	// shares through Redis; without a token it only queues.
+	NeedRedisForTelegram
+)
+
+// Load reads the configuration through getenv (os.Getenv in production),
+// requires the settings in need, and returns every problem at once, each
+// naming its variable.
+func Load(getenv func(string) string, need Need) (Config, error) {
 	c := Config{
 		DatabaseURL:           strings.TrimSpace(getenv("DATABASE_URL")),
 		RedisURL:              strings.TrimSpace(getenv("REDIS_URL")),
@@ -54,12 +74,19 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if c.DatabaseURL == "" {
-		bad("DATABASE_URL", "is required (for example postgres://quizbot:quizbot@127.0.0.1:5432/quizbot?sslmode=disable)")
+		if need&NeedDatabase != 0 {
+			bad("DATABASE_URL", "is required (for example postgres://quizbot:quizbot@127.0.0.1:5432/quizbot?sslmode=disable)")
+		}
 	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		bad("DATABASE_URL", "must be a postgres:// URL with a host")
 	}
 	if c.RedisURL == "" {
-		bad("REDIS_URL", "is required (for example redis://127.0.0.1:6379/0)")
+		switch {
+		case need&NeedRedis != 0:
+			bad("REDIS_URL", "is required (for example redis://127.0.0.1:6379/0)")
+		case need&NeedRedisForTelegram != 0 && c.TelegramToken != "":
+			bad("REDIS_URL", "is required to send on Telegram from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve")
+		}
 	} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		bad("REDIS_URL", "must be a redis:// or rediss:// URL with a host")
 	}

@@ -9,6 +9,9 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// all is what serve needs: every setting it may use that has no default.
+const all = NeedDatabase | NeedRedis
+
 func base() map[string]string {
 	return map[string]string{
 		"DATABASE_URL": "postgres://q:q@127.0.0.1:5432/q?sslmode=disable",
@@ -17,7 +20,7 @@ func base() map[string]string {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	c, err := Load(env(base()))
+	c, err := Load(env(base()), all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +55,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		for k, v := range tc.set {
 			m[k] = v
 		}
-		_, err := Load(env(m))
+		_, err := Load(env(m), all)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want error containing %q", tc.set, err, tc.want)
 		}
@@ -62,14 +65,14 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 func TestTokenNeverInError(t *testing.T) {
 	m := base()
 	m["TELEGRAM_TOKEN"] = "secret-token-value"
-	_, err := Load(env(m))
+	_, err := Load(env(m), all)
 	if err == nil || strings.Contains(err.Error(), "secret-token-value") {
 		t.Fatalf("got %v", err)
 	}
 }
 
 func TestLoadReportsAllProblems(t *testing.T) {
-	_, err := Load(env(map[string]string{}))
+	_, err := Load(env(map[string]string{}), all)
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "REDIS_URL") {
 		t.Fatalf("got %v", err)
 	}
@@ -78,18 +81,57 @@ func TestLoadReportsAllProblems(t *testing.T) {
 func TestWebChatWithToken(t *testing.T) {
 	m := base()
 	m["TELEGRAM_TOKEN"] = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	c, err := Load(env(m))
+	c, err := Load(env(m), all)
 	if err != nil || c.WebChat {
 		t.Fatalf("webchat should be off with a token: %+v %v", c, err)
 	}
 	m["WEBCHAT"] = "1"
-	if c, _ = Load(env(m)); !c.WebChat {
+	if c, _ = Load(env(m), all); !c.WebChat {
 		t.Fatal("WEBCHAT=1 should force the web chat")
 	}
 	// Never by default on a server with a public address.
 	m = base()
 	m["PUBLIC_URL"] = "https://bot.example.vn"
-	if c, err := Load(env(m)); err != nil || c.WebChat {
+	if c, err := Load(env(m), all); err != nil || c.WebChat {
 		t.Fatalf("web chat on a public server: %+v %v", c, err)
+	}
+}
+
+func TestLoadRequiresOnlyWhatIsNeeded(t *testing.T) {
+	pgOnly := map[string]string{"DATABASE_URL": "postgres://q:q@127.0.0.1:5432/q?sslmode=disable"}
+	c, err := Load(env(pgOnly), NeedDatabase)
+	if err != nil || c.RedisURL != "" || c.DatabaseURL == "" {
+		t.Fatalf("report on a machine with only Postgres: %+v %v", c, err)
+	}
+	_, err = Load(env(pgOnly), NeedDatabase|NeedRedis)
+	if err == nil || err.Error() != "configuration: REDIS_URL: is required (for example redis://127.0.0.1:6379/0)" {
+		t.Fatalf("serve without REDIS_URL: %v", err)
+	}
+	_, err = Load(env(map[string]string{}), NeedDatabase)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL: is required") || strings.Contains(err.Error(), "REDIS_URL") {
+		t.Fatalf("nothing set, Postgres needed: %v", err)
+	}
+	// A setting that is not needed is still checked when it is set.
+	m := map[string]string{"DATABASE_URL": pgOnly["DATABASE_URL"], "REDIS_URL": "127.0.0.1:6379"}
+	if _, err := Load(env(m), NeedDatabase); err == nil || !strings.Contains(err.Error(), "REDIS_URL: must be") {
+		t.Fatalf("malformed REDIS_URL not needed: %v", err)
+	}
+}
+
+func TestLoadRedisForTelegram(t *testing.T) {
+	m := map[string]string{"DATABASE_URL": "postgres://q:q@127.0.0.1:5432/q?sslmode=disable"}
+	// Without a token notify only queues: no Redis.
+	if _, err := Load(env(m), NeedDatabase|NeedRedisForTelegram); err != nil {
+		t.Fatalf("no token: %v", err)
+	}
+	m["TELEGRAM_TOKEN"] = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	_, err := Load(env(m), NeedDatabase|NeedRedisForTelegram)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL: is required to send on Telegram") ||
+		!strings.Contains(err.Error(), "--enqueue-only") || strings.Contains(err.Error(), m["TELEGRAM_TOKEN"]) {
+		t.Fatalf("token without REDIS_URL: %v", err)
+	}
+	m["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+	if c, err := Load(env(m), NeedDatabase|NeedRedisForTelegram); err != nil || c.RedisURL != m["REDIS_URL"] {
+		t.Fatalf("token and REDIS_URL: %+v %v", c, err)
 	}
 }

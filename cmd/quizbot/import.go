@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"quizbot/config"
 	"quizbot/importer"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -86,6 +87,16 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		forgetCachedMembers(ctx, e)
 	}
 	return nil
+}
+
+// importNeeds is what an import cannot run without: units and members may
+// change who a chat account stands for, so they clear the bots' cache of
+// members in Redis; questions need only Postgres.
+func importNeeds(args []string) config.Need {
+	if len(args) > 0 && (args[0] == "units" || args[0] == "members") {
+		return config.NeedDatabase | config.NeedRedis
+	}
+	return config.NeedDatabase
 }
 
 // forgetCachedMembers clears the bots' cache of who is behind each account

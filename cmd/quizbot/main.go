@@ -48,6 +48,18 @@ type env struct {
 	log    *slog.Logger
 }
 
+// command is one of quizbot's commands: what it does with its arguments, and
+// which settings it cannot run without given those arguments.
+type command struct {
+	run   func(context.Context, *env, []string) error
+	needs func(args []string) config.Need
+}
+
+// needs is the needs of a command whose arguments do not change them.
+func needs(n config.Need) func([]string) config.Need {
+	return func([]string) config.Need { return n }
+}
+
 // errUsage marks a command line that is wrong; run prints the usage for it.
 var errUsage = errors.New("usage")
 
@@ -61,21 +73,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return 0
 	}
-	commands := map[string]func(context.Context, *env, []string) error{
-		"migrate": cmdMigrate,
-		"serve":   cmdServe,
-		"import":  cmdImport,
-		"contest": cmdContest,
-		"member":  cmdMember,
-		"report":  cmdReport,
-		"notify":  cmdNotify,
+	// Each command requires only the settings it uses: a report runs where
+	// only Postgres is reachable, and never connects to Redis.
+	pg, pgRedis := needs(config.NeedDatabase), needs(config.NeedDatabase|config.NeedRedis)
+	commands := map[string]command{
+		"migrate": {cmdMigrate, pg},
+		"serve":   {cmdServe, pgRedis},
+		"import":  {cmdImport, importNeeds},
+		"contest": {cmdContest, pg},
+		"member":  {cmdMember, pgRedis},
+		"report":  {cmdReport, pg},
+		"notify":  {cmdNotify, notifyNeeds},
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "quizbot: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	cfg, err := config.Load(getenv)
+	cfg, err := config.Load(getenv, cmd.needs(args[1:]))
 	if err != nil {
 		fmt.Fprintf(stderr, "quizbot: %v\n", err)
 		return 2
@@ -83,7 +98,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	e := &env{cfg: cfg, stdout: stdout, stderr: stderr,
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 
-	cmdErr := cmd(ctx, e, args[1:])
+	cmdErr := cmd.run(ctx, e, args[1:])
 	switch {
 	case cmdErr == nil:
 		return 0

@@ -13,6 +13,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/bot/telegram"
+	"quizbot/config"
 	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -54,6 +55,16 @@ func parseNotifyArgs(args []string) (notifyArgs, error) {
 		return a, fmt.Errorf("%w: notify %q: the actions are remind, summary and status", errUsage, a.action)
 	}
 	return a, nil
+}
+
+// notifyNeeds is what notify cannot run without: remind and summary send on
+// Telegram from here when TELEGRAM_TOKEN is set, which takes Redis (the send
+// rate every replica shares); status and --enqueue-only need only Postgres.
+func notifyNeeds(args []string) config.Need {
+	if a, err := parseNotifyArgs(args); err == nil && a.action != "status" && !a.enqueueOnly {
+		return config.NeedDatabase | config.NeedRedisForTelegram
+	}
+	return config.NeedDatabase
 }
 
 // cmdNotify runs `quizbot notify remind|summary --round N [--contest CODE]

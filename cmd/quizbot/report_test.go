@@ -21,9 +21,58 @@ func reportDB(t *testing.T) (*storage.DB, func(string) string) {
 	t.Helper()
 	db, url := storagetest.NewDBURL(t)
 	reporttest.Seed(t, db)
-	// The report command never touches Redis; the configuration wants a URL.
-	vars := map[string]string{"DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:1/0"}
+	// Only Postgres, as on an organizer's machine: a report needs no Redis.
+	vars := map[string]string{"DATABASE_URL": url}
 	return db, func(k string) string { return vars[k] }
+}
+
+// TestCommandsRequireOnlyTheSettingsTheyUse runs quizbot where only Postgres
+// is configured: the commands that never touch Redis run, and those that do
+// refuse to start, naming REDIS_URL, before doing anything.
+func TestCommandsRequireOnlyTheSettingsTheyUse(t *testing.T) {
+	_, pgOnly := reportDB(t)
+	withToken := func(k string) string {
+		if k == "TELEGRAM_TOKEN" {
+			return "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		}
+		return pgOnly(k)
+	}
+	const redisRequired = "quizbot: configuration: REDIS_URL: is required (for example redis://127.0.0.1:6379/0)\n"
+	missing := filepath.Join(t.TempDir(), "missing")
+	for _, tc := range []struct {
+		getenv func(string) string
+		args   []string
+		code   int
+		stderr string // the whole of it when it is a configuration error, else a part
+	}{
+		{pgOnly, []string{"report", "results", "--round", "1"}, 0, "report results: contest cchc-2026 round 1: 9 ranked"},
+		{pgOnly, []string{"migrate"}, 0, ""},
+		{pgOnly, []string{"notify", "status", "--round", "1"}, 0, ""},
+		{pgOnly, []string{"import", "questions", missing + ".csv"}, 1, "missing.csv"},
+		{pgOnly, []string{"contest", "apply", missing + ".yaml"}, 1, "missing.yaml: no such file or directory"},
+		// Without a token notify only queues (here: the round is over).
+		{pgOnly, []string{"notify", "remind", "--round", "1"}, 1, "notify remind: round 1 of cchc-2026 is not open"},
+		{withToken, []string{"notify", "remind", "--round", "1", "--enqueue-only"}, 1, "notify remind: round 1 of cchc-2026 is not open"},
+
+		{pgOnly, []string{"serve"}, 2, redisRequired},
+		{pgOnly, []string{"member", "unlink", "0912000001"}, 2, redisRequired},
+		// A roster or unit change clears the bots' cache of members.
+		{pgOnly, []string{"import", "members", missing + ".csv"}, 2, redisRequired},
+		{pgOnly, []string{"import", "units", missing + ".xlsx"}, 2, redisRequired},
+		{withToken, []string{"notify", "remind", "--round", "1"}, 2,
+			"quizbot: configuration: REDIS_URL: is required to send on Telegram from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve\n"},
+	} {
+		code, _, errOut := runQuizbot(tc.getenv, tc.args...)
+		ok := code == tc.code && strings.Contains(errOut, tc.stderr)
+		if tc.code == 2 {
+			ok = code == 2 && errOut == tc.stderr
+		} else if strings.Contains(errOut, "configuration") {
+			ok = false
+		}
+		if !ok {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant exit %d and %q", tc.args, code, errOut, tc.code, tc.stderr)
+		}
+	}
 }
 
 func runReport(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
