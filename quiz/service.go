@@ -52,13 +52,25 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 
 // Identify finds the verified member behind a platform account. ENOTFOUND
 // when the account is not verified; EFORBIDDEN when the member left the roster.
+// Within an event (WithEvent) the account is looked up once: a second call
+// returns what the first found.
 func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (Member, error) {
-	ev, _ := ctx.Value(eventKey{}).(*event)
-	var acc Account
+	ev := eventOf(ctx)
+	if m, err, ok := ev.identified(p, externalID); ok {
+		return m, err
+	}
+	m, err := s.identify(ctx, ev, p, externalID)
+	if err == nil || ErrorCode(err) == ENOTFOUND || ErrorCode(err) == EFORBIDDEN {
+		// An internal failure is not kept: a second call tries again.
+		ev.identify(p, externalID, m, err)
+	}
+	return m, err
+}
+
+func (s *Service) identify(ctx context.Context, ev *event, p Platform, externalID string) (Member, error) {
+	acc, ok := ev.accountOf(p, externalID) // read by the platform with its own bookkeeping
 	var err error
-	if ev != nil && ev.account != nil && ev.platform == p && ev.externalID == externalID {
-		acc, ev.account = *ev.account, nil // read by the platform with its own bookkeeping
-	} else {
+	if !ok {
 		acc, err = s.sessions.CachedAccount(ctx, p, externalID)
 	}
 	m := acc.Member
@@ -68,8 +80,8 @@ func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (
 			return Member{}, err
 		}
 		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
-	} else if ev != nil {
-		ev.memberID, ev.sess, ev.ok, ev.fresh = m.ID, acc.Session, acc.SessionOK, true
+	} else {
+		ev.read(m.ID, acc.Session, acc.SessionOK)
 	}
 	if !m.Active {
 		return m, Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
@@ -77,99 +89,17 @@ func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (
 	return m, nil
 }
 
-// eventKey carries one incoming event's *event (see WithEvent).
-type eventKey struct{}
-
-// event holds what one incoming event read and wrote of the session store
-// beyond the store's own calls.
-type event struct {
-	// The account as the platform read it (WithAccount), for Identify.
-	platform   Platform
-	externalID string
-	account    *Account
-
-	// The session Identify read together with the member, for the event's
-	// first session read.
-	memberID int64
-	sess     Session
-	ok       bool
-	fresh    bool
-
-	// With deferShown, the session of a question shown during the event,
-	// for the platform to save when it ends the event (Shown).
-	deferShown bool
-	shown      *Session
-	shownTTL   time.Duration
-}
-
-// WithEvent marks ctx as the handling of one incoming event (a message, a
-// tap). Identify then reads the member and the member's session in one
-// round trip, and the event's first session read uses that copy instead of
-// reading again. Later reads in the same event go to the store, since the
-// event itself may have changed the session. A ctx already marked (by
-// WithAccount) is returned as it is.
-func WithEvent(ctx context.Context) context.Context {
-	if _, ok := ctx.Value(eventKey{}).(*event); ok {
-		return ctx
-	}
-	return context.WithValue(ctx, eventKey{}, &event{})
-}
-
-// WithAccount is WithEvent for a platform that read the sender's account
-// (CachedAccount's result) in the same round trip as its own bookkeeping of
-// the event, and that saves the session itself when the event ends: Identify
-// uses acc, and the session of a question shown during the event is left
-// for the platform to save (Shown) in the same round trip as marking the
-// event done.
-func WithAccount(ctx context.Context, p Platform, externalID string, acc Account) context.Context {
-	return context.WithValue(ctx, eventKey{}, &event{platform: p, externalID: externalID, account: &acc, deferShown: true})
-}
-
-// Shown returns the session to save for the question shown during an event
-// marked by WithAccount, and its TTL; ok is false when no question was
-// shown.
-func Shown(ctx context.Context) (sess Session, ttl time.Duration, ok bool) {
-	ev, _ := ctx.Value(eventKey{}).(*event)
-	if ev == nil || ev.shown == nil {
-		return Session{}, 0, false
-	}
-	return *ev.shown, ev.shownTTL, true
-}
-
-// putSession and deleteSession change the stored session; a save of a
-// shown question still pending in the event would undo the change, so it
-// is dropped.
+// putSession and deleteSession change the stored session, and what the
+// event knows of it. A save of a shown question still pending in the event
+// would undo the change, so it is dropped.
 func (s *Service) putSession(ctx context.Context, sess Session, ttl time.Duration) error {
-	dropShown(ctx, sess.MemberID)
+	eventOf(ctx).wrote(sess.MemberID, sess, true)
 	return s.sessions.PutSession(ctx, sess, ttl)
 }
 
 func (s *Service) deleteSession(ctx context.Context, memberID int64) error {
-	dropShown(ctx, memberID)
+	eventOf(ctx).wrote(memberID, Session{}, false)
 	return s.sessions.DeleteSession(ctx, memberID)
-}
-
-func dropShown(ctx context.Context, memberID int64) {
-	if ev, _ := ctx.Value(eventKey{}).(*event); ev != nil && ev.shown != nil && ev.shown.MemberID == memberID {
-		ev.shown = nil
-	}
-}
-
-// prefetched returns the session Identify read for member m during this
-// event (once), or the one this event showed and has yet to save; known is
-// false when there is none to use.
-func prefetched(ctx context.Context, memberID int64) (sess Session, ok, known bool) {
-	ev, _ := ctx.Value(eventKey{}).(*event)
-	switch {
-	case ev == nil:
-		return Session{}, false, false
-	case ev.shown != nil && ev.shown.MemberID == memberID:
-		return *ev.shown, true, true
-	case !ev.fresh || ev.memberID != memberID:
-		return Session{}, false, false
-	}
-	ev.fresh = false
-	return ev.sess, ev.ok, true
 }
 
 // Welcome is a verified member opening the bot again (/start): an account
@@ -203,6 +133,7 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 	}
 	if cur, err := s.store.MemberByIdentity(ctx, p, externalID); err == nil {
 		if cur.ID == m.ID {
+			eventOf(ctx).identify(p, externalID, m, nil)
 			return m, nil // verified already: sharing the contact again is harmless
 		}
 		return Member{}, Errorf(ECONFLICT, "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ.")
@@ -217,6 +148,7 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 		return Member{}, fmt.Errorf("verify: %w", err)
 	}
 	_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
+	eventOf(ctx).identify(p, externalID, m, nil)
 	return m, nil
 }
 
@@ -460,11 +392,14 @@ func (s *Service) sessionTTL(sess Session) time.Duration {
 // Redis lost it. ok is false when the member has no attempt in progress and
 // no prediction to give.
 func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) {
-	sess, ok, known := prefetched(ctx, m.ID)
+	ev := eventOf(ctx)
+	sess, ok, known := ev.session(m.ID)
 	if !known {
 		var err error
 		if sess, ok, err = s.sessions.Session(ctx, m.ID); err != nil {
 			ok = false // rebuilt from the Store below
+		} else {
+			ev.read(m.ID, sess, ok)
 		}
 	}
 	if ok {
@@ -524,11 +459,18 @@ func (s *Service) SetMessage(ctx context.Context, m Member, v View, messageID st
 	}
 	sess := *v.sess
 	sess.MessageID = messageID
-	if ev, _ := ctx.Value(eventKey{}).(*event); ev != nil && ev.deferShown {
-		ev.shown, ev.shownTTL = &sess, s.sessionTTL(sess)
+	ev := eventOf(ctx)
+	if ev.deferShow(sess, s.sessionTTL(sess)) {
 		return nil
 	}
-	if _, err := s.sessions.SaveShown(ctx, sess, s.sessionTTL(sess)); err != nil {
+	saved, err := s.sessions.SaveShown(ctx, sess, s.sessionTTL(sess))
+	if err != nil || !saved {
+		// The stored session moved past this one, or may have: read it.
+		ev.forget(m.ID)
+	} else {
+		ev.wrote(m.ID, sess, true)
+	}
+	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	return nil
