@@ -2,7 +2,6 @@ package webchat_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lib/pq"
-
 	"quizbot/bot/chat"
 	"quizbot/bot/webchat"
 	"quizbot/quiz"
@@ -25,37 +22,26 @@ import (
 	"quizbot/storage/storagetest"
 )
 
-// The fixture's roster and question bank. Members are seeded with plain SQL
-// so that these tests do not depend on the importers.
-type fixtureMember struct {
-	name, phone, unit, position, role string
-	active                            bool
+// The fixture's roster and question bank, seeded by storagetest.Seed in
+// place of its default ones; members are keyed by name.
+var fixtureUnits = []storagetest.SeedUnit{{Code: "SNV", Name: "Sở Nội vụ"}, {Code: "UBND-HB", Name: "UBND huyện Hòa Bình"}}
+
+var fixtureMembers = []storagetest.SeedMember{
+	{Key: "Nguyễn Văn An", Name: "Nguyễn Văn An", Phone: "0912345678", Unit: "SNV", Position: "Chuyên viên"},
+	{Key: "Trần Thị Bình", Name: "Trần Thị Bình", Phone: "0987654321", Unit: "SNV", Position: "Phó Trưởng phòng", Role: quiz.RoleOrganizer},
+	{Key: "Lê Văn Cường", Name: "Lê Văn Cường", Phone: "0903111222", Unit: "UBND-HB", Position: "Công chức Văn phòng"},
+	{Key: "Phạm Thị Dung", Name: "Phạm Thị Dung", Phone: "0977000111", Unit: "UBND-HB", Position: "Chuyên viên", Inactive: true},
 }
 
-var fixtureMembers = []fixtureMember{
-	{"Nguyễn Văn An", "0912345678", "SNV", "Chuyên viên", "member", true},
-	{"Trần Thị Bình", "0987654321", "SNV", "Phó Trưởng phòng", "organizer", true},
-	{"Lê Văn Cường", "0903111222", "UBND-HB", "Công chức Văn phòng", "member", true},
-	{"Phạm Thị Dung", "0977000111", "UBND-HB", "Chuyên viên", "member", false},
-}
-
-var fixtureUnits = [][2]string{{"SNV", "Sở Nội vụ"}, {"UBND-HB", "UBND huyện Hòa Bình"}}
-
-type fixtureQuestion struct {
-	text    string
-	options []string
-	correct int
-}
-
-var fixtureQuestions = []fixtureQuestion{
-	{"Cơ quan nào tham mưu UBND tỉnh về công tác cải cách hành chính?",
-		[]string{"Sở Nội vụ", "Sở Tài chính", "Sở Tư pháp", "Sở Xây dựng"}, 0},
-	{"Bộ phận Một cửa có nhiệm vụ gì?",
-		[]string{"Xét xử các vụ án hành chính", "Tiếp nhận hồ sơ và trả kết quả thủ tục hành chính", "Ban hành văn bản quy phạm pháp luật"}, 1},
-	{"Chỉ số đo lường sự hài lòng của người dân đối với sự phục vụ của cơ quan hành chính nhà nước là chỉ số nào?",
-		[]string{"PCI", "PAPI", "SIPAS", "PAR INDEX"}, 2},
-	{"Dịch vụ công trực tuyến toàn trình là gì?",
-		[]string{"Chỉ tra cứu thông tin thủ tục trên mạng", "Nộp hồ sơ giấy tại Bộ phận Một cửa", "Nộp hồ sơ, xử lý và nhận kết quả hoàn toàn trên môi trường mạng"}, 2},
+var fixtureQuestions = []quiz.Question{
+	{Code: "Q01", Text: "Cơ quan nào tham mưu UBND tỉnh về công tác cải cách hành chính?",
+		Options: []string{"Sở Nội vụ", "Sở Tài chính", "Sở Tư pháp", "Sở Xây dựng"}, Correct: 0},
+	{Code: "Q02", Text: "Bộ phận Một cửa có nhiệm vụ gì?",
+		Options: []string{"Xét xử các vụ án hành chính", "Tiếp nhận hồ sơ và trả kết quả thủ tục hành chính", "Ban hành văn bản quy phạm pháp luật"}, Correct: 1},
+	{Code: "Q03", Text: "Chỉ số đo lường sự hài lòng của người dân đối với sự phục vụ của cơ quan hành chính nhà nước là chỉ số nào?",
+		Options: []string{"PCI", "PAPI", "SIPAS", "PAR INDEX"}, Correct: 2},
+	{Code: "Q04", Text: "Dịch vụ công trực tuyến toàn trình là gì?",
+		Options: []string{"Chỉ tra cứu thông tin thủ tục trên mạng", "Nộp hồ sơ giấy tại Bộ phận Một cửa", "Nộp hồ sơ, xử lý và nhận kết quả hoàn toàn trên môi trường mạng"}, Correct: 2},
 }
 
 const (
@@ -67,7 +53,7 @@ const (
 func correctOf() map[string]string {
 	m := map[string]string{}
 	for _, q := range fixtureQuestions {
-		m[q.text] = q.options[q.correct]
+		m[q.Text] = q.Options[q.Correct]
 	}
 	return m
 }
@@ -84,46 +70,20 @@ type fixture struct {
 // web chat over the real stack: Postgres, Redis, quiz.Service, chat.Bot.
 func newFixture(t *testing.T, clock quiz.Clock) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	db := storagetest.NewDB(t)
 	rdb := storagetest.NewRedis(t)
 	f := &fixture{db: db, members: map[string]int64{}, logs: &syncBuffer{}}
-
-	units := map[string]int64{}
-	for _, u := range fixtureUnits {
-		var id int64
-		if err := db.GetContext(ctx, &id, `INSERT INTO units (code, name) VALUES ($1, $2) RETURNING id`, u[0], u[1]); err != nil {
-			t.Fatalf("seed unit: %v", err)
-		}
-		units[u[0]] = id
-	}
-	for _, m := range fixtureMembers {
-		var id int64
-		err := db.GetContext(ctx, &id, `INSERT INTO members (full_name, phone, unit_id, position, role, active)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, m.name, m.phone, units[m.unit], m.position, m.role, m.active)
-		if err != nil {
-			t.Fatalf("seed member: %v", err)
-		}
-		f.members[m.name] = id
-	}
-	for i, q := range fixtureQuestions {
-		_, err := db.ExecContext(ctx, `INSERT INTO questions (code, text, options, correct) VALUES ($1, $2, $3, $4)`,
-			fmt.Sprintf("Q%02d", i+1), q.text, pq.Array(q.options), q.correct)
-		if err != nil {
-			t.Fatalf("seed question: %v", err)
-		}
-	}
-	var contestID int64
-	err := db.GetContext(ctx, &contestID, `INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds, attempts_per_round, prediction)
-		VALUES ('cchc-2026', 'Tìm hiểu cải cách hành chính năm 2026', $1, 600, 1, $2) RETURNING id`, perAttempt, fixturePrediction)
-	if err != nil {
-		t.Fatalf("seed contest: %v", err)
-	}
-	now := clock.Now()
-	_, err = db.ExecContext(ctx, `INSERT INTO rounds (contest_id, number, opens_at, closes_at) VALUES ($1, 1, $2, $3)`,
-		contestID, now.Add(-time.Hour), now.Add(7*24*time.Hour))
-	if err != nil {
-		t.Fatalf("seed round: %v", err)
+	seeded := storagetest.Seed(t, db, storagetest.SeedOptions{
+		Now:                 clock.Now(),
+		ContestName:         "Tìm hiểu cải cách hành chính năm 2026",
+		Units:               fixtureUnits,
+		Members:             fixtureMembers,
+		Bank:                fixtureQuestions,
+		QuestionsPerAttempt: perAttempt,
+		Prediction:          fixturePrediction,
+	})
+	for name, m := range seeded.Members {
+		f.members[name] = m.ID
 	}
 
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(f.logs, t.Output()), nil))
@@ -137,8 +97,8 @@ func newFixture(t *testing.T, clock quiz.Clock) *fixture {
 	t.Cleanup(func() {
 		// Phone numbers never reach the logs, masked or not.
 		for _, m := range fixtureMembers {
-			if strings.Contains(f.logs.String(), m.phone) {
-				t.Errorf("logs contain the phone of %s", m.name)
+			if strings.Contains(f.logs.String(), m.Phone) {
+				t.Errorf("logs contain the phone of %s", m.Name)
 			}
 		}
 	})

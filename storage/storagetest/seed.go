@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -32,6 +33,41 @@ type SeedOptions struct {
 	AttemptsPerRound    int    // default 1
 	Prediction          string // tie-break question, empty for none
 	Reveal              quiz.Reveal
+	ContestName         string // default "Tìm hiểu cải cách hành chính 2026"
+	// Now, when set, moves the rounds so that round 1 is open at Now as it
+	// is at the default Now (2026-12-02 09:00 Asia/Ho_Chi_Minh): opened two
+	// days and 1h30 before, closing two days and 7h30 after.
+	Now time.Time
+	// Units and Members, when set, replace the default roster; Members'
+	// Unit is a unit code, and Fixture.Members is keyed by Key.
+	Units   []SeedUnit
+	Members []SeedMember
+	// Bank, when set, replaces the generated question bank whose right
+	// answer starts with "Đúng" (Questions is then ignored): Code, Text,
+	// Options and Correct of each. Fixture.Questions has them with their IDs.
+	Bank []quiz.Question
+}
+
+// SeedUnit is a unit of a roster that replaces the default one.
+type SeedUnit struct{ Code, Name, Parent string }
+
+// SeedMember is a member of a roster that replaces the default one.
+type SeedMember struct {
+	Key, Name, Phone, Position, Unit string
+	Role                             quiz.Role // default member
+	Inactive                         bool
+}
+
+// defaultUnits and defaultMembers are the roster Seed documents.
+var defaultUnits = []SeedUnit{{"SNV", "Sở Nội vụ", ""}, {"XA1", "UBND xã Hòa Phú", "SNV"}}
+
+var defaultMembers = []SeedMember{
+	{"an", "Nguyễn Văn An", "0912000001", "Chuyên viên", "SNV", quiz.RoleMember, false},
+	{"binh", "Trần Thị Bình", "0912000002", "Chuyên viên", "SNV", quiz.RoleMember, false},
+	{"chi", "Lê Minh Chi", "0912000003", "Giám đốc", "SNV", quiz.RoleHead, false},
+	{"dung", "Phạm Thu Dung", "0912000004", "Chuyên viên", "SNV", quiz.RoleOrganizer, false},
+	{"em", "Hoàng Văn Em", "0912000005", "Công chức Văn phòng - Thống kê", "XA1", quiz.RoleMember, false},
+	{"giang", "Đỗ Thị Giang", "0912000006", "Chuyên viên", "XA1", quiz.RoleMember, true},
 }
 
 // Seed fills db with the fixture. Members (by key): "an" (member, unit SNV),
@@ -61,48 +97,57 @@ func Seed(t testing.TB, db *storage.DB, o SeedOptions) Fixture {
 			t.Fatalf("seed: %v", err)
 		}
 	}
-	var snv, xa int64
-	must(db.GetContext(ctx, &snv, `INSERT INTO units (code, name) VALUES ('SNV', 'Sở Nội vụ') RETURNING id`))
-	must(db.GetContext(ctx, &xa, `INSERT INTO units (code, name, parent_id) VALUES ('XA1', 'UBND xã Hòa Phú', $1) RETURNING id`, snv))
-	f := Fixture{Members: map[string]quiz.Member{}}
-	people := []struct {
-		key, name, phone, pos string
-		unit                  int64
-		role                  quiz.Role
-		active                bool
-	}{
-		{"an", "Nguyễn Văn An", "0912000001", "Chuyên viên", snv, quiz.RoleMember, true},
-		{"binh", "Trần Thị Bình", "0912000002", "Chuyên viên", snv, quiz.RoleMember, true},
-		{"chi", "Lê Minh Chi", "0912000003", "Giám đốc", snv, quiz.RoleHead, true},
-		{"dung", "Phạm Thu Dung", "0912000004", "Chuyên viên", snv, quiz.RoleOrganizer, true},
-		{"em", "Hoàng Văn Em", "0912000005", "Công chức Văn phòng - Thống kê", xa, quiz.RoleMember, true},
-		{"giang", "Đỗ Thị Giang", "0912000006", "Chuyên viên", xa, quiz.RoleMember, false},
+	if o.Units == nil {
+		o.Units, o.Members = defaultUnits, defaultMembers
 	}
-	for _, p := range people {
+	units := map[string]int64{}
+	for _, u := range o.Units {
+		var id int64
+		must(db.GetContext(ctx, &id, `INSERT INTO units (code, name, parent_id) VALUES ($1, $2, $3) RETURNING id`,
+			u.Code, u.Name, sql.NullInt64{Int64: units[u.Parent], Valid: u.Parent != ""}))
+		units[u.Code] = id
+	}
+	f := Fixture{Members: map[string]quiz.Member{}}
+	for _, p := range o.Members {
+		if p.Role == "" {
+			p.Role = quiz.RoleMember
+		}
 		var id int64
 		must(db.GetContext(ctx, &id, `INSERT INTO members (full_name, phone, unit_id, position, role, active)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, p.name, p.phone, p.unit, p.pos, p.role, p.active))
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, p.Name, p.Phone, units[p.Unit], p.Position, p.Role, !p.Inactive))
 		m, err := db.MemberByID(ctx, id)
 		must(err)
-		f.Members[p.key] = m
+		f.Members[p.Key] = m
 	}
-	for i := range o.Questions {
-		opts := []string{fmt.Sprintf("Đúng %d", i+1), fmt.Sprintf("Sai %d-1", i+1), fmt.Sprintf("Sai %d-2", i+1), fmt.Sprintf("Sai %d-3", i+1)}
-		var id int64
-		must(db.GetContext(ctx, &id, `INSERT INTO questions (code, text, options, correct, topic)
-			VALUES ($1, $2, $3, 0, 'chung') RETURNING id`, fmt.Sprintf("Q%02d", i+1),
-			fmt.Sprintf("Câu hỏi thử số %d về cải cách hành chính?", i+1), pq.Array(opts)))
-		f.Questions = append(f.Questions, quiz.Question{ID: id, Code: fmt.Sprintf("Q%02d", i+1), Options: opts})
+	bank := o.Bank
+	if bank == nil {
+		for i := range o.Questions {
+			bank = append(bank, quiz.Question{Code: fmt.Sprintf("Q%02d", i+1),
+				Text:    fmt.Sprintf("Câu hỏi thử số %d về cải cách hành chính?", i+1),
+				Options: []string{fmt.Sprintf("Đúng %d", i+1), fmt.Sprintf("Sai %d-1", i+1), fmt.Sprintf("Sai %d-2", i+1), fmt.Sprintf("Sai %d-3", i+1)}})
+		}
+	}
+	for _, q := range bank {
+		must(db.GetContext(ctx, &q.ID, `INSERT INTO questions (code, text, options, correct, topic)
+			VALUES ($1, $2, $3, $4, 'chung') RETURNING id`, q.Code, q.Text, pq.Array(q.Options), q.Correct))
+		f.Questions = append(f.Questions, q)
 	}
 	loc, _ := time.LoadLocation(quiz.DefaultTimezone)
 	f.Now = time.Date(2026, 12, 2, 9, 0, 0, 0, loc)
 	opens := time.Date(2026, 11, 30, 7, 30, 0, 0, loc)
 	closes := time.Date(2026, 12, 4, 16, 30, 0, 0, loc)
+	if !o.Now.IsZero() {
+		shift := o.Now.Sub(f.Now)
+		f.Now, opens, closes = o.Now, opens.Add(shift), closes.Add(shift)
+	}
+	if o.ContestName == "" {
+		o.ContestName = "Tìm hiểu cải cách hành chính 2026"
+	}
 	var cid int64
 	must(db.GetContext(ctx, &cid, `INSERT INTO contests (code, name, questions_per_attempt, time_limit_seconds,
 		attempts_per_round, prediction, prediction_target, reveal)
-		VALUES ('cchc', 'Tìm hiểu cải cách hành chính 2026', $1, $2, $3, $4, 'participants', $5) RETURNING id`,
-		o.QuestionsPerAttempt, int(o.TimeLimit/time.Second), o.AttemptsPerRound, o.Prediction, o.Reveal))
+		VALUES ('cchc', $6, $1, $2, $3, $4, 'participants', $5) RETURNING id`,
+		o.QuestionsPerAttempt, int(o.TimeLimit/time.Second), o.AttemptsPerRound, o.Prediction, o.Reveal, o.ContestName))
 	for i := range 2 {
 		var rid int64
 		must(db.GetContext(ctx, &rid, `INSERT INTO rounds (contest_id, number, opens_at, closes_at)
