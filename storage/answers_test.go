@@ -498,3 +498,136 @@ func TestRecordAnswerClose(t *testing.T) {
 	}
 	wantUnanswered(t, db, a.ID, 1)
 }
+
+// waitWaiting waits until the backend pid waits for a lock; done reports a
+// call that finished instead.
+func waitWaiting(t *testing.T, db *storage.DB, pid int, done <-chan error) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var waiting bool
+		if err := db.Get(&waiting, `SELECT cardinality(pg_blocking_pids($1)) > 0`, pid); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			return
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("finished without waiting for a lock: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never waited for a lock")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, not a guess at timing
+	}
+}
+
+// A batch chosen as the victim of a real deadlock is run again, and its
+// callers hear the outcome of that second run. Two batches never deadlock
+// with each other: both lock the attempts FOR SHARE, which never conflict,
+// and the plan updates the answer rows in the order of the sorted input. So
+// the other side of the cycle is a transaction, other, that holds an answer
+// row the batch needs and then waits for a lock the batch holds.
+//
+// The batch stores positions 0, 1 and 2 of attempt x, in that order. other
+// has stored position 2 of x (the double tap that reached another replica)
+// and holds its row; gate holds position 1. The batch updates position 0
+// and waits for gate; other asks for the answers table in SHARE mode, which
+// waits for the batch's ROW EXCLUSIVE lock; gate lets go, the batch reaches
+// position 2 and waits for other, closing the cycle. The batch's wait is the
+// newest and other's deadlock_timeout is an hour, so the batch's backend
+// finds the cycle, one deadlock_timeout later, and is the victim: its
+// statement is rolled back, and the lock manager hands the table lock to
+// other as the batch's locks are released, before the batch's error reaches
+// the writer. The retry waits for other's table lock; once other commits it
+// stores positions 0 and 1 and finds 2 answered. (A row lock would not do
+// for other's second lock: a row the victim frees goes to whoever takes it
+// first, and the retry, taking it first, meets the same cycle again.)
+func TestRecordAnswerDeadlockRetried(t *testing.T) {
+	db := storagetest.NewDB(t)
+	f := storagetest.Seed(t, db, storagetest.SeedOptions{Questions: 3})
+	ctx := context.Background()
+	as := seedAttempts(t, db, f, 4)
+	blocker, x, y, z := as[0], as[1], as[2], as[3]
+	at := f.Now.Add(time.Minute)
+
+	// other: position 2 of x answered elsewhere, not committed yet.
+	theirs := answer{x.ID, 2, 3, false, at.Add(-time.Second)}
+	other, otherPid := holdTx(t, db)
+	if _, err := other.Exec(`SET LOCAL deadlock_timeout = '1h'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec(`UPDATE answers SET chosen = $3, is_correct = $4, answered_at = $5
+		WHERE attempt_id = $1 AND position = $2`, theirs.attemptID, theirs.pos, theirs.chosen, theirs.correct, theirs.at); err != nil {
+		t.Fatal(err)
+	}
+	gate, gatePid := holdTx(t, db)
+	if _, err := gate.Exec(`SELECT 1 FROM answers WHERE attempt_id = $1 AND position = 1 FOR UPDATE`, x.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The batch: three positions of x, a double tap on one of them and an
+	// answer for y.
+	_, blocked, release := holdWriter(t, db, blocker.ID, at)
+	x0 := answer{x.ID, 0, 1, false, at}
+	x1 := answer{x.ID, 1, 0, true, at.Add(time.Microsecond)}
+	x2 := answer{x.ID, 2, 2, true, at.Add(2 * time.Microsecond)}
+	y0 := answer{y.ID, 0, 0, true, at.Add(3 * time.Microsecond)}
+	x0Res := queue(t, db, ctx, x0)
+	x1Res := queue(t, db, ctx, x1)
+	tapRes := queue(t, db, ctx, answer{x.ID, 1, 2, false, at.Add(4 * time.Microsecond)})
+	x2Res := queue(t, db, ctx, x2)
+	y0Res := queue(t, db, ctx, y0)
+	release()
+	wantRecorded(t, "blocker", blocked)
+	waitBlocked(t, db, gatePid, nil) // the batch holds position 0 of x
+
+	// Answers that come while the batch is in flight make up the next one:
+	// a late tap on position 0 of x and an answer for z.
+	lateTap := queue(t, db, ctx, answer{x.ID, 0, 3, false, at.Add(5 * time.Second)})
+	z0 := answer{z.ID, 0, 2, false, at.Add(5 * time.Second)}
+	z0Res := queue(t, db, ctx, z0)
+
+	otherLocked := make(chan error, 1)
+	go func() {
+		_, err := other.Exec(`LOCK TABLE answers IN SHARE MODE`)
+		otherLocked <- err
+	}()
+	waitWaiting(t, db, otherPid, otherLocked) // for the batch
+	if err := gate.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// other gets the table only once the batch's statement is rolled back
+	// as the deadlock's victim.
+	if err := <-otherLocked; err != nil {
+		t.Fatalf("the other transaction's lock: %v, want the batch to be the deadlock's victim", err)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	for name, tt := range map[string]struct {
+		res  <-chan result
+		want bool
+	}{
+		"position 0":                     {x0Res, true},
+		"position 1":                     {x1Res, true},
+		"double tap in the batch":        {tapRes, false},
+		"position 2, answered elsewhere": {x2Res, false},
+		"other attempt":                  {y0Res, true},
+		"late tap on position 0":         {lateTap, false},
+		"answer in the next batch":       {z0Res, true},
+	} {
+		if r := <-tt.res; r.err != nil || r.ok != tt.want {
+			t.Errorf("%s: %v %v, want %v", name, r.ok, r.err, tt.want)
+		}
+	}
+	for _, a := range []answer{x0, x1, theirs, y0, z0, {blocker.ID, 0, 0, true, at}} {
+		wantAnswer(t, db, a)
+	}
+	var answered int
+	if err := db.Get(&answered, `SELECT count(*) FROM answers WHERE chosen IS NOT NULL`); err != nil || answered != 6 {
+		t.Fatalf("%d answers stored, %v; want 6", answered, err)
+	}
+}
