@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	PublicURL             string
 	NotifyRate            float64
 	WebChat               bool
+	// DatabaseMaxConns bounds the connections to PostgreSQL of this
+	// process (DefaultDatabaseMaxConns when DATABASE_MAX_CONNS is unset).
+	DatabaseMaxConns int
 }
 
 // Defaults for optional settings.
@@ -33,6 +37,14 @@ const (
 	DefaultTelegramAPIURL = "https://api.telegram.org"
 	DefaultNotifyRate     = 25
 )
+
+// DefaultDatabaseMaxConns is two connections per core, at least 4, the
+// usual advice for PostgreSQL's active connections. More is slower, not
+// faster: on a 2-core machine shared with PostgreSQL, 20 connections cost
+// PostgreSQL about a quarter more CPU per answer than 4 (BENCHMARKS.md), in
+// switches between its processes; the quiz's hot writes share statements
+// anyway (group commit).
+func DefaultDatabaseMaxConns() int { return max(4, 2*runtime.NumCPU()) }
 
 var secretRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
@@ -67,6 +79,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		TelegramWebhookSecret: strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET")),
 		PublicURL:             strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
 		NotifyRate:            DefaultNotifyRate,
+		DatabaseMaxConns:      DefaultDatabaseMaxConns(),
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -123,6 +136,14 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 			bad("NOTIFY_RATE", "must be a number of messages per second above 0 and at most 1000, got %q", v)
 		} else {
 			c.NotifyRate = r
+		}
+	}
+	if v := strings.TrimSpace(getenv("DATABASE_MAX_CONNS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			bad("DATABASE_MAX_CONNS", "must be a whole number from 2 to 1000, got %q", v)
+		} else {
+			c.DatabaseMaxConns = n
 		}
 	}
 	// The web chat has no login: whoever reaches it can act as any member

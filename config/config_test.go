@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -27,6 +28,14 @@ func TestLoadDefaults(t *testing.T) {
 	if c.ListenAddr != ":8080" || c.TelegramAPIURL != "https://api.telegram.org" || c.NotifyRate != 25 || !c.WebChat {
 		t.Fatalf("defaults: %+v", c)
 	}
+	if want := max(4, 2*runtime.NumCPU()); c.DatabaseMaxConns != want {
+		t.Fatalf("DatabaseMaxConns = %d, want %d (two per core, at least 4)", c.DatabaseMaxConns, want)
+	}
+	m := base()
+	m["DATABASE_MAX_CONNS"] = " 12 "
+	if c, err := Load(env(m), all); err != nil || c.DatabaseMaxConns != 12 {
+		t.Fatalf("DATABASE_MAX_CONNS=12: %d %v", c.DatabaseMaxConns, err)
+	}
 }
 
 func TestLoadErrorsNameTheVariable(t *testing.T) {
@@ -47,6 +56,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"PUBLIC_URL": "https://bot.example.vn", "TELEGRAM_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, "TELEGRAM_WEBHOOK_SECRET: is required"},
 		{map[string]string{"NOTIFY_RATE": "fast"}, "NOTIFY_RATE"},
 		{map[string]string{"NOTIFY_RATE": "0"}, "NOTIFY_RATE"},
+		{map[string]string{"DATABASE_MAX_CONNS": "many"}, "DATABASE_MAX_CONNS: must be a whole number from 2 to 1000"},
+		{map[string]string{"DATABASE_MAX_CONNS": "1"}, "DATABASE_MAX_CONNS"},
+		{map[string]string{"DATABASE_MAX_CONNS": "1001"}, "DATABASE_MAX_CONNS"},
 		{map[string]string{"WEBCHAT": "yes"}, "WEBCHAT"},
 		{map[string]string{"WEBCHAT": "1", "PUBLIC_URL": "https://bot.example.vn"}, "WEBCHAT: cannot be on with PUBLIC_URL"},
 	}

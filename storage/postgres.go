@@ -36,8 +36,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	db.SetMaxOpenConns(defaultMaxConns)
+	db.SetMaxIdleConns(defaultMaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -47,6 +47,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	// The URL stays for the catalog's listener, a connection of its own.
 	return &DB{DB: db, catalog: catalog{url: url}}, nil
+}
+
+// defaultMaxConns bounds a DB's connections until SetMaxConns; quizbot's
+// commands set config.DatabaseMaxConns.
+const defaultMaxConns = 8
+
+// SetMaxConns bounds the connections to PostgreSQL (n >= 2: the answers'
+// writer holds one while other statements run), all of which may stay idle
+// between bursts. The catalog's listener is a connection apart.
+func (db *DB) SetMaxConns(n int) {
+	n = max(n, 2)
+	db.DB.SetMaxOpenConns(n)
+	db.DB.SetMaxIdleConns(n)
 }
 
 // Close stores the answers already queued, stops the catalog's listener,

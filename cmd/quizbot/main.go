@@ -134,6 +134,7 @@ func openDB(ctx context.Context, e *env) (*storage.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.SetMaxConns(e.cfg.DatabaseMaxConns)
 	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"quizbot/config"
 	"quizbot/report/reporttest"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -264,5 +266,21 @@ func TestReportCommandErrors(t *testing.T) {
 	code, _, errOut = runReport(t, getenv, "units", "--round", "1", "--contest", "cchc-2027")
 	if want := "contest cchc-2027 has no round 1; it has no rounds"; code != 1 || !strings.Contains(errOut, want) {
 		t.Errorf("contest without rounds: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// The commands open PostgreSQL with the pool size of the configuration.
+func TestOpenDBBoundsTheConnections(t *testing.T) {
+	url := storagetest.DatabaseURL(t)
+	for _, n := range []int{3, config.DefaultDatabaseMaxConns()} {
+		e := &env{cfg: config.Config{DatabaseURL: url, DatabaseMaxConns: n}, stdout: io.Discard, stderr: io.Discard}
+		db, err := openDB(context.Background(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := db.Stats().MaxOpenConnections; got != n {
+			t.Errorf("DATABASE_MAX_CONNS %d: pool of %d", n, got)
+		}
+		db.Close()
 	}
 }

@@ -59,10 +59,11 @@ func (r *tgRig) start() {
 	}
 	e := &env{
 		cfg: config.Config{TelegramToken: r.fake.Token(), TelegramAPIURL: r.fake.URL(), TelegramWebhookSecret: testSecret,
-			PublicURL: r.public, ListenAddr: ":0", NotifyRate: 25},
+			PublicURL: r.public, ListenAddr: ":0", NotifyRate: 25, DatabaseMaxConns: config.DefaultDatabaseMaxConns()},
 		stdout: io.Discard, stderr: io.Discard,
 		log: slog.New(slog.NewTextHandler(r.logBuf, nil)),
 	}
+	r.db.SetMaxConns(e.cfg.DatabaseMaxConns) // as openDB does for serve
 	srv, err := newServer(context.Background(), e, r.db, r.rdb, r.clock)
 	if err != nil {
 		r.t.Fatal(err)
