@@ -177,12 +177,12 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 		return fmt.Errorf("no messenger for platform %s", ev.Platform)
 	}
 	ctx = quiz.WithEvent(ctx)
-	// One conv for /lydo and the rest, so that the person is identified
-	// once however the event is routed.
-	c := &conv{Bot: b, ev: ev, out: out}
-	if handled, err := c.handleExcuse(ctx); handled {
+	// /lydo and the rest share the event (WithEvent), so that the person
+	// is identified once however the event is routed.
+	if handled, err := b.HandleExcuse(ctx, ev); handled {
 		return err
 	}
+	c := &conv{Bot: b, ev: ev, out: out}
 	var err error
 	switch ev.Kind {
 	case KindCommand:
@@ -212,11 +212,6 @@ type conv struct {
 	out          Messenger
 	answered     bool
 	callbackText string
-
-	// The person as identified, once per event (see identify).
-	identified bool
-	who        quiz.Member
-	whoErr     error
 }
 
 func (c *conv) send(ctx context.Context, m Message) (string, error) {
@@ -252,24 +247,10 @@ func (c *conv) fail(ctx context.Context, err error) error {
 	return c.say(ctx, quiz.ErrorMessage(err))
 }
 
-// identify finds the member behind the event's account, once per event:
-// /lydo's check for a typed reason and the handling of the text share it.
-// An internal failure is not kept, so that a later call tries again.
-func (c *conv) identify(ctx context.Context) (quiz.Member, error) {
-	if c.identified {
-		return c.who, c.whoErr
-	}
-	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
-	if code := quiz.ErrorCode(err); code == "" || code == quiz.ENOTFOUND || code == quiz.EFORBIDDEN {
-		c.identified, c.who, c.whoErr = true, m, err
-	}
-	return m, err
-}
-
 // member identifies the person; ok is false when they are not verified (and
 // have been told how to verify).
 func (c *conv) member(ctx context.Context) (quiz.Member, bool, error) {
-	m, err := c.identify(ctx)
+	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
 	switch quiz.ErrorCode(err) {
 	case "":
 		return m, true, nil
@@ -550,7 +531,7 @@ func (c *conv) stats(ctx context.Context) error {
 }
 
 func (c *conv) help(ctx context.Context) error {
-	m, err := c.identify(ctx)
+	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
 	if err != nil {
 		return c.say(ctx, textHelp)
 	}

@@ -90,20 +90,10 @@ const (
 //	}
 func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err error) {
 	out, ok := b.messengers[ev.Platform]
-	if !ok {
+	if !ok || b.quiz == nil {
 		return false, nil
 	}
 	c := &conv{Bot: b, ev: ev, out: out}
-	return c.handleExcuse(quiz.WithEvent(ctx))
-}
-
-// handleExcuse is HandleExcuse on the conv that Handle goes on with when
-// the event is not /lydo's.
-func (c *conv) handleExcuse(ctx context.Context) (handled bool, err error) {
-	if c.quiz == nil {
-		return false, nil
-	}
-	b, ev, out := c.Bot, c.ev, c.out
 	switch ev.Kind {
 	case KindCommand:
 		if ev.Command != "lydo" {
@@ -130,7 +120,7 @@ func (c *conv) handleExcuse(ctx context.Context) (handled bool, err error) {
 		case menuQuiz, menuHelp, menuStats:
 			return false, nil // a menu tap is never a reason
 		}
-		m, err := c.identify(ctx)
+		m, err := b.quiz.Identify(ctx, ev.Platform, ev.UserID)
 		if err != nil || m.Role != quiz.RoleHead {
 			return false, nil // strangers and members are Handle's
 		}
