@@ -209,7 +209,7 @@ func DecodeUpdate(body []byte) (*models.Update, error) {
 	}
 	upd := &models.Update{ID: w.ID}
 	if m := w.Message; m != nil {
-		upd.Message = &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact}
+		upd.Message = m.model()
 	}
 	if q := w.CallbackQuery; q != nil {
 		upd.CallbackQuery = &models.CallbackQuery{ID: q.ID, From: q.From, Data: q.Data, ChatInstance: q.ChatInstance}
@@ -225,7 +225,7 @@ func DecodeUpdate(body []byte) (*models.Update, error) {
 					InaccessibleMessage: &models.InaccessibleMessage{Chat: m.Chat, MessageID: m.ID}}
 			} else {
 				upd.CallbackQuery.Message = models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage,
-					Message: &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact}}
+					Message: m.model()}
 			}
 		}
 	}
@@ -252,6 +252,10 @@ type wireMessage struct {
 	From    *models.User    `json:"from"`
 	Text    string          `json:"text"`
 	Contact *models.Contact `json:"contact"`
+}
+
+func (m *wireMessage) model() *models.Message {
+	return &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact}
 }
 
 // Process handles one update once, whatever the number of deliveries, and
