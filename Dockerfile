@@ -29,6 +29,9 @@ USER 10001:10001
 # Relative paths (report --out, import FILE) resolve in a directory it may write.
 WORKDIR /tmp
 ENV LISTEN_ADDR=:8080
+# The local web chat has no login and listens on loopback only, which is
+# the container's own: it is never served from the image.
+ENV WEBCHAT=0
 EXPOSE 8080
 ENTRYPOINT ["quizbot"]
 CMD ["serve"]

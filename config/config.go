@@ -25,7 +25,10 @@ type Config struct {
 	TelegramWebhookSecret string
 	PublicURL             string
 	NotifyRate            float64
-	WebChat               bool
+	// WebChat serves the login-free local web chat, on WebChatAddr: a
+	// loopback address of its own, never on ListenAddr.
+	WebChat     bool
+	WebChatAddr string
 	// DatabaseMaxConns bounds the connections to PostgreSQL of this
 	// process (DefaultDatabaseMaxConns when DATABASE_MAX_CONNS is unset).
 	DatabaseMaxConns int
@@ -34,6 +37,7 @@ type Config struct {
 // Defaults for optional settings.
 const (
 	DefaultListenAddr     = ":8080"
+	DefaultWebChatAddr    = "127.0.0.1:8081"
 	DefaultTelegramAPIURL = "https://api.telegram.org"
 	DefaultNotifyRate     = 25
 )
@@ -78,6 +82,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		TelegramAPIURL:        strings.TrimRight(strings.TrimSpace(getenv("TELEGRAM_API_URL")), "/"),
 		TelegramWebhookSecret: strings.TrimSpace(getenv("TELEGRAM_WEBHOOK_SECRET")),
 		PublicURL:             strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
+		WebChatAddr:           strings.TrimSpace(getenv("WEBCHAT_ADDR")),
 		NotifyRate:            DefaultNotifyRate,
 		DatabaseMaxConns:      DefaultDatabaseMaxConns(),
 	}
@@ -146,22 +151,58 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 			c.DatabaseMaxConns = n
 		}
 	}
-	// The web chat has no login: whoever reaches it can act as any member
-	// and use up their attempt. It is for local trials and previews only,
-	// never on a server that has a public address.
+	// The web chat has no login: whoever reaches it can act as any member,
+	// organizers included, and use up their attempt. It is for local trials
+	// and previews only, so it listens apart from LISTEN_ADDR (which a
+	// server publishes) and only on loopback; from another machine, an SSH
+	// tunnel reaches it.
 	switch v := strings.TrimSpace(getenv("WEBCHAT")); v {
-	case "", "0", "false":
+	case "":
 		c.WebChat = c.TelegramToken == "" && c.PublicURL == ""
+	case "0", "false":
+		c.WebChat = false
 	case "1", "true":
 		c.WebChat = true
 		if c.PublicURL != "" {
-			bad("WEBCHAT", "cannot be on with PUBLIC_URL set: the web chat has no login, so anyone reaching the public address could act as any member")
+			bad("WEBCHAT", "cannot be on with PUBLIC_URL set: the web chat has no login and its attempts count in the live contest; preview rounds on a copy without PUBLIC_URL")
 		}
 	default:
 		bad("WEBCHAT", "must be 1 or 0, got %q", v)
+	}
+	if c.WebChatAddr == "" {
+		c.WebChatAddr = DefaultWebChatAddr
+	} else if problem := checkWebChatAddr(c.WebChatAddr); problem != "" {
+		bad("WEBCHAT_ADDR", "%s", problem)
+	} else if c.WebChat && samePort(c.WebChatAddr, c.ListenAddr) {
+		bad("WEBCHAT_ADDR", "must use another port than LISTEN_ADDR (%s): the web chat has a listener of its own, on loopback", c.ListenAddr)
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// checkWebChatAddr returns what is wrong with a WEBCHAT_ADDR, or "".
+func checkWebChatAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("must be host:port on loopback, such as %s, got %q", DefaultWebChatAddr, addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("port must be a number from 0 to 65535, got %q", port)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Sprintf("must be a loopback address (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), got %q: "+
+			"the web chat has no login, so anyone reaching it could act as any member, organizers included; "+
+			"from another machine, use an SSH tunnel (ssh -L 8081:127.0.0.1:8081 SERVER)", addr)
+	}
+	return ""
+}
+
+// samePort reports whether two valid listen addresses use the same fixed
+// port (0 picks a free one, so never collides).
+func samePort(a, b string) bool {
+	_, pa, errA := net.SplitHostPort(a)
+	_, pb, errB := net.SplitHostPort(b)
+	return errA == nil && errB == nil && pa == pb && pa != "0"
 }

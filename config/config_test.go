@@ -25,7 +25,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.ListenAddr != ":8080" || c.TelegramAPIURL != "https://api.telegram.org" || c.NotifyRate != 25 || !c.WebChat {
+	if c.ListenAddr != ":8080" || c.TelegramAPIURL != "https://api.telegram.org" || c.NotifyRate != 25 || !c.WebChat || c.WebChatAddr != "127.0.0.1:8081" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if want := max(4, 2*runtime.NumCPU()); c.DatabaseMaxConns != want {
@@ -61,6 +61,16 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"DATABASE_MAX_CONNS": "1001"}, "DATABASE_MAX_CONNS"},
 		{map[string]string{"WEBCHAT": "yes"}, "WEBCHAT"},
 		{map[string]string{"WEBCHAT": "1", "PUBLIC_URL": "https://bot.example.vn"}, "WEBCHAT: cannot be on with PUBLIC_URL"},
+		{map[string]string{"WEBCHAT_ADDR": "8081"}, "WEBCHAT_ADDR: must be host:port on loopback"},
+		{map[string]string{"WEBCHAT_ADDR": "127.0.0.1:80800"}, "WEBCHAT_ADDR: port must be"},
+		{map[string]string{"WEBCHAT_ADDR": ":8081"}, "WEBCHAT_ADDR: must be a loopback address"},
+		{map[string]string{"WEBCHAT_ADDR": "0.0.0.0:8081"}, "WEBCHAT_ADDR: must be a loopback address"},
+		{map[string]string{"WEBCHAT_ADDR": "[::]:8081"}, "WEBCHAT_ADDR: must be a loopback address"},
+		{map[string]string{"WEBCHAT_ADDR": "192.168.1.10:8081"}, "WEBCHAT_ADDR: must be a loopback address"},
+		{map[string]string{"WEBCHAT_ADDR": "chat.example.vn:8081"}, "WEBCHAT_ADDR: must be a loopback address"},
+		// Refused even while the web chat is off: a set value is checked.
+		{map[string]string{"WEBCHAT_ADDR": "0.0.0.0:8081", "WEBCHAT": "0"}, "WEBCHAT_ADDR: must be a loopback address"},
+		{map[string]string{"WEBCHAT_ADDR": "127.0.0.1:8080"}, "WEBCHAT_ADDR: must use another port than LISTEN_ADDR"},
 	}
 	for _, tc := range cases {
 		m := base()
@@ -90,22 +100,74 @@ func TestLoadReportsAllProblems(t *testing.T) {
 	}
 }
 
-func TestWebChatWithToken(t *testing.T) {
+// TestWebChatSwitch covers every combination of WEBCHAT with a token and
+// PUBLIC_URL: on by default only without either, off with WEBCHAT=0 in every
+// case, never with PUBLIC_URL.
+func TestWebChatSwitch(t *testing.T) {
+	const token = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	cases := []struct {
+		webchat, token, publicURL string
+		on                        bool
+		err                       string
+	}{
+		{webchat: "", on: true},
+		{webchat: "0", on: false},
+		{webchat: "false", on: false},
+		{webchat: "1", on: true},
+		{webchat: "true", on: true},
+		{webchat: "", token: token, on: false},
+		{webchat: "0", token: token, on: false},
+		{webchat: "1", token: token, on: true},
+		{webchat: "", publicURL: "https://bot.example.vn", on: false},
+		{webchat: "0", publicURL: "https://bot.example.vn", on: false},
+		{webchat: "1", publicURL: "https://bot.example.vn", err: "WEBCHAT: cannot be on with PUBLIC_URL"},
+		{webchat: "", token: token, publicURL: "https://bot.example.vn", on: false},
+		{webchat: "0", token: token, publicURL: "https://bot.example.vn", on: false},
+		{webchat: "1", token: token, publicURL: "https://bot.example.vn", err: "WEBCHAT: cannot be on with PUBLIC_URL"},
+	}
+	for _, tc := range cases {
+		m := base()
+		m["WEBCHAT"], m["TELEGRAM_TOKEN"], m["PUBLIC_URL"] = tc.webchat, tc.token, tc.publicURL
+		if tc.token != "" && tc.publicURL != "" {
+			m["TELEGRAM_WEBHOOK_SECRET"] = "s3cret"
+		}
+		c, err := Load(env(m), all)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%+v: got %v, want error %q", tc, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%+v: %v", tc, err)
+		case c.WebChat != tc.on:
+			t.Errorf("%+v: web chat on = %v, want %v", tc, c.WebChat, tc.on)
+		case c.WebChat && c.WebChatAddr != DefaultWebChatAddr:
+			t.Errorf("%+v: web chat on %q, want %q", tc, c.WebChatAddr, DefaultWebChatAddr)
+		}
+	}
+}
+
+// TestWebChatAddrLoopback accepts only loopback addresses for the web chat.
+func TestWebChatAddrLoopback(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:9000", "127.0.0.2:9000", "[::1]:9000", "localhost:9000", "127.0.0.1:0"} {
+		m := base()
+		m["WEBCHAT_ADDR"] = addr
+		c, err := Load(env(m), all)
+		if err != nil || c.WebChatAddr != addr || !c.WebChat {
+			t.Errorf("WEBCHAT_ADDR=%s: %+v %v", addr, c, err)
+		}
+	}
+	// The same port as LISTEN_ADDR is fine while the web chat is off, and
+	// when the port is picked at random.
 	m := base()
-	m["TELEGRAM_TOKEN"] = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	c, err := Load(env(m), all)
-	if err != nil || c.WebChat {
-		t.Fatalf("webchat should be off with a token: %+v %v", c, err)
+	m["WEBCHAT_ADDR"], m["WEBCHAT"] = "127.0.0.1:8080", "0"
+	if _, err := Load(env(m), all); err != nil {
+		t.Errorf("web chat off on LISTEN_ADDR's port: %v", err)
 	}
-	m["WEBCHAT"] = "1"
-	if c, _ = Load(env(m), all); !c.WebChat {
-		t.Fatal("WEBCHAT=1 should force the web chat")
-	}
-	// Never by default on a server with a public address.
 	m = base()
-	m["PUBLIC_URL"] = "https://bot.example.vn"
-	if c, err := Load(env(m), all); err != nil || c.WebChat {
-		t.Fatalf("web chat on a public server: %+v %v", c, err)
+	m["WEBCHAT_ADDR"], m["LISTEN_ADDR"] = "127.0.0.1:0", "127.0.0.1:0"
+	if _, err := Load(env(m), all); err != nil {
+		t.Errorf("both on port 0: %v", err)
 	}
 }
 

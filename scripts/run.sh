@@ -7,7 +7,8 @@
 #   2. builds bin/quizbot, migrates, imports examples/units.csv, members.csv,
 #      questions.csv, applies the demo contest (.data/demo-contest.yaml),
 #   3. serves: live on Telegram with TELEGRAM_TOKEN, otherwise the local web
-#      chat at http://localhost:8080/chat.
+#      chat at http://127.0.0.1:8081/chat (WEBCHAT_ADDR; loopback only: it
+#      has no login, so it is never served from Docker either).
 # Running it again is safe: imports are upserts and the contest is re-applied.
 #
 # Environment (besides quizbot's own, see README.md):
@@ -28,6 +29,7 @@ data=.data
 # directory from its own data directory).
 services=$PWD/$data/services
 reset_hint=
+ops_hint=
 demo_tmpl=examples/demo-contest.yaml.tmpl
 demo_file=$data/demo-contest.yaml
 members_file=examples/members.csv
@@ -110,10 +112,19 @@ webhook_secret() {
 	fi
 }
 
-# next_steps URL prints how to use what is about to start.
+# webchat_on: does serve run the web chat with this environment (config.Load's rule)?
+webchat_on() {
+	case "${WEBCHAT:-}" in
+	1 | true) return 0 ;;
+	0 | false) return 1 ;;
+	esac
+	[ -z "${TELEGRAM_TOKEN:-}" ] && [ -z "${PUBLIC_URL:-}" ]
+}
+
+# next_steps BASE_URL CHAT_URL prints how to use what is about to start;
+# CHAT_URL is empty where the web chat is not served.
 next_steps() {
-	local chat_url=$1 first
-	first=$(sed -n '2p' examples/members.csv | cut -d, -f1,2 | sed 's/,/, /')
+	local base_url=$1 chat_url=$2
 	echo
 	echo "────────────────────────────────────────────────────────────────────"
 	if [ -n "${TELEGRAM_TOKEN:-}" ]; then
@@ -129,34 +140,47 @@ next_steps() {
 			echo " Only numbers on the roster can verify: rerun with QUIZBOT_DEMO_PHONE=<your number>"
 			echo " to add yourself to the sample roster."
 		fi
-		if [ "${WEBCHAT:-}" = 1 ] || [ "${WEBCHAT:-}" = true ]; then
-			echo " The local web chat is also at $chat_url (WEBCHAT=1)."
+		if [ -n "$chat_url" ]; then
+			echo " The local web chat is also at $chat_url (WEBCHAT=1, this machine only)."
 		fi
-	else
-		echo " No TELEGRAM_TOKEN: try quizbot in the local web chat at"
+	elif [ -n "$chat_url" ]; then
+		echo " No TELEGRAM_TOKEN: try quizbot in the local web chat (this machine only) at"
 		echo "     $chat_url"
-		echo " Pick a sample member (for example $first) and take the demo quiz."
+		echo " Pick a sample member and take the demo quiz: Nguyễn Văn An (a member),"
+		echo " Phạm Thị Thu Hà (head of Sở Nội vụ: 📋 Lý do vắng) or Đỗ Thị Lan Anh"
+		echo " (organizer: 📊 Thống kê). The search ignores accents: \"dang quang huy\"."
 		echo " To go live on Telegram, create a bot with @BotFather and rerun with"
 		echo "     TELEGRAM_TOKEN=<token> scripts/run.sh"
 		echo " (add PUBLIC_URL=https://… for a webhook; without it quizbot uses long polling)."
+	else
+		echo " No TELEGRAM_TOKEN and WEBCHAT=0: no chat is served. Rerun without WEBCHAT=0"
+		echo " for the local web chat, or with TELEGRAM_TOKEN=<token> for Telegram."
 	fi
-	echo " Health: ${chat_url%/chat}/healthz and ${chat_url%/chat}/readyz. Stop with Ctrl-C."
+	echo " Health: $base_url/healthz and $base_url/readyz. Stop with Ctrl-C."
+	echo " Operator commands (report, notify, import) on this demo's database, in another shell:"
+	echo "     $ops_hint"
 	echo "────────────────────────────────────────────────────────────────────"
 	echo
 }
 
-# chat_url_for ADDR turns a listen address (:8080, 0.0.0.0:8080, host:port)
-# into the URL of the web chat.
-chat_url_for() {
+# url_for ADDR turns a listen address (:8080, 0.0.0.0:8080, host:port,
+# [::1]:8081) into the base URL a browser on this machine opens.
+url_for() {
 	local addr=$1 host port
 	port=${addr##*:}
 	host=${addr%:*}
 	case "$host" in "" | 0.0.0.0 | "[::]" | "::") host=localhost ;; esac
-	echo "http://$host:$port/chat"
+	echo "http://$host:$port"
 }
 
 use_docker() {
 	[ -z "${QUIZBOT_NO_DOCKER:-}" ] || return 1
+	if [ -z "${TELEGRAM_TOKEN:-}" ]; then
+		# The demo is then the web chat, which listens on loopback only and
+		# so is never served from a container.
+		say "no TELEGRAM_TOKEN: the demo is the local web chat, which runs without Docker"
+		return 1
+	fi
 	command -v docker >/dev/null 2>&1 || return 1
 	timeout 30 docker info >/dev/null 2>&1 || return 1
 	if ! docker compose version >/dev/null 2>&1; then
@@ -177,17 +201,22 @@ run_docker() {
 	docker compose run --rm --no-deps "${mounts[@]}" quizbot import members "$in_roster"
 	docker compose run --rm --no-deps "${mounts[@]}" quizbot import questions /examples/questions.csv
 	apply_demo docker compose run --rm --no-deps "${mounts[@]}" quizbot contest apply /demo/demo-contest.yaml
-	next_steps "http://localhost:${QUIZBOT_PORT:-8080}/chat"
+	if [ "${WEBCHAT:-}" = 1 ] || [ "${WEBCHAT:-}" = true ]; then
+		say "WEBCHAT=1 is ignored with Docker: the web chat has no login and is never served from a container (QUIZBOT_NO_DOCKER=1 runs it here)"
+	fi
+	ops_hint="docker compose run --rm -T quizbot report units --round 1"
+	next_steps "http://localhost:${QUIZBOT_PORT:-8080}" ""
 	exec docker compose up --build quizbot
 }
 
 run_local() {
 	if ! command -v go >/dev/null 2>&1; then
-		[ -x /usr/local/go/bin/go ] || die "Go is needed to build quizbot (https://go.dev/doc/install), or a Docker engine"
+		[ -x /usr/local/go/bin/go ] || die "Go is needed to build quizbot (https://go.dev/doc/install); a Docker engine runs only the Telegram bot (with TELEGRAM_TOKEN), not the local web chat"
 		PATH=$PATH:/usr/local/go/bin
 	fi
 	if [ -n "${DATABASE_URL:-}" ] && [ -n "${REDIS_URL:-}" ]; then
 		say "using DATABASE_URL and REDIS_URL from the environment"
+		ops_hint="bin/quizbot report units --round 1   (with the same DATABASE_URL and REDIS_URL)"
 	else
 		local db=${DATABASE_URL:-} rdb=${REDIS_URL:-}
 		# As root, PostgreSQL runs as the postgres user, who must reach the data dir.
@@ -201,6 +230,7 @@ run_local() {
 		[ -z "$rdb" ] || REDIS_URL=$rdb
 		export DATABASE_URL REDIS_URL
 		say "PostgreSQL and Redis keep running after quizbot stops; stop them with: scripts/services.sh stop $services"
+		ops_hint="eval \"\$(scripts/services.sh env $services)\"; bin/quizbot report units --round 1"
 	fi
 	reset_hint="scripts/services.sh stop $services && rm -rf $services $data"
 	say "building bin/quizbot"
@@ -215,7 +245,9 @@ run_local() {
 	out=$(bin/quizbot import questions examples/questions.csv)
 	say "questions: $out"
 	apply_demo bin/quizbot contest apply "$demo_file"
-	next_steps "$(chat_url_for "${LISTEN_ADDR:-:8080}")"
+	local chat_url=
+	if webchat_on; then chat_url="$(url_for "${WEBCHAT_ADDR:-127.0.0.1:8081}")/chat"; fi
+	next_steps "$(url_for "${LISTEN_ADDR:-:8080}")" "$chat_url"
 	exec bin/quizbot serve
 }
 

@@ -25,7 +25,7 @@ type server struct {
 	redis  *redis.Client
 	conv   *chat.Bot
 	tg     *telegram.Telegram // nil without TELEGRAM_TOKEN
-	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN)
+	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN); served by webRoutes only
 	notify *notify.Service
 }
 
@@ -57,7 +57,8 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	return s, nil
 }
 
-// routes registers every HTTP route and bot endpoint in one place.
+// routes registers every route of LISTEN_ADDR, the address a server
+// publishes: health, readiness and the bots' webhooks. Never the web chat.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -65,9 +66,17 @@ func (s *server) routes() http.Handler {
 	if s.tg != nil {
 		mux.Handle("POST "+telegram.WebhookPath, s.tg)
 	}
-	if s.web != nil {
-		s.web.Routes(mux)
-	}
+	return mux
+}
+
+// webRoutes registers the routes of WEBCHAT_ADDR: the web chat, which has
+// no login, alone on its loopback listener.
+func (s *server) webRoutes() http.Handler {
+	mux := http.NewServeMux()
+	s.web.Routes(mux)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/chat", http.StatusFound)
+	})
 	return mux
 }
 
@@ -121,22 +130,44 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on LISTEN_ADDR %s: %w", e.cfg.ListenAddr, err)
 	}
-	return s.serve(ctx, ln)
+	var webLn net.Listener
+	if s.web != nil {
+		// config.Load accepts only a loopback WEBCHAT_ADDR.
+		if webLn, err = net.Listen("tcp", e.cfg.WebChatAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on WEBCHAT_ADDR %s: %w", e.cfg.WebChatAddr, err)
+		}
+	}
+	return s.serve(ctx, ln, webLn)
 }
 
-// serve runs the HTTP server on ln until ctx ends (SIGINT/SIGTERM), then
-// lets in-flight requests finish before returning.
-func (s *server) serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      90 * time.Second,
-		IdleTimeout:       120 * time.Second,
+// serve runs the HTTP server on ln, and the web chat's on webLn when it is
+// on (webLn is nil otherwise), until ctx ends (SIGINT/SIGTERM), then lets
+// in-flight requests finish before returning.
+func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
+	newHTTP := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      90 * time.Second,
+			IdleTimeout:       120 * time.Second,
+		}
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	srvs := []*http.Server{newHTTP(s.routes())}
+	errc := make(chan error, 2)
+	go func() { errc <- srvs[0].Serve(ln) }()
 	s.e.log.Info("serving", "addr", ln.Addr().String())
+	if s.web != nil && webLn != nil {
+		srvs = append(srvs, newHTTP(s.webRoutes()))
+		go func() { errc <- srvs[1].Serve(webLn) }()
+		s.e.log.Info("serving the local web chat (no login: loopback only)", "url", "http://"+webLn.Addr().String()+"/chat")
+	} else if webLn != nil {
+		webLn.Close()
+	}
+	if s.tg == nil && s.web == nil {
+		s.e.log.Warn("no chat platform: set TELEGRAM_TOKEN for the Telegram bot, or leave WEBCHAT unset for the local web chat")
+	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.sweep(bg, time.Second)
@@ -153,19 +184,30 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	}
 	select {
 	case err := <-errc:
+		for _, srv := range srvs {
+			srv.Close() // the other one, if any: it must not outlive serve
+		}
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
 	s.e.log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	// Both at once: the web chat's long polls must not delay the other.
+	shut := make(chan error, len(srvs))
+	for _, srv := range srvs {
+		go func() { shut <- srv.Shutdown(sctx) }()
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	var errs []error
+	for range srvs {
+		if err := <-shut; err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // sweep submits attempts whose time limit ran out, every tick, and tells

@@ -78,7 +78,7 @@ func TestServeStopsGracefullyOnSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.serve(ctx, ln) }()
+	go func() { done <- s.serve(ctx, ln, nil) }()
 	if code, _ := get(t, "http://"+ln.Addr().String()+"/healthz"); code != 200 {
 		t.Fatalf("healthz: %d", code)
 	}
@@ -102,6 +102,7 @@ func TestConfigErrorsStopAtStart(t *testing.T) {
 		{map[string]string{}, []string{"DATABASE_URL: is required", "REDIS_URL: is required"}},
 		{map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/db", "REDIS_URL": "redis://127.0.0.1:6379/0", "NOTIFY_RATE": "-3"}, []string{"NOTIFY_RATE"}},
 		{map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/db", "REDIS_URL": "redis://127.0.0.1:6379/0", "TELEGRAM_TOKEN": "123:short"}, []string{"TELEGRAM_TOKEN"}},
+		{map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1/db", "REDIS_URL": "redis://127.0.0.1:6379/0", "WEBCHAT_ADDR": ":8081"}, []string{"WEBCHAT_ADDR: must be a loopback address"}},
 	}
 	for _, tc := range cases {
 		var out, errb bytes.Buffer
@@ -137,5 +138,51 @@ func TestMigrateCommand(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"migrate"}, getenv, &out, &errb); code != 0 || out.String() != "0 migrations applied\n" {
 		t.Fatalf("second migrate: %d %q", code, out.String())
+	}
+}
+
+// TestWebChatNeverOnThePublicListener serves with the web chat on: it
+// answers on its own listener, and LISTEN_ADDR, the address a server
+// publishes, has no /chat at all.
+func TestWebChatNeverOnThePublicListener(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := storagetest.NewDB(t)
+	rdb := storagetest.NewRedis(t)
+	e := &env{cfg: config.Config{WebChat: true, WebChatAddr: "127.0.0.1:0"}, stdout: io.Discard, stderr: io.Discard,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s, err := newServer(ctx, e, db, rdb, quiz.SystemClock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listen := func() net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln
+	}
+	ln, webLn := listen(), listen()
+	done := make(chan error, 1)
+	go func() { done <- s.serve(ctx, ln, webLn) }()
+	public, web := "http://"+ln.Addr().String(), "http://"+webLn.Addr().String()
+
+	for _, path := range []string{"/chat", "/chat/", "/chat/api/members", "/chat/api/session", "/"} {
+		if code, body := get(t, public+path); code != http.StatusNotFound {
+			t.Errorf("public listener GET %s: %d %.100q, want 404", path, code, body)
+		}
+	}
+	if code, _ := get(t, public+"/healthz"); code != 200 {
+		t.Errorf("public listener /healthz: %d", code)
+	}
+	if code, body := get(t, web+"/chat"); code != 200 || !strings.Contains(body, "Chọn một cán bộ để dùng thử") {
+		t.Errorf("web chat listener /chat: %d %.200q", code, body)
+	}
+	if code, body := get(t, web+"/"); code != 200 || !strings.Contains(body, "Chọn một cán bộ để dùng thử") {
+		t.Errorf("web chat listener / (redirected to /chat): %d %.200q", code, body)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v", err)
 	}
 }
