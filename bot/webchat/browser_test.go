@@ -21,65 +21,10 @@ import (
 // scripts/test.sh installs Debian's chromium and sets QUIZBOT_TEST_CHROMIUM;
 // QUIZBOT_TEST_SCREENSHOTS=DIR also keeps the screenshots there.
 func TestWebChatBrowser(t *testing.T) {
-	exe := os.Getenv("QUIZBOT_TEST_CHROMIUM")
-	if exe == "" {
-		t.Fatal("QUIZBOT_TEST_CHROMIUM is not set: run the tests with scripts/test.sh, which installs chromium")
-	}
 	f := newFixture(t, quiz.SystemClock{})
 	an := f.members["Nguyễn Văn An"]
-
-	// The flags that work on this kind of machine: no sandbox as root, and
-	// no background connections that the closed network refuses.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(420, 860),
-	)
-	// The whole browser session is bounded; chromedp wants no timeout on
-	// the context of its first run, which this is the parent of.
-	bound, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(bound, opts...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancelBrowser()
-
-	shots := t.TempDir()
-	keep := os.Getenv("QUIZBOT_TEST_SCREENSHOTS")
-	fail := func(step string, err error) {
-		t.Helper()
-		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-		t.Fatalf("%s: %v\npage text:\n%s", step, err, body)
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			fail(step, err)
-		}
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			fail("screenshot "+name, err)
-		}
-		for _, dir := range []string{shots, keep} {
-			if dir == "" {
-				continue
-			}
-			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-				t.Fatalf("save screenshot %s: %v", name, err)
-			}
-		}
-	}
+	c := newChrome(t, 420, 860)
+	ctx, do, shot, fail := c.ctx, c.do, c.shot, c.fail
 	// button finds a button by its exact label within a part of the page.
 	button := func(scope, label string) string {
 		return fmt.Sprintf(`//*[@id=%q]//button[normalize-space(.)=%q]`, scope, label)
@@ -158,5 +103,169 @@ func TestWebChatBrowser(t *testing.T) {
 	if edited != perAttempt {
 		t.Errorf("%d question messages show the choice, want %d", edited, perAttempt)
 	}
-	t.Logf("screenshots in %s", shots)
+	t.Logf("screenshots in %s", c.shots)
+}
+
+// chrome is a headless Chromium session of a test, with its own cookies.
+type chrome struct {
+	t     *testing.T
+	ctx   context.Context
+	shots string // this test's screenshots; also in QUIZBOT_TEST_SCREENSHOTS when set
+}
+
+// newChrome starts Chromium with a window of width×height CSS pixels.
+// scripts/test.sh installs Debian's chromium and sets QUIZBOT_TEST_CHROMIUM.
+func newChrome(t *testing.T, width, height int) *chrome {
+	t.Helper()
+	exe := os.Getenv("QUIZBOT_TEST_CHROMIUM")
+	if exe == "" {
+		t.Fatal("QUIZBOT_TEST_CHROMIUM is not set: run the tests with scripts/test.sh, which installs chromium")
+	}
+	// The flags that work on this kind of machine: no sandbox as root, and
+	// no background connections that the closed network refuses.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(width, height),
+	)
+	// The whole browser session is bounded; chromedp wants no timeout on
+	// the context of its first run, which this is the parent of.
+	bound, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	actx, cancelAlloc := chromedp.NewExecAllocator(bound, opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancel() })
+	c := &chrome{t: t, ctx: ctx, shots: t.TempDir()}
+	// The viewport exactly, as on the device: the window has borders.
+	c.do("set the viewport", chromedp.EmulateViewport(int64(width), int64(height)))
+	return c
+}
+
+// fail ends the test with the page's text.
+func (c *chrome) fail(step string, err error) {
+	c.t.Helper()
+	body, _ := chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS("body")))
+	c.t.Fatalf("%s: %v\npage text:\n%s", step, err, body)
+}
+
+func (c *chrome) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	if err := chromedp.Do(c.ctx, actions...); err != nil {
+		c.fail(step, err)
+	}
+}
+
+// shot saves a screenshot of the viewport as NAME.png.
+func (c *chrome) shot(name string) {
+	c.t.Helper()
+	png, err := chromedp.Run(c.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		c.fail("screenshot "+name, err)
+	}
+	for _, dir := range []string{c.shots, os.Getenv("QUIZBOT_TEST_SCREENSHOTS")} {
+		if dir == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			c.t.Fatalf("save screenshot %s: %v", name, err)
+		}
+	}
+}
+
+// TestWebChatBrowserPicker looks for a member as a person would, on a phone
+// and on a desktop: typed without diacritics, the search finds them; every
+// member shows their role and unit; once picked, the header shows their
+// whole name, not cut.
+func TestWebChatBrowserPicker(t *testing.T) {
+	f := newFixture(t, quiz.SystemClock{})
+	for _, tc := range []struct {
+		name          string
+		width, height int
+		query, member string
+		role          string
+		menu          string // a menu button only this role has, or the quiz's
+	}{
+		{"phone", 375, 812, "dang quang huy", "Đặng Quang Huy", "Thành viên", "📝 Vào thi"},
+		{"desktop", 1280, 800, "THU HA", "Phạm Thị Thu Hà", "Lãnh đạo đơn vị", "📋 Lý do vắng"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChrome(t, tc.width, tc.height)
+			id := f.members[tc.member]
+			member := fmt.Sprintf(`button.member[data-member-id="%d"]`, id)
+			first := fmt.Sprintf(`button.member[data-member-id="%d"]`, f.members["Nguyễn Văn An"])
+			c.do("open the page", chromedp.Navigate(f.srv.URL+"/chat"), chromedp.WaitVisible(chromedp.CSS(first)))
+
+			// Every member shows a role; the fixture has one of each.
+			roles, err := chromedp.Run(c.ctx, chromedp.Evaluate[map[string]string](`Object.fromEntries(
+				[...document.querySelectorAll("button.member")].map(b => [b.querySelector(".name").textContent,
+					b.querySelector(".role").textContent + " | " + b.querySelector(".meta").textContent]))`))
+			if err != nil {
+				c.fail("read the roles", err)
+			}
+			for name, want := range map[string]string{
+				"Nguyễn Văn An":   "Thành viên | Chuyên viên · Sở Nội vụ",
+				"Phạm Thị Thu Hà": "Lãnh đạo đơn vị | Giám đốc · Sở Nội vụ",
+				"Trần Thị Bình":   "Ban Tổ chức | Phó Trưởng phòng · Sở Nội vụ",
+			} {
+				if roles[name] != want {
+					t.Errorf("picker shows %s as %q, want %q", name, roles[name], want)
+				}
+			}
+			c.shot("picker-" + tc.name)
+
+			// Typed without diacritics: only that member is left.
+			c.do("search "+tc.query, chromedp.SendKeys(chromedp.ID("filter"), tc.query))
+			found, err := chromedp.Run(c.ctx, chromedp.Poll[string](`(() => {
+				const bs = [...document.querySelectorAll("button.member")];
+				return bs.length === 1 && bs[0].textContent;
+			})()`, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil {
+				c.fail("search "+tc.query+" leaves one member", err)
+			}
+			if !strings.Contains(found, tc.member) || !strings.Contains(found, tc.role) {
+				t.Errorf("search %q found %q, want %s (%s)", tc.query, found, tc.member, tc.role)
+			}
+			c.shot("search-" + tc.name)
+
+			c.do("pick "+tc.member, chromedp.Click(chromedp.CSS(member)), chromedp.WaitVisible(chromedp.CSS(`#keyboard button.contact`)))
+			c.do("share the contact", chromedp.Click(chromedp.CSS(`#keyboard button.contact`)),
+				chromedp.WaitVisible(fmt.Sprintf(`//*[@id="keyboard"]//button[normalize-space(.)=%q]`, tc.menu)))
+			// The header names the member in full: no part of it is cut
+			// or pushed out of the window.
+			problem, err := chromedp.Run(c.ctx, chromedp.Evaluate[string](`(() => {
+				const who = document.getElementById("who");
+				const out = [];
+				for (const e of [who, ...who.querySelectorAll("span")]) {
+					if (getComputedStyle(e).display === "none") continue;
+					const r = e.getBoundingClientRect();
+					if (e.scrollWidth > e.clientWidth && getComputedStyle(e).display !== "inline") out.push(e.className + " overflows");
+					if (r.right > window.innerWidth || r.left < 0) out.push(e.className + " outside the window");
+				}
+				if (getComputedStyle(who).textOverflow === "ellipsis" && who.scrollWidth > who.clientWidth) out.push("cut with …");
+				return out.join("; ");
+			})()`))
+			if err != nil {
+				c.fail("measure the header", err)
+			}
+			if problem != "" {
+				t.Errorf("header: %s", problem)
+			}
+			who, err := chromedp.Run(c.ctx, chromedp.Text(chromedp.ID("who")))
+			if err != nil {
+				c.fail("read the header", err)
+			}
+			if !strings.Contains(who, tc.member) || !strings.Contains(who, tc.role) || !strings.Contains(who, "Sở Nội vụ") {
+				t.Errorf("header %q lacks the member's name, role or unit", who)
+			}
+			c.shot("chat-" + tc.name)
+			t.Logf("screenshots in %s", c.shots)
+		})
+	}
 }

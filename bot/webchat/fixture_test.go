@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -31,6 +32,8 @@ var fixtureMembers = []storagetest.SeedMember{
 	{Key: "Trần Thị Bình", Name: "Trần Thị Bình", Phone: "0987654321", Unit: "SNV", Position: "Phó Trưởng phòng", Role: quiz.RoleOrganizer},
 	{Key: "Lê Văn Cường", Name: "Lê Văn Cường", Phone: "0903111222", Unit: "UBND-HB", Position: "Công chức Văn phòng"},
 	{Key: "Phạm Thị Dung", Name: "Phạm Thị Dung", Phone: "0977000111", Unit: "UBND-HB", Position: "Chuyên viên", Inactive: true},
+	{Key: "Phạm Thị Thu Hà", Name: "Phạm Thị Thu Hà", Phone: "0394449672", Unit: "SNV", Position: "Giám đốc", Role: quiz.RoleHead},
+	{Key: "Đặng Quang Huy", Name: "Đặng Quang Huy", Phone: "0365540484", Unit: "SNV", Position: "Chuyên viên phòng Tổ chức, biên chế"},
 }
 
 var fixtureQuestions = []quiz.Question{
@@ -183,6 +186,26 @@ func (b *browser) pick(memberID int64) {
 	if st := b.post("/chat/api/session", map[string]any{"member_id": memberID}, nil); st != http.StatusOK {
 		b.t.Fatalf("pick member %d: status %d", memberID, st)
 	}
+}
+
+// members lists the picker's members for the search q ("" for the first
+// ones) as "name | position | unit | role".
+func (b *browser) members(q string) []string {
+	b.t.Helper()
+	var list struct {
+		Members []struct {
+			ID                         int64
+			Name, Position, Unit, Role string
+		}
+	}
+	if st := b.do("GET", "/chat/api/members?q="+url.QueryEscape(q), "", nil, &list); st != http.StatusOK {
+		b.t.Fatalf("members %q: status %d", q, st)
+	}
+	var names []string
+	for _, m := range list.Members {
+		names = append(names, m.Name+" | "+m.Position+" | "+m.Unit+" | "+m.Role)
+	}
+	return names
 }
 
 // event posts an event that must succeed and returns its toast.

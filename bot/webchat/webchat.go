@@ -45,6 +45,7 @@ const (
 	pollWait    = 25 * time.Second
 	handleLimit = 30 * time.Second
 	sampleLimit = 100
+	maxQuery    = 100 // characters of a member search
 	cookieName  = "quizbot_webchat"
 )
 
@@ -54,6 +55,9 @@ var pageFS embed.FS
 // Members is what the web chat reads of the roster; storage.DB has it.
 type Members interface {
 	SampleMembers(ctx context.Context, limit int) ([]quiz.Member, error)
+	// SearchMembers finds active members by every word of query, in their
+	// name, position or unit, ignoring case and diacritics.
+	SearchMembers(ctx context.Context, query string, limit int) ([]quiz.Member, error)
 	MemberByID(ctx context.Context, id int64) (quiz.Member, error)
 }
 
@@ -136,23 +140,53 @@ type memberJSON struct {
 	Name     string `json:"name"`
 	Position string `json:"position"`
 	Unit     string `json:"unit"`
+	Role     string `json:"role"` // in Vietnamese, as the page shows it
 }
 
 func toJSON(m quiz.Member) memberJSON {
-	return memberJSON{ID: m.ID, Name: m.FullName, Position: m.Position, Unit: m.UnitName}
+	return memberJSON{ID: m.ID, Name: m.FullName, Position: m.Position, Unit: m.UnitName, Role: roleLabel(m.Role)}
 }
 
+// roleLabel names a role as the roster's readers do: what the person can
+// do in the chat depends on it (heads record absences, organizers see the
+// figures).
+func roleLabel(r quiz.Role) string {
+	switch r {
+	case quiz.RoleHead:
+		return "Lãnh đạo đơn vị"
+	case quiz.RoleOrganizer:
+		return "Ban Tổ chức"
+	}
+	return "Thành viên"
+}
+
+// handleMembers lists the first sample members, or with ?q= those found by
+// every word of q, diacritics or not; "more" says the list was cut at
+// sampleLimit.
 func (w *WebChat) handleMembers(rw http.ResponseWriter, r *http.Request) {
-	ms, err := w.members.SampleMembers(r.Context(), sampleLimit)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > maxQuery {
+		writeError(rw, http.StatusBadRequest, fmt.Sprintf("Từ khóa tìm kiếm tối đa %d ký tự.", maxQuery))
+		return
+	}
+	var ms []quiz.Member
+	var err error
+	if q == "" {
+		ms, err = w.members.SampleMembers(r.Context(), sampleLimit+1)
+	} else {
+		ms, err = w.members.SearchMembers(r.Context(), q, sampleLimit+1)
+	}
 	if err != nil {
 		w.internal(rw, "list sample members", err)
 		return
 	}
+	more := len(ms) > sampleLimit
+	ms = ms[:min(len(ms), sampleLimit)]
 	out := make([]memberJSON, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, toJSON(m))
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"members": out})
+	writeJSON(rw, http.StatusOK, map[string]any{"members": out, "more": more})
 }
 
 func (w *WebChat) handleGetSession(rw http.ResponseWriter, r *http.Request) {

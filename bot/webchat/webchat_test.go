@@ -36,25 +36,15 @@ func TestWebChatQuiz(t *testing.T) {
 		!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /chat: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	var list struct {
-		Members []struct {
-			ID                   int64
-			Name, Position, Unit string
-		}
-	}
-	if st := b.do("GET", "/chat/api/members", "", nil, &list); st != 200 {
-		t.Fatalf("members: %d", st)
-	}
-	var names []string
-	for _, m := range list.Members {
-		names = append(names, m.Name+" | "+m.Position+" | "+m.Unit)
-	}
+	// Names in byte order: the test database's collation is C.
 	want := []string{
-		"Nguyễn Văn An | Chuyên viên | Sở Nội vụ",
-		"Trần Thị Bình | Phó Trưởng phòng | Sở Nội vụ",
-		"Lê Văn Cường | Công chức Văn phòng | UBND huyện Hòa Bình",
+		"Nguyễn Văn An | Chuyên viên | Sở Nội vụ | Thành viên",
+		"Phạm Thị Thu Hà | Giám đốc | Sở Nội vụ | Lãnh đạo đơn vị",
+		"Trần Thị Bình | Phó Trưởng phòng | Sở Nội vụ | Ban Tổ chức",
+		"Đặng Quang Huy | Chuyên viên phòng Tổ chức, biên chế | Sở Nội vụ | Thành viên",
+		"Lê Văn Cường | Công chức Văn phòng | UBND huyện Hòa Bình | Thành viên",
 	}
-	if !slices.Equal(names, want) {
+	if names := b.members(""); !slices.Equal(names, want) {
 		t.Fatalf("sample members:\n got %q\nwant %q", names, want)
 	}
 
@@ -294,5 +284,42 @@ func TestWebChatLongPoll(t *testing.T) {
 	var p webchat.Poll
 	if st := b.do("GET", "/chat/api/messages?after=1000&wait=0", "", nil, &p); st != 200 || !p.Reset || len(p.Messages) != 2 {
 		t.Fatalf("reset poll: %d %+v", st, p)
+	}
+}
+
+// TestWebChatSearch finds sample members as a person types, with or without
+// diacritics and in any case, by name, position or unit, every word
+// counting; inactive members never.
+func TestWebChatSearch(t *testing.T) {
+	f := newFixture(t, quiz.NewFakeClock(testNow))
+	b := f.browser(t)
+	huy := "Đặng Quang Huy | Chuyên viên phòng Tổ chức, biên chế | Sở Nội vụ | Thành viên"
+	cuong := "Lê Văn Cường | Công chức Văn phòng | UBND huyện Hòa Bình | Thành viên"
+	cases := []struct {
+		q    string
+		want []string
+	}{
+		{"dang quang huy", []string{huy}},
+		{"  DANG   QUANG  ", []string{huy}},
+		{"Đặng Quang Huy", []string{huy}},
+		{"ĐẶNG", []string{huy}},
+		{"huy dang", []string{huy}}, // words in any order
+		{"to chuc bien che", []string{huy}},
+		{"cuong hoa binh", []string{cuong}},
+		{"hòa bình", []string{cuong}},
+		{"ha giam doc", []string{"Phạm Thị Thu Hà | Giám đốc | Sở Nội vụ | Lãnh đạo đơn vị"}},
+		{"dung", nil}, // Phạm Thị Dung has left the roster
+		{"huy xyz", nil},
+		{"%", nil}, // no pattern characters
+		{"_", nil},
+	}
+	for _, tc := range cases {
+		if got := b.members(tc.q); !slices.Equal(got, tc.want) {
+			t.Errorf("search %q:\n got %q\nwant %q", tc.q, got, tc.want)
+		}
+	}
+	var out struct{ Error string }
+	if st := b.do("GET", "/chat/api/members?q="+strings.Repeat("a", 101), "", nil, &out); st != http.StatusBadRequest || !strings.Contains(out.Error, "tối đa 100 ký tự") {
+		t.Errorf("101-character search: %d %q", st, out.Error)
 	}
 }
