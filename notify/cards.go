@@ -127,6 +127,15 @@ func reportDeadline(closes time.Time, loc *time.Location) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), 10, 0, 0, 0, loc)
 }
 
+// webOnlyNote follows an activation figure when some staff have only tried
+// the local web chat: they are not activated, yet they may have taken part.
+func webOnlyNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (không tính %s người chỉ dùng thử trên trang web cục bộ)", groupDigits(n))
+}
+
 func pctOf(u report.UnitResult) string {
 	if d, ok := u.ParticipationPct(); ok {
 		return decimalComma(d) + "%"
@@ -185,7 +194,7 @@ func (s *Summary) HeadCard(code string) []string {
 	fmt.Fprintf(&h, "📊 KẾT QUẢ ĐỢT %d – %s\n", s.Round.Number, u.Name)
 	fmt.Fprintf(&h, "Cuộc thi \"%s\", từ %s đến %s\n\n", s.Contest.Name, day(s.Round.OpensAt, loc), day(s.Round.ClosesAt, loc))
 	fmt.Fprintf(&h, "• Cán bộ trong danh sách: %s\n", groupDigits(u.Staff))
-	fmt.Fprintf(&h, "• Đã kích hoạt tài khoản: %s\n", groupDigits(u.Verified))
+	fmt.Fprintf(&h, "• Đã kích hoạt tài khoản: %s%s\n", groupDigits(u.Verified), webOnlyNote(u.WebOnly))
 	prevNumber := 0
 	if s.Prev != nil {
 		prevNumber = s.Prev.Number
@@ -223,6 +232,7 @@ func (s *Summary) OrganizerCard() []string {
 	for _, u := range s.Units {
 		tot.Staff += u.Staff
 		tot.Verified += u.Verified
+		tot.WebOnly += u.WebOnly
 		tot.Participated += u.Participated
 		tot.CorrectSum += u.CorrectSum
 		tot.ZeroScores += u.ZeroScores
@@ -249,7 +259,7 @@ func (s *Summary) OrganizerCard() []string {
 	fmt.Fprintf(&h, "📊 TỔNG HỢP ĐỢT %d – cuộc thi \"%s\"\nTừ %s đến %s\n\n", s.Round.Number, s.Contest.Name,
 		day(s.Round.OpensAt, loc), day(s.Round.ClosesAt, loc))
 	fmt.Fprintf(&h, "• Số đơn vị: %d\n", len(units))
-	fmt.Fprintf(&h, "• Cán bộ trong danh sách: %s; đã kích hoạt: %s\n", groupDigits(tot.Staff), groupDigits(tot.Verified))
+	fmt.Fprintf(&h, "• Cán bộ trong danh sách: %s; đã kích hoạt: %s%s\n", groupDigits(tot.Staff), groupDigits(tot.Verified), webOnlyNote(tot.WebOnly))
 	prevNumber := 0
 	if s.Prev != nil {
 		prevNumber = s.Prev.Number

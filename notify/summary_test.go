@@ -76,6 +76,9 @@ func TestSummaryHeadCardFiguresAndList(t *testing.T) {
 			t.Errorf("card lacks %q:\n%s", want, card)
 		}
 	}
+	if strings.Contains(card, "dùng thử") {
+		t.Errorf("a note on web chat previews, with none:\n%s", card)
+	}
 	// Only the head's own unit: nobody of XA1.
 	if strings.Contains(card, ms["em"].FullName) || strings.Contains(card, "Hòa Phú") {
 		t.Errorf("the card shows another unit:\n%s", card)
@@ -117,6 +120,35 @@ func TestSummaryHeadCardFiguresAndList(t *testing.T) {
 	// The operator runs it again the same day: nothing new.
 	if n := r.enqueue(r.job(notify.KindSummary, slot, r.f.Next)); n != 0 {
 		t.Fatalf("second summary run enqueued %d", n)
+	}
+}
+
+// TestSummaryCardsNoteWebPreviews: a member who only tried the local web
+// chat is not activated, and both cards say so beside the figure.
+func TestSummaryCardsNoteWebPreviews(t *testing.T) {
+	r, ms := summaryRig(t)
+	if _, err := r.db.ExecContext(context.Background(), `INSERT INTO identities (member_id, platform, external_id, chat_id)
+		VALUES ($1, 'web', 'web-x', 'web-x')`, ms["unverified"].ID); err != nil {
+		t.Fatal(err)
+	}
+	slot := notify.SummarySlot(r.clock.Now(), r.f.Contest.Location())
+	r.enqueue(r.job(notify.KindSummary, slot, r.f.Next))
+	r.drain(r.sender(50, notify.SenderOptions{}), r.f.Next.ID, notify.KindSummary, notify.KindSummaryOrg)
+	head := r.fake.Sent(r.chats[ms["chi"].ID])
+	org := r.fake.Sent(r.chats[ms["dung"].ID])
+	if len(head) == 0 || len(org) == 0 {
+		t.Fatalf("cards: head %d messages, organizer %d", len(head), len(org))
+	}
+	for _, want := range []string{
+		"Đã kích hoạt tài khoản: 5 (không tính 1 người chỉ dùng thử trên trang web cục bộ)\n",
+		ms["unverified"].FullName + " – Chuyên viên: chưa kích hoạt",
+	} {
+		if !strings.Contains(head[0].Text, want) {
+			t.Errorf("head card lacks %q:\n%s", want, head[0].Text)
+		}
+	}
+	if want := "đã kích hoạt: 6 (không tính 1 người chỉ dùng thử trên trang web cục bộ)\n"; !strings.Contains(org[0].Text, want) {
+		t.Errorf("organizer card lacks %q:\n%s", want, org[0].Text)
 	}
 }
 

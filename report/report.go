@@ -158,6 +158,11 @@ type UnitRoster struct {
 	Name     string `db:"name"`
 	Staff    int    `db:"staff"`
 	Verified int    `db:"verified"`
+	// WebOnly is how many of the staff have only an account of the local
+	// web chat: a preview, not in Verified, which a real unit's activation
+	// figure must never include. Shown beside it so that a demo's "0
+	// verified" next to its participants reads right.
+	WebOnly int `db:"web_only"`
 }
 
 // UnitResult is a unit's figures for a round.

@@ -42,15 +42,17 @@ func (db *DB) RoundAttempts(ctx context.Context, roundID int64, now time.Time) (
 // UnitRosters returns every unit, by code (byte order), with its active staff
 // directly on its roster and how many of them have linked a chat account.
 // A web chat account does not count: it is an organizer's preview, not the
-// member's own verification.
+// member's own verification; WebOnly counts the staff who have only that.
 // It is the roster as it stands now: the database keeps no history of it.
 func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 	var out []report.UnitRoster
 	err := db.SelectContext(ctx, &out, `
-		SELECT u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified
+		SELECT u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified,
+			count(w.member_id) FILTER (WHERE v.member_id IS NULL) AS web_only
 		FROM units u
 		LEFT JOIN members m ON m.unit_id = u.id AND m.active
 		LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform <> 'web') v ON v.member_id = m.id
+		LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform = 'web') w ON w.member_id = m.id
 		GROUP BY u.id
 		ORDER BY u.code COLLATE "C"`)
 	if err != nil {

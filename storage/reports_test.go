@@ -115,7 +115,7 @@ func TestReportUnitRostersAndFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []report.UnitRoster{
-		{Code: "SGD", Name: "Sở Giáo dục và Đào tạo", Staff: 6, Verified: 5},
+		{Code: "SGD", Name: "Sở Giáo dục và Đào tạo", Staff: 6, Verified: 5, WebOnly: 1}, // Phúc: the web chat only
 		{Code: "SNV", Name: "Sở Nội vụ", Staff: 3, Verified: 2},
 		{Code: "XA", Name: "UBND xã An Hòa", Staff: 3, Verified: 3},
 		{Code: "XB", Name: "UBND xã Bình Minh", Staff: 0, Verified: 0},

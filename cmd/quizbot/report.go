@@ -216,11 +216,17 @@ func buildReport(ctx context.Context, db *storage.DB, kind report.Kind, c quiz.C
 			return t, "", err
 		}
 		units := report.Units(roster, atts)
-		staff, took := 0, 0
+		staff, took, webOnly := 0, 0, 0
 		for _, u := range units {
-			staff, took = staff+u.Staff, took+u.Participated
+			staff, took, webOnly = staff+u.Staff, took+u.Participated, webOnly+u.WebOnly
 		}
-		return report.UnitsTable(units), fmt.Sprintf("%d units, %d of %d staff took part", len(units), took, staff), nil
+		summary = fmt.Sprintf("%d units, %d of %d staff took part", len(units), took, staff)
+		if webOnly > 0 {
+			// The column stays the real activation figure; say why it may
+			// look low beside the participants.
+			summary += fmt.Sprintf("; verified leaves out %d who only tried the local web chat (không tính %d người chỉ dùng thử trên trang web cục bộ)", webOnly, webOnly)
+		}
+		return report.UnitsTable(units), summary, nil
 	case report.KindAbsent:
 		absent, err := db.AbsentMembers(ctx, r.ID, now)
 		if err != nil {

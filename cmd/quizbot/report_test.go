@@ -284,3 +284,24 @@ func TestOpenDBBoundsTheConnections(t *testing.T) {
 		db.Close()
 	}
 }
+
+// TestReportUnitsNotesWebPreviews: members who only tried the local web
+// chat stay out of the verified column, and the summary says so, so that a
+// demo's "0 verified" beside its participants does not read as a fault.
+func TestReportUnitsNotesWebPreviews(t *testing.T) {
+	db, getenv := reportDB(t)
+	// Đỗ Minh (10) and Bùi Văn Phúc (13) never verified; both tried the web
+	// chat. Nguyễn Văn An (1) verified on Telegram and tried it too.
+	if _, err := db.ExecContext(context.Background(), `INSERT INTO identities (member_id, platform, external_id, chat_id)
+		VALUES (10, 'web', 'web-10', 'web-10'), (13, 'web', 'web-13', 'web-13'), (1, 'web', 'web-1', 'web-1')`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runReport(t, getenv, "units", "--round", "1")
+	if code != 0 || out != wantUnitsCSV {
+		t.Fatalf("exit %d, stdout =\n%s\nwant the same figures as without the web chat:\n%s\nstderr: %s", code, out, wantUnitsCSV, errOut)
+	}
+	want := "report units: contest cchc-2026 round 1: 4 units, 8 of 12 staff took part; verified leaves out 2 who only tried the local web chat (không tính 2 người chỉ dùng thử trên trang web cục bộ), csv to stdout\n"
+	if errOut != want {
+		t.Errorf("stderr = %q, want %q", errOut, want)
+	}
+}
