@@ -10,7 +10,8 @@
 // after hours idle. It is meant for a local trial on one process, not for a
 // fleet behind a load balancer. It is also not authenticated: whoever
 // reaches /chat can act as any active roster member, and the attempts taken
-// count in the real round. Do not expose it publicly beside a live contest.
+// count in the real round. So serve gives it a listener of its own, on
+// loopback only (WEBCHAT_ADDR), never the public LISTEN_ADDR.
 package webchat
 
 import (

@@ -1,6 +1,7 @@
-// Command quizbot runs online contests for civil servants inside Telegram and
-// Zalo, and gives organizers the commands to load rosters and question banks,
-// run contests and export reports.
+// Command quizbot runs online contests for civil servants inside Telegram
+// (Zalo is being built), with a local web chat to try it without a bot, and
+// gives organizers the commands to load rosters and question banks, run
+// contests and export reports.
 package main
 
 import (
@@ -18,7 +19,8 @@ import (
 	"quizbot/storage"
 )
 
-const usage = `quizbot: online contests for civil servants in Telegram and Zalo.
+const usage = `quizbot: online contests for civil servants in Telegram (Zalo is being built),
+and a local web chat to try them on this machine.
 
 Usage:
   quizbot migrate                              apply database migrations
