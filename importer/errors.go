@@ -20,24 +20,33 @@ type Error struct {
 
 func (e *Error) Error() string {
 	lines := e.Lines()
-	if len(lines) == 1 {
+	if len(e.Problems) == 1 {
 		return lines[0]
 	}
-	return fmt.Sprintf("%s: %d lỗi, dòng đầu tiên: %s", e.File, len(lines), lines[0])
+	return fmt.Sprintf("%s: %s lỗi, dòng đầu tiên: %s", e.File, Count(len(e.Problems)), lines[0])
 }
 
+// MaxListed is how many problems Lines lists: past the first hundred, a
+// file is wrong as a whole (a wrong column, a wrong file), and a million
+// lines of the same reason would only bury it.
+const MaxListed = 100
+
 // Lines renders the problems as FILE:LINE: reason (FILE: reason for the file
-// as a whole), in line order, as an editor's "go to line" expects them.
+// as a whole), in line order, as an editor's "go to line" expects them: the
+// first MaxListed of them, then how many more there are.
 func (e *Error) Lines() []string {
 	ps := slices.Clone(e.Problems)
 	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
-	out := make([]string, len(ps))
-	for i, p := range ps {
+	out := make([]string, 0, min(len(ps), MaxListed+1))
+	for _, p := range ps[:min(len(ps), MaxListed)] {
 		if p.Line == 0 {
-			out[i] = e.File + ": " + p.Reason
+			out = append(out, e.File+": "+p.Reason)
 		} else {
-			out[i] = e.File + ":" + strconv.Itoa(p.Line) + ": " + p.Reason
+			out = append(out, e.File+":"+strconv.Itoa(p.Line)+": "+p.Reason)
 		}
+	}
+	if rest := len(ps) - MaxListed; rest > 0 {
+		out = append(out, fmt.Sprintf("%s: … và %s lỗi khác", e.File, Count(rest)))
 	}
 	return out
 }
@@ -52,4 +61,17 @@ func Reject(file string, problems []Problem) error {
 
 func fileError(file, format string, args ...any) *Error {
 	return &Error{File: file, Problems: []Problem{{Reason: fmt.Sprintf(format, args...)}}}
+}
+
+// Count writes n with a dot between thousands, as Vietnamese does:
+// 12.345.
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + Count(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
 }

@@ -7,6 +7,7 @@
 package importer
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -18,25 +19,37 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/unicode/norm"
 )
 
-// Table is a file as read: its header and its non-blank data rows.
+// Table is a file as read: its header and its non-blank data rows. The
+// header is the first non-blank row until a Parse function, which knows the
+// columns it needs, finds it under title rows (see findHeader).
 type Table struct {
 	File       string   // the path as the operator gave it, for messages
 	HeaderLine int      // 1-based line (csv) or row (xlsx) of the header
 	Columns    []string // header names, trimmed and lowercased, in file order
 	Rows       []Row
-	csv        bool
+	// TitleRows counts the non-blank rows above the header that were
+	// skipped as the sheet's title.
+	TitleRows int
+	csv       bool
+	others    []sheetTop // xlsx: the first rows of the other sheets
 }
 
-// Row is one data row. Values line up with Table.Columns.
+// sheetTop is the first rows of a sheet that is not read, kept to point
+// the operator to it when the first sheet has no header.
+type sheetTop struct {
+	name string
+	rows []Row
+}
+
+// Row is one data row. Values line up with Table.Columns; a row may have
+// more values than the header has columns.
 type Row struct {
 	Line   int
 	Values []string
-	// Extra is set when a csv row has non-empty cells past the header's
-	// columns: a sign of a wrong delimiter or an unquoted comma in a name.
-	Extra bool
 }
 
 // ReadFile reads a .csv or .xlsx file. Problems with the file as a whole
@@ -60,10 +73,34 @@ func ReadFile(path string) (*Table, error) {
 	}
 }
 
-// MaxFileSize bounds the files an import reads. A roster of a whole
-// province (tens of thousands of rows) is a few megabytes; a file many times
-// that is a wrong file, and reading it whole would only exhaust memory.
-const MaxFileSize = 64 << 20
+// Limits on what an import reads: a wrong or hostile file is refused with a
+// clear message instead of exhausting the memory of the operator's machine.
+const (
+	// MaxFileSize bounds the files an import reads. A roster of a whole
+	// province (tens of thousands of rows) is a few megabytes; a file many
+	// times that is a wrong file, and reading it whole would only exhaust
+	// memory.
+	MaxFileSize = 64 << 20
+	// MaxRows bounds the rows of a file (CSV lines or sheet rows, the
+	// header, title and blank rows included). A province's roster is about
+	// 60,000 people and the largest provinces have a few times that; a
+	// national roster (about a million) is not one instance's, and a
+	// question bank is far smaller.
+	MaxRows = 200_000
+	// MaxUnzipSize bounds what a workbook decompresses to, all its parts
+	// together. An xlsx is a zip of XML that compresses a hundredfold and
+	// more: a 1 MB file can hold a million rows. A roster of MaxRows rows
+	// is well under this.
+	MaxUnzipSize = 128 << 20
+	// MaxSharedSize bounds the parts of a workbook other than its sheets,
+	// the shared strings above all: excelize parses them whole into memory,
+	// at several times their size and about 0.4 s a megabyte. A roster of
+	// MaxRows people has about 12 MB of them.
+	MaxSharedSize = 32 << 20
+	// sheetInMemory is the largest sheet excelize unzips into memory; a
+	// larger one goes to a temporary file that the rows are streamed from.
+	sheetInMemory = 16 << 20
+)
 
 func tooLarge(path string) *Error {
 	return fileError(path, "tệp lớn hơn %d MB: đây không phải danh sách hay ngân hàng câu hỏi; hãy kiểm tra lại tệp", MaxFileSize>>20)
@@ -98,10 +135,18 @@ func unwrapPath(err error) error {
 
 var bom = []byte("\xef\xbb\xbf")
 
-// ReadCSV parses csv data (UTF-8, with or without BOM). The delimiter, comma
-// or semicolon, is taken from the header line: Excel in a Vietnamese locale
-// saves with semicolons.
+// ReadCSV parses csv data: UTF-8 with or without BOM, or UTF-16 (Excel's
+// "Unicode Text") with or without BOM. The delimiter, comma, semicolon or
+// tab, is the most frequent of them in the first lines: Excel in a
+// Vietnamese locale saves with semicolons, "Unicode Text" with tabs.
 func ReadCSV(name string, data []byte) (*Table, error) {
+	if order, ok := utf16Order(data); ok {
+		decoded, err := unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fileError(name, `tệp là văn bản UTF-16 nhưng không đọc được (%v): hãy lưu lại bằng "CSV UTF-8 (Comma delimited)" hoặc dùng .xlsx`, err)
+		}
+		data = decoded
+	}
 	data = bytes.TrimPrefix(data, bom)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fileError(name, "tệp trống")
@@ -119,14 +164,8 @@ func ReadCSV(name string, data []byte) (*Table, error) {
 		return nil, &Error{File: name, Problems: []Problem{{Line: line,
 			Reason: `tệp không phải văn bản UTF-8: hãy lưu lại bằng "CSV UTF-8 (Comma delimited)" hoặc dùng .xlsx`}}}
 	}
-	header := data
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		header = data[:i]
-	}
 	r := csv.NewReader(bytes.NewReader(data))
-	if bytes.Count(header, []byte{';'}) > bytes.Count(header, []byte{','}) {
-		r.Comma = ';'
-	}
+	r.Comma = delimiter(data)
 	r.FieldsPerRecord = -1
 	t := &Table{File: name, csv: true}
 	for {
@@ -142,12 +181,69 @@ func ReadCSV(name string, data []byte) (*Table, error) {
 			return nil, fileError(name, "không đọc được tệp CSV: %v", err)
 		}
 		line, _ := r.FieldPos(0)
+		if line > MaxRows {
+			// A wrong file: not worth reading to its end.
+			return nil, tooManyRows(name)
+		}
 		t.add(line, rec)
 	}
 	if t.Columns == nil {
 		return nil, fileError(name, "tệp trống")
 	}
 	return t, nil
+}
+
+// utf16Order tells whether data is UTF-16 text and in which byte order:
+// by its BOM, or, without one, by the zero bytes that ASCII text (the
+// header's column names at least) has on every other byte. UTF-8 text has
+// no zero byte at all.
+func utf16Order(data []byte) (unicode.Endianness, bool) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		return unicode.LittleEndian, true
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return unicode.BigEndian, true
+	}
+	head := data[:min(len(data), 512)]
+	pairs, evenZero, oddZero := len(head)/2, 0, 0
+	for i := 0; i+1 < len(head); i += 2 {
+		if head[i] == 0 {
+			evenZero++
+		}
+		if head[i+1] == 0 {
+			oddZero++
+		}
+	}
+	switch {
+	case pairs < 2:
+		return unicode.BigEndian, false
+	case oddZero*2 > pairs && evenZero*10 < pairs:
+		return unicode.LittleEndian, true
+	case evenZero*2 > pairs && oddZero*10 < pairs:
+		return unicode.BigEndian, true
+	}
+	return unicode.BigEndian, false
+}
+
+// delimiter picks the most frequent of comma, semicolon and tab in the
+// first lines (title rows included), comma on a tie.
+func delimiter(data []byte) rune {
+	head := data
+	for i, n := 0, 0; i < len(data); i++ {
+		if data[i] == '\n' {
+			if n++; n == headerSearchRows {
+				head = data[:i]
+				break
+			}
+		}
+	}
+	best, most := ',', bytes.Count(head, []byte{','})
+	for _, d := range []rune{';', '\t'} {
+		if n := bytes.Count(head, []byte{byte(d)}); n > most {
+			best, most = d, n
+		}
+	}
+	return best
 }
 
 func csvReason(err error) string {
@@ -161,7 +257,8 @@ func csvReason(err error) string {
 	}
 }
 
-// readXLSX reads the first sheet of a workbook.
+// readXLSX reads the first sheet of a workbook, and the first rows of the
+// others to point to the right one when the first has no header.
 func readXLSX(path string) (*Table, error) {
 	if st, err := os.Stat(path); err != nil {
 		return nil, fileError(path, "không đọc được tệp: %v", unwrapPath(err))
@@ -170,7 +267,11 @@ func readXLSX(path string) (*Table, error) {
 	} else if st.Size() > MaxFileSize {
 		return nil, tooLarge(path)
 	}
-	f, err := excelize.OpenFile(path)
+	if err := checkUnzipSize(path); err != nil {
+		return nil, err
+	}
+	// The same bounds again for excelize, which checks them as it unzips.
+	f, err := excelize.OpenFile(path, excelize.Options{UnzipSizeLimit: MaxUnzipSize, UnzipXMLSizeLimit: sheetInMemory})
 	if err != nil {
 		return nil, fileError(path, "không đọc được tệp Excel (.xlsx): %v", unwrapPath(err))
 	}
@@ -179,62 +280,144 @@ func readXLSX(path string) (*Table, error) {
 	if len(sheets) == 0 {
 		return nil, fileError(path, "tệp Excel không có trang tính nào")
 	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		return nil, fileError(path, "không đọc được trang tính %q: %v", sheets[0], err)
-	}
-	defer rows.Close()
 	t := &Table{File: path}
-	// Next steps one row at a time, blank rows included, so counting calls
-	// gives the row number Excel shows.
-	for n := 1; rows.Next(); n++ {
-		// Raw values: a phone typed as a number must not come back as
-		// 9.12E+08 through a number format.
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
-		if err != nil {
-			return nil, &Error{File: path, Problems: []Problem{{Line: n, Reason: fmt.Sprintf("không đọc được dòng: %v", err)}}}
-		}
-		t.add(n, cells)
+	if err := readSheet(f, path, sheets[0], MaxRows, t.add); err != nil {
+		return nil, err
 	}
-	if err := rows.Error(); err != nil {
-		return nil, fileError(path, "không đọc được trang tính %q: %v", sheets[0], err)
+	for _, name := range sheets[1:] {
+		top := sheetTop{name: name}
+		// Best effort: a sheet that cannot be read is no hint.
+		_ = readSheet(f, path, name, headerSearchRows, func(line int, rec []string) {
+			for i := range rec {
+				rec[i] = clean(rec[i])
+			}
+			if !blank(rec) {
+				top.rows = append(top.rows, Row{Line: line, Values: rec})
+			}
+		})
+		if len(top.rows) > 0 {
+			t.others = append(t.others, top)
+		}
 	}
 	if t.Columns == nil {
+		var names []string
+		for _, o := range t.others {
+			names = append(names, fmt.Sprintf("%q", o.name))
+		}
+		if len(names) > 0 {
+			return nil, fileError(path, "trang tính đầu tiên (%s) trống; chỉ trang tính đầu tiên được đọc: hãy đưa trang tính chứa bảng (%s) lên đầu",
+				sheets[0], strings.Join(names, ", "))
+		}
 		return nil, fileError(path, "trang tính đầu tiên (%s) trống", sheets[0])
 	}
 	return t, nil
 }
 
-// add takes one record: the first non-blank one is the header, later blank
-// ones (Excel leaves ";;;;" lines) are skipped.
-func (t *Table) add(line int, rec []string) {
-	blank := true
-	for i := range rec {
-		rec[i] = clean(rec[i])
-		if rec[i] != "" {
-			blank = false
+// readSheet gives add the first limit rows of a sheet, streamed: a
+// sheet's rows are never all in memory at once. More rows than MaxRows is
+// an error; limit below it just stops.
+func readSheet(f *excelize.File, path, sheet string, limit int, add func(line int, rec []string)) error {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return fileError(path, "không đọc được trang tính %q: %v", sheet, err)
+	}
+	defer rows.Close()
+	// Next steps one row at a time, blank rows included, so counting calls
+	// gives the row number Excel shows.
+	for n := 1; rows.Next(); n++ {
+		if n > limit {
+			if limit < MaxRows {
+				return nil
+			}
+			return tooManyRows(path)
+		}
+		// Raw values: a phone typed as a number must not come back as
+		// 9.12E+08 through a number format.
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return &Error{File: path, Problems: []Problem{{Line: n, Reason: fmt.Sprintf("không đọc được dòng: %v", err)}}}
+		}
+		add(n, cells)
+	}
+	if err := rows.Error(); err != nil {
+		return fileError(path, "không đọc được trang tính %q: %v", sheet, err)
+	}
+	return nil
+}
+
+// checkUnzipSize refuses a workbook whose parts decompress to more than
+// MaxUnzipSize, or whose parts other than the sheets decompress to more
+// than MaxSharedSize, from the sizes its zip directory declares, before
+// anything is decompressed. A part cannot decompress to more than it
+// declares: archive/zip fails the read past it.
+func checkUnzipSize(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return fileError(path, "không đọc được tệp Excel (.xlsx): %v", unwrapPath(err))
+	}
+	defer z.Close()
+	var total, shared uint64
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+		name := strings.ToLower(strings.ReplaceAll(f.Name, "\\", "/"))
+		if !strings.HasPrefix(name, "xl/worksheets/") {
+			shared += f.UncompressedSize64
+		}
+		// Each size on its own too: the sum could wrap.
+		if total > MaxUnzipSize || f.UncompressedSize64 > MaxUnzipSize {
+			return fileError(path, "tệp Excel giải nén ra hơn %d MB: một danh sách hay ngân hàng câu hỏi không lớn như vậy (tối đa %s dòng); hãy kiểm tra lại tệp",
+				MaxUnzipSize>>20, Count(MaxRows))
+		}
+		if shared > MaxSharedSize {
+			return fileError(path, "phần chữ dùng chung của tệp Excel (ngoài các trang tính) giải nén ra hơn %d MB: một danh sách hay ngân hàng câu hỏi không lớn như vậy; hãy kiểm tra lại tệp",
+				MaxSharedSize>>20)
 		}
 	}
-	if blank {
+	return nil
+}
+
+func tooManyRows(path string) *Error {
+	return fileError(path, "tệp có hơn %s dòng: một danh sách hay ngân hàng câu hỏi không dài như vậy; hãy kiểm tra lại tệp", Count(MaxRows))
+}
+
+// headerSearchRows is how far down a sheet the header is looked for, under
+// the title rows that an organizer's sheet often starts with (the national
+// motto, the agency, "DANH SÁCH CÁN BỘ…", a blank row).
+const headerSearchRows = 20
+
+// add takes one record: the first non-blank one is the header until
+// findHeader says otherwise, later blank ones (Excel leaves ";;;;" lines)
+// are skipped.
+func (t *Table) add(line int, rec []string) {
+	for i := range rec {
+		rec[i] = clean(rec[i])
+	}
+	if blank(rec) {
 		return
 	}
 	if t.Columns == nil {
 		t.HeaderLine = line
-		t.Columns = make([]string, len(rec))
-		for i, c := range rec {
-			t.Columns[i] = strings.ToLower(c)
-		}
+		t.Columns = lower(rec)
 		return
 	}
-	row := Row{Line: line, Values: make([]string, len(t.Columns))}
-	for i, v := range rec {
-		if i < len(t.Columns) {
-			row.Values[i] = v
-		} else if v != "" && t.csv {
-			row.Extra = true
+	t.Rows = append(t.Rows, Row{Line: line, Values: rec})
+}
+
+func blank(rec []string) bool {
+	for _, v := range rec {
+		if v != "" {
+			return false
 		}
 	}
-	t.Rows = append(t.Rows, row)
+	return true
+}
+
+func lower(rec []string) []string {
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = strings.ToLower(c)
+	}
+	return out
 }
 
 // clean trims surrounding space (NBSP included) and normalizes to NFC, so

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 
 	"quizbot/quiz"
 )
@@ -26,19 +29,131 @@ const optionLetters = "abcdef"
 // reads as empty.
 type fields struct {
 	index map[string]int
+	known []string // the columns of the file that the import reads, in file order
+	width int      // the header's number of columns
+	csv   bool
 }
 
 func (f fields) get(r Row, col string) string {
-	if i, ok := f.index[col]; ok {
+	if i, ok := f.index[col]; ok && i < len(r.Values) {
 		return r.Values[i]
 	}
 	return ""
 }
 
-// header checks the header line: every required column present, none twice.
-// Missing columns are reported once, on the header line, not on every row.
+// check reports what is wrong with a row whatever the kind of file: cells
+// past the header's columns in a CSV, and control characters in the
+// columns the import stores.
+func (f fields) check(r Row) []Problem {
+	var problems []Problem
+	if f.csv {
+		for _, v := range r.Values[min(f.width, len(r.Values)):] {
+			if v != "" {
+				problems = append(problems, Problem{r.Line, "dòng có nhiều ô hơn dòng tiêu đề: kiểm tra dấu phân cách hoặc bao ô có dấu phẩy trong ngoặc kép"})
+				break
+			}
+		}
+	}
+	for _, col := range f.known {
+		i := f.index[col]
+		if i < len(r.Values) {
+			if reason := control(r.Values[i]); reason != "" {
+				problems = append(problems, Problem{r.Line, fmt.Sprintf("cột %s (ô %s): %s", col, cellName(i, r.Line), reason)})
+			}
+		}
+	}
+	return problems
+}
+
+// control describes the first control character in s, or is "" when there
+// is none. PostgreSQL refuses NUL in text, and the other control characters
+// (tab and line breaks aside) are invisible debris of a conversion: both are
+// refused, located, before anything is written.
+func control(s string) string {
+	for i, r := range s {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			name := ""
+			if r == 0 {
+				name = " (NUL)"
+			}
+			return fmt.Sprintf("có ký tự điều khiển U+%04X%s ở ký tự thứ %d: hãy xoá ký tự này (thường do chép từ phần mềm khác)",
+				r, name, utf8.RuneCountInString(s[:i])+1)
+		}
+	}
+	return ""
+}
+
+// cellName is the spreadsheet's name of the cell in the 0-based column i
+// of a line (row): a CSV opens in Excel with the same columns.
+func cellName(i, line int) string {
+	name, err := excelize.CoordinatesToCellName(i+1, line)
+	if err != nil {
+		return fmt.Sprintf("cột %d, dòng %d", i+1, line)
+	}
+	return name
+}
+
+// findHeader moves the header down to where it is when the first non-blank
+// row lacks a required column: a sheet often starts with title rows (the
+// national motto, the agency, "DANH SÁCH CÁN BỘ…"). The first row within
+// the first headerSearchRows rows that has every required column becomes
+// the header and the rows above it are skipped. Without such a row, the
+// row with the most required columns is taken for the header meant, so
+// that what it lacks is reported on its line.
+func (t *Table) findHeader(required []string) {
+	has := func(cols []string) int {
+		n := 0
+		for _, c := range required {
+			if slices.Contains(cols, c) {
+				n++
+			}
+		}
+		return n
+	}
+	best, bestN := -1, has(t.Columns)
+	if bestN == len(required) {
+		return
+	}
+	for i, r := range t.Rows {
+		if r.Line > headerSearchRows {
+			break
+		}
+		if n := has(lower(r.Values)); n > bestN {
+			best, bestN = i, n
+			if n == len(required) {
+				break
+			}
+		}
+	}
+	if best < 0 {
+		return
+	}
+	t.TitleRows += best + 1
+	t.HeaderLine = t.Rows[best].Line
+	t.Columns = lower(t.Rows[best].Values)
+	t.Rows = t.Rows[best+1:]
+}
+
+// otherSheet names another sheet of the workbook whose first rows have
+// every required column, as a hint when the first sheet has none.
+func (t *Table) otherSheet(required []string) string {
+	for _, o := range t.others {
+		for _, r := range o.rows {
+			cols := lower(r.Values)
+			if !slices.ContainsFunc(required, func(c string) bool { return !slices.Contains(cols, c) }) {
+				return fmt.Sprintf("; bảng có vẻ nằm ở trang tính %q (dòng tiêu đề ở dòng %d) nhưng chỉ trang tính đầu tiên được đọc: hãy kéo trang tính đó lên đầu", o.name, r.Line)
+			}
+		}
+	}
+	return ""
+}
+
+// header finds and checks the header line: every required column present,
+// none twice. Missing columns are reported once, on the header line, not on
+// every row.
 func header(t *Table, required, optional []string) (fields, []Problem) {
-	f := fields{index: map[string]int{}}
+	t.findHeader(required)
+	f := fields{index: map[string]int{}, width: len(t.Columns), csv: t.csv}
 	var problems []Problem
 	for i, c := range t.Columns {
 		if c == "" {
@@ -51,6 +166,9 @@ func header(t *Table, required, optional []string) (fields, []Problem) {
 			continue
 		}
 		f.index[c] = i
+		if slices.Contains(required, c) || slices.Contains(optional, c) {
+			f.known = append(f.known, c)
+		}
 	}
 	var missing []string
 	for _, c := range required {
@@ -59,8 +177,8 @@ func header(t *Table, required, optional []string) (fields, []Problem) {
 		}
 	}
 	if len(missing) > 0 {
-		problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("thiếu cột bắt buộc %s (dòng tiêu đề cần: %s)",
-			strings.Join(missing, ", "), strings.Join(required, ", "))})
+		problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("thiếu cột bắt buộc %s (dòng tiêu đề cần: %s)%s",
+			strings.Join(missing, ", "), strings.Join(required, ", "), t.otherSheet(required))})
 	}
 	if len(problems) == 0 && len(t.Rows) == 0 {
 		// Rejected rather than imported: an empty roster would deactivate
@@ -68,13 +186,6 @@ func header(t *Table, required, optional []string) (fields, []Problem) {
 		problems = append(problems, Problem{0, "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào"})
 	}
 	return f, problems
-}
-
-func extra(r Row) []Problem {
-	if r.Extra {
-		return []Problem{{r.Line, "dòng có nhiều ô hơn dòng tiêu đề: kiểm tra dấu phân cách hoặc bao ô có dấu phẩy trong ngoặc kép"}}
-	}
-	return nil
 }
 
 // UnitRow is a unit as read from a file.
@@ -100,7 +211,7 @@ func ParseUnits(t *Table) ([]UnitRow, []Problem) {
 		bad := func(format string, args ...any) {
 			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
 		}
-		problems = append(problems, extra(r)...)
+		problems = append(problems, f.check(r)...)
 		if u.Code == "" {
 			bad("thiếu mã đơn vị (code)")
 		} else if first, ok := seen[u.Code]; ok {
@@ -193,7 +304,7 @@ func ParseMembers(t *Table) ([]MemberRow, []Problem) {
 		bad := func(format string, args ...any) {
 			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
 		}
-		problems = append(problems, extra(r)...)
+		problems = append(problems, f.check(r)...)
 		if m.FullName == "" {
 			bad("thiếu họ tên (full_name)")
 		}
@@ -278,7 +389,7 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 		bad := func(format string, args ...any) {
 			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
 		}
-		problems = append(problems, extra(r)...)
+		problems = append(problems, f.check(r)...)
 		if q.Code == "" {
 			bad("thiếu mã câu hỏi (code)")
 		} else if first, ok := seen[q.Code]; ok {

@@ -78,6 +78,10 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return rejected(e, kind, err)
 	}
+	if t.TitleRows > 0 {
+		// Said, so that the operator sees which rows were not imported.
+		fmt.Fprintf(e.stdout, "%s: dòng tiêu đề là dòng %d; %d dòng phía trên (tên bảng) không được nhập\n", t.File, t.HeaderLine, t.TitleRows)
+	}
 	fmt.Fprintf(e.stdout, "%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
 	if kind == "members" {
 		fmt.Fprintf(e.stdout, ", %d deactivated", res.Deactivated)
@@ -133,7 +137,7 @@ func openImportDB(ctx context.Context, e *env, kind, file string, problems []imp
 	for _, line := range (&importer.Error{File: file, Problems: problems}).Lines() {
 		fmt.Fprintln(e.stderr, line)
 	}
-	return nil, fmt.Errorf("import %s: %s bị từ chối (%d lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: %w)", kind, file, len(problems), err)
+	return nil, fmt.Errorf("import %s: %s bị từ chối (%s lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: %w)", kind, file, importer.Count(len(problems)), err)
 }
 
 // rejected prints a rejected file's problems, one FILE:LINE: reason per
@@ -147,5 +151,5 @@ func rejected(e *env, kind string, err error) error {
 	for _, line := range ie.Lines() {
 		fmt.Fprintln(e.stderr, line)
 	}
-	return fmt.Errorf("import %s: %s bị từ chối (%d lỗi), cơ sở dữ liệu không thay đổi", kind, ie.File, len(ie.Problems))
+	return fmt.Errorf("import %s: %s bị từ chối (%s lỗi), cơ sở dữ liệu không thay đổi", kind, ie.File, importer.Count(len(ie.Problems)))
 }

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
 
@@ -569,5 +573,126 @@ func TestImportMembersClearsTheBotsCache(t *testing.T) {
 	}
 	if cache() {
 		t.Fatal("Bình was dropped from the roster but the bots still know her account")
+	}
+}
+
+// A NUL byte, which PostgreSQL refuses in text, or another control
+// character is reported at its line and column, before anything is
+// written.
+func TestImportControlCharactersRejected(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	ie.mustImport("members", ie.file("members.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\n"))
+	ie.reject("members", ie.file("nul.csv", "full_name,phone,unit_code,position\n"+
+		"Nguyễn Văn An,0912345678,SONV,Giám\x00 đốc\n"+
+		"Trần Thị Bình,0912345679,SONV,\x01Chuyên viên\n"),
+		":2: cột position (ô D2): có ký tự điều khiển U+0000 (NUL) ở ký tự thứ 5: hãy xoá ký tự này (thường do chép từ phần mềm khác)",
+		":3: cột position (ô D3): có ký tự điều khiển U+0001 ở ký tự thứ 1: hãy xoá ký tự này (thường do chép từ phần mềm khác)")
+	ie.reject("units", ie.file("nul-units.csv", "code,name,parent_code\nT,UBND tỉnh\x00,\n"),
+		":2: cột name (ô B2): có ký tự điều khiển U+0000 (NUL) ở ký tự thứ 10: hãy xoá ký tự này (thường do chép từ phần mềm khác)")
+	ie.reject("questions", ie.file("nul-q.csv", questionsCSV+"Q3,Câu ba?,Có,Không\x00,,,,,A,,\n"),
+		":4: cột b (ô D4): có ký tự điều khiển U+0000 (NUL) ở ký tự thứ 6: hãy xoá ký tự này (thường do chép từ phần mềm khác)")
+}
+
+// encodeUTF16LE is text as Excel's "Unicode Text" saves it, without its BOM.
+func encodeUTF16LE(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+// A roster saved as "Unicode Text" (UTF-16, tab-separated), even without
+// its BOM, imports as the same text.
+func TestImportUTF16Roster(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	path := ie.file("members.csv", encodeUTF16LE("full_name\tphone\tunit_code\tposition\r\n"+
+		"Nguyễn Văn An\t0912345678\tSONV\tGiám đốc Sở Nội vụ\r\n"+
+		"Đặng Quang Huy\t0912345679\tX1\t\r\n"))
+	if out := ie.mustImport("members", path); out != "2 added, 0 updated, 0 unchanged, 0 deactivated\n" {
+		t.Errorf("import: %q", out)
+	}
+	got := ie.rows(`SELECT full_name || '|' || phone || '|' || position FROM members ORDER BY phone`)
+	if want := "Nguyễn Văn An|0912345678|Giám đốc Sở Nội vụ\nĐặng Quang Huy|0912345679|"; got != want {
+		t.Errorf("members:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// An organizer's sheet with its title above the table imports, and says
+// which rows it skipped; a roster on the second sheet is pointed to, and
+// nothing changes.
+func TestImportHeaderUnderTitleOrOnAnotherSheet(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	titled := ie.xlsx("members.xlsx", [][]any{
+		{"UBND TỈNH HÒA BÌNH XANH", nil, nil, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"},
+		{"DANH SÁCH CÁN BỘ, CÔNG CHỨC DỰ THI"},
+		{},
+		{"STT", "Họ và tên", "full_name", "phone", "unit_code"},
+		{1, "", "Nguyễn Văn An", "0912345678", "SONV"},
+	})
+	if out := ie.mustImport("members", titled); out != titled+": dòng tiêu đề là dòng 4; 2 dòng phía trên (tên bảng) không được nhập\n"+
+		"1 added, 0 updated, 0 unchanged, 0 deactivated\n" {
+		t.Errorf("titled sheet: %q", out)
+	}
+
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetCellValue("Sheet1", "A1", "Hướng dẫn: điền danh sách ở trang DanhSach")
+	f.NewSheet("DanhSach")
+	f.SetSheetRow("DanhSach", "A1", &[]any{"full_name", "phone", "unit_code"})
+	f.SetSheetRow("DanhSach", "A2", &[]any{"Trần Thị Bình", "0912345679", "SONV"})
+	second := filepath.Join(ie.dir, "second.xlsx")
+	if err := f.SaveAs(second); err != nil {
+		t.Fatal(err)
+	}
+	ie.reject("members", second, `:1: thiếu cột bắt buộc full_name, phone, unit_code (dòng tiêu đề cần: full_name, phone, unit_code); `+
+		`bảng có vẻ nằm ở trang tính "DanhSach" (dòng tiêu đề ở dòng 1) nhưng chỉ trang tính đầu tiên được đọc: hãy kéo trang tính đó lên đầu`)
+}
+
+// A small workbook that would decompress past the limit is refused before
+// it is decompressed, and a file with thousands of bad rows lists the first
+// hundred and counts the rest.
+func TestImportBoundsLargeFiles(t *testing.T) {
+	ie := newImportEnv(t)
+	ie.mustImport("units", ie.file("units.csv", unitsCSV))
+	ie.mustImport("members", ie.file("members.csv", "full_name,phone,unit_code\nNguyễn Văn An,0912345678,SONV\n"))
+
+	var zb bytes.Buffer
+	z := zip.NewWriter(&zb)
+	w, _ := z.Create("xl/worksheets/sheet1.xml")
+	row := strings.Repeat(`<row><c t="inlineStr"><is><t>Nguyễn Văn An</t></is></c></row>`, 1000)
+	for n := 0; n <= 130<<20; n += len(row) {
+		io.WriteString(w, row)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if zb.Len() > 1<<20 {
+		t.Fatalf("the bomb is %d bytes", zb.Len())
+	}
+	ie.reject("members", ie.file("bomb.xlsx", zb.String()),
+		": tệp Excel giải nén ra hơn 128 MB: một danh sách hay ngân hàng câu hỏi không lớn như vậy (tối đa 200.000 dòng); hãy kiểm tra lại tệp")
+
+	var b strings.Builder
+	b.WriteString("full_name,phone,unit_code\n")
+	for range 12_445 {
+		b.WriteString("Trần Thị Bình,091234,SONV\n")
+	}
+	path := ie.file("many.csv", b.String())
+	before := ie.state()
+	code, out, errOut := ie.run("import", "members", path)
+	lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+	if code != 1 || out != "" || len(lines) != 102 ||
+		lines[0] != path+":2: số điện thoại 091234 không hợp lệ" ||
+		lines[99] != path+":101: số điện thoại 091234 không hợp lệ" ||
+		lines[100] != path+": … và 12.345 lỗi khác" ||
+		lines[101] != "quizbot: import members: "+path+" bị từ chối (12.445 lỗi), cơ sở dữ liệu không thay đổi" {
+		t.Errorf("exit %d, stdout %q, %d lines on stderr, the last two: %q", code, out, len(lines), lines[max(0, len(lines)-2):])
+	}
+	if after := ie.state(); after != before {
+		t.Errorf("rejected import changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
