@@ -32,7 +32,26 @@ type Config struct {
 	// DatabaseMaxConns bounds the connections to PostgreSQL of this
 	// process (DefaultDatabaseMaxConns when DATABASE_MAX_CONNS is unset).
 	DatabaseMaxConns int
+	// Zalo is the Zalo Official Account channel, on when ZALO_APP_ID is set.
+	Zalo Zalo
 }
+
+// Zalo is the Zalo Official Account's settings. AppSecret, OASecretKey and
+// RefreshToken are secrets: never print them.
+type Zalo struct {
+	AppID       string // ZALO_APP_ID: the Zalo app's numeric id
+	AppSecret   string // ZALO_APP_SECRET: the app's secret key, for the OAuth calls
+	OASecretKey string // ZALO_OA_SECRET_KEY: the webhook's key (not the app secret)
+	// RefreshToken seeds the stored token pair once, when none is stored.
+	RefreshToken   string
+	APIURL         string // ZALO_API_URL
+	OAuthURL       string // ZALO_OAUTH_URL
+	TemplateURL    string // ZALO_TEMPLATE_URL
+	TemplateRemind string // ZALO_TEMPLATE_REMIND: the approved reminder template's id, or empty
+}
+
+// Enabled reports whether the Zalo channel is on.
+func (z Zalo) Enabled() bool { return z.AppID != "" }
 
 // Defaults for optional settings.
 const (
@@ -40,6 +59,10 @@ const (
 	DefaultWebChatAddr    = "127.0.0.1:8081"
 	DefaultTelegramAPIURL = "https://api.telegram.org"
 	DefaultNotifyRate     = 25
+
+	DefaultZaloAPIURL      = "https://openapi.zalo.me"
+	DefaultZaloOAuthURL    = "https://oauth.zaloapp.com"
+	DefaultZaloTemplateURL = "https://business.openapi.zalo.me"
 )
 
 // DefaultDatabaseMaxConns is two connections per core, at least 4, the
@@ -176,6 +199,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	} else if c.WebChat && samePort(c.WebChatAddr, c.ListenAddr) {
 		bad("WEBCHAT_ADDR", "must use another port than LISTEN_ADDR (%s): the web chat has a listener of its own, on loopback", c.ListenAddr)
 	}
+	c.Zalo = loadZalo(getenv, bad)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
@@ -205,4 +229,54 @@ func samePort(a, b string) bool {
 	_, pa, errA := net.SplitHostPort(a)
 	_, pb, errB := net.SplitHostPort(b)
 	return errA == nil && errB == nil && pa == pb && pa != "0"
+}
+
+// loadZalo reads the ZALO_ variables. The channel is on when ZALO_APP_ID is
+// set; then the app secret and the OA's webhook key are required too, and a
+// ZALO_ setting without ZALO_APP_ID is an error rather than silently unused.
+func loadZalo(getenv func(string) string, bad func(name, format string, args ...any)) Zalo {
+	z := Zalo{
+		AppID:          strings.TrimSpace(getenv("ZALO_APP_ID")),
+		AppSecret:      strings.TrimSpace(getenv("ZALO_APP_SECRET")),
+		OASecretKey:    strings.TrimSpace(getenv("ZALO_OA_SECRET_KEY")),
+		RefreshToken:   strings.TrimSpace(getenv("ZALO_REFRESH_TOKEN")),
+		APIURL:         strings.TrimRight(strings.TrimSpace(getenv("ZALO_API_URL")), "/"),
+		OAuthURL:       strings.TrimRight(strings.TrimSpace(getenv("ZALO_OAUTH_URL")), "/"),
+		TemplateURL:    strings.TrimRight(strings.TrimSpace(getenv("ZALO_TEMPLATE_URL")), "/"),
+		TemplateRemind: strings.TrimSpace(getenv("ZALO_TEMPLATE_REMIND")),
+	}
+	if z.AppID == "" {
+		var set []string
+		for _, name := range []string{"ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_REFRESH_TOKEN", "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_TEMPLATE_URL", "ZALO_TEMPLATE_REMIND"} {
+			if strings.TrimSpace(getenv(name)) != "" {
+				set = append(set, name)
+			}
+		}
+		if len(set) > 0 {
+			bad("ZALO_APP_ID", "is required when %s is set (the Zalo channel is on only with the app's id)", strings.Join(set, ", "))
+		}
+		return Zalo{}
+	}
+	if !regexp.MustCompile(`^[0-9]{1,32}$`).MatchString(z.AppID) {
+		bad("ZALO_APP_ID", "must be the Zalo app's numeric id (developers.zalo.me), got %q", z.AppID)
+	}
+	// The secrets themselves are never echoed.
+	if z.AppSecret == "" {
+		bad("ZALO_APP_SECRET", "is required with ZALO_APP_ID: the app's secret key, for Zalo's tokens")
+	}
+	if z.OASecretKey == "" {
+		bad("ZALO_OA_SECRET_KEY", "is required with ZALO_APP_ID: the OA secret key that signs Zalo's webhook events (not the app secret)")
+	}
+	for _, u := range []struct {
+		name string
+		v    *string
+		def  string
+	}{{"ZALO_API_URL", &z.APIURL, DefaultZaloAPIURL}, {"ZALO_OAUTH_URL", &z.OAuthURL, DefaultZaloOAuthURL}, {"ZALO_TEMPLATE_URL", &z.TemplateURL, DefaultZaloTemplateURL}} {
+		if *u.v == "" {
+			*u.v = u.def
+		} else if p, err := url.Parse(*u.v); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad(u.name, "must be an http(s) URL, got %q", *u.v)
+		}
+	}
+	return z
 }

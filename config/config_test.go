@@ -209,3 +209,76 @@ func TestLoadRedisForTelegram(t *testing.T) {
 		t.Fatalf("token and REDIS_URL: %+v %v", c, err)
 	}
 }
+
+func TestZaloOffByDefault(t *testing.T) {
+	c, err := Load(env(base()), all)
+	if err != nil || c.Zalo.Enabled() || c.Zalo != (Zalo{}) {
+		t.Fatalf("without ZALO_APP_ID: %+v %v", c.Zalo, err)
+	}
+}
+
+func TestZaloOnWithDefaults(t *testing.T) {
+	m := base()
+	m["ZALO_APP_ID"] = "4291763606161179100"
+	m["ZALO_APP_SECRET"] = "app-secret"
+	m["ZALO_OA_SECRET_KEY"] = "oa-key"
+	m["ZALO_TEMPLATE_URL"] = "http://127.0.0.1:9000/"
+	c, err := Load(env(m), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := c.Zalo
+	if !z.Enabled() || z.APIURL != "https://openapi.zalo.me" || z.OAuthURL != "https://oauth.zaloapp.com" ||
+		z.TemplateURL != "http://127.0.0.1:9000" || z.RefreshToken != "" || z.AppSecret != "app-secret" || z.OASecretKey != "oa-key" {
+		t.Fatalf("zalo: %+v", z)
+	}
+}
+
+func TestZaloPartialSetNamesWhatIsMissing(t *testing.T) {
+	cases := []struct {
+		set       map[string]string
+		want, not []string
+	}{
+		{map[string]string{"ZALO_APP_ID": "123"}, []string{"ZALO_APP_SECRET: is required", "ZALO_OA_SECRET_KEY: is required"}, nil},
+		{map[string]string{"ZALO_APP_ID": "123", "ZALO_APP_SECRET": "s"}, []string{"ZALO_OA_SECRET_KEY: is required"}, []string{"ZALO_APP_SECRET"}},
+		{map[string]string{"ZALO_APP_SECRET": "s", "ZALO_REFRESH_TOKEN": "r"}, []string{"ZALO_APP_ID: is required when ZALO_APP_SECRET, ZALO_REFRESH_TOKEN is set"}, nil},
+		{map[string]string{"ZALO_APP_ID": "my-app", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k"}, []string{"ZALO_APP_ID: must be the Zalo app's numeric id"}, nil},
+		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_API_URL": "openapi.zalo.me"}, []string{"ZALO_API_URL: must be an http(s) URL"}, nil},
+		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_OAUTH_URL": "ftp://x"}, []string{"ZALO_OAUTH_URL"}, nil},
+	}
+	for _, tc := range cases {
+		m := base()
+		for k, v := range tc.set {
+			m[k] = v
+		}
+		_, err := Load(env(m), all)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: got %v, want error containing %q", tc.set, err, w)
+			}
+		}
+		for _, n := range tc.not {
+			if err != nil && strings.Contains(err.Error(), n) {
+				t.Errorf("%v: %v should not mention %s", tc.set, err, n)
+			}
+		}
+	}
+}
+
+func TestZaloSecretsNeverInError(t *testing.T) {
+	m := base()
+	m["ZALO_APP_ID"] = "not-a-number"
+	m["ZALO_APP_SECRET"] = "app-secret-value"
+	m["ZALO_OA_SECRET_KEY"] = "oa-secret-value"
+	m["ZALO_REFRESH_TOKEN"] = "refresh-token-value"
+	m["ZALO_API_URL"] = "bad"
+	_, err := Load(env(m), all)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, s := range []string{"app-secret-value", "oa-secret-value", "refresh-token-value"} {
+		if strings.Contains(err.Error(), s) {
+			t.Fatalf("secret %q in error: %v", s, err)
+		}
+	}
+}
