@@ -67,7 +67,7 @@ func ParseRedirect(pasted string, p PKCE) (code string, err error) {
 		return "", ErrBadRedirect
 	}
 	if !strings.Contains(s, "code=") {
-		if strings.ContainsAny(s, " \t/?&=") {
+		if strings.ContainsAny(s, " \t") || strings.Contains(s, "://") {
 			return "", ErrBadRedirect
 		}
 		return s, nil

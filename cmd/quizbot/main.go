@@ -31,6 +31,7 @@ Usage:
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
   quizbot notify remind|summary --round N [--contest CODE]
   quizbot notify status [--round N] [--contest CODE]
+  quizbot zalo connect [--redirect-uri URL]    connect the Zalo OA (prints the permission URL, reads the code)
 
 Configuration comes from the environment; see README.md.
 `
@@ -86,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"member":  {cmdMember, pgRedis},
 		"report":  {cmdReport, pg},
 		"notify":  {cmdNotify, notifyNeeds},
+		"zalo":    {cmdZalo, zaloNeeds},
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
