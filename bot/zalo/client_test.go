@@ -1,8 +1,10 @@
 package zalo_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -22,18 +24,37 @@ type env struct {
 	fake  *zalotest.Fake
 	db    *storage.DB
 	clock *quiz.FakeClock
+	logs  *syncBuffer
+}
+
+// syncBuffer collects the clients' logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return &env{fake: zalotest.New(t), db: storagetest.NewDB(t), clock: quiz.NewFakeClock(t0)}
+	return &env{fake: zalotest.New(t), db: storagetest.NewDB(t), clock: quiz.NewFakeClock(t0), logs: &syncBuffer{}}
 }
 
 func (e *env) client(seed string) *zalo.Client {
 	return zalo.New(zalo.Config{
 		AppID: zalotest.AppID, AppSecret: zalotest.AppSecret, RefreshToken: seed,
 		APIURL: e.fake.URL(), OAuthURL: e.fake.URL(), TemplateURL: e.fake.URL(),
-		Clock: e.clock,
+		Clock: e.clock, Log: slog.New(slog.NewTextHandler(e.logs, nil)),
 	}, e.db)
 }
 
@@ -130,6 +151,9 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 	if c.TokenStatus() != nil {
 		t.Fatalf("status %v", c.TokenStatus())
 	}
+	if logs := e.logs.String(); !strings.Contains(logs, "access token refreshed") || strings.Contains(logs, now.AccessToken) || strings.Contains(logs, now.RefreshToken) {
+		t.Fatalf("logs: %s", logs)
+	}
 }
 
 // TestTwoReplicasRefreshOnce: two clients on one database, as two replicas,
@@ -216,6 +240,14 @@ func TestRevokedRefreshTokenIsReportedClearly(t *testing.T) {
 	}
 	if errors.Is(err, chat.ErrUnreachable) || errors.Is(err, chat.ErrRejected) {
 		t.Fatalf("a token problem is not the recipient's: %v", err)
+	}
+	if !strings.Contains(e.logs.String(), "Invalid refresh token") {
+		t.Errorf("the refusal is not logged: %s", e.logs)
+	}
+	for _, secret := range []string{old.AccessToken, old.RefreshToken, zalotest.AppSecret} {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Fatalf("a secret in the logs: %s", e.logs)
+		}
 	}
 	if !errors.Is(c.TokenStatus(), zalo.ErrTokenRevoked) {
 		t.Fatalf("TokenStatus = %v", c.TokenStatus())

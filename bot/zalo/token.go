@@ -190,6 +190,7 @@ func (c *Client) refresh(ctx context.Context, stale string) (TokenPair, error) {
 				c.mu.Lock()
 				c.dead, c.deadErr = rt, err
 				c.mu.Unlock()
+				c.log.Error("zalo: cannot send until the OA is connected again", "err", err)
 			}
 			return nil, err
 		}
