@@ -185,13 +185,57 @@ func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalI
 // beginUpdate claims a platform update (KEYS[1]) for processing: a new
 // update, or one whose earlier processing failed ("r"), becomes "p" (in
 // progress) for ARGV[1] seconds. It returns what the key held (false for
-// new) and, when it claimed, the account's cached member and session.
+// new) and, when it claimed, the account's cached member and session. With
+// a third key, a new update also counts as one of the account's events in
+// a rate window (KEYS[3], kept ARGV[3] ms), whose count comes fourth.
 var beginUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if v and v ~= 'r' then return {v, false, false} end
+if v and v ~= 'r' then return {v, false, false, 0} end
 redis.call('SET', KEYS[1], 'p', 'EX', ARGV[1])
 local k, o = 2, 1` + accountLua + `
-return {v, who, sess}`)
+local n = 0
+if #KEYS > 2 and not v then
+	n = redis.call('INCR', KEYS[3])
+	if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
+end
+return {v, who, sess, n}`)
+
+// RateWindow is an account's rate window: the one that started at Start
+// and lasts Length (see chat.RateLimit).
+type RateWindow struct {
+	Start  time.Time
+	Length time.Duration
+}
+
+const ratePrefix = "qb:rate:"
+
+// key is the window's counter for an account. Windows are named by their
+// start, so that a new one starts from zero whatever Redis's own clock.
+func (w RateWindow) key(p quiz.Platform, externalID string) string {
+	return ratePrefix + string(p) + ":" + externalID + ":" + strconv.FormatInt(w.Start.UnixMilli(), 10)
+}
+
+// ttl keeps a window's counter a little past its end (it is set at the
+// first event, which may come late in the window).
+func (w RateWindow) ttl() int64 { return max(w.Length.Milliseconds(), 1) + 1000 }
+
+var countEvent = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`)
+
+// CountEvent counts one event of an account in the rate window that starts
+// at start, shared by every replica, and returns the window's count with
+// it; chat.Bot calls it for the platforms whose pipeline does not count in
+// BeginUpdate.
+func (s *Sessions) CountEvent(ctx context.Context, p quiz.Platform, externalID string, start time.Time, window time.Duration) (int64, error) {
+	w := RateWindow{Start: start, Length: window}
+	n, err := countEvent.Run(ctx, s.hot, []string{w.key(p, externalID)}, w.ttl()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("count event: %w", err)
+	}
+	return n, nil
+}
 
 // BeginUpdate claims a platform update for processing, so that it takes
 // effect once however often it is delivered, and reads the sender's cached
@@ -200,15 +244,30 @@ return {v, who, sess}`)
 // another delivery processes it, "d" once done; acc is read only when the
 // update was claimed ("" or "r").
 func (s *Sessions) BeginUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string) (prev string, acc quiz.Account, err error) {
-	vals, err := beginUpdate.Run(ctx, s.hot, []string{key, whoKey(p, externalID)}, int(lease.Seconds()), sessionPrefix).Slice()
-	if err != nil {
-		return "", acc, fmt.Errorf("begin update: %w", err)
+	prev, acc, _, err = s.BeginCountedUpdate(ctx, key, lease, p, externalID)
+	return prev, acc, err
+}
+
+// BeginCountedUpdate is BeginUpdate that, given a rate window, also counts
+// a new update (prev "") as one of the account's events in it, in the same
+// round trip, and returns the window's count (0 when nothing was counted:
+// no window, no sender, or an update delivered before).
+func (s *Sessions) BeginCountedUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
+	keys, args := []string{key, whoKey(p, externalID)}, []any{int(lease.Seconds()), sessionPrefix}
+	if len(rate) > 0 && externalID != "" {
+		keys = append(keys, rate[0].key(p, externalID))
+		args = append(args, rate[0].ttl())
 	}
-	if len(vals) != 3 {
-		return "", acc, fmt.Errorf("begin update: %d values from the script", len(vals))
+	vals, err := beginUpdate.Run(ctx, s.hot, keys, args...).Slice()
+	if err != nil {
+		return "", acc, 0, fmt.Errorf("begin update: %w", err)
+	}
+	if len(vals) != 4 {
+		return "", acc, 0, fmt.Errorf("begin update: %d values from the script", len(vals))
 	}
 	prev, _ = vals[0].(string)
-	return prev, account(vals[1], vals[2]), nil
+	count, _ = vals[3].(int64)
+	return prev, account(vals[1], vals[2]), count, nil
 }
 
 // endUpdate marks an update (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
