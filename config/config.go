@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is every setting of quizbot. A URL the command did not need (see
@@ -34,6 +35,11 @@ type Config struct {
 	DatabaseMaxConns int
 	// Zalo is the Zalo Official Account channel, on when ZALO_APP_ID is set.
 	Zalo Zalo
+	// RateLimitEvents events per RateLimitWindow are answered per chat
+	// account (RATE_LIMIT, default 20/10s); 0 is no limit, which is also
+	// what a Config built in code without them gets.
+	RateLimitEvents int
+	RateLimitWindow time.Duration
 }
 
 // Zalo is the Zalo Official Account's settings. AppSecret, OASecretKey and
@@ -63,6 +69,10 @@ const (
 	DefaultZaloAPIURL      = "https://openapi.zalo.me"
 	DefaultZaloOAuthURL    = "https://oauth.zaloapp.com"
 	DefaultZaloTemplateURL = "https://business.openapi.zalo.me"
+	// RATE_LIMIT's default: a flood gets 20 replies, a quick quiz-taker
+	// (a tap a second at the very most) never meets it.
+	DefaultRateLimitEvents = 20
+	DefaultRateLimitWindow = 10 * time.Second
 )
 
 // DefaultDatabaseMaxConns is two connections per core, at least 4, the
@@ -108,6 +118,8 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		WebChatAddr:           strings.TrimSpace(getenv("WEBCHAT_ADDR")),
 		NotifyRate:            DefaultNotifyRate,
 		DatabaseMaxConns:      DefaultDatabaseMaxConns(),
+		RateLimitEvents:       DefaultRateLimitEvents,
+		RateLimitWindow:       DefaultRateLimitWindow,
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -172,6 +184,14 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 			bad("DATABASE_MAX_CONNS", "must be a whole number from 2 to 1000, got %q", v)
 		} else {
 			c.DatabaseMaxConns = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("RATE_LIMIT")); v != "" {
+		n, w, err := parseRateLimit(v)
+		if err != nil {
+			bad("RATE_LIMIT", "%v, got %q", err, v)
+		} else {
+			c.RateLimitEvents, c.RateLimitWindow = n, w
 		}
 	}
 	// The web chat has no login: whoever reaches it can act as any member,
@@ -279,4 +299,26 @@ func loadZalo(getenv func(string) string, bad func(name, format string, args ...
 		}
 	}
 	return z
+}
+
+// parseRateLimit reads RATE_LIMIT: "EVENTS/WINDOW" such as "20/10s" or
+// "60/1m", or "0" for no limit.
+func parseRateLimit(v string) (int, time.Duration, error) {
+	if v == "0" || v == "off" {
+		return 0, 0, nil
+	}
+	const want = "must be EVENTS/WINDOW, e.g. 20/10s (1 to 10000 events per 1s to 1h), or 0 for no limit"
+	ns, ws, ok := strings.Cut(v, "/")
+	if !ok {
+		return 0, 0, errors.New(want)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(ns))
+	if err != nil || n < 1 || n > 10000 {
+		return 0, 0, errors.New(want)
+	}
+	w, err := time.ParseDuration(strings.TrimSpace(ws))
+	if err != nil || w < time.Second || w > time.Hour || w%time.Second != 0 {
+		return 0, 0, errors.New(want)
+	}
+	return n, w, nil
 }

@@ -60,6 +60,10 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"DATABASE_MAX_CONNS": "1"}, "DATABASE_MAX_CONNS"},
 		{map[string]string{"DATABASE_MAX_CONNS": "1001"}, "DATABASE_MAX_CONNS"},
 		{map[string]string{"WEBCHAT": "yes"}, "WEBCHAT"},
+		{map[string]string{"RATE_LIMIT": "20"}, "RATE_LIMIT: must be EVENTS/WINDOW"},
+		{map[string]string{"RATE_LIMIT": "0/10s"}, "RATE_LIMIT"},
+		{map[string]string{"RATE_LIMIT": "20/10ms"}, "RATE_LIMIT"},
+		{map[string]string{"RATE_LIMIT": "20/2h"}, "RATE_LIMIT"},
 		{map[string]string{"WEBCHAT": "1", "PUBLIC_URL": "https://bot.example.vn"}, "WEBCHAT: cannot be on with PUBLIC_URL"},
 		{map[string]string{"WEBCHAT_ADDR": "8081"}, "WEBCHAT_ADDR: must be host:port on loopback"},
 		{map[string]string{"WEBCHAT_ADDR": "127.0.0.1:80800"}, "WEBCHAT_ADDR: port must be"},
@@ -279,6 +283,22 @@ func TestZaloSecretsNeverInError(t *testing.T) {
 	for _, s := range []string{"app-secret-value", "oa-secret-value", "refresh-token-value"} {
 		if strings.Contains(err.Error(), s) {
 			t.Fatalf("secret %q in error: %v", s, err)
+		}
+	}
+}
+
+func TestRateLimitSetting(t *testing.T) {
+	for v, want := range map[string][2]int64{
+		"": {20, 10}, "20/10s": {20, 10}, "60/1m": {60, 60}, " 5 / 2s ": {5, 2}, "0": {0, 0}, "off": {0, 0},
+	} {
+		m := base()
+		m["RATE_LIMIT"] = v
+		c, err := Load(env(m), all)
+		if err != nil {
+			t.Fatalf("RATE_LIMIT=%q: %v", v, err)
+		}
+		if got := [2]int64{int64(c.RateLimitEvents), int64(c.RateLimitWindow.Seconds())}; got != want {
+			t.Errorf("RATE_LIMIT=%q: %v, want %v", v, got, want)
 		}
 	}
 }

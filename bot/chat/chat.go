@@ -95,6 +95,8 @@ type Bot struct {
 	identities ChatResolver
 	messengers map[quiz.Platform]Messenger
 	log        *slog.Logger
+	rate       RateLimit    // per account (LimitRate); none when zero
+	counter    EventCounter // counts events for rate when no pipeline did
 }
 
 // New returns the conversation over the quiz service.
@@ -176,11 +178,17 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 	if !ok {
 		return fmt.Errorf("no messenger for platform %s", ev.Platform)
 	}
+	if over, err := b.overRate(ctx, ev, out); over {
+		return b.settle(ev, err)
+	}
+	if handled, err := b.notPrivate(ctx, ev, out); handled {
+		return b.settle(ev, err)
+	}
 	ctx = quiz.WithEvent(ctx)
 	// /lydo and the rest share the event (WithEvent), so that the person
 	// is identified once however the event is routed.
 	if handled, err := b.HandleExcuse(ctx, ev); handled {
-		return err
+		return b.settle(ev, err)
 	}
 	c := &conv{Bot: b, ev: ev, out: out}
 	var err error
@@ -202,7 +210,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 			b.log.Warn("answer callback", "platform", ev.Platform, "err", aerr)
 		}
 	}
-	return err
+	return b.settle(ev, err)
 }
 
 // conv is one event being handled.
@@ -214,10 +222,15 @@ type conv struct {
 	callbackText string
 }
 
+// send sends m, in several messages when its text is over the platform's
+// limit; the id is the last one's, which carries the buttons.
 func (c *conv) send(ctx context.Context, m Message) (string, error) {
-	id, err := c.out.Send(ctx, c.ev.ChatID, m)
-	if err != nil {
-		return "", fmt.Errorf("send to %s chat: %w", c.ev.Platform, err)
+	var id string
+	for _, part := range fit(m, textLimit(c.out)) {
+		var err error
+		if id, err = c.out.Send(ctx, c.ev.ChatID, part); err != nil {
+			return "", fmt.Errorf("send to %s chat: %w", c.ev.Platform, err)
+		}
 	}
 	return id, nil
 }

@@ -253,7 +253,7 @@ func (c *conv) excuseList(ctx context.Context, head quiz.Member, st ExcuseStore,
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "📝 Lý do vắng – Đợt %d – %s\n", round.Number, head.UnitName)
+	fmt.Fprintf(&b, "📝 Lý do vắng – Đợt %d – %s\n", round.Number, field(head.UnitName))
 	if len(ms) == 0 {
 		b.WriteString("\n✅ Tất cả cán bộ của đơn vị đã tham gia đợt này.")
 		return c.excuseShow(ctx, Message{Text: b.String()}, edit)
@@ -269,8 +269,8 @@ func (c *conv) excuseList(ctx context.Context, head quiz.Member, st ExcuseStore,
 		if reason == "" {
 			reason = "chưa có lý do"
 		}
-		fmt.Fprintf(&b, "\n%d. %s – %s", i+1, m.FullName, reason)
-		label := fmt.Sprintf("%d. %s", i+1, m.FullName)
+		fmt.Fprintf(&b, "\n%d. %s – %s", i+1, field(m.FullName), reason)
+		label := fmt.Sprintf("%d. %s", i+1, Clip(m.FullName, 60))
 		if reasons[m.ID] != "" {
 			label = "✓ " + label
 		}
@@ -330,9 +330,9 @@ func (c *conv) excuseAsk(ctx context.Context, head quiz.Member, st ExcuseStore, 
 		return c.excuseReply(ctx, textExcuseNotFound)
 	}
 	data := func(code int64) string { return fmt.Sprintf("xr:%d:%d:%d", round.ID, m.ID, code) }
-	who := m.FullName
+	who := field(m.FullName)
 	if m.Position != "" {
-		who += " – " + m.Position
+		who += " – " + field(m.Position)
 	}
 	_, err = c.send(ctx, Message{
 		Text: fmt.Sprintf("Lý do %s không tham gia Đợt %d:", who, round.Number),
@@ -378,7 +378,7 @@ func (c *conv) excuseRecord(ctx context.Context, head quiz.Member, st ExcuseStor
 		c.callbackText = "Đã ghi nhận."
 	}
 	_, err = c.send(ctx, Message{
-		Text:    fmt.Sprintf("✅ Đã ghi nhận lý do vắng Đợt %d: %s – %s.", round.Number, m.FullName, reason),
+		Text:    fmt.Sprintf("✅ Đã ghi nhận lý do vắng Đợt %d: %s – %s.", round.Number, field(m.FullName), reason),
 		Buttons: [][]Button{{{Text: "◀️ Danh sách", Data: fmt.Sprintf("xl:%d", round.ID)}}},
 	})
 	return err

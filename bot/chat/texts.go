@@ -28,7 +28,7 @@ const (
 		"Để tham gia, anh/chị vui lòng bấm nút \"" + buttonShareContact + "\" bên dưới để xác thực bằng số điện thoại đã đăng ký với cơ quan, đơn vị. Việc xác thực chỉ cần làm một lần."
 	textNeedVerify    = "Anh/chị chưa xác thực tài khoản. Vui lòng bấm nút \"" + buttonShareContact + "\" bên dưới."
 	textNotOwnContact = "Vui lòng chia sẻ số điện thoại của chính anh/chị bằng nút \"" + buttonShareContact + "\" bên dưới (không gửi danh bạ của người khác hoặc tự nhập số)."
-	textPrivateOnly   = "Vui lòng nhắn tin riêng cho bot để xác thực và làm bài thi."
+	textPrivateOnly   = "Vui lòng nhắn riêng cho bot (bấm vào tên bot rồi chọn Nhắn tin): trong nhóm, bot không làm việc."
 	textUnknown       = "Xin lỗi, tôi chưa hiểu yêu cầu này. Bấm \"" + menuQuiz + "\" (hoặc gõ /thi) để làm bài thi tuần này, /huongdan để xem hướng dẫn."
 	textHelp          = "Hướng dẫn dự thi:\n" +
 		"• /thi hoặc nút \"" + menuQuiz + "\": xem thể lệ và làm bài thi của tuần.\n" +
@@ -55,15 +55,15 @@ func menuFor(m quiz.Member) [][]string {
 }
 
 func welcomeBack(m quiz.Member) string {
-	return fmt.Sprintf("Xin chào %s (%s)! Bấm \"%s\" để làm bài thi tuần này.", m.FullName, m.UnitName, menuQuiz)
+	return fmt.Sprintf("Xin chào %s (%s)! Bấm \"%s\" để làm bài thi tuần này.", field(m.FullName), field(m.UnitName), menuQuiz)
 }
 
 func verified(m quiz.Member) string {
-	who := m.FullName
+	who := field(m.FullName)
 	if m.Position != "" {
-		who += ", " + m.Position
+		who += ", " + field(m.Position)
 	}
-	return fmt.Sprintf("✅ Xác thực thành công!\nXin chào %s – %s.\n\nBấm \"%s\" để làm bài thi tuần này.", who, m.UnitName, menuQuiz)
+	return fmt.Sprintf("✅ Xác thực thành công!\nXin chào %s – %s.\n\nBấm \"%s\" để làm bài thi tuần này.", who, field(m.UnitName), menuQuiz)
 }
 
 var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
@@ -210,7 +210,7 @@ func statsText(r quiz.Round, ls quiz.LiveStats) string {
 	fmt.Fprintf(&b, "📊 Đợt %d – số liệu đến thời điểm này\n", r.Number)
 	fmt.Fprintf(&b, "Đã dự thi: %d/%d người (%.1f%%)\nĐang làm bài: %d\n\nTỷ lệ tham gia theo đơn vị (thấp nhất trước):", ls.Participants, ls.Staff, pct, ls.InProgress)
 	for _, u := range ls.Units {
-		fmt.Fprintf(&b, "\n• %s: %d/%d (%.1f%%)", u.Name, u.Participants, u.Staff, u.Pct)
+		fmt.Fprintf(&b, "\n• %s: %d/%d (%.1f%%)", field(u.Name), u.Participants, u.Staff, u.Pct)
 	}
 	return b.String()
 }
@@ -245,24 +245,56 @@ func Clip(s string, max int) string {
 func clip(s string) string { return Clip(s, MaxText) }
 
 // splitText cuts a long text at line breaks into parts of at most max
-// TextLen units.
+// TextLen units; a line longer than max is cut at spaces (or, in a word
+// longer than max, anywhere), so that nothing is lost.
 func splitText(s string, max int) []string {
 	var parts []string
 	var cur strings.Builder
 	n := 0
-	for _, line := range strings.Split(s, "\n") {
-		l := TextLen(line) + 1
-		if n > 0 && n+l > max {
+	flush := func() {
+		if n > 0 {
 			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
 			cur.Reset()
 			n = 0
 		}
-		cur.WriteString(clip(line))
-		cur.WriteByte('\n')
-		n += l
 	}
-	if n > 0 {
-		parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+	for _, line := range strings.Split(s, "\n") {
+		for _, piece := range splitLine(line, max) {
+			l := TextLen(piece) + 1
+			if n > 0 && n+l > max+1 {
+				flush()
+			}
+			cur.WriteString(piece)
+			cur.WriteByte('\n')
+			n += l
+		}
 	}
+	flush()
 	return parts
+}
+
+// splitLine cuts a line into pieces of at most max TextLen units, at the
+// last space that fits when there is one.
+func splitLine(line string, max int) []string {
+	var pieces []string
+	for TextLen(line) > max {
+		cut, n, space := 0, 0, -1
+		for i, r := range line {
+			l := utf16.RuneLen(r)
+			if n+l > max {
+				cut = i
+				break
+			}
+			if r == ' ' && i > 0 {
+				space = i
+			}
+			n += l
+		}
+		if space > 0 {
+			cut = space
+		}
+		pieces = append(pieces, line[:cut])
+		line = strings.TrimLeft(line[cut:], " ")
+	}
+	return append(pieces, line)
 }

@@ -267,8 +267,15 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	// when it is done. The same round trip reads the sender's cached member
 	// and session, and the one that marks the update done saves the session
 	// of the question it showed.
+	// A new update also counts toward its sender's rate, in the same round
+	// trip (chat.Bot decides what is over it).
 	from := sender(upd)
-	prev, acc, err := t.updates.BeginUpdate(ctx, key, 2*time.Minute, quiz.PlatformTelegram, from)
+	var rate []storage.RateWindow
+	start, window, limited := t.conv.RateWindow()
+	if limited {
+		rate = append(rate, storage.RateWindow{Start: start, Length: window})
+	}
+	prev, acc, count, err := t.updates.BeginCountedUpdate(ctx, key, 2*time.Minute, quiz.PlatformTelegram, from, rate...)
 	switch {
 	case err != nil:
 		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
@@ -281,6 +288,9 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 		return http.StatusServiceUnavailable
 	}
 	ctx = quiz.WithAccount(ctx, quiz.PlatformTelegram, from, acc)
+	if limited {
+		ctx = chat.WithEventCount(ctx, count)
+	}
 	failed := t.dispatch(ctx, upd)
 	state := "d"
 	if failed != nil {

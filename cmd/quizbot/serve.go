@@ -32,7 +32,11 @@ type server struct {
 // newServer assembles the service from its parts.
 func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, clock quiz.Clock) (*server, error) {
 	s := &server{e: e, db: db, redis: rdb}
-	s.conv = chat.New(quiz.NewService(db, storage.NewSessions(rdb), clock), db, e.log)
+	sessions := storage.NewSessions(rdb)
+	s.conv = chat.New(quiz.NewService(db, sessions, clock), db, e.log)
+	if e.cfg.RateLimitEvents > 0 {
+		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
+	}
 	if e.cfg.WebChat {
 		s.web = webchat.New(s.conv, db, e.log)
 	}

@@ -38,6 +38,8 @@ type tgRig struct {
 	f      storagetest.Fixture
 	logBuf *bytes.Buffer
 	public string // PUBLIC_URL; empty for long polling
+	// configure, when set, changes the configuration start gives serve.
+	configure func(*config.Config)
 }
 
 func newTgRig(t testing.TB, o storagetest.SeedOptions) *tgRig {
@@ -62,6 +64,9 @@ func (r *tgRig) start() {
 			PublicURL: r.public, ListenAddr: ":0", NotifyRate: 25, DatabaseMaxConns: config.DefaultDatabaseMaxConns()},
 		stdout: io.Discard, stderr: io.Discard,
 		log: slog.New(slog.NewTextHandler(r.logBuf, nil)),
+	}
+	if r.configure != nil {
+		r.configure(&e.cfg)
 	}
 	r.db.SetMaxConns(e.cfg.DatabaseMaxConns) // as openDB does for serve
 	srv, err := newServer(context.Background(), e, r.db, r.rdb, r.clock)
