@@ -461,6 +461,7 @@ func (c *conv) callback(ctx context.Context) error {
 				c.log.Warn("edit start message", "err", err)
 			}
 		}
+		c.dropExcusePrompt(ctx, m)
 		return c.sendQuestion(ctx, m, v)
 	default:
 		return c.answer(ctx, m, ids[0], int(ids[1]), int(ids[2]))
@@ -503,6 +504,7 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 		}
 	}
 	if res.Predict != "" {
+		c.dropExcusePrompt(ctx, m)
 		return c.say(ctx, predictionText(res.Predict))
 	}
 	return c.result(ctx, m, *res.Submitted, res.Reveal)

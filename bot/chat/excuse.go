@@ -78,6 +78,8 @@ const (
 	textExcuseNoRound   = "Hiện chưa có đợt thi nào để ghi nhận lý do vắng."
 	textExcuseNotFound  = "Không tìm thấy cán bộ này trong danh sách chưa dự thi của đơn vị anh/chị."
 	textExcuseNoStore   = "Chức năng ghi nhận lý do vắng chưa sẵn sàng. Anh/chị vui lòng thử lại sau."
+	textExcuseQuizFirst = "Anh/chị đang làm bài thi. Vui lòng hoàn thành bài thi (kể cả câu hỏi dự đoán) rồi nhập lý do khác sau; các lý do có sẵn vẫn chọn được ngay."
+	textExcuseDropped   = "ℹ️ Lý do vắng anh/chị đang nhập dở chưa được ghi nhận; có thể ghi lại bằng /lydo sau khi làm bài."
 )
 
 // HandleExcuse handles the event if it belongs to /lydo: the command, one
@@ -355,10 +357,20 @@ func (c *conv) excuseRecordPreset(ctx context.Context, head quiz.Member, st Excu
 		return c.excuseReply(ctx, textExcuseNotFound)
 	}
 	if code == reasonOther {
+		// One typed input awaited at a time, and the quiz's comes first:
+		// a reason typed now could be taken for an answer or the
+		// prediction, or the other way round.
+		busy, err := c.quizAwaits(ctx, head)
+		if err != nil {
+			return err
+		}
+		if busy {
+			return c.say(ctx, textExcuseQuizFirst)
+		}
 		if err := st.SetExcusePrompt(ctx, head.ID, round.ID, m.ID, c.quiz.Now().Add(excusePromptTTL)); err != nil {
 			return err
 		}
-		return c.say(ctx, fmt.Sprintf("Anh/chị nhập lý do %s không tham gia Đợt %d (tối đa 200 ký tự):", m.FullName, round.Number))
+		return c.say(ctx, fmt.Sprintf("Anh/chị nhập lý do %s không tham gia Đợt %d (tối đa 200 ký tự):", field(m.FullName), round.Number))
 	}
 	reason, ok := presetReasons[code]
 	if !ok {
@@ -406,6 +418,22 @@ func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err
 	if !pending {
 		return false, nil
 	}
+	// The quiz's prompt wins: the text is the head's own answer or
+	// prediction, and the reason awaited is dropped.
+	busy, err := c.quizAwaits(ctx, m)
+	if err != nil {
+		return true, err
+	}
+	if busy {
+		if _, _, _, err := st.TakeExcusePrompt(ctx, m.ID, now); err != nil {
+			return true, err
+		}
+		c.log.Info("excuse prompt dropped: the quiz awaits the head's input", "head", m.ID)
+		if err := c.say(ctx, textExcuseDropped); err != nil {
+			return true, err // delivered again, the text goes to the quiz
+		}
+		return false, nil
+	}
 	roundID, memberID, ok, err := st.TakeExcusePrompt(ctx, m.ID, now)
 	if err != nil {
 		return true, err
@@ -434,6 +462,47 @@ func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err
 		return true, keepExcusePrompt(ctx, st, m.ID, roundID, memberID, now, err)
 	}
 	return true, nil
+}
+
+// quizAwaits reports whether the member's quiz awaits their input: a
+// question of an attempt in progress, or the prediction.
+func (c *conv) quizAwaits(ctx context.Context, m quiz.Member) (bool, error) {
+	_, waiting, err := c.quiz.AwaitingPrediction(ctx, m)
+	if err != nil || waiting {
+		return waiting, err
+	}
+	_, err = c.quiz.Current(ctx, m)
+	switch code := quiz.ErrorCode(err); {
+	case err == nil:
+		return true, nil
+	case code == quiz.EINTERNAL:
+		return false, err
+	}
+	return false, nil // no attempt in progress
+}
+
+// dropExcusePrompt forgets a reason the head was about to type, when the
+// quiz starts asking for their input (an attempt starts, the prediction is
+// asked), and tells them in one line. It only logs its failures: what the
+// quiz shows next matters more.
+func (c *conv) dropExcusePrompt(ctx context.Context, m quiz.Member) {
+	if m.Role != quiz.RoleHead {
+		return
+	}
+	st, ok := c.excuses()
+	if !ok {
+		return
+	}
+	_, _, dropped, err := st.TakeExcusePrompt(ctx, m.ID, c.quiz.Now())
+	if err != nil {
+		c.log.Warn("drop excuse prompt", "head", m.ID, "err", err)
+		return
+	}
+	if dropped {
+		if err := c.say(ctx, textExcuseDropped); err != nil {
+			c.log.Warn("tell excuse prompt dropped", "head", m.ID, "err", err)
+		}
+	}
 }
 
 // keepExcusePrompt puts back a taken prompt after err, and returns err.
