@@ -199,3 +199,17 @@ const maxField = 120
 
 // field shortens a roster field for a text, ending it with "…" when cut.
 func field(s string) string { return Clip(strings.TrimSpace(s), maxField) }
+
+// CommandFor parses a command message as ParseCommand does, for the bot
+// named self: a command addressed to another bot ("/thi@other_bot", which
+// a group delivers to every bot in it) is not ours, and ok is false. A
+// command without a name, or with self's in any case, is ours; with self
+// empty (the name is unknown) every command is.
+func CommandFor(text, self string) (cmd, args string, ok bool) {
+	word, _, _ := strings.Cut(strings.TrimPrefix(text, "/"), " ")
+	if _, to, named := strings.Cut(word, "@"); named && self != "" && !strings.EqualFold(to, strings.TrimPrefix(self, "@")) {
+		return "", "", false
+	}
+	cmd, args = ParseCommand(text)
+	return cmd, args, true
+}

@@ -50,6 +50,9 @@ type Telegram struct {
 	updates *storage.Sessions
 	log     *slog.Logger
 	dedup   time.Duration
+	// username is the bot's own (getMe), to tell its commands from other
+	// bots' in a group ("/thi@other_bot").
+	username string
 }
 
 type resultKey struct{}
@@ -73,12 +76,21 @@ func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram", "err", redactToken(err.Error(), cfg.Token)) }),
 		tgbot.WithHTTPClient(time.Minute, t.hc),
 		tgbot.WithAllowedUpdates(tgbot.AllowedUpdates{"message", "callback_query"}),
+		// getMe is called below, where its answer (the username) is kept.
+		tgbot.WithSkipGetMe(),
 	}
 	api, err := tgbot.New(cfg.Token, append(base, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %s", redactToken(err.Error(), cfg.Token))
 	}
 	t.api = api
+	mctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	me, err := api.GetMe(mctx)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: getMe: %s", redactToken(err.Error(), cfg.Token))
+	}
+	t.username = me.Username
 	conv.Attach(quiz.PlatformTelegram, t)
 	return t, nil
 }
@@ -345,7 +357,7 @@ func (t *Telegram) handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update)
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		ev, ok := Event(upd)
+		ev, ok := EventFor(upd, t.username)
 		if !ok {
 			return nil // updates we do not use
 		}
@@ -359,8 +371,14 @@ func (t *Telegram) handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update)
 	}
 }
 
-// Event translates a Telegram update into a chat event.
-func Event(upd *models.Update) (chat.Event, bool) {
+// Event translates a Telegram update into a chat event, taking every
+// command for the bot's (EventFor tells other bots' apart).
+func Event(upd *models.Update) (chat.Event, bool) { return EventFor(upd, "") }
+
+// EventFor translates a Telegram update into a chat event for the bot
+// named username: ok is false for what the bot does not use, a command
+// addressed to another bot included.
+func EventFor(upd *models.Update, username string) (chat.Event, bool) {
 	switch {
 	case upd.Message != nil:
 		m := upd.Message
@@ -383,7 +401,10 @@ func Event(upd *models.Update) (chat.Event, bool) {
 			}
 		case strings.HasPrefix(m.Text, "/"):
 			ev.Kind = chat.KindCommand
-			ev.Command, ev.Args = chat.ParseCommand(m.Text)
+			var ours bool
+			if ev.Command, ev.Args, ours = chat.CommandFor(m.Text, username); !ours {
+				return chat.Event{}, false
+			}
 		case m.Text != "":
 			ev.Kind = chat.KindText
 			ev.Text = m.Text

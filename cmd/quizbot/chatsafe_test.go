@@ -161,6 +161,26 @@ func TestTelegramGroupGetsOnlyThePrivateNote(t *testing.T) {
 	}
 }
 
+// A command for another bot in a group ("/thi@other_bot") is ignored; one
+// with no name or the bot's own, in any case, works.
+func TestTelegramCommandsForOtherBotsAreIgnored(t *testing.T) {
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+	r.verify(an, "0912000001")
+	before := len(r.fake.CallsTo("sendMessage"))
+	r.send(r.fake.Command(an, "thi@other_bot"))
+	r.send(r.fake.Command(an, "start@quizbot_test_bot_2"))
+	if n := len(r.fake.CallsTo("sendMessage")); n != before {
+		t.Fatalf("commands for other bots got %d messages", n-before)
+	}
+	for _, cmd := range []string{"thi@QuizBot_Test_Bot", "thi@quizbot_test_bot", "thi"} {
+		r.send(r.fake.Command(an, cmd))
+		if m := r.last(an); !strings.Contains(m.Text, "Số câu hỏi") {
+			t.Fatalf("/%s: %q", cmd, m.Text)
+		}
+	}
+}
+
 // One account's flood gets 20 replies, one slow-down message, then silence
 // until the window passes; another account is not affected, and a quick
 // quiz-taker never meets the limit.
