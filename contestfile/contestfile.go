@@ -36,6 +36,7 @@ type doc struct {
 	AttemptsPerRound    *int        `yaml:"attempts_per_round"` // nil: default 1
 	Prediction          string      `yaml:"prediction"`
 	PredictionTarget    string      `yaml:"prediction_target"`
+	PredictionGrace     string      `yaml:"prediction_grace"`
 	Reveal              string      `yaml:"reveal"`
 	Rounds              []roundDoc  `yaml:"rounds"`
 	Schedule            scheduleDoc `yaml:"schedule"`
@@ -199,6 +200,14 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 			add("time_limit", "%q is not a duration: write a number with a unit, such as 20m, 1h30m or 900s", s)
 		} else {
 			c.TimeLimit = tl
+		}
+	}
+	if s := strings.TrimSpace(d.PredictionGrace); s != "" {
+		g, err := time.ParseDuration(s)
+		if err != nil {
+			add("prediction_grace", "%q is not a duration: write a number with a unit, such as 2m or 90s (0 for none)", s)
+		} else {
+			c.PredictionGrace = g
 		}
 	}
 	for _, r := range d.Schedule.Reminders {

@@ -170,6 +170,16 @@ func TestContestFileRejects(t *testing.T) {
 			`contest.yaml:4: questions_per_attempt: must be at least 1, not 0`}},
 		{"unknown reveal", "reveal: immediately", "reveal: at_once", []string{
 			`contest.yaml:9: reveal: unknown value "at_once": use "after_close" or "immediately"`}},
+		{"prediction grace without unit", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 2", []string{
+			`contest.yaml:9: prediction_grace: "2" is not a duration: write a number with a unit, such as 2m or 90s (0 for none)`}},
+		{"negative prediction grace", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: -1m", []string{
+			`contest.yaml:9: prediction_grace: must not be negative (for example 2m, or 0 for none)`}},
+		{"prediction grace too long", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 2h", []string{
+			`contest.yaml:9: prediction_grace: 2h0m0s is longer than the 1h0m0s allowed`}},
+		{"prediction grace in fractions of a second", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 1.5s", []string{
+			`contest.yaml:9: prediction_grace: 1.5s must be a whole number of seconds`}},
+		{"prediction grace as a list", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: [2m]", []string{
+			`contest.yaml:9: prediction_grace: expected a single value, found a list`}},
 		{"unknown prediction target", "prediction_target: perfect", "prediction_target: winners", []string{
 			`contest.yaml:8: prediction_target: unknown value "winners": use "participants" or "perfect"`}},
 		{"missing code and name", "code: cchc-2026\nname: \"Tìm hiểu cải cách hành chính 2026\"\n", "", []string{
@@ -239,6 +249,24 @@ func TestContestFileExplainsDatabaseProblems(t *testing.T) {
 	other := errors.New("connection refused")
 	if f.Explain(other) != other || f.Explain(nil) != nil {
 		t.Fatal("Explain changed an error without problems")
+	}
+}
+
+// TestContestFilePredictionGrace: prediction_grace is a duration, none (0)
+// when left out.
+func TestContestFilePredictionGrace(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want time.Duration
+	}{{"", 0}, {"prediction_grace: 2m", 2 * time.Minute}, {"prediction_grace: 90s", 90 * time.Second}, {"prediction_grace: 0", 0}} {
+		src := strings.Replace(good, "prediction_target: perfect", "prediction_target: perfect\n"+tt.line, 1)
+		f, err := contestfile.Parse("contest.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.line, err)
+		}
+		if f.Contest.PredictionGrace != tt.want {
+			t.Errorf("%q: prediction grace %v, want %v", tt.line, f.Contest.PredictionGrace, tt.want)
+		}
 	}
 }
 

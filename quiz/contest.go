@@ -17,6 +17,11 @@ import (
 // minutes, so anything longer is almost certainly a typo (20h for 20m).
 const MaxTimeLimit = 3 * time.Hour
 
+// MaxPredictionGrace bounds prediction_grace: the grace is for typing a
+// number after the last question, and a long one would let members answer
+// after seeing the live figures the prediction is about.
+const MaxPredictionGrace = time.Hour
+
 // LocalTimeLayout is how contest times are written and shown: local to the
 // contest's timezone, to the minute.
 const LocalTimeLayout = "2006-01-02 15:04"
@@ -114,6 +119,14 @@ func (c *Contest) Problems() Problems {
 		add("time_limit", "%s is longer than the %s allowed", c.TimeLimit, MaxTimeLimit)
 	case c.TimeLimit%time.Second != 0:
 		add("time_limit", "%s must be a whole number of seconds", c.TimeLimit)
+	}
+	switch {
+	case c.PredictionGrace < 0:
+		add("prediction_grace", "must not be negative (for example 2m, or 0 for none)")
+	case c.PredictionGrace > MaxPredictionGrace:
+		add("prediction_grace", "%s is longer than the %s allowed", c.PredictionGrace, MaxPredictionGrace)
+	case c.PredictionGrace%time.Second != 0:
+		add("prediction_grace", "%s must be a whole number of seconds", c.PredictionGrace)
 	}
 	if c.AttemptsPerRound < 1 {
 		add("attempts_per_round", "must be at least 1, not %d", c.AttemptsPerRound)

@@ -108,10 +108,13 @@ type Contest struct {
 	AttemptsPerRound    int              `db:"attempts_per_round"`
 	Prediction          string           `db:"prediction"`
 	PredictionTarget    PredictionTarget `db:"prediction_target"`
-	Reveal              Reveal           `db:"reveal"`
-	Reminders           []string         `db:"-"` // cron expressions
-	Summary             string           `db:"summary"`
-	Rounds              []Round          `db:"-"`
+	// PredictionGrace is how long after an attempt's deadline its
+	// prediction is still accepted; 0: only within the time limit.
+	PredictionGrace time.Duration `db:"-"`
+	Reveal          Reveal        `db:"reveal"`
+	Reminders       []string      `db:"-"` // cron expressions
+	Summary         string        `db:"summary"`
+	Rounds          []Round       `db:"-"`
 }
 
 // Location returns the contest's time zone (Asia/Ho_Chi_Minh when unset or

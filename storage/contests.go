@@ -15,7 +15,7 @@ import (
 )
 
 const contestColumns = `id, code, name, timezone, questions_per_attempt, time_limit_seconds,
-	attempts_per_round, prediction, prediction_target, reveal, reminders, summary`
+	attempts_per_round, prediction, prediction_target, reveal, reminders, summary, prediction_grace_seconds`
 
 type contestRow struct {
 	ID                  int64          `db:"id"`
@@ -30,6 +30,7 @@ type contestRow struct {
 	Reveal              string         `db:"reveal"`
 	Reminders           pq.StringArray `db:"reminders"`
 	Summary             string         `db:"summary"`
+	PredictionGraceSecs int64          `db:"prediction_grace_seconds"`
 }
 
 func (r contestRow) contest() quiz.Contest {
@@ -46,6 +47,7 @@ func (r contestRow) contest() quiz.Contest {
 		Reveal:              quiz.Reveal(r.Reveal),
 		Reminders:           nonNil([]string(r.Reminders)),
 		Summary:             r.Summary,
+		PredictionGrace:     time.Duration(r.PredictionGraceSecs) * time.Second,
 	}
 }
 
@@ -143,17 +145,19 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 			_, err = tx.ExecContext(ctx, `
 				UPDATE contests SET name = $2, timezone = $3, questions_per_attempt = $4, time_limit_seconds = $5,
 					attempts_per_round = $6, prediction = $7, prediction_target = $8, reveal = $9,
-					reminders = $10, summary = $11, updated_at = now()
+					reminders = $10, summary = $11, prediction_grace_seconds = $12, updated_at = now()
 				WHERE id = $1`,
 				id, c.Name, c.Timezone, c.QuestionsPerAttempt, int64(c.TimeLimit/time.Second), c.AttemptsPerRound,
-				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary)
+				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary,
+				int64(c.PredictionGrace/time.Second))
 		} else {
 			err = tx.GetContext(ctx, &id, `
 				INSERT INTO contests (code, name, timezone, questions_per_attempt, time_limit_seconds,
-					attempts_per_round, prediction, prediction_target, reveal, reminders, summary)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+					attempts_per_round, prediction, prediction_target, reveal, reminders, summary, prediction_grace_seconds)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 				c.Code, c.Name, c.Timezone, c.QuestionsPerAttempt, int64(c.TimeLimit/time.Second), c.AttemptsPerRound,
-				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary)
+				c.Prediction, string(c.PredictionTarget), string(c.Reveal), pq.StringArray(nonNil(c.Reminders)), c.Summary,
+				int64(c.PredictionGrace/time.Second))
 		}
 		if err != nil {
 			return fmt.Errorf("save contest %s: %w", c.Code, err)
@@ -194,6 +198,7 @@ func lockProblems(old contestRow, oldRounds []roundRow, c quiz.Contest) quiz.Pro
 	rule("attempts_per_round", was.AttemptsPerRound, c.AttemptsPerRound)
 	rule("prediction", fmt.Sprintf("%q", was.Prediction), fmt.Sprintf("%q", c.Prediction))
 	rule("prediction_target", was.PredictionTarget, c.PredictionTarget)
+	rule("prediction_grace", was.PredictionGrace, c.PredictionGrace)
 	rule("reveal", was.Reveal, c.Reveal)
 
 	// Times are shown as the file writes them; with the zone too when the

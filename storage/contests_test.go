@@ -166,6 +166,19 @@ func TestApplyContestCreatesAndReadsBack(t *testing.T) {
 		t.Fatalf("RoundByID: %+v %v", r1, err)
 	}
 
+	// prediction_grace is stored and read back, by every reader.
+	graced := contest()
+	graced.PredictionGrace = 90 * time.Second
+	if _, err := db.ApplyContest(ctx, graced); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := db.ContestByCode(ctx, "cchc-2026"); err != nil || c.PredictionGrace != 90*time.Second {
+		t.Fatalf("prediction grace read back: %v %v", c.PredictionGrace, err)
+	}
+	if all, err := db.Contests(ctx); err != nil || all[0].PredictionGrace != 90*time.Second {
+		t.Fatalf("Contests: prediction grace %+v %v", all, err)
+	}
+
 	for name, err := range map[string]error{
 		"ContestByCode": func() error { _, err := db.ContestByCode(ctx, "nope"); return err }(),
 		"ContestByID":   func() error { _, err := db.ContestByID(ctx, c.ID+100); return err }(),
@@ -366,6 +379,8 @@ func TestApplyContestLocksRoundsWithAttempts(t *testing.T) {
 			[]string{"prediction_target: cannot change from participants to perfect: round 1 already has attempts"}},
 		{"reveal", func(c *quiz.Contest) { c.Reveal = quiz.RevealImmediately },
 			[]string{"reveal: cannot change from after_close to immediately: round 1 already has attempts"}},
+		{"prediction grace", func(c *quiz.Contest) { c.PredictionGrace = 2 * time.Minute },
+			[]string{"prediction_grace: cannot change from 0s to 2m0s: round 1 already has attempts"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,6 +32,7 @@ type SeedOptions struct {
 	TimeLimit           time.Duration
 	AttemptsPerRound    int    // default 1
 	Prediction          string // tie-break question, empty for none
+	PredictionGrace     time.Duration
 	Reveal              quiz.Reveal
 	ContestName         string // default "Tìm hiểu cải cách hành chính 2026"
 	// Now, when set, moves the rounds so that round 1 is open at Now as it
@@ -148,6 +149,10 @@ func Seed(t testing.TB, db *storage.DB, o SeedOptions) Fixture {
 		attempts_per_round, prediction, prediction_target, reveal)
 		VALUES ('cchc', $6, $1, $2, $3, $4, 'participants', $5) RETURNING id`,
 		o.QuestionsPerAttempt, int(o.TimeLimit/time.Second), o.AttemptsPerRound, o.Prediction, o.Reveal, o.ContestName))
+	if o.PredictionGrace > 0 {
+		_, err := db.ExecContext(ctx, `UPDATE contests SET prediction_grace_seconds = $2 WHERE id = $1`, cid, int(o.PredictionGrace/time.Second))
+		must(err)
+	}
 	for i := range 2 {
 		var rid int64
 		must(db.GetContext(ctx, &rid, `INSERT INTO rounds (contest_id, number, opens_at, closes_at)
