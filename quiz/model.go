@@ -130,6 +130,19 @@ func (c *Contest) Location() *time.Location {
 	return time.FixedZone("ICT", 7*3600)
 }
 
+// PredictionDeadline is when attempt a's prediction stops being accepted:
+// its deadline plus the contest's grace, and never after its round closes
+// (the figures it predicts are nearly known by then).
+func (c *Contest) PredictionDeadline(a Attempt) time.Time {
+	by := a.Deadline.Add(c.PredictionGrace)
+	for _, r := range c.Rounds {
+		if r.ID == a.RoundID && r.ClosesAt.Before(by) {
+			by = r.ClosesAt
+		}
+	}
+	return by
+}
+
 // DefaultTimezone is Vietnam's.
 const DefaultTimezone = "Asia/Ho_Chi_Minh"
 
@@ -166,6 +179,13 @@ type Attempt struct {
 
 // Submitted reports whether the attempt is closed.
 func (a *Attempt) Submitted() bool { return a.SubmittedAt != nil }
+
+// TimedOut reports whether the time limit closed the attempt: it was
+// submitted at its deadline (an answer counts only before it, so an attempt
+// finished by its last answer is submitted earlier).
+func (a *Attempt) TimedOut() bool {
+	return a.SubmittedAt != nil && !a.SubmittedAt.Before(a.Deadline)
+}
 
 // Duration is the server-measured time the attempt took.
 func (a *Attempt) Duration() time.Duration {

@@ -70,6 +70,11 @@ type Session struct {
 	// answer reads no contest from Postgres.
 	Reveal  bool   `json:"rv,omitempty"`
 	Predict string `json:"pq,omitempty"`
+	// PredictBy is when the prediction stops being accepted (the attempt's
+	// deadline plus the contest's prediction_grace), so that checking it
+	// reads nothing; zero in a session saved before it existed: the
+	// deadline.
+	PredictBy time.Time `json:"pb,omitempty"`
 	// MessageID is the chat message showing the current question.
 	MessageID string `json:"mid,omitempty"`
 }

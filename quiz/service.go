@@ -370,7 +370,7 @@ func (s *Service) create(ctx context.Context, m Member, st Status, p Platform) (
 
 func sessionOf(a Attempt, c Contest) Session {
 	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items),
-		Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction}
+		Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction, PredictBy: c.PredictionDeadline(a)}
 	for _, it := range a.Items {
 		sess.Items = append(sess.Items, SessionItem{QuestionID: it.QuestionID, Order: it.Order})
 		if it.Chosen == nil && it.Position < sess.Pos {
@@ -378,6 +378,20 @@ func sessionOf(a Attempt, c Contest) Session {
 		}
 	}
 	return sess
+}
+
+// predictBy is when the session's prediction stops being accepted.
+func (sess Session) predictBy() time.Time {
+	if sess.PredictBy.IsZero() {
+		return sess.Deadline
+	}
+	return sess.PredictBy
+}
+
+// predictionOpen reports whether the session's prediction is still
+// accepted at now.
+func (sess Session) predictionOpen(now time.Time) bool {
+	return sess.Predict != "" && now.Before(sess.predictBy())
 }
 
 func (s *Service) sessionTTL(sess Session) time.Duration {
@@ -423,9 +437,11 @@ func (s *Service) rebuild(ctx context.Context, m Member) (Session, bool, error) 
 			return Session{}, false, fmt.Errorf("rebuild session: %w", err)
 		}
 		sess = sessionOf(a, st.Contest)
-	} else if last := st.latest(); last != nil && last.Prediction == nil && st.Contest.Prediction != "" {
+	} else if last := st.latest(); last != nil && last.Prediction == nil && st.Contest.Prediction != "" &&
+		s.clock.Now().Before(st.Contest.PredictionDeadline(*last)) {
 		sess = Session{MemberID: m.ID, AttemptID: last.ID, RoundID: last.RoundID, Deadline: last.Deadline,
-			Pos: last.Total, AwaitPrediction: true, Reveal: st.Contest.Reveal == RevealImmediately, Predict: st.Contest.Prediction}
+			Pos: last.Total, AwaitPrediction: true, Reveal: st.Contest.Reveal == RevealImmediately, Predict: st.Contest.Prediction,
+			PredictBy: st.Contest.PredictionDeadline(*last)}
 	} else {
 		return Session{}, false, nil
 	}
@@ -547,6 +563,7 @@ type Answered struct {
 	Submitted *Attempt  // the attempt, when this answer finished it
 	TimedOut  bool      // the time limit had passed: the attempt was submitted without this answer
 	Predict   string    // the prediction question to ask now, if any
+	PredictBy time.Time // when the prediction stops being accepted
 	Deadline  time.Time // of the attempt
 }
 
@@ -570,10 +587,11 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 			return Answered{}, err
 		}
 	}
-	if !ok || sess.AttemptID != attemptID {
-		return Answered{}, staleButton()
+	if !ok || sess.AttemptID != attemptID || sess.AwaitPrediction {
+		// Not the live question of the member's attempt: say why.
+		return Answered{}, s.closedTap(ctx, m, attemptID, pos)
 	}
-	if sess.AwaitPrediction || pos < sess.Pos {
+	if pos < sess.Pos {
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
 	if pos != sess.Pos || pos >= len(sess.Items) {
@@ -610,6 +628,9 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		if !a.Submitted() && !now.Before(a.Deadline) {
 			return s.expire(ctx, sess, prev)
 		}
+		if a.Submitted() && a.TimedOut() && pos < len(a.Items) && a.Items[pos].Chosen == nil {
+			return Answered{}, errTimeUpTap()
+		}
 		if a.Submitted() {
 			return Answered{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
 		}
@@ -623,7 +644,8 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 			}
 			it := a.Items[pos]
 			return Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
-				Reveal: sess.Reveal, Previous: prev, Submitted: &done, Predict: sess.Predict, Deadline: sess.Deadline}, nil
+				Reveal: sess.Reveal, Previous: prev, Submitted: &done, Predict: s.predictNow(sess), PredictBy: sess.predictBy(),
+				Deadline: sess.Deadline}, nil
 		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
@@ -645,8 +667,44 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		return Answered{}, err
 	}
 	res.Submitted = &a
-	res.Predict = sess.Predict
+	res.Predict, res.PredictBy = s.predictNow(sess), sess.predictBy()
 	return res, nil
+}
+
+// predictNow is the prediction question to ask once the session's attempt
+// is submitted: none when the contest has none or its time has passed.
+func (s *Service) predictNow(sess Session) string {
+	if !sess.predictionOpen(s.clock.Now()) {
+		return ""
+	}
+	return sess.Predict
+}
+
+// errTimeUpTap answers a tap on a question the time limit left unanswered.
+func errTimeUpTap() error {
+	return Errorf(ECONFLICT, "⏰ Đã hết thời gian làm bài: câu trả lời này không được ghi nhận.")
+}
+
+// closedTap explains a tap on question pos of an attempt that is not the
+// member's live question: the attempt closed or another one runs. It reads
+// the attempt, which only such rare taps pay for: a question the time limit
+// left unanswered is told apart from one answered, and from a button that is
+// stale for any other reason.
+func (s *Service) closedTap(ctx context.Context, m Member, attemptID int64, pos int) error {
+	a, err := s.store.AttemptByID(ctx, attemptID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (a.MemberID != m.ID || pos < 0 || pos >= len(a.Items))) {
+		return staleButton()
+	}
+	if err != nil {
+		return fmt.Errorf("closed attempt's button: %w", err)
+	}
+	switch {
+	case a.Items[pos].Chosen != nil:
+		return Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
+	case a.Submitted() && a.TimedOut():
+		return errTimeUpTap()
+	}
+	return staleButton()
 }
 
 // indexOf is the position of x in xs, or -1.
@@ -665,7 +723,8 @@ func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered
 	if err != nil {
 		return Answered{}, err
 	}
-	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Reveal: sess.Reveal, Predict: sess.Predict, Deadline: sess.Deadline}, nil
+	return Answered{Pos: prev.Pos, Previous: prev, Submitted: &a, TimedOut: true, Reveal: sess.Reveal,
+		Predict: s.predictNow(sess), PredictBy: sess.predictBy(), Deadline: sess.Deadline}, nil
 }
 
 // submit closes the session's attempt as of at (what names the step in an
@@ -688,13 +747,17 @@ func (s *Service) submit(ctx context.Context, sess Session, at time.Time, what s
 
 // afterSubmit leaves the session waiting for the prediction, or removes it.
 func (s *Service) afterSubmit(ctx context.Context, sess Session) error {
-	if sess.Predict == "" {
+	now := s.clock.Now()
+	if !sess.predictionOpen(now) {
+		// No prediction, or its time is over: the attempt is final.
 		return s.deleteSession(ctx, sess.MemberID)
 	}
 	sess.AwaitPrediction = true
 	sess.Pos = len(sess.Items)
 	sess.MessageID = ""
-	ttl := sessionGrace
+	// Kept only while the prediction is accepted (and a minute more, so
+	// that a number typed at the very end finds it and is told it is late).
+	ttl := sess.predictBy().Sub(now) + time.Minute
 	return s.putSession(ctx, sess, ttl)
 }
 
@@ -714,11 +777,40 @@ func (s *Service) contestOf(ctx context.Context, roundID int64) (Contest, error)
 // AwaitingPrediction reports whether the member's next text is their
 // prediction, and the question to ask.
 func (s *Service) AwaitingPrediction(ctx context.Context, m Member) (string, bool, error) {
+	q, _, ok, err := s.PredictionDue(ctx, m)
+	return q, ok, err
+}
+
+// PredictionDue reports whether the member's next text is their
+// prediction: the question to ask, and until when it is accepted.
+func (s *Service) PredictionDue(ctx context.Context, m Member) (q string, by time.Time, ok bool, err error) {
 	sess, ok, err := s.session(ctx, m)
-	if err != nil || !ok || !sess.AwaitPrediction {
-		return "", false, err
+	if err != nil || !ok || !sess.AwaitPrediction || !sess.predictionOpen(s.clock.Now()) {
+		return "", time.Time{}, false, err
 	}
-	return sess.Predict, sess.Predict != "", nil
+	return sess.Predict, sess.predictBy(), true, nil
+}
+
+// ErrPredictionLate is Predict's error for a prediction given after its
+// time: the attempt stays submitted without one.
+var ErrPredictionLate = &Error{Code: ECONFLICT, Message: "Đã hết thời gian trả lời câu hỏi dự đoán."}
+
+// MissedPrediction returns the member's latest submitted attempt in the open
+// round when the contest asks for a prediction and the attempt's time for
+// it has passed without one: a number typed then is answered with that
+// attempt's result. It reads the member's attempts (it serves only texts
+// that nothing else took).
+func (s *Service) MissedPrediction(ctx context.Context, m Member) (a Attempt, reveal, missed bool, err error) {
+	st, err := s.Status(ctx, m)
+	if err != nil || st.Round == nil || st.Open != nil {
+		return Attempt{}, false, false, err
+	}
+	last := st.latest()
+	if last == nil || last.Prediction != nil || st.Contest.Prediction == "" ||
+		s.clock.Now().Before(st.Contest.PredictionDeadline(*last)) {
+		return Attempt{}, false, false, nil
+	}
+	return *last, st.Contest.Reveal == RevealImmediately, true, nil
 }
 
 var predictionRe = regexp.MustCompile(`^(\d{1,3}([., ]\d{3})+|\d+)$`)
@@ -749,6 +841,15 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 	if !ok || !sess.AwaitPrediction {
 		return Attempt{}, false, Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
 	}
+	if !sess.predictionOpen(s.clock.Now()) {
+		// Too late: nothing is stored, and the attempt is final.
+		_ = s.deleteSession(ctx, m.ID)
+		a, err = s.store.AttemptByID(ctx, sess.AttemptID)
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("late prediction: %w", err)
+		}
+		return a, sess.Reveal, ErrPredictionLate
+	}
 	n, err := ParsePrediction(text)
 	if err != nil {
 		return Attempt{}, false, err
@@ -766,8 +867,14 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 
 // Expired is an attempt the time limit closed, to be told to its member.
 type Expired struct {
-	Attempt Attempt
-	Predict string
+	Attempt   Attempt
+	Predict   string    // the prediction question to ask, while it is accepted
+	PredictBy time.Time // until when
+	Reveal    bool      // the contest shows right and wrong answers
+	// Question is the question on screen when the time ran out, with the
+	// message showing it (MessageID), whose buttons are to go; nil when
+	// the session did not know it.
+	Question *View
 }
 
 // SweepExpired submits every attempt whose time ran out, with the answers
@@ -795,12 +902,22 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 			errs = append(errs, err)
 			continue
 		}
+		e := Expired{Attempt: done, Reveal: c.Reveal == RevealImmediately}
+		if live, ok, err := s.sessions.Session(ctx, a.MemberID); err == nil && ok && live.AttemptID == a.ID &&
+			!live.AwaitPrediction && live.MessageID != "" && live.Pos < len(live.Items) {
+			if v, err := s.view(ctx, live); err == nil {
+				e.Question = &v
+			}
+		}
 		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline,
-			Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction}
+			Reveal: e.Reveal, Predict: c.Prediction, PredictBy: c.PredictionDeadline(done)}
 		if err := s.afterSubmit(ctx, sess); err != nil {
 			errs = append(errs, err)
 		}
-		out = append(out, Expired{Attempt: done, Predict: c.Prediction})
+		if done.Prediction == nil {
+			e.Predict, e.PredictBy = s.predictNow(sess), sess.predictBy()
+		}
+		out = append(out, e)
 	}
 	return out, errors.Join(errs...)
 }

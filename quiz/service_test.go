@@ -395,9 +395,10 @@ func TestTapAheadOfALaggingSessionIsTaken(t *testing.T) {
 
 // The time-out sweeper closes an attempt while an answer is being
 // delivered: the delivery's session save must not bring the closed attempt
-// back, so the member is still asked the prediction.
+// back, so the member is still asked the prediction (within its grace).
 func TestShownQuestionDoesNotUndoTheSweeper(t *testing.T) {
-	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute, Prediction: "Bao nhiêu người dự thi?"})
+	r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute, Prediction: "Bao nhiêu người dự thi?",
+		PredictionGrace: 5 * time.Minute})
 	ctx := context.Background()
 	an := r.f.Members["an"]
 	v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
@@ -504,7 +505,7 @@ func TestSessionChangeDropsThePendingShownSession(t *testing.T) {
 func TestPredictReportsTheContestsReveal(t *testing.T) {
 	for _, swept := range []bool{false, true} {
 		r := newRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 1, TimeLimit: 5 * time.Minute,
-			Reveal: quiz.RevealImmediately, Prediction: "Bao nhiêu người dự thi?"})
+			Reveal: quiz.RevealImmediately, Prediction: "Bao nhiêu người dự thi?", PredictionGrace: 5 * time.Minute})
 		ctx := context.Background()
 		an := r.f.Members["an"]
 		v, err := r.svc.Start(ctx, an, r.f.Round.ID, quiz.PlatformTelegram)
