@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"quizbot/quiz"
 )
@@ -316,21 +317,88 @@ func (c *conv) text(ctx context.Context) error {
 	if !ok || err != nil {
 		return err
 	}
-	question, waiting, err := c.quiz.AwaitingPrediction(ctx, m)
+	question, by, waiting, err := c.quiz.PredictionDue(ctx, m)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
 	if waiting {
 		a, reveal, err := c.quiz.Predict(ctx, m, c.ev.Text)
 		if quiz.ErrorCode(err) == quiz.EINVALID {
-			return c.say(ctx, quiz.ErrorMessage(err)+"\n\n"+predictionText(question))
+			return c.say(ctx, quiz.ErrorMessage(err)+"\n\n"+predictionText(question, by.Sub(c.quiz.Now())))
+		}
+		if errors.Is(err, quiz.ErrPredictionLate) {
+			return c.latePrediction(ctx, m, a, reveal)
 		}
 		if err != nil {
 			return c.fail(ctx, err)
 		}
 		return c.result(ctx, m, a, reveal)
 	}
+	if handled, err := c.typedDuringQuiz(ctx, m); handled || err != nil {
+		return err
+	}
+	if _, err := quiz.ParsePrediction(c.ev.Text); err == nil {
+		// A number after the prediction's time: say so, with the result.
+		a, reveal, missed, err := c.quiz.MissedPrediction(ctx, m)
+		if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
+			return c.fail(ctx, err)
+		}
+		if missed {
+			return c.latePrediction(ctx, m, a, reveal)
+		}
+	}
 	_, err = c.send(ctx, Message{Text: textUnknown, Menu: menuFor(m)})
+	return err
+}
+
+// typedDuringQuiz takes a text typed while a question is live: a letter of
+// its options is the answer, exactly as the button's tap would be; any
+// other text is told which question runs and how to answer it. handled is
+// false when no question is live.
+func (c *conv) typedDuringQuiz(ctx context.Context, m quiz.Member) (handled bool, err error) {
+	v, err := c.quiz.Current(ctx, m)
+	if quiz.ErrorCode(err) == quiz.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return true, c.fail(ctx, err)
+	}
+	if letter, ok := ParseLetter(c.ev.Text); ok && letter < len(v.Options) {
+		return true, c.answer(ctx, m, v.AttemptID, v.Pos, letter)
+	}
+	if v.Left <= 0 {
+		// The time ran out unnoticed: /thi submits the attempt and says so.
+		return true, c.quizCmd(ctx)
+	}
+	return true, c.showLive(ctx, m, v)
+}
+
+// showLive shows the member the live question of their attempt again: a
+// note pointing at the message that shows it, or, when no such message is
+// known (the session was rebuilt), the question itself.
+//
+// Why a pointer and not the question moved down (the old copy edited
+// without its buttons, a fresh copy sent): the pointer needs no edit, so it
+// works the same on a platform that cannot edit messages (Zalo), where a
+// moved question would leave a second copy with live buttons; and on a
+// phone it lands right under the question it points at (a repeat comes
+// from a double tap or from /thi, with at most short notes in between),
+// with the time actually left, which the question's own line stopped
+// counting when it was sent.
+func (c *conv) showLive(ctx context.Context, m quiz.Member, v quiz.View) error {
+	if v.MessageID == "" {
+		if err := c.say(ctx, textResume); err != nil {
+			return err
+		}
+		return c.sendQuestion(ctx, m, v)
+	}
+	return c.say(ctx, liveQuestionNote(v))
+}
+
+// latePrediction tells the member their prediction came too late, with
+// the attempt's result.
+func (c *conv) latePrediction(ctx context.Context, m quiz.Member, a quiz.Attempt, reveal bool) error {
+	_, err := c.send(ctx, Message{Text: textPredictionLate + "\n\n" + resultText(a, reveal), Menu: menuFor(m)})
 	return err
 }
 
@@ -380,25 +448,31 @@ func (c *conv) quizCmd(ctx context.Context) error {
 	if !ok || err != nil {
 		return err
 	}
-	if q, waiting, err := c.quiz.AwaitingPrediction(ctx, m); err == nil && waiting {
-		return c.say(ctx, predictionText(q))
+	if q, by, waiting, err := c.quiz.PredictionDue(ctx, m); err == nil && waiting {
+		return c.say(ctx, predictionText(q, by.Sub(c.quiz.Now())))
 	}
 	st, err := c.quiz.Status(ctx, m)
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	if st.Expired != nil {
-		if err := c.say(ctx, textTimeUp); err != nil {
-			return err
+	// predictionLeft is how long attempt a's prediction is still accepted.
+	predictionLeft := func(a *quiz.Attempt) (time.Duration, bool) {
+		if st.Contest.Prediction == "" || a.Prediction != nil {
+			return 0, false
 		}
-		if st.Contest.Prediction != "" && st.Expired.Prediction == nil {
-			return c.say(ctx, predictionText(st.Contest.Prediction))
+		left := st.Contest.PredictionDeadline(*a).Sub(c.quiz.Now())
+		return left, left > 0
+	}
+	if a := st.Expired; a != nil {
+		if left, ok := predictionLeft(a); ok {
+			return c.say(ctx, textTimeUp+"\n\n"+predictionText(st.Contest.Prediction, left))
 		}
+		return c.result(ctx, m, *a, st.Contest.Reveal == quiz.RevealImmediately)
 	}
 	if a := st.Finished; a != nil {
 		// Every answer was in but the submission had been interrupted.
-		if st.Contest.Prediction != "" && a.Prediction == nil {
-			return c.say(ctx, predictionText(st.Contest.Prediction))
+		if left, ok := predictionLeft(a); ok {
+			return c.say(ctx, predictionText(st.Contest.Prediction, left))
 		}
 		return c.result(ctx, m, *a, st.Contest.Reveal == quiz.RevealImmediately)
 	}
@@ -412,10 +486,7 @@ func (c *conv) quizCmd(ctx context.Context) error {
 		if err != nil {
 			return c.fail(ctx, err)
 		}
-		if err := c.say(ctx, textResume); err != nil {
-			return err
-		}
-		return c.sendQuestion(ctx, m, v)
+		return c.showLive(ctx, m, v)
 	case st.Left <= 0 && st.Best != nil:
 		return c.say(ctx, alreadyDone(st))
 	}
@@ -462,6 +533,11 @@ func (c *conv) callback(ctx context.Context) error {
 			}
 		}
 		c.dropExcusePrompt(ctx, m)
+		if v.MessageID != "" {
+			// A repeat (a double tap, an old start button): the attempt
+			// runs, and its question is on screen already.
+			return c.showLive(ctx, m, v)
+		}
 		return c.sendQuestion(ctx, m, v)
 	default:
 		return c.answer(ctx, m, ids[0], int(ids[1]), int(ids[2]))
@@ -478,17 +554,20 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	c.answered = true
-	note := ""
-	if !res.TimedOut {
-		note = "Đã ghi nhận: " + letterOf(letter)
-	}
-	if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, note); err != nil {
-		c.log.Warn("answer callback", "err", err)
-	}
-	msgID := c.ev.Callback.MessageID
-	if msgID == "" {
-		msgID = res.Previous.MessageID
+	// A typed letter answers as a tap does, with no spinner to stop.
+	msgID := res.Previous.MessageID
+	if c.ev.Kind == KindCallback {
+		c.answered = true
+		note := textLateTap
+		if !res.TimedOut {
+			note = "Đã ghi nhận: " + letterOf(letter)
+		}
+		if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, note); err != nil {
+			c.log.Warn("answer callback", "err", err)
+		}
+		if c.ev.Callback.MessageID != "" {
+			msgID = c.ev.Callback.MessageID
+		}
 	}
 	if msgID != "" {
 		if err := c.out.Edit(ctx, c.ev.ChatID, msgID, answeredMessage(res)); err != nil {
@@ -498,15 +577,15 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 	if res.Next != nil {
 		return c.sendQuestion(ctx, m, *res.Next)
 	}
-	if res.TimedOut {
-		if err := c.say(ctx, textTimeUp); err != nil {
-			return err
-		}
-	}
 	if res.Predict != "" {
 		c.dropExcusePrompt(ctx, m)
-		return c.say(ctx, predictionText(res.Predict))
+		text := predictionText(res.Predict, res.PredictBy.Sub(c.quiz.Now()))
+		if res.TimedOut {
+			text = textTimeUp + "\n\n" + text
+		}
+		return c.say(ctx, text)
 	}
+	// A timed-out attempt's result says so itself.
 	return c.result(ctx, m, *res.Submitted, res.Reveal)
 }
 
@@ -517,8 +596,8 @@ func (c *conv) resume(ctx context.Context, m quiz.Member, note string) error {
 	if v, err := c.quiz.Current(ctx, m); err == nil {
 		return c.sendQuestion(ctx, m, v)
 	}
-	if q, waiting, err := c.quiz.AwaitingPrediction(ctx, m); err == nil && waiting {
-		return c.say(ctx, predictionText(q))
+	if q, by, waiting, err := c.quiz.PredictionDue(ctx, m); err == nil && waiting {
+		return c.say(ctx, predictionText(q, by.Sub(c.quiz.Now())))
 	}
 	return nil
 }
@@ -568,9 +647,17 @@ func (b *Bot) SweepExpired(ctx context.Context) error {
 			err = errors.Join(err, cerr)
 			continue
 		}
-		text := textTimeUp + "\n\n" + resultText(e.Attempt, false)
+		if q := e.Question; q != nil && q.MessageID != "" {
+			// The question on screen loses its buttons: nothing can be
+			// answered any more.
+			timedOut := answeredMessage(quiz.Answered{Pos: q.Pos, Previous: *q, TimedOut: true})
+			if eerr := out.Edit(ctx, chatID, q.MessageID, timedOut); eerr != nil {
+				b.log.Warn("edit timed-out question", "platform", e.Attempt.Platform, "err", eerr)
+			}
+		}
+		text := resultText(e.Attempt, e.Reveal) // says the time ran out
 		if e.Predict != "" {
-			text = textTimeUp + "\n\n" + predictionText(e.Predict)
+			text = textTimeUp + "\n\n" + predictionText(e.Predict, e.PredictBy.Sub(b.quiz.Now()))
 		}
 		if _, serr := out.Send(ctx, chatID, Message{Text: text}); serr != nil {
 			err = errors.Join(err, fmt.Errorf("tell member %d time is up: %w", e.Attempt.MemberID, serr))

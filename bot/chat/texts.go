@@ -40,6 +40,10 @@ const (
 	textResume  = "Anh/chị đang làm dở bài thi. Mời tiếp tục:"
 	textStarted = "Bài thi đã bắt đầu. Chúc anh/chị làm bài tốt!"
 	textTimeUp  = "⏰ Đã hết thời gian làm bài. Bài thi đã được nộp với các câu anh/chị đã trả lời."
+	// textPredictionLate answers a prediction given after its time.
+	textPredictionLate = "⏰ Đã hết thời gian trả lời câu hỏi dự đoán nên con số này không được ghi nhận. Bài thi của anh/chị vẫn được tính, không kèm dự đoán."
+	// textLateTap answers a tap on a question after the time ran out.
+	textLateTap = "⏰ Đã hết giờ: câu trả lời này không được ghi nhận."
 )
 
 func menuFor(m quiz.Member) [][]string {
@@ -114,7 +118,13 @@ func rules(st quiz.Status) string {
 		b.WriteString("• Kết quả cao nhất trong các lượt được tính.\n")
 	}
 	if c.Prediction != "" {
-		b.WriteString("• Sau câu cuối có một câu hỏi dự đoán, dùng để xếp hạng khi bằng điểm.\n")
+		b.WriteString("• Sau câu cuối có một câu hỏi dự đoán, dùng để xếp hạng khi bằng điểm. ")
+		if c.PredictionGrace > 0 {
+			fmt.Fprintf(&b, "Câu dự đoán phải được trả lời trong thời gian làm bài hoặc chậm nhất %s sau khi hết giờ; ", minutes(c.PredictionGrace))
+		} else {
+			b.WriteString("Câu dự đoán phải được trả lời trong thời gian làm bài; ")
+		}
+		b.WriteString("quá hạn, bài thi được ghi nhận không kèm dự đoán.\n")
 	}
 	fmt.Fprintf(&b, "\nĐồng hồ bắt đầu tính khi anh/chị bấm \"%s\".", buttonStart)
 	return b.String()
@@ -167,13 +177,59 @@ func answeredMessage(res quiz.Answered) Message {
 	return Message{Text: clip(text)}
 }
 
-func predictionText(q string) string {
-	return "❓ Câu hỏi dự đoán: " + q + "\n\nVui lòng trả lời bằng một con số (ví dụ: 15000)."
+// predictionText asks the prediction question, accepted for left more.
+func predictionText(q string, left time.Duration) string {
+	return "❓ Câu hỏi dự đoán: " + q + "\n\nVui lòng trả lời bằng một con số (ví dụ: 15000).\n⏱ Thời gian trả lời còn lại: " + duration(left)
+}
+
+// letters lists the letters of n options: "A, B, C hoặc D".
+func letters(n int) string {
+	ls := make([]string, n)
+	for i := range ls {
+		ls[i] = letterOf(i)
+	}
+	if n < 2 {
+		return strings.Join(ls, "")
+	}
+	return strings.Join(ls[:n-1], ", ") + " hoặc " + ls[n-1]
+}
+
+// liveQuestionNote points at the question on screen, the live one, with
+// the time actually left (the question's own clock shows the time when it
+// was sent) and both ways to answer it.
+func liveQuestionNote(v quiz.View) string {
+	return fmt.Sprintf("☝️ Anh/chị đang làm câu %d/%d ở tin nhắn phía trên (thời gian còn lại: %s).\n"+
+		"Để trả lời, bấm nút %s dưới câu hỏi, hoặc gõ chữ cái của phương án (ví dụ: B).",
+		v.Pos+1, v.Total, duration(v.Left), letters(len(v.Options)))
+}
+
+// ParseLetter reads a typed answer: one letter A–F in either case,
+// optionally quoted or followed by "." or ")" ("b", "\"C\"", "D.", "(a)").
+// It returns the option's index.
+func ParseLetter(text string) (int, bool) {
+	t := strings.TrimSpace(text)
+	t = strings.Trim(t, "\"'“”‘’«»`()[]")
+	t = strings.TrimSpace(strings.TrimRight(t, ".):"))
+	t = strings.Trim(t, "\"'“”‘’«»`()[]")
+	if len(t) != 1 {
+		return 0, false
+	}
+	c := t[0] | 0x20 // lower case
+	if c < 'a' || c > 'f' {
+		return 0, false
+	}
+	return int(c - 'a'), true
 }
 
 func resultText(a quiz.Attempt, reveal bool) string {
 	var b strings.Builder
-	b.WriteString("🎉 Anh/chị đã hoàn thành bài thi!\n")
+	if a.TimedOut() {
+		// Not "hoàn thành": the time limit closed it, maybe with questions
+		// unanswered.
+		b.WriteString(textTimeUp + "\n")
+	} else {
+		b.WriteString("🎉 Anh/chị đã hoàn thành bài thi!\n")
+	}
 	fmt.Fprintf(&b, "Kết quả: %d/%d câu đúng\n", a.Correct, a.Total)
 	fmt.Fprintf(&b, "Thời gian làm bài: %s", duration(a.Duration()))
 	if a.Prediction != nil {

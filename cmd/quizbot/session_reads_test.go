@@ -129,11 +129,12 @@ func TestTelegramUpdateReadsTheSessionOnce(t *testing.T) {
 	r.send(r.fake.Tap(t, an, r.last(an), "▶️ Bắt đầu làm bài"))
 	r.answerAll(an, 1)
 
-	// /thi back into the attempt in progress, at its second question.
-	measure("/thi resuming", r.fake.Command(an, "thi"))
+	// /thi back into the attempt in progress, at its second question: a
+	// note points at it.
 	q := r.last(an)
-	if !strings.HasPrefix(q.Text, "Câu 2/3") {
-		t.Fatalf("/thi resuming shows %q, want question 2", q.Text)
+	measure("/thi resuming", r.fake.Command(an, "thi"))
+	if note := r.last(an); !strings.Contains(note.Text, "đang làm câu 2/3 ở tin nhắn phía trên") {
+		t.Fatalf("/thi resuming shows %q, want a note pointing at question 2", note.Text)
 	}
 	measure("answer", r.fake.Tap(t, an, q, rightLabel(t, q)))
 	r.answerAll(an, 1)
