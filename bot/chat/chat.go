@@ -40,6 +40,11 @@ type Event struct {
 	Args     string
 	Contact  *Contact
 	Callback *Callback
+	// MessageSeq numbers the person's message where the platform numbers
+	// a chat's messages in one sequence for both sides (Telegram), so that
+	// a letter typed before the live question was sent (sent twice, say) is
+	// not taken for its answer; 0 elsewhere.
+	MessageSeq int64
 }
 
 // Contact is a shared phone number. UserID is the platform id of the
@@ -363,7 +368,7 @@ func (c *conv) typedDuringQuiz(ctx context.Context, m quiz.Member) (handled bool
 	if err != nil {
 		return true, c.fail(ctx, err)
 	}
-	if letter, ok := ParseLetter(c.ev.Text); ok && letter < len(v.Options) {
+	if letter, ok := ParseLetter(c.ev.Text); ok && letter < len(v.Options) && !c.typedBefore(v) {
 		return true, c.answer(ctx, m, v.AttemptID, v.Pos, letter)
 	}
 	if v.Left <= 0 {
@@ -371,6 +376,14 @@ func (c *conv) typedDuringQuiz(ctx context.Context, m quiz.Member) (handled bool
 		return true, c.quizCmd(ctx)
 	}
 	return true, c.showLive(ctx, m, v)
+}
+
+// typedBefore reports whether the person's message is older than the one
+// showing v: it answered an earlier question, or nothing. A tap carries its
+// question in its data; this is a typed letter's equivalent.
+func (c *conv) typedBefore(v quiz.View) bool {
+	shown, err := strconv.ParseInt(v.MessageID, 10, 64)
+	return c.ev.MessageSeq > 0 && err == nil && c.ev.MessageSeq < shown
 }
 
 // showLive shows the member the live question of their attempt again: a

@@ -391,6 +391,8 @@ func EventFor(upd *models.Update, username string) (chat.Event, bool) {
 			ChatID:   strconv.FormatInt(m.Chat.ID, 10),
 			Private:  m.Chat.Type == models.ChatTypePrivate,
 			Name:     strings.TrimSpace(m.From.FirstName + " " + m.From.LastName),
+			// A chat's message ids count up for both sides' messages.
+			MessageSeq: int64(m.ID),
 		}
 		switch {
 		case m.Contact != nil:
