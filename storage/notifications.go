@@ -52,7 +52,10 @@ type Claimed struct {
 	// whether that identity is still reachable.
 	Linked *bool `db:"linked"`
 	// Stale is true when the notification chases a member of a round who
-	// has taken part or been excused since, or whose round has closed.
+	// has taken part, started an attempt (one in progress must not be
+	// interrupted by a reminder; the sweeper submits it if the time runs
+	// out, so it is taking part) or been excused since, or whose round has
+	// closed.
 	Stale bool `db:"stale"`
 }
 
@@ -105,7 +108,9 @@ func (db *DB) InsertNotifications(ctx context.Context, ns []NewNotification) (in
 
 // Audience says which members of a round a broadcast goes to. Every
 // audience is active members with a reachable account on one of the
-// platforms; the round's members who have taken part are always left out.
+// platforms; the round's members who have taken part or have an attempt in
+// progress (which counts once submitted, by them or by the time limit) are
+// always left out.
 type Audience int
 
 const (
@@ -170,8 +175,7 @@ func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
 		JOIN identities i ON i.member_id = m.id AND i.unreachable_at IS NULL AND i.platform = ANY($5)
 			AND i.member_id >= $6 AND i.member_id < $7 -- lets the planner range-scan identities too
 		WHERE m.active AND m.id >= $6 AND m.id < $7
-			AND NOT EXISTS (SELECT 1 FROM attempts a
-				WHERE a.round_id = $3 AND a.member_id = m.id AND a.submitted_at IS NOT NULL)
+			AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = $3 AND a.member_id = m.id)
 			` + excused + `
 		ORDER BY m.id, array_position($5, i.platform)
 		ON CONFLICT (dedup_key) DO NOTHING`
@@ -217,8 +221,7 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 			(SELECT i.unreachable_at IS NULL FROM identities i
 				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS linked,
 			(n.kind IN ('open', 'remind', 'lastcall') AND (
-				EXISTS (SELECT 1 FROM attempts a
-					WHERE a.round_id = n.round_id AND a.member_id = n.member_id AND a.submitted_at IS NOT NULL)
+				EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = n.round_id AND a.member_id = n.member_id)
 				OR (n.kind <> 'open' AND EXISTS (SELECT 1 FROM excuses e
 					WHERE e.round_id = n.round_id AND e.member_id = n.member_id))
 				OR NOT EXISTS (SELECT 1 FROM rounds r WHERE r.id = n.round_id AND r.closes_at > $3)
