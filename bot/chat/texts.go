@@ -32,7 +32,7 @@ const (
 	textUnknown       = "Xin lỗi, tôi chưa hiểu yêu cầu này. Bấm \"" + menuQuiz + "\" (hoặc gõ /thi) để làm bài thi tuần này, /huongdan để xem hướng dẫn."
 	textHelp          = "Hướng dẫn dự thi:\n" +
 		"• /thi hoặc nút \"" + menuQuiz + "\": xem thể lệ và làm bài thi của tuần.\n" +
-		"• Mỗi câu hỏi có các phương án A, B, C…; bấm nút tương ứng để trả lời. Câu trả lời được ghi nhận ngay, không sửa lại được.\n" +
+		"• Mỗi câu hỏi có các phương án A, B, C…; bấm nút tương ứng (hoặc gõ chữ cái, ví dụ: B) để trả lời. Câu trả lời được ghi nhận ngay, không sửa lại được.\n" +
 		"• Thời gian được tính từ lúc bấm \"" + buttonStart + "\"; hết giờ, bài thi tự động được nộp với các câu đã trả lời.\n" +
 		"• Nếu lỡ thoát ứng dụng, gõ /thi để làm tiếp câu đang dở.\n" +
 		"• Thủ trưởng đơn vị: /lydo (hoặc nút \"" + menuExcuse + "\") để ghi nhận lý do vắng thi của cán bộ trong đơn vị.\n" +
