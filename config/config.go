@@ -40,6 +40,10 @@ type Config struct {
 	// what a Config built in code without them gets.
 	RateLimitEvents int
 	RateLimitWindow time.Duration
+	// Verify is how people prove who they are in chat: "phone" (share
+	// their phone), "code" (an activation code from their unit's head) or
+	// "either" (DefaultVerify).
+	Verify string
 }
 
 // Zalo is the Zalo Official Account's settings. AppSecret, OASecretKey and
@@ -73,6 +77,7 @@ const (
 	// (a tap a second at the very most) never meets it.
 	DefaultRateLimitEvents = 20
 	DefaultRateLimitWindow = 10 * time.Second
+	DefaultVerify         = "either"
 )
 
 // DefaultDatabaseMaxConns is two connections per core, at least 4, the
@@ -220,6 +225,13 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		bad("WEBCHAT_ADDR", "must use another port than LISTEN_ADDR (%s): the web chat has a listener of its own, on loopback", c.ListenAddr)
 	}
 	c.Zalo = loadZalo(getenv, bad)
+	switch c.Verify = strings.ToLower(strings.TrimSpace(getenv("VERIFY"))); c.Verify {
+	case "":
+		c.Verify = DefaultVerify
+	case "phone", "code", "either":
+	default:
+		bad("VERIFY", "must be phone, code or either, got %q", c.Verify)
+	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}

@@ -31,6 +31,16 @@ func TestLoadDefaults(t *testing.T) {
 	if want := max(4, 2*runtime.NumCPU()); c.DatabaseMaxConns != want {
 		t.Fatalf("DatabaseMaxConns = %d, want %d (two per core, at least 4)", c.DatabaseMaxConns, want)
 	}
+	if c.Verify != "either" {
+		t.Fatalf("VERIFY defaults to %q, want either", c.Verify)
+	}
+	for _, v := range []string{"phone", "code", "either", " Code "} {
+		m := base()
+		m["VERIFY"] = v
+		if c, err := Load(env(m), all); err != nil || c.Verify != strings.ToLower(strings.TrimSpace(v)) {
+			t.Fatalf("VERIFY=%q: %q %v", v, c.Verify, err)
+		}
+	}
 	m := base()
 	m["DATABASE_MAX_CONNS"] = " 12 "
 	if c, err := Load(env(m), all); err != nil || c.DatabaseMaxConns != 12 {
@@ -75,6 +85,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		// Refused even while the web chat is off: a set value is checked.
 		{map[string]string{"WEBCHAT_ADDR": "0.0.0.0:8081", "WEBCHAT": "0"}, "WEBCHAT_ADDR: must be a loopback address"},
 		{map[string]string{"WEBCHAT_ADDR": "127.0.0.1:8080"}, "WEBCHAT_ADDR: must use another port than LISTEN_ADDR"},
+		{map[string]string{"VERIFY": "sms"}, "VERIFY: must be phone, code or either"},
 	}
 	for _, tc := range cases {
 		m := base()
