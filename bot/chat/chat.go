@@ -103,6 +103,7 @@ type Bot struct {
 	log        *slog.Logger
 	rate       RateLimit    // per account (LimitRate); none when zero
 	counter    EventCounter // counts events for rate when no pipeline did
+	verify     VerifyMode   // how people verify (activate.go)
 }
 
 // New returns the conversation over the quiz service.
@@ -290,7 +291,7 @@ func (c *conv) askContact(ctx context.Context, text string) error {
 	if !c.ev.Private {
 		return c.say(ctx, textPrivateOnly)
 	}
-	_, err := c.send(ctx, Message{Text: text, ContactButton: buttonShareContact})
+	_, err := c.send(ctx, c.verifyPrompt(text))
 	return err
 }
 
@@ -304,6 +305,8 @@ func (c *conv) command(ctx context.Context) error {
 		return c.stats(ctx)
 	case "huongdan", "help":
 		return c.help(ctx)
+	case "kichhoat":
+		return c.activate(ctx, c.ev.Args)
 	default:
 		return c.say(ctx, textUnknown)
 	}
@@ -317,6 +320,9 @@ func (c *conv) text(ctx context.Context) error {
 		return c.help(ctx)
 	case menuStats:
 		return c.stats(ctx)
+	}
+	if handled, err := c.typedCode(ctx); handled {
+		return err
 	}
 	m, ok, err := c.member(ctx)
 	if !ok || err != nil {
@@ -437,6 +443,9 @@ func (c *conv) contact(ctx context.Context) error {
 	ct := c.ev.Contact
 	if !c.ev.Private {
 		return c.say(ctx, textPrivateOnly)
+	}
+	if refused, err := c.refuseContact(ctx); refused {
+		return err
 	}
 	if ct.UserID == "" || ct.UserID != c.ev.UserID {
 		// A forwarded or typed contact: only one's own number verifies.
@@ -640,9 +649,9 @@ func (c *conv) stats(ctx context.Context) error {
 func (c *conv) help(ctx context.Context) error {
 	m, err := c.quiz.Identify(ctx, c.ev.Platform, c.ev.UserID)
 	if err != nil {
-		return c.say(ctx, textHelp)
+		return c.say(ctx, c.helpText())
 	}
-	_, err = c.send(ctx, Message{Text: textHelp, Menu: menuFor(m)})
+	_, err = c.send(ctx, Message{Text: c.helpText(), Menu: menuFor(m)})
 	return err
 }
 

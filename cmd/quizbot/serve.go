@@ -37,6 +37,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	if e.cfg.RateLimitEvents > 0 {
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
+	s.conv.SetVerify(chat.VerifyMode(e.cfg.Verify))
 	if e.cfg.WebChat {
 		s.web = webchat.New(s.conv, db, e.log)
 	}
