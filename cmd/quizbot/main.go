@@ -28,6 +28,8 @@ Usage:
   quizbot import units|members|questions FILE  import a .csv or .xlsx file
   quizbot contest apply FILE.yaml              create or update a contest
   quizbot member unlink PHONE                  detach a member's chat accounts
+  quizbot member codes [--unit CODE] [--days N] --out FILE.xlsx
+                                               issue one-time activation codes
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
   quizbot notify remind|summary --round N [--contest CODE]
   quizbot notify status [--round N] [--contest CODE]
@@ -84,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"serve":   {cmdServe, pgRedis},
 		"import":  {cmdImport, importNeeds},
 		"contest": {cmdContest, pg},
-		"member":  {cmdMember, pgRedis},
+		"member":  {cmdMember, memberNeeds},
 		"report":  {cmdReport, pg},
 		"notify":  {cmdNotify, notifyNeeds},
 		"zalo":    {cmdZalo, zaloNeeds},

@@ -9,10 +9,14 @@ import (
 	"quizbot/storage"
 )
 
-// cmdMember runs `quizbot member unlink PHONE`.
+// cmdMember runs `quizbot member unlink PHONE` and `quizbot member codes`
+// (codes.go).
 func cmdMember(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "codes" {
+		return memberCodes(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "unlink" {
-		return fmt.Errorf("%w: member takes a subcommand: unlink PHONE", errUsage)
+		return fmt.Errorf("%w: member takes a subcommand: unlink PHONE, or codes [--unit CODE] [--days N] --out FILE.xlsx", errUsage)
 	}
 	if len(args) != 2 {
 		return fmt.Errorf("%w: member unlink takes one PHONE", errUsage)
