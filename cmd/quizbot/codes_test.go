@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"quizbot/bot/chat"
+	"quizbot/quiz"
+	"quizbot/storage/storagetest"
+)
+
+var codeCell = regexp.MustCompile(`^[` + quiz.CodeAlphabet + `]{4}-[` + quiz.CodeAlphabet + `]{4}$`)
+
+// codeRow is a member's row of the codes workbook.
+type codeRow struct{ Name, Position, Code, Expires string }
+
+// readCodes reads the codes workbook cell by cell: the sheets in order, and
+// each sheet's title, header and rows, every cell a text cell.
+func readCodes(t *testing.T, path string) (sheets []string, titles map[string]string, rows map[string][]codeRow) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	titles, rows = map[string]string{}, map[string][]codeRow{}
+	for _, sh := range f.GetSheetList() {
+		sheets = append(sheets, sh)
+		cell := func(col string, row int) string {
+			ref := col + strconv.Itoa(row)
+			v, err := f.GetCellValue(sh, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v == "" {
+				return ""
+			}
+			if ty, err := f.GetCellType(sh, ref); err != nil || (ty != excelize.CellTypeSharedString && ty != excelize.CellTypeInlineString) {
+				t.Fatalf("%s!%s %q is not a text cell (%v %v)", sh, ref, v, ty, err)
+			}
+			return v
+		}
+		titles[sh] = cell("A", 1)
+		if h := []string{cell("A", 3), cell("B", 3), cell("C", 3), cell("D", 3)}; !slices.Equal(h, []string{"Họ và tên", "Chức vụ", "Mã kích hoạt", "Hết hạn"}) {
+			t.Fatalf("%s header %q", sh, h)
+		}
+		for r := 4; cell("A", r) != ""; r++ {
+			rows[sh] = append(rows[sh], codeRow{cell("A", r), cell("B", r), cell("C", r), cell("D", r)})
+		}
+	}
+	return sheets, titles, rows
+}
+
+func TestMemberCodesWorkbook(t *testing.T) {
+	t.Parallel()
+	db, url := storagetest.NewDBURL(t)
+	long := "PHONG-VAN-HOA-THONG-TIN-HUYEN-HOA-AN" // 36 characters
+	storagetest.Seed(t, db, storagetest.SeedOptions{
+		Units: []storagetest.SeedUnit{{Code: "T", Name: "UBND tỉnh Hòa An", Parent: ""}, {Code: "SNV", Name: "Sở Nội vụ", Parent: "T"}, {Code: "SNV/VP", Name: "Văn phòng Sở Nội vụ", Parent: "SNV"},
+			{Code: long, Name: "Phòng Văn hóa và Thông tin", Parent: "SNV"}, {Code: "SGD", Name: "Sở Giáo dục và Đào tạo", Parent: "T"}},
+		Members: []storagetest.SeedMember{
+			{Key: "b", Name: "Trần Thị Bình", Phone: "0912000002", Position: "Chuyên viên", Unit: "SNV"},
+			{Key: "a", Name: "Nguyễn Văn An", Phone: "0912000001", Position: "Giám đốc", Unit: "SNV", Role: quiz.RoleHead},
+			{Key: "z", Name: "Đỗ Văn Cũ", Phone: "0912000009", Unit: "SNV", Inactive: true},
+			{Key: "v", Name: "=Lê Văn Vụ", Phone: "0912000003", Position: "Văn thư", Unit: "SNV/VP"},
+			{Key: "h", Name: "Phạm Thu Hà", Phone: "0912000004", Unit: long},
+			{Key: "g", Name: "Vũ Giáo", Phone: "0912000005", Unit: "SGD"},
+		},
+	})
+	dir := t.TempDir()
+	out := filepath.Join(dir, "ma-kich-hoat.xlsx")
+	vars := map[string]string{"DATABASE_URL": url} // no Redis needed
+	getenv := func(k string) string { return vars[k] }
+
+	code, stdout, stderr := runQuizbot(getenv, "member", "codes", "--unit", "SNV", "--days", "10", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sheets, titles, rows := readCodes(t, out)
+	// One sheet per unit with active members, by unit code, named by it
+	// within Excel's rules; SGD is outside the tree, T has nobody.
+	if want := []string{"PHONG-VAN-HOA-THONG-TIN-HUYEN-H", "SNV", "SNV_VP"}; !slices.Equal(sheets, want) {
+		t.Fatalf("sheets %q, want %q", sheets, want)
+	}
+	if titles["SNV"] != "Mã kích hoạt tài khoản dự thi – Sở Nội vụ (SNV)" || !strings.Contains(titles["SNV_VP"], "Văn phòng Sở Nội vụ (SNV/VP)") {
+		t.Fatalf("titles %q", titles)
+	}
+	// Names in byte order, as the reports sort them; the inactive member
+	// gets no code; a name starting with "=" stays text.
+	if got := rows["SNV"]; len(got) != 2 || got[0].Name != "Nguyễn Văn An" || got[0].Position != "Giám đốc" || got[1].Name != "Trần Thị Bình" {
+		t.Fatalf("SNV rows %+v", got)
+	}
+	if got := rows["SNV_VP"]; len(got) != 1 || got[0].Name != "=Lê Văn Vụ" {
+		t.Fatalf("SNV/VP rows %+v", got)
+	}
+	var all []string
+	for _, sh := range sheets {
+		for _, r := range rows[sh] {
+			if !codeCell.MatchString(r.Code) || !regexp.MustCompile(`^\d\d/\d\d/\d{4} \d\d:\d\d$`).MatchString(r.Expires) {
+				t.Fatalf("%s row %+v", sh, r)
+			}
+			all = append(all, r.Code)
+		}
+	}
+	// The count printed per unit matches the workbook; no code is printed.
+	for _, line := range []string{"PHONG-VAN-HOA-THONG-TIN-HUYEN-HOA-AN\tPhòng Văn hóa và Thông tin\t1 mã\n", "SNV\tSở Nội vụ\t2 mã\n", "SNV/VP\tVăn phòng Sở Nội vụ\t1 mã\n",
+		"đã cấp 4 mã kích hoạt cho 3 đơn vị"} {
+		if !strings.Contains(stdout, line) {
+			t.Fatalf("stdout lacks %q:\n%s", line, stdout)
+		}
+	}
+	if !strings.Contains(stdout, out) {
+		t.Fatalf("stdout does not name the file:\n%s", stdout)
+	}
+	for _, c := range all {
+		for _, form := range []string{c, strings.ReplaceAll(c, "-", "")} {
+			if strings.Contains(stdout+stderr, form) {
+				t.Fatalf("code %s printed:\n%s\n%s", c, stdout, stderr)
+			}
+		}
+	}
+	// The database holds as many live codes, none in clear.
+	var live int
+	if err := db.Get(&live, `SELECT count(*) FROM activation_codes WHERE voided_at IS NULL AND used_at IS NULL`); err != nil || live != len(all) {
+		t.Fatalf("%d live codes in the database, %d in the workbook (%v)", live, len(all), err)
+	}
+	dump := strings.ToUpper(dumpTables(t, db, "activation_codes"))
+	for _, c := range all {
+		if strings.Contains(dump, strings.ReplaceAll(c, "-", "")) || strings.Contains(dump, c) {
+			t.Fatalf("code %s stored in clear", c)
+		}
+	}
+	// The workbook is for the operator's eyes only, and nothing is left
+	// beside it.
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("workbook mode %v (%v), want 0600", st.Mode(), err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("files left in the folder: %v", ents)
+	}
+
+	// Everyone: five active members, SGD included; the earlier codes of
+	// SNV's tree are void.
+	code, stdout, stderr = runQuizbot(getenv, "member", "codes", "--out", out)
+	if code != 0 || !strings.Contains(stdout, "SGD\tSở Giáo dục và Đào tạo\t1 mã\n") || !strings.Contains(stdout, "đã cấp 5 mã kích hoạt cho 4 đơn vị") {
+		t.Fatalf("everyone: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if err := db.Get(&live, `SELECT count(*) FROM activation_codes WHERE voided_at IS NULL AND used_at IS NULL`); err != nil || live != 5 {
+		t.Fatalf("%d live codes after the re-issue, want 5 (%v)", live, err)
+	}
+
+	// Wrong command lines change nothing.
+	before := dumpTables(t, db, "activation_codes")
+	for _, tc := range []struct {
+		args []string
+		exit int
+		msg  string
+	}{
+		{[]string{"member", "codes"}, 2, "member codes needs --out FILE.xlsx"},
+		{[]string{"member", "codes", "--out", filepath.Join(dir, "x.csv")}, 2, "--out must end in .xlsx"},
+		{[]string{"member", "codes", "--days", "0", "--out", out}, 2, "--days must be a whole number from 1 to 366"},
+		{[]string{"member", "codes", "--days", "ba", "--out", out}, 2, "invalid value"},
+		{[]string{"member", "codes", "--unit", "KHONG", "--out", out}, 1, "không có đơn vị mã KHONG"},
+		{[]string{"member", "codes", "--unit", "T", "--out", filepath.Join(dir, "missing", "x.xlsx")}, 1, "does not exist"},
+	} {
+		code, _, stderr := runQuizbot(getenv, tc.args...)
+		if code != tc.exit || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.exit, tc.msg)
+		}
+	}
+	if after := dumpTables(t, db, "activation_codes"); after != before {
+		t.Fatal("a refused command line changed the codes")
+	}
+
+	// The workbook cannot take its place (--out is a folder): the codes
+	// issued for it are voided, and no file is left.
+	folder := filepath.Join(dir, "folder.xlsx")
+	if err := os.MkdirAll(filepath.Join(folder, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runQuizbot(getenv, "member", "codes", "--unit", "SGD", "--out", folder)
+	if code != 1 || !strings.Contains(stderr, "the new codes are voided") {
+		t.Fatalf("rename failure: exit %d %s", code, stderr)
+	}
+	if err := db.Get(&live, `SELECT count(*) FROM activation_codes c JOIN members m ON m.id = c.member_id
+		WHERE m.full_name = 'Vũ Giáo' AND voided_at IS NULL AND used_at IS NULL`); err != nil || live != 0 {
+		t.Fatalf("%d live codes for SGD after a failed issue (%v)", live, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("files left in the folder: %v", ents)
+	}
+}
+
+// codesByName reads the workbook into member name → code.
+func codesByName(t *testing.T, path string) map[string]string {
+	t.Helper()
+	sheets, _, rows := readCodes(t, path)
+	out := map[string]string{}
+	for _, sh := range sheets {
+		for _, r := range rows[sh] {
+			out[r.Name] = r.Code
+		}
+	}
+	return out
+}
+
+// outbox is a second platform's chat (here Zalo, whose adapter is not
+// wired yet), keeping what the bot said.
+type outbox struct{ sent []chat.Message }
+
+func (o *outbox) Send(_ context.Context, _ string, m chat.Message) (string, error) {
+	o.sent = append(o.sent, m)
+	return strconv.Itoa(len(o.sent)), nil
+}
+func (o *outbox) Edit(context.Context, string, string, chat.Message) error { return nil }
+func (o *outbox) AnswerCallback(context.Context, string, string) error     { return nil }
+
+// Codes from the command, handed out, typed in Telegram and in a second
+// app: each binds once; the member bound in both counts once.
+func TestActivationCodesInTelegram(t *testing.T) {
+	t.Parallel()
+	r := newTgRig(t, storagetest.SeedOptions{})
+	out := filepath.Join(t.TempDir(), "codes.xlsx")
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": r.dbURL}[k] }
+	issue := func(args ...string) map[string]string {
+		t.Helper()
+		if code, _, stderr := runQuizbot(getenv, append([]string{"member", "codes", "--out", out}, args...)...); code != 0 {
+			t.Fatalf("member codes: %s", stderr)
+		}
+		return codesByName(t, out)
+	}
+	codes := issue()
+
+	an, mallory := user(1001, "An"), user(6666, "Mallory")
+	r.send(r.fake.Command(an, "start"))
+	if m := r.last(an); !strings.Contains(m.Text, "Chia sẻ số điện thoại") || !strings.Contains(m.Text, "/kichhoat ABCD-EFGH") {
+		t.Fatalf("welcome: %q", m.Text)
+	}
+	if kb := r.fake.Keyboard(an.ID); len(kb) != 1 || !kb[0][0].RequestContact {
+		t.Fatalf("VERIFY=either offers the contact button: %+v", kb)
+	}
+	// The code typed alone, lower case with its dash: verified, the same
+	// welcome and menu as by phone.
+	r.send(r.fake.TextMessage(an, strings.ToLower(codes["Nguyễn Văn An"])))
+	if m := r.last(an); !strings.Contains(m.Text, "✅ Xác thực thành công!\nXin chào Nguyễn Văn An, Chuyên viên – Sở Nội vụ.") {
+		t.Fatalf("after the code: %q", m.Text)
+	}
+	if kb := r.fake.Keyboard(an.ID); len(kb) == 0 || kb[0][0].Text != "📝 Vào thi" {
+		t.Fatalf("menu: %+v", kb)
+	}
+	// Once only.
+	r.send(r.fake.Command(mallory, "kichhoat", codes["Nguyễn Văn An"]))
+	if m := r.last(mallory); !strings.Contains(m.Text, "đã được sử dụng") {
+		t.Fatalf("a used code: %q", m.Text)
+	}
+
+	// Five wrong codes lock Mallory out for an hour; Bình's good code,
+	// sent meanwhile, is refused and stays unused.
+	binhCode := codes["Trần Thị Bình"]
+	for i := range 5 {
+		r.send(r.fake.Command(mallory, "kichhoat", "2222-222"+string(rune('2'+i))))
+		if m := r.last(mallory); !strings.HasPrefix(m.Text, "Mã kích hoạt không đúng") {
+			t.Fatalf("wrong code %d: %q", i+1, m.Text)
+		}
+	}
+	r.send(r.fake.Command(mallory, "kichhoat", binhCode))
+	if m := r.last(mallory); !strings.Contains(m.Text, "tạm thời không thể kích hoạt") {
+		t.Fatalf("good code during the lockout: %q", m.Text)
+	}
+	r.clock.Advance(quiz.CodeLockout)
+	r.send(r.fake.TextMessage(mallory, binhCode))
+	if m := r.last(mallory); !strings.Contains(m.Text, "Xin chào Trần Thị Bình") {
+		t.Fatalf("good code after the lockout: %q", m.Text)
+	}
+
+	// A re-issue voids the old codes: An's old one, on another app.
+	old := codes
+	codes = issue("--unit", "SNV")
+	zalo := &outbox{}
+	r.srv.conv.Attach(quiz.PlatformZalo, zalo)
+	say := func(text string) string {
+		t.Helper()
+		ev := chat.Event{Platform: quiz.PlatformZalo, UserID: "z-an", ChatID: "z-an", Private: true, Kind: chat.KindText, Text: text}
+		if strings.HasPrefix(text, "/") {
+			ev.Kind = chat.KindCommand
+			ev.Command, ev.Args = chat.ParseCommand(text)
+		}
+		if err := r.srv.conv.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		return zalo.sent[len(zalo.sent)-1].Text
+	}
+	if got := say("/kichhoat " + old["Lê Minh Chi"]); !strings.Contains(got, "đã được thay bằng mã mới") {
+		t.Fatalf("old code after a re-issue: %q", got)
+	}
+	if got := say("/kichhoat " + strings.ReplaceAll(codes["Nguyễn Văn An"], "-", " ")); !strings.Contains(got, "Xin chào Nguyễn Văn An") {
+		t.Fatalf("An on Zalo: %q", got)
+	}
+	// An, on Telegram and on Zalo, and Bình: SNV has two activated.
+	code, stdout, stderr := runQuizbot(getenv, "report", "units", "--round", "1")
+	if code != 0 || !strings.Contains(stdout, "\nSNV,Sở Nội vụ,4,2,") {
+		t.Fatalf("units report: exit %d\n%s%s", code, stdout, stderr)
+	}
+	var zaloLinks int
+	r.db.Get(&zaloLinks, `SELECT count(*) FROM identities WHERE platform = 'zalo'`)
+	if zaloLinks != 1 {
+		t.Fatalf("%d Zalo accounts linked, want An's", zaloLinks)
+	}
+	// No code reaches the logs.
+	for _, c := range []map[string]string{old, codes} {
+		for _, v := range c {
+			if strings.Contains(r.logBuf.String(), v) || strings.Contains(strings.ToUpper(r.logBuf.String()), strings.ReplaceAll(v, "-", "")) {
+				t.Fatalf("code %s in the logs", v)
+			}
+		}
+	}
+}
+
+func TestVerifyModes(t *testing.T) {
+	t.Parallel()
+	r := newTgRig(t, storagetest.SeedOptions{})
+	an := user(1001, "An")
+
+	// VERIFY=code: no contact button, a contact refused.
+	r.srv.conv.SetVerify(chat.VerifyCode)
+	r.send(r.fake.Command(an, "start"))
+	if m := r.last(an); !strings.Contains(m.Text, "mã kích hoạt") || strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("VERIFY=code welcome: %q", m.Text)
+	}
+	if kb := r.fake.Keyboard(an.ID); len(kb) != 0 {
+		t.Fatalf("VERIFY=code shows a keyboard: %+v", kb)
+	}
+	r.send(r.fake.Contact(an, "0912000001"))
+	if m := r.last(an); !strings.Contains(m.Text, "đề nghị thủ trưởng đơn vị cấp mã kích hoạt") {
+		t.Fatalf("VERIFY=code contact: %q", m.Text)
+	}
+	var links int
+	r.db.Get(&links, `SELECT count(*) FROM identities`)
+	if links != 0 {
+		t.Fatal("VERIFY=code verified a phone")
+	}
+	r.send(r.fake.Command(an, "huongdan"))
+	if m := r.last(an); !strings.Contains(m.Text, "/kichhoat") || strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("VERIFY=code help: %q", m.Text)
+	}
+
+	// VERIFY=phone: codes are not used, a typed code is not taken as one.
+	r.srv.conv.SetVerify(chat.VerifyPhone)
+	r.send(r.fake.Command(an, "kichhoat", "ABCD-EFGH"))
+	if m := r.last(an); !strings.Contains(m.Text, "không dùng mã kích hoạt") {
+		t.Fatalf("VERIFY=phone /kichhoat: %q", m.Text)
+	}
+	r.send(r.fake.TextMessage(an, "ABCD-EFGH"))
+	if m := r.last(an); strings.Contains(m.Text, "Mã kích hoạt") || !strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("VERIFY=phone typed code: %q", m.Text)
+	}
+	r.send(r.fake.Command(an, "start"))
+	if m := r.last(an); strings.Contains(m.Text, "kichhoat") {
+		t.Fatalf("VERIFY=phone welcome mentions codes: %q", m.Text)
+	}
+	r.send(r.fake.Contact(an, "0912000001"))
+	if m := r.last(an); !strings.Contains(m.Text, "Xác thực thành công") {
+		t.Fatalf("VERIFY=phone contact: %q", m.Text)
+	}
+}
