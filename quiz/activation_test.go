@@ -2,6 +2,8 @@ package quiz_test
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -187,7 +189,7 @@ func TestActivationCodes(t *testing.T) {
 	}
 	for _, c := range []map[string]string{codes, again, fresh} {
 		for _, code := range c {
-			if strings.Contains(strings.ToUpper(dump), code) {
+			if strings.Contains(strings.ToUpper(dump), code) || strings.Contains(dump, hex.EncodeToString([]byte(code))) {
 				t.Fatalf("code %s stored in clear", code)
 			}
 		}
@@ -252,4 +254,39 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// An issue whose workbook cannot be written changes nothing: the previous
+// codes stay valid and none of the new ones exists.
+func TestIssueIsAllOrNothing(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, storagetest.SeedOptions{})
+	codes := r.issue("", 30*24*time.Hour)
+	var before int
+	if err := r.db.Get(&before, `SELECT count(*) FROM activation_codes`); err != nil {
+		t.Fatal(err)
+	}
+	now := r.clock.Now()
+	var drawn []string
+	boom := errors.New("disk full")
+	_, err := r.db.IssueActivationCodes(context.Background(), "", now, now.Add(time.Hour), quiz.NewCode,
+		func(issued []storage.IssuedCode) error {
+			for _, c := range issued {
+				drawn = append(drawn, c.Code)
+			}
+			return boom
+		})
+	if !errors.Is(err, boom) || len(drawn) != 5 {
+		t.Fatalf("issue with a failing write: %v, %d codes drawn", err, len(drawn))
+	}
+	var after int
+	if err := r.db.Get(&after, `SELECT count(*) FROM activation_codes`); err != nil || after != before {
+		t.Fatalf("%d codes stored after a failed issue, %d before (%v)", after, before, err)
+	}
+	if _, msg := r.activate(quiz.PlatformZalo, "z-x", drawn[0]); !strings.HasPrefix(msg, "Mã kích hoạt không đúng") {
+		t.Fatalf("a code of the failed issue: %q", msg)
+	}
+	if m, msg := r.activate(quiz.PlatformZalo, "z-an", codes["an"]); m.ID != r.f.Members["an"].ID {
+		t.Fatalf("the previous code after a failed issue: %q", msg)
+	}
 }

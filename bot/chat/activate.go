@@ -21,11 +21,16 @@ const (
 // SetVerify chooses how people verify; the default is VerifyEither.
 func (b *Bot) SetVerify(m VerifyMode) { b.verify = m }
 
-func (b *Bot) verifyMode() VerifyMode {
-	if b.verify == "" {
+// verifyMode is VERIFY, except in the local web chat, where the member
+// picked is the verification and codes have no place.
+func (c *conv) verifyMode() VerifyMode {
+	switch {
+	case c.ev.Platform == quiz.PlatformWeb:
+		return VerifyPhone
+	case c.verify == "":
 		return VerifyEither
 	}
-	return b.verify
+	return c.verify
 }
 
 const (
