@@ -51,7 +51,7 @@ func TestCodeFormat(t *testing.T) {
 func (r *rig) issue(unit string, d time.Duration) map[string]string {
 	r.t.Helper()
 	now := r.clock.Now()
-	issued, err := r.db.IssueActivationCodes(context.Background(), unit, now, now.Add(d), quiz.NewCode,
+	issued, err := r.db.IssueActivationCodes(context.Background(), storage.CodeScope{UnitCode: unit}, now, now.Add(d), quiz.NewCode,
 		func([]storage.IssuedCode) error { return nil })
 	if err != nil {
 		r.t.Fatal(err)
@@ -269,7 +269,7 @@ func TestIssueIsAllOrNothing(t *testing.T) {
 	now := r.clock.Now()
 	var drawn []string
 	boom := errors.New("disk full")
-	_, err := r.db.IssueActivationCodes(context.Background(), "", now, now.Add(time.Hour), quiz.NewCode,
+	_, err := r.db.IssueActivationCodes(context.Background(), storage.CodeScope{}, now, now.Add(time.Hour), quiz.NewCode,
 		func(issued []storage.IssuedCode) error {
 			for _, c := range issued {
 				drawn = append(drawn, c.Code)

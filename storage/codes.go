@@ -30,9 +30,16 @@ const codesLock = 727200
 // the check afterwards could not tell either.
 var ErrIssueUnknown = errors.New("the outcome of the commit is unknown")
 
-// IssueActivationCodes gives each active member of the unit with unitCode
-// and of the units under it (every active member when unitCode is empty) a
-// new code from gen, valid from now until expires, voiding the member's
+// CodeScope says whose codes an issue renews: the active members of the
+// unit with UnitCode and of the units under it, or the one active member
+// with Phone (normalized), or, when both are empty, every active member.
+type CodeScope struct {
+	UnitCode string
+	Phone    string
+}
+
+// IssueActivationCodes gives each active member of the scope a new code
+// from gen, valid from now until expires, voiding the member's
 // previous live code. Members come by unit code, then name as stored (byte
 // order, as the reports), then id.
 //
@@ -41,7 +48,7 @@ var ErrIssueUnknown = errors.New("the outcome of the commit is unknown")
 // returns nil. So a failure anywhere leaves the previous codes valid and
 // none of the new ones; and a commit that fails yet may have happened is
 // checked afterwards, ErrIssueUnknown when that check fails too.
-func (db *DB) IssueActivationCodes(ctx context.Context, unitCode string, now, expires time.Time,
+func (db *DB) IssueActivationCodes(ctx context.Context, scope CodeScope, now, expires time.Time,
 	gen func() (string, error), write func([]IssuedCode) error) ([]IssuedCode, error) {
 	if !expires.After(now) {
 		return nil, fmt.Errorf("issue activation codes: expiry %s is not after %s", expires, now)
@@ -55,16 +62,19 @@ func (db *DB) IssueActivationCodes(ctx context.Context, unitCode string, now, ex
 		return nil, fmt.Errorf("issue activation codes: lock: %w", err)
 	}
 	var members []quiz.Member
-	if unitCode == "" {
+	switch {
+	case scope.Phone != "":
+		err = tx.SelectContext(ctx, &members, memberSelect+` WHERE m.active AND m.phone = $1`, scope.Phone)
+	case scope.UnitCode == "":
 		err = tx.SelectContext(ctx, &members, memberSelect+`
 			WHERE m.active ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`)
-	} else {
+	default:
 		err = tx.SelectContext(ctx, &members, `
 			WITH RECURSIVE tree AS (
 				SELECT id FROM units WHERE code = $1
 				UNION SELECT c.id FROM units c JOIN tree t ON c.parent_id = t.id)
 			`+memberSelect+` JOIN tree t ON t.id = u.id
-			WHERE m.active ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`, unitCode)
+			WHERE m.active ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`, scope.UnitCode)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("issue activation codes: members: %w", err)

@@ -31,9 +31,10 @@ func memberNeeds(args []string) config.Need {
 // codeColumns are the workbook's columns, under a title row and a note row.
 var codeColumns = []string{"Họ và tên", "Chức vụ", "Mã kích hoạt", "Hết hạn"}
 
-// memberCodes runs `quizbot member codes [--unit CODE] [--days N] --out
-// FILE.xlsx`: a new one-time activation code for each active member (of the
-// unit and the units under it), one sheet per unit, for heads to hand out.
+// memberCodes runs `quizbot member codes [--unit CODE | --phone PHONE]
+// [--days N] --out FILE.xlsx`: a new one-time activation code for each
+// active member (of the unit and the units under it, or the one member with
+// the phone, for a lost slip), one sheet per unit, for heads to hand out.
 //
 // The codes exist in clear only in that workbook: never on stdout nor in
 // the logs. All or nothing, in this order: the codes are inserted (their
@@ -47,6 +48,7 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("member codes", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	unit := fs.String("unit", "", "only the members of this unit and of the units under it")
+	phone := fs.String("phone", "", "only the member with this phone")
 	days := fs.Int("days", quiz.DefaultCodeDays, "days until the codes expire")
 	out := fs.String("out", "", "the workbook to write (.xlsx)")
 	words, err := parseInterspersed(fs, args)
@@ -62,8 +64,17 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: member codes writes an .xlsx workbook: --out must end in .xlsx, got %q", errUsage, *out)
 	case *days < 1 || *days > 366:
 		return fmt.Errorf("%w: member codes: --days must be a whole number from 1 to 366, got %d", errUsage, *days)
+	case *unit != "" && *phone != "":
+		return fmt.Errorf("%w: member codes takes --unit or --phone, not both", errUsage)
 	}
-	*unit = strings.TrimSpace(*unit)
+	scope := storage.CodeScope{UnitCode: strings.TrimSpace(*unit)}
+	if *phone != "" {
+		p, err := quiz.NormalizePhone(*phone)
+		if err != nil {
+			return fmt.Errorf("member codes: %s", quiz.ErrorMessage(err))
+		}
+		scope.Phone = p
+	}
 	dir := filepath.Dir(*out)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return fmt.Errorf("member codes: the folder of --out, %s, does not exist", dir)
@@ -74,10 +85,10 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("member codes: %w", err)
 	}
 	defer db.Close()
-	if *unit != "" {
-		if _, err := db.UnitByCode(ctx, *unit); err != nil {
+	if scope.UnitCode != "" {
+		if _, err := db.UnitByCode(ctx, scope.UnitCode); err != nil {
 			if quiz.ErrorCode(err) == quiz.ENOTFOUND {
-				return fmt.Errorf("member codes: không có đơn vị mã %s", *unit)
+				return fmt.Errorf("member codes: không có đơn vị mã %s", scope.UnitCode)
 			}
 			return fmt.Errorf("member codes: %w", err)
 		}
@@ -91,7 +102,7 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 			os.Remove(tmp)
 		}
 	}()
-	issued, err := db.IssueActivationCodes(ctx, *unit, now, expires, quiz.NewCode, func(codes []storage.IssuedCode) error {
+	issued, err := db.IssueActivationCodes(ctx, scope, now, expires, quiz.NewCode, func(codes []storage.IssuedCode) error {
 		f, err := os.CreateTemp(dir, "."+filepath.Base(*out)+".*.tmp") // 0600: it holds secrets
 		if err != nil {
 			return fmt.Errorf("member codes: %w", err)
@@ -116,8 +127,11 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 	case err != nil:
 		return err
 	case len(issued) == 0:
-		if *unit != "" {
-			return fmt.Errorf("member codes: đơn vị %s và các đơn vị trực thuộc không có cán bộ nào đang trong danh sách dự thi; không cấp mã nào", *unit)
+		switch {
+		case scope.Phone != "":
+			return fmt.Errorf("member codes: không có cán bộ nào có số điện thoại %s trong danh sách dự thi; không cấp mã nào", quiz.MaskPhone(scope.Phone))
+		case scope.UnitCode != "":
+			return fmt.Errorf("member codes: đơn vị %s và các đơn vị trực thuộc không có cán bộ nào đang trong danh sách dự thi; không cấp mã nào", scope.UnitCode)
 		}
 		return fmt.Errorf("member codes: danh sách dự thi chưa có cán bộ nào; không cấp mã nào")
 	}
@@ -131,7 +145,7 @@ func memberCodes(ctx context.Context, e *env, args []string) error {
 	}
 	tmp = ""
 	printIssued(e.stdout, issued, *out, expires)
-	e.log.Info("activation codes issued", "codes", len(issued), "unit", *unit, "days", *days)
+	e.log.Info("activation codes issued", "codes", len(issued), "unit", scope.UnitCode, "phone", quiz.MaskPhone(scope.Phone), "days", *days)
 	return nil
 }
 

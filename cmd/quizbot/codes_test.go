@@ -159,6 +159,18 @@ func TestMemberCodesWorkbook(t *testing.T) {
 		t.Fatalf("%d live codes after the re-issue, want 5 (%v)", live, err)
 	}
 
+	// One member's lost slip: a new code for them alone, the others' kept.
+	code, stdout, stderr = runQuizbot(getenv, "member", "codes", "--phone", "+84 912 000 002", "--out", out)
+	if code != 0 || stdout != "SNV\tSở Nội vụ\t1 mã\n"+stdout[strings.Index(stdout, "đã cấp"):] || !strings.Contains(stdout, "đã cấp 1 mã kích hoạt cho 1 đơn vị") {
+		t.Fatalf("--phone: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if sheets, _, rows := readCodes(t, out); !slices.Equal(sheets, []string{"SNV"}) || len(rows["SNV"]) != 1 || rows["SNV"][0].Name != "Trần Thị Bình" {
+		t.Fatalf("--phone workbook: %q %+v", sheets, rows)
+	}
+	if err := db.Get(&live, `SELECT count(*) FROM activation_codes WHERE voided_at IS NULL AND used_at IS NULL`); err != nil || live != 5 {
+		t.Fatalf("%d live codes after one member's re-issue, want 5 (%v)", live, err)
+	}
+
 	// Wrong command lines change nothing.
 	before := dumpTables(t, db, "activation_codes")
 	for _, tc := range []struct {
@@ -171,6 +183,9 @@ func TestMemberCodesWorkbook(t *testing.T) {
 		{[]string{"member", "codes", "--days", "0", "--out", out}, 2, "--days must be a whole number from 1 to 366"},
 		{[]string{"member", "codes", "--days", "ba", "--out", out}, 2, "invalid value"},
 		{[]string{"member", "codes", "--unit", "KHONG", "--out", out}, 1, "không có đơn vị mã KHONG"},
+		{[]string{"member", "codes", "--unit", "SNV", "--phone", "0912000002", "--out", out}, 2, "--unit or --phone, not both"},
+		{[]string{"member", "codes", "--phone", "0912000009", "--out", out}, 1, "không có cán bộ nào có số điện thoại 091****009"},
+		{[]string{"member", "codes", "--phone", "12345", "--out", out}, 1, "member codes: "},
 		{[]string{"member", "codes", "--unit", "T", "--out", filepath.Join(dir, "missing", "x.xlsx")}, 1, "does not exist"},
 	} {
 		code, _, stderr := runQuizbot(getenv, tc.args...)

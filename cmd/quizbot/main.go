@@ -28,7 +28,7 @@ Usage:
   quizbot import units|members|questions FILE  import a .csv or .xlsx file
   quizbot contest apply FILE.yaml              create or update a contest
   quizbot member unlink PHONE                  detach a member's chat accounts
-  quizbot member codes [--unit CODE] [--days N] --out FILE.xlsx
+  quizbot member codes [--unit CODE | --phone PHONE] [--days N] --out FILE.xlsx
                                                issue one-time activation codes
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
   quizbot notify remind|summary --round N [--contest CODE]

@@ -16,7 +16,7 @@ func cmdMember(ctx context.Context, e *env, args []string) error {
 		return memberCodes(ctx, e, args[1:])
 	}
 	if len(args) == 0 || args[0] != "unlink" {
-		return fmt.Errorf("%w: member takes a subcommand: unlink PHONE, or codes [--unit CODE] [--days N] --out FILE.xlsx", errUsage)
+		return fmt.Errorf("%w: member takes a subcommand: unlink PHONE, or codes [--unit CODE | --phone PHONE] [--days N] --out FILE.xlsx", errUsage)
 	}
 	if len(args) != 2 {
 		return fmt.Errorf("%w: member unlink takes one PHONE", errUsage)
