@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -288,5 +290,43 @@ func TestIssueIsAllOrNothing(t *testing.T) {
 	}
 	if m, msg := r.activate(quiz.PlatformZalo, "z-an", codes["an"]); m.ID != r.f.Members["an"].ID {
 		t.Fatalf("the previous code after a failed issue: %q", msg)
+	}
+}
+
+// Two accounts sending one code at once: one is bound, the other is told
+// the code is used.
+func TestActivationCodeRace(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, storagetest.SeedOptions{})
+	codes := r.issue("SNV", time.Hour)
+	const n = 8
+	msgs := make([]string, n)
+	ids := make([]int64, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			m, err := r.svc.Activate(quiz.WithEvent(context.Background()), quiz.PlatformZalo, fmt.Sprint("z-", i), "c", codes["an"])
+			ids[i], msgs[i] = m.ID, quiz.ErrorMessage(err)
+			if quiz.ErrorCode(err) == quiz.EINTERNAL {
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for i := range n {
+		switch {
+		case ids[i] == r.f.Members["an"].ID && msgs[i] == "":
+			won++
+		case !strings.Contains(msgs[i], "đã được sử dụng"):
+			t.Errorf("account %d: %q", i, msgs[i])
+		}
+	}
+	var links int
+	if err := r.db.Get(&links, `SELECT count(*) FROM identities`); err != nil || won != 1 || links != 1 {
+		t.Fatalf("%d accounts bound (%d identities, %v), want 1", won, links, err)
 	}
 }
