@@ -77,7 +77,7 @@ const (
 	// (a tap a second at the very most) never meets it.
 	DefaultRateLimitEvents = 20
 	DefaultRateLimitWindow = 10 * time.Second
-	DefaultVerify         = "either"
+	DefaultVerify          = "either"
 )
 
 // DefaultDatabaseMaxConns is two connections per core, at least 4, the
