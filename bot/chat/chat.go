@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
@@ -61,29 +62,13 @@ type Callback struct {
 	MessageID string
 }
 
-// Button is an inline button.
-type Button struct {
-	Text string
-	Data string // ≤ 64 bytes
-}
-
-// Message is what the bot says.
-type Message struct {
-	Text    string
-	Buttons [][]Button // inline buttons under the message
-	// Menu is a persistent keyboard of text buttons; ContactButton asks for
-	// the person's own phone number instead. RemoveMenu hides any keyboard.
-	Menu          [][]string
-	ContactButton string
-	RemoveMenu    bool
-	Document      *Document
-}
-
-// Document is a file sent with a message.
-type Document struct {
-	Name string
-	Data []byte
-}
+// Message, Button and Document are outbound's: what the bot says, in
+// the terms every adapter renders and notify speaks too.
+type (
+	Message  = outbound.Message
+	Button   = outbound.Button
+	Document = outbound.Document
+)
 
 // Messenger delivers messages on one platform.
 type Messenger interface {

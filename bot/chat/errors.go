@@ -1,27 +1,16 @@
 package chat
 
-import (
-	"errors"
-	"fmt"
-	"time"
+import "quizbot/outbound"
+
+// The send error kinds live in outbound, which notify and the adapters
+// share without importing the conversation; these names stay for the
+// code that still says chat.ErrUnreachable.
+var (
+	// ErrUnreachable is outbound.ErrUnreachable.
+	ErrUnreachable = outbound.ErrUnreachable
+	// ErrRejected is outbound.ErrRejected.
+	ErrRejected = outbound.ErrRejected
 )
 
-// ErrUnreachable means the person cannot be messaged any more (they
-// blocked the bot, deleted the account): do not retry.
-var ErrUnreachable = errors.New("recipient unreachable")
-
-// ErrRejected means the platform refused the message itself (a 400: bad
-// markup, text too long): sending it again would fail the same way.
-var ErrRejected = errors.New("message rejected by the platform")
-
-// RateLimitError means the platform asked us to slow down: nothing more may
-// be sent on that platform for RetryAfter.
-type RateLimitError struct {
-	RetryAfter time.Duration
-	Err        error
-}
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
-}
-func (e *RateLimitError) Unwrap() error { return e.Err }
+// RateLimitError is outbound.RateLimitError.
+type RateLimitError = outbound.RateLimitError

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf16"
 
+	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
-// MaxText is the longest message every platform accepts, in TextLen units
-// (Telegram 4096, Zalo 2000: the Zalo adapter splits further).
-const MaxText = 4096
+// MaxText is outbound.MaxText.
+const MaxText = outbound.MaxText
 
 // Menu and button labels. Menu labels come back as typed text.
 const (
@@ -70,14 +69,8 @@ func verified(m quiz.Member) string {
 	return fmt.Sprintf("✅ Xác thực thành công!\nXin chào %s – %s.\n\nBấm \"%s\" để làm bài thi tuần này.", who, field(m.UnitName), menuQuiz)
 }
 
-var weekdays = [...]string{"Chủ nhật", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy"}
-
-// When formats a moment the Vietnamese way, in zone loc: "16:30 thứ Sáu,
-// 05/12/2026". Notifications use it too.
-func When(t time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	return fmt.Sprintf("%s %s, %s", t.Format("15:04"), weekdays[t.Weekday()], t.Format("02/01/2006"))
-}
+// When is outbound.When: "16:30 thứ Sáu, 04/12/2026".
+func When(t time.Time, loc *time.Location) string { return outbound.When(t, loc) }
 
 // duration formats a span as minutes and seconds: "12 phút 05 giây".
 func duration(d time.Duration) string {
@@ -242,20 +235,8 @@ func resultText(a quiz.Attempt, reveal bool) string {
 	return b.String()
 }
 
-// GroupDigits writes 21000 as 21.000, the Vietnamese way. Notifications
-// use it too.
-func GroupDigits(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "." + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// GroupDigits is outbound.GroupDigits: 21000 as 21.000.
+func GroupDigits(n int64) string { return outbound.GroupDigits(n) }
 
 func statsText(r quiz.Round, ls quiz.LiveStats) string {
 	var b strings.Builder
@@ -271,86 +252,16 @@ func statsText(r quiz.Round, ls quiz.LiveStats) string {
 	return b.String()
 }
 
-// TextLen is a text's length as Telegram counts it: in UTF-16 code units,
-// so that an emoji outside the Basic Multilingual Plane counts 2.
-func TextLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r) // 1 or 2: ranging a string never yields a surrogate
-	}
-	return n
-}
+// TextLen is outbound.TextLen, in UTF-16 code units.
+func TextLen(s string) int { return outbound.TextLen(s) }
 
-// Clip cuts s to at most max TextLen units, ending it with "…" when cut.
-func Clip(s string, max int) string {
-	if TextLen(s) <= max {
-		return s
-	}
-	n := 0
-	for i, r := range s {
-		l := utf16.RuneLen(r)
-		if n+l > max-1 {
-			return s[:i] + "…"
-		}
-		n += l
-	}
-	return s
-}
+// Clip is outbound.Clip: s cut to at most max TextLen units, ending with
+// "…" when cut.
+func Clip(s string, max int) string { return outbound.Clip(s, max) }
 
 // clip keeps a text within MaxText.
 func clip(s string) string { return Clip(s, MaxText) }
 
-// splitText cuts a long text at line breaks into parts of at most max
-// TextLen units; a line longer than max is cut at spaces (or, in a word
-// longer than max, anywhere), so that nothing is lost.
-func splitText(s string, max int) []string {
-	var parts []string
-	var cur strings.Builder
-	n := 0
-	flush := func() {
-		if n > 0 {
-			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
-			cur.Reset()
-			n = 0
-		}
-	}
-	for _, line := range strings.Split(s, "\n") {
-		for _, piece := range splitLine(line, max) {
-			l := TextLen(piece) + 1
-			if n > 0 && n+l > max+1 {
-				flush()
-			}
-			cur.WriteString(piece)
-			cur.WriteByte('\n')
-			n += l
-		}
-	}
-	flush()
-	return parts
-}
-
-// splitLine cuts a line into pieces of at most max TextLen units, at the
-// last space that fits when there is one.
-func splitLine(line string, max int) []string {
-	var pieces []string
-	for TextLen(line) > max {
-		cut, n, space := 0, 0, -1
-		for i, r := range line {
-			l := utf16.RuneLen(r)
-			if n+l > max {
-				cut = i
-				break
-			}
-			if r == ' ' && i > 0 {
-				space = i
-			}
-			n += l
-		}
-		if space > 0 {
-			cut = space
-		}
-		pieces = append(pieces, line[:cut])
-		line = strings.TrimLeft(line[cut:], " ")
-	}
-	return append(pieces, line)
-}
+// splitText is outbound.Split: a long text cut at line breaks (or spaces)
+// into parts of at most max TextLen units, nothing lost.
+func splitText(s string, max int) []string { return outbound.Split(s, max) }

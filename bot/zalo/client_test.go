@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"quizbot/bot/chat"
 	"quizbot/bot/zalo"
 	"quizbot/bot/zalo/zalotest"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -238,7 +238,7 @@ func TestRevokedRefreshTokenIsReportedClearly(t *testing.T) {
 			t.Fatalf("a secret in %q", err)
 		}
 	}
-	if errors.Is(err, chat.ErrUnreachable) || errors.Is(err, chat.ErrRejected) {
+	if errors.Is(err, outbound.ErrUnreachable) || errors.Is(err, outbound.ErrRejected) {
 		t.Fatalf("a token problem is not the recipient's: %v", err)
 	}
 	if !strings.Contains(e.logs.String(), "Invalid refresh token") {
@@ -387,7 +387,7 @@ func TestLimitsRefusedBeforeSending(t *testing.T) {
 	}
 	for _, tc := range cases {
 		err := tc.send()
-		if !errors.Is(err, zalo.ErrInvalid) || !errors.Is(err, chat.ErrRejected) {
+		if !errors.Is(err, zalo.ErrInvalid) || !errors.Is(err, outbound.ErrRejected) {
 			t.Errorf("%s: err = %v, want zalo.ErrInvalid", tc.name, err)
 		}
 	}
@@ -410,17 +410,17 @@ func TestSendErrorsAreClassified(t *testing.T) {
 	e.fake.FailNext(-230)
 	_, err := c.Send(ctx, "u1", zalo.Message{Text: "x"})
 	var ae *zalo.APIError
-	if !errors.Is(err, zalo.ErrOutsideWindow) || !errors.Is(err, chat.ErrUnreachable) || !errors.As(err, &ae) || ae.Code != -230 {
+	if !errors.Is(err, zalo.ErrOutsideWindow) || !errors.Is(err, outbound.ErrUnreachable) || !errors.As(err, &ae) || ae.Code != -230 {
 		t.Fatalf("-230: %v", err)
 	}
 	e.fake.FailNext(-32)
 	_, err = c.Send(ctx, "u1", zalo.Message{Text: "x"})
-	var rl *chat.RateLimitError
+	var rl *outbound.RateLimitError
 	if !errors.As(err, &rl) || rl.RetryAfter != zalo.RateLimitBackoff {
 		t.Fatalf("-32: %v", err)
 	}
 	e.fake.FailNext(-201)
-	if _, err = c.Send(ctx, "u1", zalo.Message{Text: "x"}); !errors.Is(err, chat.ErrRejected) || !strings.Contains(err.Error(), "-201") {
+	if _, err = c.Send(ctx, "u1", zalo.Message{Text: "x"}); !errors.Is(err, outbound.ErrRejected) || !strings.Contains(err.Error(), "-201") {
 		t.Fatalf("-201: %v", err)
 	}
 	if e.fake.Refreshes() != 0 || len(e.fake.Sent()) != 0 {
@@ -438,17 +438,17 @@ func TestClassify(t *testing.T) {
 		{0, nil, false},
 		{-216, []error{zalo.ErrAccessToken}, false},
 		{-220, []error{zalo.ErrAccessToken}, false},
-		{-230, []error{zalo.ErrOutsideWindow, chat.ErrUnreachable}, false},
-		{-232, []error{zalo.ErrOutsideWindow, chat.ErrUnreachable}, false},
-		{-213, []error{zalo.ErrNotFollower, chat.ErrUnreachable}, false},
-		{-227, []error{zalo.ErrInactive, chat.ErrUnreachable}, false},
+		{-230, []error{zalo.ErrOutsideWindow, outbound.ErrUnreachable}, false},
+		{-232, []error{zalo.ErrOutsideWindow, outbound.ErrUnreachable}, false},
+		{-213, []error{zalo.ErrNotFollower, outbound.ErrUnreachable}, false},
+		{-227, []error{zalo.ErrInactive, outbound.ErrUnreachable}, false},
 		{-32, nil, true},
-		{-201, []error{chat.ErrRejected}, false},
-		{-235, []error{chat.ErrRejected}, false},
-		{-124, []error{chat.ErrRejected}, false},
-		{7, []error{chat.ErrRejected}, false},
+		{-201, []error{outbound.ErrRejected}, false},
+		{-235, []error{outbound.ErrRejected}, false},
+		{-124, []error{outbound.ErrRejected}, false},
+		{7, []error{outbound.ErrRejected}, false},
 	}
-	all := []error{zalo.ErrAccessToken, zalo.ErrOutsideWindow, zalo.ErrNotFollower, zalo.ErrInactive, chat.ErrUnreachable, chat.ErrRejected}
+	all := []error{zalo.ErrAccessToken, zalo.ErrOutsideWindow, zalo.ErrNotFollower, zalo.ErrInactive, outbound.ErrUnreachable, outbound.ErrRejected}
 	for _, tc := range cases {
 		err := zalo.Classify("message/cs", tc.code, "msg")
 		if tc.code == 0 {
@@ -461,7 +461,7 @@ func TestClassify(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Code != tc.code || !strings.Contains(err.Error(), "message/cs") {
 			t.Errorf("%d: %v carries no APIError with the code", tc.code, err)
 		}
-		var rl *chat.RateLimitError
+		var rl *outbound.RateLimitError
 		if errors.As(err, &rl) != tc.rateLimit {
 			t.Errorf("%d: rate limit %v, want %v", tc.code, !tc.rateLimit, tc.rateLimit)
 		}

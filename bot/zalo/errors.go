@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 )
 
 // APIError is a non-zero error in an answer of the OA API. Zalo answers
@@ -22,7 +22,7 @@ func (e *APIError) Error() string {
 }
 
 // The kinds of failure Classify tells apart. The unreachable ones wrap
-// chat.ErrUnreachable, so that notify and the conversation treat a Zalo
+// outbound.ErrUnreachable, so that notify and the conversation treat a Zalo
 // recipient who cannot be messaged like a Telegram one who blocked the bot;
 // the caller can still tell the 7-day window (a template message by phone
 // may reach them) from an unfollow.
@@ -32,11 +32,11 @@ var (
 	ErrAccessToken = errors.New("zalo: access token refused")
 	// ErrOutsideWindow: -230 no interaction in the last 7 days, -232
 	// interaction expired: consultation messages cannot reach them.
-	ErrOutsideWindow = fmt.Errorf("zalo: outside the 7-day interaction window: %w", chat.ErrUnreachable)
+	ErrOutsideWindow = fmt.Errorf("zalo: outside the 7-day interaction window: %w", outbound.ErrUnreachable)
 	// ErrNotFollower: -213 the person does not follow the OA.
-	ErrNotFollower = fmt.Errorf("zalo: not a follower of the OA: %w", chat.ErrUnreachable)
+	ErrNotFollower = fmt.Errorf("zalo: not a follower of the OA: %w", outbound.ErrUnreachable)
 	// ErrInactive: -227 the account is banned or inactive.
-	ErrInactive = fmt.Errorf("zalo: account banned or inactive: %w", chat.ErrUnreachable)
+	ErrInactive = fmt.Errorf("zalo: account banned or inactive: %w", outbound.ErrUnreachable)
 )
 
 // RateLimitBackoff is how long nothing more is sent after -32: Zalo's answer
@@ -46,8 +46,8 @@ const RateLimitBackoff = time.Minute
 // Classify turns an answer's error code into the error a caller acts on:
 // nil for 0; ErrAccessToken (refresh and retry once); ErrOutsideWindow,
 // ErrNotFollower, ErrInactive (unreachable: do not retry); a
-// *chat.RateLimitError for -32 (back off); any other code is a permanent
-// failure that wraps chat.ErrRejected and carries the code. Every error
+// *outbound.RateLimitError for -32 (back off); any other code is a permanent
+// failure that wraps outbound.ErrRejected and carries the code. Every error
 // wraps the *APIError.
 func Classify(op string, code int, message string) error {
 	if code == 0 {
@@ -64,7 +64,7 @@ func Classify(op string, code int, message string) error {
 	case -227:
 		return fmt.Errorf("%w: %w", ErrInactive, e)
 	case -32:
-		return &chat.RateLimitError{RetryAfter: RateLimitBackoff, Err: e}
+		return &outbound.RateLimitError{RetryAfter: RateLimitBackoff, Err: e}
 	}
-	return fmt.Errorf("%w: %w", chat.ErrRejected, e)
+	return fmt.Errorf("%w: %w", outbound.ErrRejected, e)
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 )
 
 // Zalo's limits on a consultation message (Zalo's OA docs as quoted in
@@ -31,8 +31,8 @@ const (
 )
 
 // ErrInvalid means Zalo would refuse the message as built: it is not sent.
-// It wraps chat.ErrRejected, so that a caller does not retry it.
-var ErrInvalid = fmt.Errorf("zalo would refuse the message: %w", chat.ErrRejected)
+// It wraps outbound.ErrRejected, so that a caller does not retry it.
+var ErrInvalid = fmt.Errorf("zalo would refuse the message: %w", outbound.ErrRejected)
 
 // Button is an oa.query.hide button: a tap comes back as a user_send_text
 // event whose text is Payload, not shown in the chat.
@@ -285,7 +285,7 @@ func (c *Client) post(ctx context.Context, op, endpoint, token string, payload [
 		return "", fmt.Errorf("zalo %s: read the answer: %w", op, err)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
-		return "", &chat.RateLimitError{RetryAfter: RateLimitBackoff, Err: fmt.Errorf("zalo %s: HTTP 429", op)}
+		return "", &outbound.RateLimitError{RetryAfter: RateLimitBackoff, Err: fmt.Errorf("zalo %s: HTTP 429", op)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		// Zalo answers its errors with 200: anything else is on the way
@@ -305,7 +305,7 @@ func (c *Client) post(ctx context.Context, op, endpoint, token string, payload [
 	}
 	code, word := flexCode(r.Error)
 	if word != "" {
-		return "", fmt.Errorf("%w: %w", chat.ErrRejected, &APIError{Op: op, Code: 0, Message: strconv.Quote(word) + " " + r.Message})
+		return "", fmt.Errorf("%w: %w", outbound.ErrRejected, &APIError{Op: op, Code: 0, Message: strconv.Quote(word) + " " + r.Message})
 	}
 	if err := Classify(op, code, r.Message); err != nil {
 		return "", err
