@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/storage"
@@ -186,7 +186,7 @@ func (s *Summary) absentLine(i int, a report.Absent) string {
 }
 
 // HeadCard is the card of a unit for its head, split into messages under
-// chat.MaxText.
+// outbound.MaxText.
 func (s *Summary) HeadCard(code string) []string {
 	u, _ := s.Unit(code)
 	loc := s.Contest.Location()
@@ -220,12 +220,12 @@ func (s *Summary) HeadCard(code string) []string {
 	footer := ""
 	if len(absent) > 0 {
 		footer = fmt.Sprintf("\nĐơn vị báo cáo Sở Nội vụ trước %s. Bấm \"Ghi nhận lý do vắng\" để bổ sung lý do; báo cáo chi tiết (.xlsx) được gửi kèm để chuyển tiếp.",
-			chat.When(reportDeadline(s.Round.ClosesAt, loc), loc))
+			outbound.When(reportDeadline(s.Round.ClosesAt, loc), loc))
 	}
-	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, chat.MaxText)
+	return split(h.String(), fmt.Sprintf("📊 Đợt %d – %s (tiếp theo)", s.Round.Number, u.Name), lines, footer, outbound.MaxText)
 }
 
-// OrganizerCard is the province-wide card, split under chat.MaxText.
+// OrganizerCard is the province-wide card, split under outbound.MaxText.
 func (s *Summary) OrganizerCard() []string {
 	loc := s.Contest.Location()
 	var tot, prevTot report.UnitResult
@@ -282,7 +282,7 @@ func (s *Summary) OrganizerCard() []string {
 			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
 	}
 	return split(h.String(), fmt.Sprintf("📊 Tổng hợp đợt %d (tiếp theo)", s.Round.Number), lines,
-		"\nBảng tổng hợp (.xlsx) được gửi kèm.", chat.MaxText)
+		"\nBảng tổng hợp (.xlsx) được gửi kèm.", outbound.MaxText)
 }
 
 // UnitWorkbook is the unit's report, ready to forward: its figures, its
@@ -328,15 +328,15 @@ func split(header, cont string, lines []string, footer string, max int) []string
 	var parts []string
 	cur := header
 	for _, line := range lines {
-		line = chat.Clip(line, max-chat.TextLen(cont)-1)
-		if chat.TextLen(cur)+1+chat.TextLen(line) > max {
+		line = outbound.Clip(line, max-outbound.TextLen(cont)-1)
+		if outbound.TextLen(cur)+1+outbound.TextLen(line) > max {
 			parts = append(parts, cur)
 			cur = cont
 		}
 		cur += "\n" + line
 	}
 	if footer != "" {
-		if chat.TextLen(cur)+1+chat.TextLen(footer) > max {
+		if outbound.TextLen(cur)+1+outbound.TextLen(footer) > max {
 			parts = append(parts, cur)
 			cur = cont
 		}

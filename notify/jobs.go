@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/storage"
 )
@@ -171,7 +171,7 @@ func summaryPayload(s *Summary, kind, unit string) ([]byte, error) {
 		u, _ := s.Unit(unit)
 		pl = payload{Parts: s.HeadCard(unit), Doc: &document{
 			Name:    fmt.Sprintf("bao-cao-dot-%d-%s.xlsx", number, unit),
-			Caption: chat.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu, danh sách chưa dự thi kèm lý do, kết quả từng người.", number, u.Name), 1024),
+			Caption: outbound.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu, danh sách chưa dự thi kèm lý do, kết quả từng người.", number, u.Name), 1024),
 			Data:    wb,
 		}}
 		if len(s.Absent[unit]) > 0 {

@@ -142,7 +142,7 @@ func (r *rig) sender(rate float64, opt notify.SenderOptions) *notify.Sender {
 		opt.Poll = 100 * time.Millisecond
 	}
 	return notify.NewSender(r.db, notify.NewLimiter(r.rdb, rate),
-		map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: r.telegram()}, r.clock, r.log, opt)
+		map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: r.telegram()}, chat.NoticeButtons{}, r.clock, r.log, opt)
 }
 
 func (r *rig) notifier() *notify.Notifier {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"quizbot/bot/chat"
 	"quizbot/notify"
 	"quizbot/quiz"
 )
@@ -164,7 +165,7 @@ func TestNotifyServiceEndToEnd(t *testing.T) {
 	r.clock.Set(local(2026, 11, 30, 7, 31))
 	start := func() (stop func()) {
 		svc := notify.NewService(r.db, r.rdb, map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: r.telegram()},
-			25, r.clock, r.log)
+			chat.NoticeButtons{}, 25, r.clock, r.log)
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { svc.Run(ctx) })

@@ -10,16 +10,24 @@ import (
 	"sync/atomic"
 	"time"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/storage"
 )
 
-// Messenger sends a message on one platform; chat.Messenger implementations
-// (the Telegram adapter) satisfy it. Errors follow bot/chat: a
-// *chat.RateLimitError for 429, chat.ErrUnreachable for 403.
+// Messenger sends a message on one platform; every adapter (Telegram, the
+// web chat, Zalo) satisfies it. Errors are outbound's: a
+// *outbound.RateLimitError for 429, outbound.ErrUnreachable for 403,
+// outbound.ErrRejected for a message the platform refuses.
 type Messenger interface {
-	Send(ctx context.Context, chatID string, m chat.Message) (string, error)
+	Send(ctx context.Context, chatID string, m outbound.Message) (string, error)
+}
+
+// Buttons makes the buttons under notices. Their taps come back to the
+// conversation, which alone knows their data: chat.NoticeButtons.
+type Buttons interface {
+	Start(roundID int64) outbound.Button  // starts the round's quiz, as /thi's button
+	Excuse(roundID int64) outbound.Button // a head's reasons for the round's absentees (/lydo)
 }
 
 // SenderOptions tune a Sender; zero values take the defaults.
@@ -80,6 +88,7 @@ type Sender struct {
 	db    *storage.DB
 	lim   *Limiter
 	out   map[quiz.Platform]Messenger
+	btn   Buttons
 	clock quiz.Clock
 	log   *slog.Logger
 	opt   SenderOptions
@@ -91,10 +100,11 @@ type Sender struct {
 	sent, failed, unreachable, cancelled, retried atomic.Int64
 }
 
-// NewSender returns a sender over the queue in db, pacing through lim.
-func NewSender(db *storage.DB, lim *Limiter, out map[quiz.Platform]Messenger, clock quiz.Clock, log *slog.Logger, opt SenderOptions) *Sender {
+// NewSender returns a sender over the queue in db, pacing through lim,
+// sending on out with the buttons btn makes.
+func NewSender(db *storage.DB, lim *Limiter, out map[quiz.Platform]Messenger, btn Buttons, clock quiz.Clock, log *slog.Logger, opt SenderOptions) *Sender {
 	opt.defaults(float64(time.Second) / float64(lim.Interval()))
-	return &Sender{db: db, lim: lim, out: out, clock: clock, log: log, opt: opt,
+	return &Sender{db: db, lim: lim, out: out, btn: btn, clock: clock, log: log, opt: opt,
 		wake: make(chan struct{}, 1), settled: make(chan struct{}, 1), cache: roundCache{db: db, entries: map[int64]roundEntry{}}}
 }
 
@@ -376,7 +386,7 @@ func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Clai
 	rctx, cancel := record(ctx)
 	defer cancel()
 	defer s.signal()
-	var rl *chat.RateLimitError
+	var rl *outbound.RateLimitError
 	switch {
 	case errors.As(err, &rl):
 		wait := max(rl.RetryAfter, time.Second)
@@ -388,13 +398,13 @@ func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Clai
 			s.log.Error("notify: requeue", "id", c.ID, "err", rerr)
 		}
 		s.retried.Add(1)
-	case errors.Is(err, chat.ErrUnreachable):
+	case errors.Is(err, outbound.ErrUnreachable):
 		s.log.Info("notify: recipient unreachable", "platform", p, "member", c.MemberID.Int64, "kind", c.Kind)
 		if _, rerr := s.db.MarkUnreachable(rctx, c, parts, clip(err.Error())); rerr != nil {
 			s.log.Error("notify: record unreachable", "id", c.ID, "err", rerr)
 		}
 		s.unreachable.Add(1)
-	case errors.Is(err, chat.ErrRejected):
+	case errors.Is(err, outbound.ErrRejected):
 		s.log.Error("notify: message rejected by the platform, not retried", "platform", p, "id", c.ID, "kind", c.Kind, "err", err)
 		if _, rerr := s.db.MarkFailed(rctx, c, parts, clip(err.Error())); rerr != nil {
 			s.log.Error("notify: record failure", "id", c.ID, "err", rerr)
@@ -492,23 +502,23 @@ type document struct {
 	Data    []byte `json:"data"`
 }
 
-func (pl payload) messages() []chat.Message {
-	var out []chat.Message
+func (pl payload) messages(btn Buttons) []outbound.Message {
+	var out []outbound.Message
 	for i, t := range pl.Parts {
-		m := chat.Message{Text: t}
+		m := outbound.Message{Text: t}
 		if i == len(pl.Parts)-1 && pl.ExcuseRound != 0 {
-			m.Buttons = [][]chat.Button{{chat.ExcuseButton(pl.ExcuseRound)}}
+			m.Buttons = [][]outbound.Button{{btn.Excuse(pl.ExcuseRound)}}
 		}
 		out = append(out, m)
 	}
 	if pl.Doc != nil {
-		out = append(out, chat.Message{Text: pl.Doc.Caption, Document: &chat.Document{Name: pl.Doc.Name, Data: pl.Doc.Data}})
+		out = append(out, outbound.Message{Text: pl.Doc.Caption, Document: &outbound.Document{Name: pl.Doc.Name, Data: pl.Doc.Data}})
 	}
 	return out
 }
 
 // render returns the notification's messages, in order.
-func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]chat.Message, error) {
+func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]outbound.Message, error) {
 	var pl payload
 	if len(c.Payload) > 0 {
 		if err := json.Unmarshal(c.Payload, &pl); err != nil {
@@ -516,7 +526,7 @@ func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]chat.Message,
 		}
 	}
 	if len(pl.Parts) > 0 || pl.Doc != nil {
-		return pl.messages(), nil
+		return pl.messages(s.btn), nil
 	}
 	contest, round, err := s.cache.get(ctx, c.RoundID.Int64)
 	if err != nil {
@@ -533,7 +543,7 @@ func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]chat.Message,
 	default:
 		return nil, fmt.Errorf("notification %d: kind %q has no text", c.ID, c.Kind)
 	}
-	return []chat.Message{{Text: text, Buttons: [][]chat.Button{{chat.StartButton(round.ID)}}}}, nil
+	return []outbound.Message{{Text: text, Buttons: [][]outbound.Button{{s.btn.Start(round.ID)}}}}, nil
 }
 
 // roundCache keeps rounds and their contests for a minute: a broadcast

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"quizbot/bot/chat"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
 )
@@ -30,12 +30,12 @@ func quizRules(c quiz.Contest) string {
 func openText(c quiz.Contest, r quiz.Round) string {
 	loc := c.Location()
 	return fmt.Sprintf("📢 Đợt %d cuộc thi \"%s\" đã mở!\n\nThời gian: từ %s đến %s.\n%s\n\nMời anh/chị tham gia!",
-		r.Number, c.Name, chat.When(r.OpensAt, loc), chat.When(r.ClosesAt, loc), quizRules(c))
+		r.Number, c.Name, outbound.When(r.OpensAt, loc), outbound.When(r.ClosesAt, loc), quizRules(c))
 }
 
 func remindText(c quiz.Contest, r quiz.Round) string {
 	return fmt.Sprintf("⏰ Nhắc nhở: anh/chị chưa tham gia Đợt %d cuộc thi \"%s\".\nHạn chót: %s.\n\n%s",
-		r.Number, c.Name, chat.When(r.ClosesAt, c.Location()), quizRules(c))
+		r.Number, c.Name, outbound.When(r.ClosesAt, c.Location()), quizRules(c))
 }
 
 func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
@@ -48,12 +48,12 @@ func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
 		rest = fmt.Sprintf(" (còn khoảng %d phút)", int((left+30*time.Second)/time.Minute))
 	}
 	return fmt.Sprintf("⚠️ Sắp hết hạn: Đợt %d cuộc thi \"%s\" đóng lúc %s%s.\nAnh/chị chưa tham gia đợt này.\n\n%s",
-		r.Number, c.Name, chat.When(r.ClosesAt, c.Location()), rest, quizRules(c))
+		r.Number, c.Name, outbound.When(r.ClosesAt, c.Location()), rest, quizRules(c))
 }
 
 // decimalComma writes a report figure the Vietnamese way, with a decimal
 // comma: "85,7".
 func decimalComma(d report.Decimal) string { return strings.Replace(d.String(), ".", ",", 1) }
 
-// groupDigits writes 21000 as 21.000, as the chat does.
-func groupDigits(n int) string { return chat.GroupDigits(int64(n)) }
+// groupDigits writes 21000 as 21.000, as the chat does (outbound.GroupDigits).
+func groupDigits(n int) string { return outbound.GroupDigits(int64(n)) }

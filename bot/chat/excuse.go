@@ -61,6 +61,17 @@ func ExcuseButton(roundID int64) Button {
 	return Button{Text: buttonExcuses, Data: "xl:" + strconv.FormatInt(roundID, 10)}
 }
 
+// NoticeButtons makes the buttons under notify's notices (notify.Buttons):
+// their taps come back to the conversation, which therefore owns their
+// labels and data, and notify needs no import of it.
+type NoticeButtons struct{}
+
+// Start is StartButton.
+func (NoticeButtons) Start(roundID int64) Button { return StartButton(roundID) }
+
+// Excuse is ExcuseButton.
+func (NoticeButtons) Excuse(roundID int64) Button { return ExcuseButton(roundID) }
+
 const (
 	buttonExcuses = "📝 Ghi nhận lý do vắng"
 	// excusesPerPage keeps the keyboard short enough to read on a phone.

@@ -158,7 +158,7 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "not sending from here (no TELEGRAM_TOKEN, or --enqueue-only): the running service delivers them")
 		return nil
 	}
-	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), out, quiz.SystemClock{}, e.log, notify.SenderOptions{})
+	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), out, chat.NoticeButtons{}, quiz.SystemClock{}, e.log, notify.SenderOptions{})
 	start := time.Now()
 	if err := s.Drain(ctx, r.ID, kinds); err != nil {
 		return fmt.Errorf("notify %s: delivering: %w", a.action, err)

@@ -58,7 +58,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	if s.web != nil {
 		out[quiz.PlatformWeb] = s.web
 	}
-	s.notify = notify.NewService(db, rdb, out, e.cfg.NotifyRate, clock, e.log)
+	s.notify = notify.NewService(db, rdb, out, chat.NoticeButtons{}, e.cfg.NotifyRate, clock, e.log)
 	return s, nil
 }
 
