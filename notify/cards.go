@@ -12,7 +12,6 @@ import (
 	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
-	"quizbot/storage"
 )
 
 // Summary is a closed round's figures, computed once per summary job so
@@ -34,8 +33,20 @@ type Summary struct {
 	Unreachable map[int64]bool
 }
 
+// SummaryReads are the reads a summary's figures come from, the same as
+// the organizers' reports use; storage.DB implements them.
+type SummaryReads interface {
+	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
+	// RoundAttempts and AbsentMembers follow report's rules at now.
+	RoundAttempts(ctx context.Context, roundID int64, now time.Time) ([]report.Attempt, error)
+	AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error)
+	// UnreachableMembers are the active members no account of whom can be
+	// messaged.
+	UnreachableMembers(ctx context.Context) ([]int64, error)
+}
+
 // LoadSummary computes round r's figures at now.
-func LoadSummary(ctx context.Context, db *storage.DB, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
+func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
 	s := &Summary{Contest: c, Round: r, At: now, PrevUnits: map[string]report.UnitResult{},
 		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}}
 	rosters, err := db.UnitRosters(ctx)

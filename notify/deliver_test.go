@@ -12,7 +12,6 @@ import (
 	"quizbot/bot/telegram/telegramtest"
 	"quizbot/notify"
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // TestRemindRightRecipients: verified, active, reachable members who have
@@ -140,7 +139,7 @@ func TestDeliverForbiddenTriedOnce(t *testing.T) {
 	if n := len(r.fake.CallsToChat(r.chats[em.ID])); n != 1 {
 		t.Fatalf("blocked chat saw %d calls, want 1", n)
 	}
-	if st := r.statuses(r.f.Round.ID)["remind/"+itoa(em.ID)]; st != storage.NotifyUnreachable {
+	if st := r.statuses(r.f.Round.ID)["remind/"+itoa(em.ID)]; st != notify.StatusUnreachable {
 		t.Fatalf("status %q, want unreachable", st)
 	}
 	id, err := r.db.IdentityOf(context.Background(), em.ID, quiz.PlatformTelegram)
@@ -168,7 +167,7 @@ func TestDeliverServerErrorsRetryThenFail(t *testing.T) {
 
 	st := r.statuses(r.f.Round.ID)
 	for _, k := range []string{"an", "binh", "dung", "em"} {
-		if st["remind/"+itoa(ms[k].ID)] != storage.NotifySent {
+		if st["remind/"+itoa(ms[k].ID)] != notify.StatusSent {
 			t.Errorf("%s: %s, want sent", k, st["remind/"+itoa(ms[k].ID)])
 		}
 	}
@@ -182,7 +181,7 @@ func TestDeliverServerErrorsRetryThenFail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fails) != 1 || fails[0].MemberID.Int64 != ms["chi"].ID || fails[0].Status != storage.NotifyFailed ||
+	if len(fails) != 1 || fails[0].MemberID.Int64 != ms["chi"].ID || fails[0].Status != notify.StatusFailed ||
 		!strings.Contains(fails[0].LastError, "Internal Server Error") {
 		t.Fatalf("failures: %+v", fails)
 	}
@@ -259,7 +258,7 @@ func TestDeliverCancelsStale(t *testing.T) {
 	r.excuse(ms["binh"], r.f.Round.ID, "Ốm đau")
 	r.drain(r.sender(50, notify.SenderOptions{}), r.f.Round.ID, notify.KindRemind)
 	st := r.statuses(r.f.Round.ID)
-	if st["remind/"+itoa(ms["an"].ID)] != storage.NotifyCancelled || st["remind/"+itoa(ms["binh"].ID)] != storage.NotifyCancelled {
+	if st["remind/"+itoa(ms["an"].ID)] != notify.StatusCancelled || st["remind/"+itoa(ms["binh"].ID)] != notify.StatusCancelled {
 		t.Fatalf("statuses: %v", st)
 	}
 	got := r.delivered()
@@ -287,7 +286,7 @@ func TestDeliverBadRequestNotRetried(t *testing.T) {
 		t.Fatalf("an: %d calls, want 1 (a 400 is not retried)", n)
 	}
 	st := r.statuses(r.f.Round.ID)
-	if st["remind/"+itoa(ms["an"].ID)] != storage.NotifyFailed || st["remind/"+itoa(ms["binh"].ID)] != storage.NotifySent {
+	if st["remind/"+itoa(ms["an"].ID)] != notify.StatusFailed || st["remind/"+itoa(ms["binh"].ID)] != notify.StatusSent {
 		t.Fatalf("statuses: %v", st)
 	}
 	fails, err := r.db.NotificationFailures(context.Background(), r.f.Round.ID, 10)

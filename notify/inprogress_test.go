@@ -8,7 +8,6 @@ import (
 
 	"quizbot/notify"
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // startAttempt records an attempt of m in the round that is in progress:
@@ -43,7 +42,7 @@ func TestRemindSkipsAnAttemptInProgress(t *testing.T) {
 	r.drain(r.sender(50, notify.SenderOptions{}), round.ID, notify.KindRemind, notify.KindLastCall)
 
 	st := r.statuses(round.ID)
-	if got := st["remind/"+itoa(ms["an"].ID)]; got != storage.NotifyCancelled {
+	if got := st["remind/"+itoa(ms["an"].ID)]; got != notify.StatusCancelled {
 		t.Fatalf("An's reminder is %q, want cancelled: he started an attempt before it went out", got)
 	}
 	for _, k := range []string{"remind/" + itoa(ms["binh"].ID), "lastcall/" + itoa(ms["binh"].ID), "lastcall/" + itoa(ms["an"].ID)} {

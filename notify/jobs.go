@@ -10,7 +10,6 @@ import (
 
 	"quizbot/outbound"
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // Job is one scheduled (or operator-requested) run of a kind for a round.
@@ -46,7 +45,7 @@ const (
 
 // Notifier enqueues jobs' notifications.
 type Notifier struct {
-	db        *storage.DB
+	db        NotifierStore
 	clock     quiz.Clock
 	log       *slog.Logger
 	platforms []quiz.Platform
@@ -55,9 +54,16 @@ type Notifier struct {
 	Wake func()
 }
 
+// NotifierStore is what a Notifier needs of storage: where it queues, and
+// the reads a summary's figures come from.
+type NotifierStore interface {
+	Enqueuer
+	SummaryReads
+}
+
 // NewNotifier enqueues for recipients on the given platforms (in order of
 // preference; DefaultPlatforms when empty).
-func NewNotifier(db *storage.DB, clock quiz.Clock, log *slog.Logger, platforms []quiz.Platform) *Notifier {
+func NewNotifier(db NotifierStore, clock quiz.Clock, log *slog.Logger, platforms []quiz.Platform) *Notifier {
 	if len(platforms) == 0 {
 		platforms = DefaultPlatforms
 	}
@@ -73,12 +79,12 @@ func (n *Notifier) Run(ctx context.Context, job Job) (int, error) {
 	var err error
 	switch job.Kind {
 	case KindOpen, KindRemind, KindLastCall:
-		audience := storage.AudienceReminder
+		audience := AudienceReminder
 		if job.Kind == KindOpen {
-			audience = storage.AudienceVerified
+			audience = AudienceVerified
 		}
 		logged := start
-		count, err = n.db.EnqueueBroadcast(ctx, storage.Broadcast{
+		count, err = n.db.EnqueueBroadcast(ctx, Broadcast{
 			Kind: job.Kind, RoundID: job.Round.ID, Slot: job.Slot, Audience: audience, Platforms: n.platforms,
 			Progress: func(total int) {
 				if n.Wake != nil {
@@ -126,7 +132,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	}
 	type scope struct{ kind, unit string } // no unit for the province
 	payloads := map[scope][]byte{}
-	var rows []storage.NewNotification
+	var rows []NewNotification
 	for _, r := range recipients {
 		sc := scope{KindSummary, r.UnitCode}
 		if r.Role == quiz.RoleOrganizer {
@@ -139,8 +145,8 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 			}
 			payloads[sc] = raw
 		}
-		rows = append(rows, storage.NewNotification{
-			DedupKey: storage.DedupKey(sc.kind, job.Round.ID, r.MemberID, job.Slot),
+		rows = append(rows, NewNotification{
+			DedupKey: DedupKey(sc.kind, job.Round.ID, r.MemberID, job.Slot),
 			Kind:     sc.kind, RoundID: job.Round.ID, MemberID: r.MemberID,
 			Platform: r.Platform, ChatID: r.ChatID, Payload: raw,
 		})

@@ -11,7 +11,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // SchedulerOptions tune a Scheduler; zero values take the defaults.
@@ -41,7 +40,7 @@ type SchedulerOptions struct {
 // still open, or the summary is recent). Older missed slots are superseded
 // by the latest: after a day down, members get one reminder, not three.
 type Scheduler struct {
-	db    *storage.DB
+	db    Jobs
 	rdb   *redis.Client
 	n     *Notifier
 	clock quiz.Clock
@@ -50,7 +49,7 @@ type Scheduler struct {
 }
 
 // NewScheduler schedules the jobs that n enqueues.
-func NewScheduler(db *storage.DB, rdb *redis.Client, n *Notifier, clock quiz.Clock, log *slog.Logger, opt SchedulerOptions) *Scheduler {
+func NewScheduler(db Jobs, rdb *redis.Client, n *Notifier, clock quiz.Clock, log *slog.Logger, opt SchedulerOptions) *Scheduler {
 	if opt.LastCall <= 0 {
 		opt.LastCall = DefaultLastCall
 	}

@@ -12,7 +12,6 @@ import (
 
 	"quizbot/outbound"
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // Messenger sends a message on one platform; every adapter (Telegram, the
@@ -85,7 +84,7 @@ func (o *SenderOptions) defaults(rate float64) {
 // Sender delivers queued notifications on every platform it has a messenger
 // for. Any number of Senders, in any number of processes, may run at once.
 type Sender struct {
-	db    *storage.DB
+	db    SenderStore
 	lim   *Limiter
 	out   map[quiz.Platform]Messenger
 	btn   Buttons
@@ -100,9 +99,16 @@ type Sender struct {
 	sent, failed, unreachable, cancelled, retried atomic.Int64
 }
 
+// SenderStore is what a Sender needs of storage: the queue, and the rounds
+// its notices are about.
+type SenderStore interface {
+	Queue
+	Rounds
+}
+
 // NewSender returns a sender over the queue in db, pacing through lim,
 // sending on out with the buttons btn makes.
-func NewSender(db *storage.DB, lim *Limiter, out map[quiz.Platform]Messenger, btn Buttons, clock quiz.Clock, log *slog.Logger, opt SenderOptions) *Sender {
+func NewSender(db SenderStore, lim *Limiter, out map[quiz.Platform]Messenger, btn Buttons, clock quiz.Clock, log *slog.Logger, opt SenderOptions) *Sender {
 	opt.defaults(float64(time.Second) / float64(lim.Interval()))
 	return &Sender{db: db, lim: lim, out: out, btn: btn, clock: clock, log: log, opt: opt,
 		wake: make(chan struct{}, 1), settled: make(chan struct{}, 1), cache: roundCache{db: db, entries: map[int64]roundEntry{}}}
@@ -302,7 +308,7 @@ func (s *Sender) idle(ctx context.Context, p quiz.Platform) {
 
 // skip settles, without sending, a claimed notification that is no longer
 // worth sending.
-func (s *Sender) skip(ctx context.Context, c storage.Claimed) bool {
+func (s *Sender) skip(ctx context.Context, c Claimed) bool {
 	rctx, cancel := record(ctx)
 	defer cancel()
 	var err error
@@ -328,7 +334,7 @@ func (s *Sender) skip(ctx context.Context, c storage.Claimed) bool {
 
 // deliver sends the notification's parts from the first not yet delivered,
 // and records the outcome. The caller has taken the rate slot of the first.
-func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c storage.Claimed) {
+func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c Claimed) {
 	msgs, err := s.render(ctx, c)
 	if err != nil {
 		s.retry(ctx, c, c.PartsSent, fmt.Errorf("prepare notification: %w", err))
@@ -382,7 +388,7 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c st
 // the same notification after retry_after; 403 marks the recipient
 // unreachable for good; 400 (the message itself is refused) fails at once;
 // anything else is retried with back-off up to MaxTries.
-func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Claimed, parts int, err error) {
+func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c Claimed, parts int, err error) {
 	rctx, cancel := record(ctx)
 	defer cancel()
 	defer s.signal()
@@ -416,7 +422,7 @@ func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c storage.Clai
 }
 
 // retry schedules another try after back-off, or gives up after MaxTries.
-func (s *Sender) retry(ctx context.Context, c storage.Claimed, parts int, err error) {
+func (s *Sender) retry(ctx context.Context, c Claimed, parts int, err error) {
 	rctx, cancel := record(ctx)
 	defer cancel()
 	defer s.signal()
@@ -438,7 +444,7 @@ func (s *Sender) retry(ctx context.Context, c storage.Claimed, parts int, err er
 
 // giveBack returns a claimed notification to the queue without counting a
 // try, when this sender stops or cannot get a rate slot in time.
-func (s *Sender) giveBack(ctx context.Context, c storage.Claimed, parts int, reason string) {
+func (s *Sender) giveBack(ctx context.Context, c Claimed, parts int, reason string) {
 	rctx, cancel := record(ctx)
 	defer cancel()
 	if _, err := s.db.Requeue(rctx, c, parts, 0, reason, false); err != nil {
@@ -518,7 +524,7 @@ func (pl payload) messages(btn Buttons) []outbound.Message {
 }
 
 // render returns the notification's messages, in order.
-func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]outbound.Message, error) {
+func (s *Sender) render(ctx context.Context, c Claimed) ([]outbound.Message, error) {
 	var pl payload
 	if len(c.Payload) > 0 {
 		if err := json.Unmarshal(c.Payload, &pl); err != nil {
@@ -549,7 +555,7 @@ func (s *Sender) render(ctx context.Context, c storage.Claimed) ([]outbound.Mess
 // roundCache keeps rounds and their contests for a minute: a broadcast
 // renders the same round's text for every recipient.
 type roundCache struct {
-	db      *storage.DB
+	db      Rounds
 	mu      sync.Mutex
 	entries map[int64]roundEntry
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // Service is what `quizbot serve` runs on every replica: the scheduler,
@@ -25,7 +24,7 @@ type Service struct {
 // platform, shared with every replica through rdb) and a scheduler that
 // queues notifications only for those platforms, so that nothing is queued
 // that no replica can deliver.
-func NewService(db *storage.DB, rdb *redis.Client, out map[quiz.Platform]Messenger, btn Buttons, rate float64, clock quiz.Clock, log *slog.Logger) *Service {
+func NewService(db Store, rdb *redis.Client, out map[quiz.Platform]Messenger, btn Buttons, rate float64, clock quiz.Clock, log *slog.Logger) *Service {
 	s := &Service{log: log}
 	s.Sender = NewSender(db, NewLimiter(rdb, rate), out, btn, clock, log, SenderOptions{})
 	s.Notifier = NewNotifier(db, clock, log, s.Sender.Platforms())

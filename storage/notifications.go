@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,68 +10,17 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"quizbot/notify"
 	"quizbot/quiz"
 )
 
-// Notification statuses. A row is inserted 'queued' before anything is sent;
-// a sender claims it ('sending', under a lease) in a statement of its own, so
-// no database lock is held during the HTTP call, and records the outcome.
-const (
-	NotifyQueued      = "queued"
-	NotifySending     = "sending"
-	NotifySent        = "sent"
-	NotifyFailed      = "failed"
-	NotifyUnreachable = "unreachable"
-	NotifyCancelled   = "cancelled"
-)
-
-// Notification is one row of the queue.
-type Notification struct {
-	ID        int64           `db:"id"`
-	DedupKey  string          `db:"dedup_key"`
-	Kind      string          `db:"kind"`
-	RoundID   sql.NullInt64   `db:"round_id"`
-	MemberID  sql.NullInt64   `db:"member_id"`
-	Platform  quiz.Platform   `db:"platform"`
-	ChatID    string          `db:"chat_id"`
-	Payload   json.RawMessage `db:"payload"`
-	Status    string          `db:"status"`
-	Tries     int             `db:"tries"`
-	PartsSent int             `db:"parts_sent"`
-	LastError string          `db:"last_error"`
-	ClaimedAt *time.Time      `db:"claimed_at"`
-	SentAt    *time.Time      `db:"sent_at"`
-}
-
-// Claimed is a notification a sender holds, with what the database knew at
-// claim time about whether it is still worth sending.
-type Claimed struct {
-	Notification
-	// Linked is nil when the chat is no longer linked to the member, else
-	// whether that identity is still reachable.
-	Linked *bool `db:"linked"`
-	// Stale is true when the notification chases a member of a round who
-	// has taken part, started an attempt (one in progress must not be
-	// interrupted by a reminder; the sweeper submits it if the time runs
-	// out, so it is taking part) or been excused since, or whose round has
-	// closed.
-	Stale bool `db:"stale"`
-}
-
-// NewNotification is a notification to insert one by one (summaries).
-type NewNotification struct {
-	DedupKey string
-	Kind     string
-	RoundID  int64
-	MemberID int64
-	Platform quiz.Platform
-	ChatID   string
-	Payload  json.RawMessage
-}
+// The notifications queue (notify's types, notify's interfaces): the
+// queue's rows, its jobs, and the reads of a summary's figures.
+var _ notify.Store = (*DB)(nil)
 
 // InsertNotifications inserts notifications, skipping those whose dedup key
 // exists; it returns how many it inserted.
-func (db *DB) InsertNotifications(ctx context.Context, ns []NewNotification) (int, error) {
+func (db *DB) InsertNotifications(ctx context.Context, ns []notify.NewNotification) (int, error) {
 	if len(ns) == 0 {
 		return 0, nil
 	}
@@ -106,45 +54,12 @@ func (db *DB) InsertNotifications(ctx context.Context, ns []NewNotification) (in
 	return int(n), err
 }
 
-// Audience says which members of a round a broadcast goes to. Every
-// audience is active members with a reachable account on one of the
-// platforms; the round's members who have taken part or have an attempt in
-// progress (which counts once submitted, by them or by the time limit) are
-// always left out.
-type Audience int
-
-const (
-	// AudienceVerified: everyone verified who has not taken part (round
-	// opening).
-	AudienceVerified Audience = iota
-	// AudienceReminder: as AudienceVerified, without the excused.
-	AudienceReminder
-)
-
-// Broadcast describes one job's notifications to a round's audience. The
-// dedup key of each is Kind:RoundID:MemberID:Slot.
-type Broadcast struct {
-	Kind      string
-	RoundID   int64
-	Slot      string
-	Audience  Audience
-	Platforms []quiz.Platform // in order of preference when a member has several
-	BatchSize int             // members per statement; default 50,000
-	// Progress, when set, is called after each batch with the running total.
-	Progress func(inserted int)
-}
-
-// DedupKey is the key of a broadcast notification.
-func DedupKey(kind string, roundID, memberID int64, slot string) string {
-	return kind + ":" + strconv.FormatInt(roundID, 10) + ":" + strconv.FormatInt(memberID, 10) + ":" + slot
-}
-
 // EnqueueBroadcast inserts the broadcast's notifications straight from the
 // members table (INSERT … SELECT, no rows through Go), in batches of member
 // ids so that each statement is short and the senders can start on the
 // first batches while later ones are inserted. Notifications already there
 // (same dedup key) are skipped; it returns how many it inserted.
-func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
+func (db *DB) EnqueueBroadcast(ctx context.Context, b notify.Broadcast) (int, error) {
 	if b.BatchSize <= 0 {
 		b.BatchSize = 50_000
 	}
@@ -163,7 +78,7 @@ func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
 		return 0, nil
 	}
 	excused := ``
-	if b.Audience == AudienceReminder {
+	if b.Audience == notify.AudienceReminder {
 		excused = `AND NOT EXISTS (SELECT 1 FROM excuses e WHERE e.round_id = $3 AND e.member_id = m.id)`
 	}
 	// DISTINCT ON picks one account per member, the first platform in the
@@ -202,8 +117,8 @@ func (db *DB) EnqueueBroadcast(ctx context.Context, b Broadcast) (int, error) {
 // clock, for deciding whether the notification is stale; leases and
 // back-offs use the database's clock, the one all replicas share. ok is
 // false when nothing is due.
-func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time.Duration, now time.Time) (Claimed, bool, error) {
-	var c Claimed
+func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time.Duration, now time.Time) (notify.Claimed, bool, error) {
+	var c notify.Claimed
 	err := db.GetContext(ctx, &c, `
 		WITH c AS (
 			SELECT id FROM notifications
@@ -237,7 +152,7 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 }
 
 // finish records a claim's outcome, if the claim still holds.
-func (db *DB) finish(ctx context.Context, c Claimed, set string, args ...any) (bool, error) {
+func (db *DB) finish(ctx context.Context, c notify.Claimed, set string, args ...any) (bool, error) {
 	ok, err := setIfClaimed(ctx, db, c, set, args...)
 	if err != nil {
 		return false, fmt.Errorf("record notification %d: %w", c.ID, err)
@@ -248,7 +163,7 @@ func (db *DB) finish(ctx context.Context, c Claimed, set string, args ...any) (b
 // setIfClaimed updates the claimed notification (set's arguments are $3
 // on) if the claim still holds: a sender whose lease ran out while its row
 // was claimed again must not overwrite it. It reports whether it did.
-func setIfClaimed(ctx context.Context, ex sqlx.ExecerContext, c Claimed, set string, args ...any) (bool, error) {
+func setIfClaimed(ctx context.Context, ex sqlx.ExecerContext, c notify.Claimed, set string, args ...any) (bool, error) {
 	all := append([]any{c.ID, c.ClaimedAt}, args...)
 	res, err := ex.ExecContext(ctx, `UPDATE notifications SET `+set+`
 		WHERE id = $1 AND status = 'sending' AND claimed_at = $2`, all...)
@@ -260,13 +175,13 @@ func setIfClaimed(ctx context.Context, ex sqlx.ExecerContext, c Claimed, set str
 }
 
 // MarkSent records that every part of the notification was delivered.
-func (db *DB) MarkSent(ctx context.Context, c Claimed, parts int) (bool, error) {
+func (db *DB) MarkSent(ctx context.Context, c notify.Claimed, parts int) (bool, error) {
 	return db.finish(ctx, c, `status = 'sent', sent_at = now(), parts_sent = $3, last_error = ''`, parts)
 }
 
 // MarkPartsSent records progress through a multi-part notification and
 // extends the lease.
-func (db *DB) MarkPartsSent(ctx context.Context, c Claimed, parts int, lease time.Duration) (bool, error) {
+func (db *DB) MarkPartsSent(ctx context.Context, c notify.Claimed, parts int, lease time.Duration) (bool, error) {
 	return db.finish(ctx, c, `parts_sent = $3, next_attempt_at = now() + $4 * interval '1 millisecond'`,
 		parts, lease.Milliseconds())
 }
@@ -274,7 +189,7 @@ func (db *DB) MarkPartsSent(ctx context.Context, c Claimed, parts int, lease tim
 // Requeue puts the notification back in the queue, due after `after`. A
 // retry that was not the recipient's failure (the platform said slow down,
 // the sender stopped) gives back the try its claim counted.
-func (db *DB) Requeue(ctx context.Context, c Claimed, parts int, after time.Duration, reason string, countTry bool) (bool, error) {
+func (db *DB) Requeue(ctx context.Context, c notify.Claimed, parts int, after time.Duration, reason string, countTry bool) (bool, error) {
 	tries := `tries`
 	if !countTry {
 		tries = `greatest(tries - 1, 0)`
@@ -285,19 +200,19 @@ func (db *DB) Requeue(ctx context.Context, c Claimed, parts int, after time.Dura
 }
 
 // MarkFailed gives up on the notification.
-func (db *DB) MarkFailed(ctx context.Context, c Claimed, parts int, reason string) (bool, error) {
+func (db *DB) MarkFailed(ctx context.Context, c notify.Claimed, parts int, reason string) (bool, error) {
 	return db.finish(ctx, c, `status = 'failed', parts_sent = $3, last_error = $4`, parts, reason)
 }
 
 // MarkCancelled drops a notification no longer worth sending.
-func (db *DB) MarkCancelled(ctx context.Context, c Claimed, reason string) (bool, error) {
+func (db *DB) MarkCancelled(ctx context.Context, c notify.Claimed, reason string) (bool, error) {
 	return db.finish(ctx, c, `status = 'cancelled', last_error = $3`, reason)
 }
 
 // MarkUnreachable records that the recipient cannot be messaged (they
 // blocked the bot): the notification is never retried, and the account is
 // marked unreachable so that no later notification is queued for it.
-func (db *DB) MarkUnreachable(ctx context.Context, c Claimed, parts int, reason string) (bool, error) {
+func (db *DB) MarkUnreachable(ctx context.Context, c notify.Claimed, parts int, reason string) (bool, error) {
 	var ok bool
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
@@ -346,32 +261,10 @@ func (db *DB) NextNotificationDue(ctx context.Context, p quiz.Platform) (wait ti
 	return max(0, time.Duration(ms.Float64)*time.Millisecond), true, nil
 }
 
-// NotificationCount is how many notifications of a kind are in a status.
-type NotificationCount struct {
-	RoundID sql.NullInt64 `db:"round_id"`
-	Kind    string        `db:"kind"`
-	Status  string        `db:"status"`
-	Count   int           `db:"count"`
-	// The pace of the sends, slot by slot (a kind's slots can be days
-	// apart): RateSends sends after the first of their slot took
-	// RateSeconds in all.
-	RateSends   int     `db:"rate_sends"`
-	RateSeconds float64 `db:"rate_seconds"`
-}
-
-// Rate is the sends per second achieved while sending; ok is false when
-// there were too few sends to tell.
-func (n NotificationCount) Rate() (float64, bool) {
-	if n.RateSends == 0 || n.RateSeconds <= 0 {
-		return 0, false
-	}
-	return float64(n.RateSends) / n.RateSeconds, true
-}
-
 // NotificationCounts counts notifications by round, kind and status, for the
 // rounds given (all when empty).
-func (db *DB) NotificationCounts(ctx context.Context, roundIDs []int64) ([]NotificationCount, error) {
-	var out []NotificationCount
+func (db *DB) NotificationCounts(ctx context.Context, roundIDs []int64) ([]notify.NotificationCount, error) {
+	var out []notify.NotificationCount
 	// The slot is what follows kind:round:member: in the dedup key.
 	err := db.SelectContext(ctx, &out, `
 		WITH s AS (
@@ -406,8 +299,8 @@ func (db *DB) PendingNotifications(ctx context.Context, roundID int64, kinds []s
 
 // NotificationFailures lists a round's failed and unreachable notifications
 // with their reasons, newest first.
-func (db *DB) NotificationFailures(ctx context.Context, roundID int64, limit int) ([]Notification, error) {
-	var out []Notification
+func (db *DB) NotificationFailures(ctx context.Context, roundID int64, limit int) ([]notify.Notification, error) {
+	var out []notify.Notification
 	err := db.SelectContext(ctx, &out, `
 		SELECT id, dedup_key, kind, round_id, member_id, platform, chat_id, payload, status, tries,
 			parts_sent, last_error, claimed_at, sent_at
@@ -420,8 +313,8 @@ func (db *DB) NotificationFailures(ctx context.Context, roundID int64, limit int
 }
 
 // NotificationsOf returns a member's notifications of a round, oldest first.
-func (db *DB) NotificationsOf(ctx context.Context, roundID, memberID int64) ([]Notification, error) {
-	var out []Notification
+func (db *DB) NotificationsOf(ctx context.Context, roundID, memberID int64) ([]notify.Notification, error) {
+	var out []notify.Notification
 	err := db.SelectContext(ctx, &out, `
 		SELECT id, dedup_key, kind, round_id, member_id, platform, chat_id, payload, status, tries,
 			parts_sent, last_error, claimed_at, sent_at
@@ -454,21 +347,10 @@ func (db *DB) MarkJobDone(ctx context.Context, kind string, roundID int64, slot 
 	return nil
 }
 
-// Recipient is where a member with a role gets their summary.
-type Recipient struct {
-	MemberID int64         `db:"member_id"`
-	FullName string        `db:"full_name"`
-	UnitID   int64         `db:"unit_id"`
-	UnitCode string        `db:"unit_code"`
-	Role     quiz.Role     `db:"role"`
-	Platform quiz.Platform `db:"platform"`
-	ChatID   string        `db:"chat_id"`
-}
-
 // RoleRecipients returns the active members with one of the roles who can
 // be messaged on one of the platforms, one account each (the first platform
 // in the order given), by member id.
-func (db *DB) RoleRecipients(ctx context.Context, roles []quiz.Role, platforms []quiz.Platform) ([]Recipient, error) {
+func (db *DB) RoleRecipients(ctx context.Context, roles []quiz.Role, platforms []quiz.Platform) ([]notify.Recipient, error) {
 	rs := make([]string, len(roles))
 	for i, r := range roles {
 		rs[i] = string(r)
@@ -477,7 +359,7 @@ func (db *DB) RoleRecipients(ctx context.Context, roles []quiz.Role, platforms [
 	for i, p := range platforms {
 		ps[i] = string(p)
 	}
-	var out []Recipient
+	var out []notify.Recipient
 	err := db.SelectContext(ctx, &out, `
 		SELECT DISTINCT ON (m.id) m.id AS member_id, m.full_name, m.unit_id, u.code AS unit_code, m.role,
 			i.platform, i.chat_id

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -29,8 +30,8 @@ func notifySeed(t *testing.T) (*storage.DB, storagetest.Fixture) {
 
 func broadcast(t *testing.T, db *storage.DB, f storagetest.Fixture, slot string) int {
 	t.Helper()
-	n, err := db.EnqueueBroadcast(context.Background(), storage.Broadcast{Kind: "remind", RoundID: f.Round.ID, Slot: slot,
-		Audience: storage.AudienceReminder, Platforms: []quiz.Platform{quiz.PlatformTelegram}, BatchSize: 2})
+	n, err := db.EnqueueBroadcast(context.Background(), notify.Broadcast{Kind: "remind", RoundID: f.Round.ID, Slot: slot,
+		Audience: notify.AudienceReminder, Platforms: []quiz.Platform{quiz.PlatformTelegram}, BatchSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestNotifyQueueLeaseAndStaleOutcome(t *testing.T) {
 	if n, err := db.ReleaseExpiredLeases(ctx); err != nil || n != 1 {
 		t.Fatalf("released %d, %v", n, err)
 	}
-	var second storage.Claimed
+	var second notify.Claimed
 	for {
 		c, ok, err := db.ClaimNotification(ctx, quiz.PlatformTelegram, time.Minute, f.Now)
 		if err != nil || !ok {
@@ -118,7 +119,7 @@ func TestNotifyQueueLeaseAndStaleOutcome(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	ns, err := db.NotificationsOf(ctx, f.Round.ID, second.MemberID.Int64)
-	if err != nil || len(ns) != 1 || ns[0].Tries != 1 || ns[0].Status != storage.NotifyQueued || ns[0].LastError != "429" {
+	if err != nil || len(ns) != 1 || ns[0].Tries != 1 || ns[0].Status != notify.StatusQueued || ns[0].LastError != "429" {
 		t.Fatalf("after 429: %+v %v", ns, err)
 	}
 }

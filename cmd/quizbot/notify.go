@@ -191,7 +191,7 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 	}
 	type row struct {
 		byStatus map[string]int
-		sent     storage.NotificationCount
+		sent     notify.NotificationCount
 	}
 	table := map[int64]map[string]*row{}
 	for _, n := range counts {
@@ -205,13 +205,12 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 			table[rid][n.Kind] = rw
 		}
 		rw.byStatus[n.Status] += n.Count
-		if n.Status == storage.NotifySent {
+		if n.Status == notify.StatusSent {
 			rw.sent = n
 		}
 	}
 	loc := c.Location()
-	statuses := []string{storage.NotifyQueued, storage.NotifySending, storage.NotifySent, storage.NotifyFailed,
-		storage.NotifyUnreachable, storage.NotifyCancelled}
+	statuses := notify.Statuses
 	for _, r := range rounds {
 		fmt.Fprintf(e.stdout, "\ncontest %s round %d (%s – %s, %s)\n", c.Code, r.Number,
 			r.OpensAt.In(loc).Format(quiz.LocalTimeLayout), r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
