@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"quizbot/bot/chat"
-	"quizbot/bot/telegram"
 	"quizbot/config"
 	"quizbot/notify"
 	"quizbot/quiz"
@@ -121,32 +120,31 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 	}
 
 	// Queue only for platforms something can deliver on: a row for a
-	// platform without a sender (Zalo has none; Telegram has none without
-	// TELEGRAM_TOKEN) would stay queued for ever. Without a token, serve
-	// delivers on the web chat when it is on.
-	var platforms []quiz.Platform
-	switch {
-	case e.cfg.TelegramToken != "":
-		platforms = []quiz.Platform{quiz.PlatformTelegram}
-	case e.cfg.WebChat:
-		platforms = []quiz.Platform{quiz.PlatformWeb}
-	default:
+	// platform without a sender would stay queued for ever. The platforms
+	// any process can send on are sent on from here (unless
+	// --enqueue-only); without any, the web chat's rows are queued for
+	// serve, which alone holds its chats.
+	ms := newMessengers(e)
+	platforms := ms.anyProcess()
+	sendHere := len(platforms) > 0 && !a.enqueueOnly
+	if len(platforms) == 0 {
+		platforms = ms.serveOnly()
+	}
+	if len(platforms) == 0 {
 		return fmt.Errorf("notify %s: no platform to deliver notifications on (no TELEGRAM_TOKEN, no web chat)", a.action)
 	}
 
 	var rdb *redis.Client
-	var out map[quiz.Platform]notify.Messenger
-	if !a.enqueueOnly && e.cfg.TelegramToken != "" {
+	if sendHere {
 		if rdb, err = storage.OpenRedis(ctx, e.cfg.RedisURL); err != nil {
 			return fmt.Errorf("notify %s: %w", a.action, err)
 		}
 		defer rdb.Close()
-		tg, err := telegram.New(ctx, telegram.Config{Token: e.cfg.TelegramToken, APIURL: e.cfg.TelegramAPIURL},
-			chat.New(nil, db, e.log), rdb, e.log)
-		if err != nil {
+		// A conversation without the quiz: the adapters attach to it, and
+		// nothing here receives.
+		if err := ms.open(ctx, false, adapterDeps{conv: chat.New(nil, db, e.log), db: db, rdb: rdb}); err != nil {
 			return fmt.Errorf("notify %s: %w", a.action, err)
 		}
-		out = map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: tg}
 	}
 	n := notify.NewNotifier(db, quiz.SystemClock{}, e.log, platforms)
 	queued, err := n.Run(ctx, job)
@@ -154,11 +152,11 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("notify %s: %w", a.action, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: contest %s round %d, slot %s: %d notifications queued\n", a.action, c.Code, r.Number, job.Slot, queued)
-	if out == nil {
+	if !sendHere {
 		fmt.Fprintln(e.stdout, "not sending from here (no TELEGRAM_TOKEN, or --enqueue-only): the running service delivers them")
 		return nil
 	}
-	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), out, chat.NoticeButtons{}, quiz.SystemClock{}, e.log, notify.SenderOptions{})
+	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), ms.out, chat.NoticeButtons{}, quiz.SystemClock{}, e.log, notify.SenderOptions{})
 	start := time.Now()
 	if err := s.Drain(ctx, r.ID, kinds); err != nil {
 		return fmt.Errorf("notify %s: delivering: %w", a.action, err)

@@ -38,27 +38,12 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
 	s.conv.SetVerify(chat.VerifyMode(e.cfg.Verify))
-	if e.cfg.WebChat {
-		s.web = webchat.New(s.conv, db, e.log)
+	ms := newMessengers(e)
+	if err := ms.open(ctx, true, adapterDeps{conv: s.conv, db: db, rdb: rdb}); err != nil {
+		return nil, err
 	}
-	if e.cfg.TelegramToken != "" {
-		tg, err := telegram.New(ctx, telegram.Config{
-			Token: e.cfg.TelegramToken, APIURL: e.cfg.TelegramAPIURL,
-			Secret: e.cfg.TelegramWebhookSecret, PublicURL: e.cfg.PublicURL,
-		}, s.conv, rdb, e.log)
-		if err != nil {
-			return nil, err
-		}
-		s.tg = tg
-	}
-	out := map[quiz.Platform]notify.Messenger{}
-	if s.tg != nil {
-		out[quiz.PlatformTelegram] = s.tg
-	}
-	if s.web != nil {
-		out[quiz.PlatformWeb] = s.web
-	}
-	s.notify = notify.NewService(db, rdb, out, chat.NoticeButtons{}, e.cfg.NotifyRate, clock, e.log)
+	s.tg, s.web = ms.tg, ms.web
+	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, e.cfg.NotifyRate, clock, e.log)
 	return s, nil
 }
 
