@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/bot/chat"
 	"quizbot/bot/telegram/telegramtest"
 	"quizbot/notify"
+	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
@@ -292,5 +294,65 @@ func TestDeliverBadRequestNotRetried(t *testing.T) {
 	fails, err := r.db.NotificationFailures(context.Background(), r.f.Round.ID, 10)
 	if err != nil || len(fails) != 1 || !strings.Contains(fails[0].LastError, "can't parse entities") {
 		t.Fatalf("failures: %+v %v", fails, err)
+	}
+}
+
+// limited is a messenger with a shorter text limit than Telegram's, as
+// Zalo's 2,000 characters are.
+type limited struct {
+	notify.Messenger
+	max int
+}
+
+func (l limited) TextLimit() int { return l.max }
+
+// TestNoticeFitsTheMessengersLimit: a notice longer than its platform
+// takes arrives in parts within the limit, the words all there and in
+// order, the start button under the last part, and the notification is
+// recorded as sent with every part counted.
+func TestNoticeFitsTheMessengersLimit(t *testing.T) {
+	r := newRig(t)
+	em := r.f.Members["em"]
+	chatID := r.link(em)
+	round := r.f.Round
+	if n := r.enqueue(r.job(notify.KindRemind, "2026-12-02T08:00", round)); n != 1 {
+		t.Fatalf("enqueued %d reminders, want 1", n)
+	}
+	const max = 120
+	s := notify.NewSender(r.db, notify.NewLimiter(r.rdb, 50),
+		map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: limited{r.telegram(), max}},
+		chat.NoticeButtons{}, r.clock, r.log, notify.SenderOptions{Poll: 100 * time.Millisecond})
+	r.drain(s, round.ID, notify.KindRemind)
+
+	parts := r.fake.Sent(chatID)
+	if len(parts) < 2 {
+		t.Fatalf("%d messages, want the reminder in parts: %+v", len(parts), parts)
+	}
+	var words []string
+	for i, p := range parts {
+		if n := outbound.TextLen(p.Text); n > max {
+			t.Errorf("part %d has %d characters, over %d:\n%s", i+1, n, max, p.Text)
+		}
+		if _, ok := p.Button("▶️ Bắt đầu làm bài"); ok != (i == len(parts)-1) {
+			t.Errorf("part %d of %d: start button %v", i+1, len(parts), ok)
+		}
+		words = append(words, strings.Fields(p.Text)...)
+	}
+	all := strings.Join(words, " ")
+	for _, want := range []string{"⏰ Nhắc nhở: anh/chị chưa tham gia Đợt 1", "Hạn chót: 16:30 thứ Sáu, 04/12/2026.",
+		"đồng hồ bắt đầu tính khi anh/chị bấm nút \"Bắt đầu làm bài\" bên dưới."} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the parts lost %q:\n%s", want, all)
+		}
+	}
+	var row struct {
+		Status string `db:"status"`
+		Parts  int    `db:"parts_sent"`
+	}
+	if err := r.db.GetContext(context.Background(), &row, `SELECT status, parts_sent FROM notifications WHERE member_id = $1`, em.ID); err != nil {
+		t.Fatal(err)
+	}
+	if row.Status != notify.StatusSent || row.Parts != len(parts) {
+		t.Errorf("recorded %s with %d parts, want sent with %d", row.Status, row.Parts, len(parts))
 	}
 }

@@ -340,6 +340,7 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c Cl
 		s.retry(ctx, c, c.PartsSent, fmt.Errorf("prepare notification: %w", err))
 		return
 	}
+	msgs = fitTo(msgs, outbound.LimitOf(m))
 	parts := c.PartsSent
 	for parts < len(msgs) {
 		if parts > c.PartsSent {
@@ -519,6 +520,18 @@ func (pl payload) messages(btn Buttons) []outbound.Message {
 	}
 	if pl.Doc != nil {
 		out = append(out, outbound.Message{Text: pl.Doc.Caption, Document: &outbound.Document{Name: pl.Doc.Name, Data: pl.Doc.Data}})
+	}
+	return out
+}
+
+// fitTo splits each message over max into parts that are not, for a
+// platform whose limit is below the MaxText the cards are laid out for
+// (Zalo: 2,000). The split depends on the text and the platform alone, so
+// a send resumed after some parts counts the same parts.
+func fitTo(msgs []outbound.Message, max int) []outbound.Message {
+	var out []outbound.Message
+	for _, m := range msgs {
+		out = append(out, outbound.Fit(m, max)...)
 	}
 	return out
 }

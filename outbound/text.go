@@ -114,3 +114,35 @@ func GroupDigits(n int64) string {
 	}
 	return s
 }
+
+// TextLimiter is a messenger that declares the longest text it delivers, in
+// TextLen units (UTF-16 code units, which never undercounts characters).
+// A messenger that does not is held to MaxText.
+type TextLimiter interface {
+	TextLimit() int
+}
+
+// LimitOf is the longest text messenger delivers: its TextLimit, or
+// MaxText.
+func LimitOf(messenger any) int {
+	if l, ok := messenger.(TextLimiter); ok && l.TextLimit() > 0 {
+		return l.TextLimit()
+	}
+	return MaxText
+}
+
+// Fit splits a message whose text is over max into messages that are not:
+// the text is cut as Split cuts it, nothing is dropped, and the last part
+// carries the buttons, menu and document.
+func Fit(m Message, max int) []Message {
+	if TextLen(m.Text) <= max {
+		return []Message{m}
+	}
+	parts := Split(m.Text, max)
+	out := make([]Message, 0, len(parts))
+	for _, p := range parts[:len(parts)-1] {
+		out = append(out, Message{Text: p})
+	}
+	m.Text = parts[len(parts)-1]
+	return append(out, m)
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
@@ -160,37 +161,16 @@ func kindName(k Kind) string {
 	return "text"
 }
 
-// TextLimiter is a Messenger that declares the longest text it delivers, in
-// TextLen units (UTF-16 code units, which never undercounts characters).
-// A messenger that does not is held to MaxText.
-type TextLimiter interface {
-	TextLimit() int
-}
+// TextLimiter is outbound.TextLimiter: a Messenger that declares the
+// longest text it delivers; one that does not is held to MaxText.
+type TextLimiter = outbound.TextLimiter
 
 // textLimit is the longest text out delivers.
-func textLimit(out Messenger) int {
-	if l, ok := out.(TextLimiter); ok && l.TextLimit() > 0 {
-		return l.TextLimit()
-	}
-	return MaxText
-}
+func textLimit(out Messenger) int { return outbound.LimitOf(out) }
 
-// fit splits a message whose text is over max into messages that are not:
-// the text is cut at line breaks (or, inside a line too long, at a space),
-// nothing is dropped, and the last part carries the buttons, menu and
-// document.
-func fit(m Message, max int) []Message {
-	if TextLen(m.Text) <= max {
-		return []Message{m}
-	}
-	parts := splitText(m.Text, max)
-	out := make([]Message, 0, len(parts))
-	for _, p := range parts[:len(parts)-1] {
-		out = append(out, Message{Text: p})
-	}
-	m.Text = parts[len(parts)-1]
-	return append(out, m)
-}
+// fit is outbound.Fit: a message over max split into messages that are
+// not, nothing dropped, the buttons, menu and document on the last.
+func fit(m Message, max int) []Message { return outbound.Fit(m, max) }
 
 // maxField bounds a roster field (a name, a position, a unit) inside a text,
 // in TextLen units: real ones are far shorter, and a long one must not push
