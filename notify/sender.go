@@ -14,8 +14,8 @@ import (
 	"quizbot/quiz"
 )
 
-// Messenger sends a message on one platform; every adapter (Telegram, the
-// web chat, Zalo) satisfies it. Errors are outbound's: a
+// Messenger sends a message on one platform; the Telegram adapter and the
+// web chat satisfy it, and so must Zalo's. Errors are outbound's: a
 // *outbound.RateLimitError for 429, outbound.ErrUnreachable for 403,
 // outbound.ErrRejected for a message the platform refuses.
 type Messenger interface {
