@@ -26,6 +26,8 @@ const (
 	KindCommand              // /start, /thi…
 	KindContact              // shared a phone number
 	KindCallback             // tapped an inline button
+	KindFollow               // started following the bot's account (Zalo OA)
+	KindUnfollow             // stopped following it: cannot be messaged
 )
 
 // Event is one thing a person did, in platform-neutral terms.
