@@ -186,7 +186,7 @@ func (s *Service) Activate(ctx context.Context, p Platform, externalID, chatID, 
 	switch outcome {
 	case CodeRedeemed, CodeAlreadyBound:
 		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
-		eventOf(ctx).identify(p, externalID, m, nil)
+		eventOf(ctx).identify(p, externalID, m, nil, true)
 		return m, nil
 	case CodeWrong:
 		n, until, err := as.RecordActivationFailure(ctx, p, externalID, now, CodeRule)

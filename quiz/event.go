@@ -40,11 +40,18 @@ type identified struct {
 	externalID string
 	member     Member
 	err        error
+	// fresh: the member was read from PostgreSQL in this event, or the
+	// cached copy was compared with it (confirm), so it is not an old copy
+	// from Redis.
+	fresh bool
 }
 
 type knownSession struct {
 	sess Session
 	ok   bool // the member has a session
+	// checked: the session was compared with PostgreSQL in this event (or
+	// rebuilt from it, or written after that), so it is not an old copy.
+	checked bool
 }
 
 // WithEvent marks ctx as the handling of one incoming event (a message, a
@@ -122,14 +129,54 @@ func (ev *event) identified(p Platform, externalID string) (Member, error, bool)
 	return ev.who.member, ev.who.err, true
 }
 
-// identify keeps what Identify (or Verify) found for the account.
-func (ev *event) identify(p Platform, externalID string, m Member, err error) {
+// identify keeps what Identify (or Verify) found for the account; fresh
+// when it was read from PostgreSQL.
+func (ev *event) identify(p Platform, externalID string, m Member, err error, fresh bool) {
 	if ev == nil {
 		return
 	}
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	ev.who = &identified{platform: p, externalID: externalID, member: m, err: err}
+	ev.who = &identified{platform: p, externalID: externalID, member: m, err: err, fresh: fresh}
+}
+
+// accountFor returns the account Identify found member memberID behind in
+// this event, and whether that member is known fresh; ok is false when the
+// event identified no account as that member.
+func (ev *event) accountFor(memberID int64) (p Platform, externalID string, fresh, ok bool) {
+	if ev == nil {
+		return "", "", false, false
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.who == nil || ev.who.err != nil || ev.who.member.ID != memberID {
+		return "", "", false, false
+	}
+	return ev.who.platform, ev.who.externalID, ev.who.fresh, true
+}
+
+// checked reports whether the event compared the member's session with
+// PostgreSQL already.
+func (ev *event) checked(memberID int64) bool {
+	if ev == nil {
+		return false
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.sessions[memberID].checked
+}
+
+// check keeps a session the event compared with PostgreSQL (or rebuilt).
+func (ev *event) check(memberID int64, sess Session, ok bool) {
+	if ev == nil {
+		return
+	}
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if ev.shown != nil && ev.shown.MemberID == memberID && !(ok && sess.AttemptID == ev.shown.AttemptID && sess.Pos == ev.shown.Pos) {
+		ev.shown = nil // would undo what PostgreSQL says
+	}
+	ev.set(memberID, knownSession{sess: sess, ok: ok, checked: true})
 }
 
 // session returns the member's session as the event knows it: the shown
@@ -172,7 +219,8 @@ func (ev *event) wrote(memberID int64, sess Session, ok bool) {
 	if ev.shown != nil && ev.shown.MemberID == memberID {
 		ev.shown = nil
 	}
-	ev.set(memberID, knownSession{sess: sess, ok: ok})
+	// A write derived from a checked session is as current as it was.
+	ev.set(memberID, knownSession{sess: sess, ok: ok, checked: ev.sessions[memberID].checked})
 }
 
 // forget makes the event read the member's session from the store again:

@@ -55,6 +55,10 @@ type Member struct {
 	Position string `db:"position"`
 	Role     Role   `db:"role"`
 	Active   bool   `db:"active"`
+	// Gen is the roster entry's generation (members.gen), bumped by
+	// PostgreSQL whenever the entry changes or an account is unlinked: a
+	// cached copy whose Gen is behind the row's is not obeyed.
+	Gen int64 `db:"gen"`
 }
 
 // Identity links a member to one account on one platform.
@@ -174,7 +178,11 @@ type Attempt struct {
 	Total       int        `db:"total"`
 	Prediction  *int64     `db:"prediction"`
 	Platform    Platform   `db:"platform"`
-	Items       []Item     `db:"-"`
+	// Version counts the attempt's changes in PostgreSQL (every answer, the
+	// submission, the prediction); a session made at another version is
+	// out of date.
+	Version int64  `db:"version"`
+	Items   []Item `db:"-"`
 }
 
 // Submitted reports whether the attempt is closed.

@@ -41,15 +41,19 @@ type Store interface {
 	// first, without items.
 	MemberAttempts(ctx context.Context, roundID, memberID int64) ([]Attempt, error)
 	// RecordAnswer stores the answer at position pos if that position has
-	// none yet and the attempt is open and before its deadline at `at`.
-	// It reports whether this call recorded it.
-	RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error)
+	// none yet, the attempt is open and before its deadline at `at`, and
+	// the attempt's member is still at generation memberGen; storing it
+	// bumps the attempt's version. It reports whether this call recorded it.
+	RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time, memberGen int64) (bool, error)
 	// SubmitAttempt closes an attempt at `at`, counting its correct
-	// answers; it reports whether this call closed it.
+	// answers and bumping its version; it reports whether this call closed
+	// it.
 	SubmitAttempt(ctx context.Context, attemptID int64, at time.Time) (Attempt, bool, error)
 	// SetPrediction stores the prediction of a submitted attempt that has
-	// none; it reports whether it did.
-	SetPrediction(ctx context.Context, attemptID int64, n int64) (bool, error)
+	// none and is its member's latest in the round, if the member is still
+	// at generation memberGen, bumping the attempt's version; it reports
+	// whether it did.
+	SetPrediction(ctx context.Context, attemptID int64, n int64, memberGen int64) (bool, error)
 	// ExpiredAttempts lists unfinished attempts whose deadline is before now.
 	ExpiredAttempts(ctx context.Context, now time.Time, limit int) ([]Attempt, error)
 	LiveStats(ctx context.Context, roundID int64, now time.Time) (LiveStats, error)
@@ -57,10 +61,15 @@ type Store interface {
 
 // Session is the hot state of a member's attempt in progress, kept in Redis
 // with a TTL. Everything in it can be rebuilt from the Store, so losing it
-// loses nothing the member already answered.
+// loses nothing the member already answered. Redis may also bring back an
+// older copy (a restart from an old snapshot): the session says what it was
+// derived from (the attempt, its position, whether it waits for the
+// prediction, and the attempt's Version), so that it can be compared with
+// the Store, which wins.
 type Session struct {
 	MemberID        int64         `json:"m"`
 	AttemptID       int64         `json:"a"`
+	Version         int64         `json:"v,omitempty"` // the attempt's version the session is at
 	RoundID         int64         `json:"r"`
 	Pos             int           `json:"p"` // the question being asked (0-based); = len(Items) when done
 	Deadline        time.Time     `json:"d"`

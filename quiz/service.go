@@ -53,40 +53,105 @@ func (s *Service) Now() time.Time { return s.clock.Now() }
 // Identify finds the verified member behind a platform account. ENOTFOUND
 // when the account is not verified; EFORBIDDEN when the member left the roster.
 // Within an event (WithEvent) the account is looked up once: a second call
-// returns what the first found.
+// returns what the first found. The member may come from the Redis cache,
+// which an old snapshot can bring back: the paths that change something
+// compare it with PostgreSQL (confirm, or the generation their writes
+// check).
 func (s *Service) Identify(ctx context.Context, p Platform, externalID string) (Member, error) {
 	ev := eventOf(ctx)
 	if m, err, ok := ev.identified(p, externalID); ok {
 		return m, err
 	}
-	m, err := s.identify(ctx, ev, p, externalID)
-	if err == nil || ErrorCode(err) == ENOTFOUND || ErrorCode(err) == EFORBIDDEN {
-		// An internal failure is not kept: a second call tries again.
-		ev.identify(p, externalID, m, err)
-	}
-	return m, err
-}
-
-func (s *Service) identify(ctx context.Context, ev *event, p Platform, externalID string) (Member, error) {
 	acc, ok := ev.accountOf(p, externalID) // read by the platform with its own bookkeeping
 	var err error
 	if !ok {
 		acc, err = s.sessions.CachedAccount(ctx, p, externalID)
 	}
-	m := acc.Member
-	if err != nil || !acc.MemberOK {
-		m, err = s.store.MemberByIdentity(ctx, p, externalID)
+	// A cached member who is inactive may be an old copy (re-imported
+	// since): only PostgreSQL refuses them.
+	if err != nil || !acc.MemberOK || !acc.Member.Active {
+		return s.lookup(ctx, ev, p, externalID)
+	}
+	ev.read(acc.Member.ID, acc.Session, acc.SessionOK)
+	ev.identify(p, externalID, acc.Member, nil, false)
+	return acc.Member, nil
+}
+
+// lookup finds the member behind an account in PostgreSQL, caches it, and
+// keeps it in the event as fresh.
+func (s *Service) lookup(ctx context.Context, ev *event, p Platform, externalID string) (Member, error) {
+	m, err := s.store.MemberByIdentity(ctx, p, externalID)
+	if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
+			ev.identify(p, externalID, Member{}, err, true)
+		}
+		// An internal failure is not kept: a second call tries again.
+		return Member{}, err
+	}
+	_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
+	if !m.Active {
+		err = notOnRoster()
+	}
+	ev.identify(p, externalID, m, err, true)
+	return m, err
+}
+
+func notOnRoster() error {
+	return Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
+}
+
+// Confirm is confirm for the paths outside this package that change
+// something or show what only the member may see (/lydo).
+func (s *Service) Confirm(ctx context.Context, m Member) (Member, error) { return s.confirm(ctx, m) }
+
+// confirm makes sure that m, as Identify found it in this event, is not an
+// old copy from the Redis cache (restored from a snapshot taken before an
+// unlink, a deactivation or a roster change): its generation is compared
+// with the roster entry's. A member read from PostgreSQL in this event costs
+// nothing. When the copy is out of date, the account is looked up again and
+// the member PostgreSQL finds is returned (with its new Gen), or the error
+// Identify would give: ENOTFOUND for an unlinked account, EFORBIDDEN for a
+// member no longer on the roster.
+func (s *Service) confirm(ctx context.Context, m Member) (Member, error) {
+	ev := eventOf(ctx)
+	p, externalID, fresh, known := ev.accountFor(m.ID)
+	if fresh {
+		return m, nil
+	}
+	cur, err := s.store.MemberByID(ctx, m.ID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
+		return Member{}, fmt.Errorf("confirm member: %w", err)
+	}
+	if err == nil && cur.Gen == m.Gen {
+		if known {
+			ev.identify(p, externalID, m, nil, true)
+		}
+		return m, nil
+	}
+	if !known {
+		// A caller outside an event: no account to ask about, the
+		// roster entry decides.
 		if err != nil {
 			return Member{}, err
 		}
-		_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
-	} else {
-		ev.read(m.ID, acc.Session, acc.SessionOK)
+		if !cur.Active {
+			return cur, notOnRoster()
+		}
+		return cur, nil
 	}
-	if !m.Active {
-		return m, Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
+	_ = s.sessions.ForgetMember(ctx, p, externalID)
+	fm, err := s.lookup(ctx, ev, p, externalID)
+	switch {
+	case ErrorCode(err) == ENOTFOUND:
+		return Member{}, &Error{Code: ENOTFOUND, Err: err,
+			Message: "Tài khoản này chưa được xác thực hoặc đã được gỡ liên kết. Anh/chị bấm /start để xác thực."}
+	case err != nil:
+		return fm, err
+	case fm.ID != m.ID:
+		// The account stands for someone else now.
+		return Member{}, staleButton()
 	}
-	return m, nil
+	return fm, nil
 }
 
 // putSession and deleteSession change the stored session, and what the
@@ -133,7 +198,7 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 	}
 	if cur, err := s.store.MemberByIdentity(ctx, p, externalID); err == nil {
 		if cur.ID == m.ID {
-			eventOf(ctx).identify(p, externalID, m, nil)
+			eventOf(ctx).identify(p, externalID, m, nil, true)
 			return m, nil // verified already: sharing the contact again is harmless
 		}
 		return Member{}, Errorf(ECONFLICT, "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ.")
@@ -148,7 +213,7 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 		return Member{}, fmt.Errorf("verify: %w", err)
 	}
 	_ = s.sessions.CacheMember(ctx, p, externalID, m, memberCacheTTL)
-	eventOf(ctx).identify(p, externalID, m, nil)
+	eventOf(ctx).identify(p, externalID, m, nil, true)
 	return m, nil
 }
 
@@ -296,6 +361,10 @@ type View struct {
 // Start begins a new attempt in the open round, or returns the current
 // question of the member's unfinished one.
 func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform) (View, error) {
+	m, err := s.confirm(ctx, m)
+	if err != nil {
+		return View{}, err
+	}
 	st, err := s.roundStatus(ctx)
 	if err != nil {
 		return View{}, err
@@ -315,7 +384,14 @@ func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform
 		return View{}, err
 	}
 	if st.Open != nil {
-		return s.Current(ctx, m)
+		// The session may be an old copy (a Redis snapshot): compare it
+		// with the attempts just read.
+		cur, ok := s.stored(ctx, m)
+		sess, ok, err := s.settle(ctx, m, &st, cur, ok)
+		if err != nil {
+			return View{}, err
+		}
+		return s.currentOf(ctx, sess, ok)
 	}
 	if st.Left <= 0 {
 		return View{}, Errorf(ECONFLICT, "Anh/chị đã dùng hết số lượt thi của đợt này.")
@@ -369,8 +445,14 @@ func (s *Service) create(ctx context.Context, m Member, st Status, p Platform) (
 }
 
 func sessionOf(a Attempt, c Contest) Session {
-	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items),
-		Reveal: c.Reveal == RevealImmediately, Predict: c.Prediction, PredictBy: c.PredictionDeadline(a)}
+	return sessionWith(a, c.Reveal == RevealImmediately, c.Prediction, c.PredictionDeadline(a))
+}
+
+// sessionWith is the session of attempt a, with the contest's rules the
+// answers need.
+func sessionWith(a Attempt, reveal bool, predict string, predictBy time.Time) Session {
+	sess := Session{MemberID: a.MemberID, AttemptID: a.ID, Version: a.Version, RoundID: a.RoundID, Deadline: a.Deadline, Pos: len(a.Items),
+		Reveal: reveal, Predict: predict, PredictBy: predictBy}
 	for _, it := range a.Items {
 		sess.Items = append(sess.Items, SessionItem{QuestionID: it.QuestionID, Order: it.Order})
 		if it.Chosen == nil && it.Position < sess.Pos {
@@ -404,60 +486,154 @@ func (s *Service) sessionTTL(sess Session) time.Duration {
 
 // session returns the member's session, rebuilding it from the Store when
 // Redis lost it. ok is false when the member has no attempt in progress and
-// no prediction to give.
+// no prediction to give. The session read from Redis is trusted as it is:
+// the paths where an old copy could mislead compare it with the Store
+// (checkSession), or carry the comparison in their writes.
 func (s *Service) session(ctx context.Context, m Member) (Session, bool, error) {
-	ev := eventOf(ctx)
-	sess, ok, known := ev.session(m.ID)
-	if !known {
-		var err error
-		if sess, ok, err = s.sessions.Session(ctx, m.ID); err != nil {
-			ok = false // rebuilt from the Store below
-		} else {
-			ev.read(m.ID, sess, ok)
-		}
-	}
-	if ok {
+	if sess, ok := s.stored(ctx, m); ok {
 		return sess, true, nil
 	}
 	return s.rebuild(ctx, m)
 }
 
+// stored returns the member's session as the event knows it or as Redis
+// holds it; ok is false when there is none, or Redis could not say.
+func (s *Service) stored(ctx context.Context, m Member) (Session, bool) {
+	ev := eventOf(ctx)
+	sess, ok, known := ev.session(m.ID)
+	if !known {
+		var err error
+		if sess, ok, err = s.sessions.Session(ctx, m.ID); err != nil {
+			return Session{}, false // rebuilt from the Store
+		}
+		ev.read(m.ID, sess, ok)
+	}
+	return sess, ok
+}
+
+// checkSession returns the member's session compared with the Store, which
+// wins: a copy that Redis brought back from an older snapshot (an earlier
+// question, before the submission, an earlier attempt) is rebuilt. It costs
+// one read of the member's attempts, once per event; it is for the paths
+// where session and event disagree or that act on the session's word alone
+// (typed text while no prediction is awaited, /thi, a tap on another
+// attempt), not for every answer.
+func (s *Service) checkSession(ctx context.Context, m Member) (Session, bool, error) {
+	sess, ok, err := s.session(ctx, m)
+	ev := eventOf(ctx)
+	if err != nil || ev.checked(m.ID) {
+		return sess, ok, err
+	}
+	st, err := s.roundStatus(ctx)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && st.Round == nil) {
+		return sess, ok, nil // no open round: nothing to compare with
+	}
+	if err != nil {
+		return Session{}, false, err
+	}
+	atts, err := s.store.MemberAttempts(ctx, st.Round.ID, m.ID)
+	if err != nil {
+		return Session{}, false, fmt.Errorf("check session: %w", err)
+	}
+	for i := range atts {
+		if a := atts[i]; !a.Submitted() {
+			st.Open = &a
+		} else {
+			st.last = &a
+		}
+	}
+	if s.matches(sess, ok, &st) {
+		ev.check(m.ID, sess, ok)
+		return sess, ok, nil
+	}
+	return s.rebuild(ctx, m)
+}
+
+// matches reports whether a session (ok: there is one) is the one the
+// member's attempts in st imply: the open attempt at its version, or the
+// last one, at its version, waiting for its prediction, or none.
+func (s *Service) matches(sess Session, ok bool, st *Status) bool {
+	switch {
+	case st.Open != nil:
+		return ok && !sess.AwaitPrediction && sess.AttemptID == st.Open.ID && sess.Version == st.Open.Version
+	case s.owesPrediction(st):
+		return ok && sess.AwaitPrediction && sess.AttemptID == st.last.ID && sess.Version == st.last.Version
+	}
+	return !ok
+}
+
+// owesPrediction reports whether the member of st has yet to give the
+// prediction of their last submitted attempt (and has none open), and may
+// still.
+func (s *Service) owesPrediction(st *Status) bool {
+	return st.Open == nil && st.last != nil && st.last.Prediction == nil && st.Contest.Prediction != "" &&
+		s.clock.Now().Before(st.Contest.PredictionDeadline(*st.last))
+}
+
+// settle returns cur (ok: there is one) if it matches the member's attempts
+// in st, as memberStatus read them, and otherwise the session rebuilt from
+// them.
+func (s *Service) settle(ctx context.Context, m Member, st *Status, cur Session, ok bool) (Session, bool, error) {
+	ev := eventOf(ctx)
+	if ev.checked(m.ID) || s.matches(cur, ok, st) {
+		ev.check(m.ID, cur, ok)
+		return cur, ok, nil
+	}
+	return s.build(ctx, m, st)
+}
+
 // rebuild makes the member's session again from the Store, which holds
-// every answer: after Redis lost it, or when it lags behind what the
-// member was shown.
+// every answer: after Redis lost it, when it lags behind what the member
+// was shown, or when it is an old copy.
 func (s *Service) rebuild(ctx context.Context, m Member) (Session, bool, error) {
-	var sess Session
 	st, err := s.Status(ctx, m)
 	if err != nil || st.Round == nil {
 		return Session{}, false, err
 	}
-	if st.Open != nil {
+	return s.build(ctx, m, &st)
+}
+
+// build makes and saves the session the member's attempts in st imply.
+func (s *Service) build(ctx context.Context, m Member, st *Status) (Session, bool, error) {
+	ev := eventOf(ctx)
+	var sess Session
+	switch {
+	case st.Open != nil:
 		a, err := s.store.AttemptByID(ctx, st.Open.ID)
 		if err != nil {
 			return Session{}, false, fmt.Errorf("rebuild session: %w", err)
 		}
 		sess = sessionOf(a, st.Contest)
-	} else if last := st.latest(); last != nil && last.Prediction == nil && st.Contest.Prediction != "" &&
-		s.clock.Now().Before(st.Contest.PredictionDeadline(*last)) {
-		sess = Session{MemberID: m.ID, AttemptID: last.ID, RoundID: last.RoundID, Deadline: last.Deadline,
+	case s.owesPrediction(st):
+		last := st.last
+		sess = Session{MemberID: m.ID, AttemptID: last.ID, Version: last.Version, RoundID: last.RoundID, Deadline: last.Deadline,
 			Pos: last.Total, AwaitPrediction: true, Reveal: st.Contest.Reveal == RevealImmediately, Predict: st.Contest.Prediction,
 			PredictBy: st.Contest.PredictionDeadline(*last)}
-	} else {
+	default:
+		if _, had, _ := ev.session(m.ID); had {
+			_ = s.deleteSession(ctx, m.ID) // an old copy
+		}
+		ev.check(m.ID, Session{}, false)
 		return Session{}, false, nil
 	}
 	_ = s.putSession(ctx, sess, s.sessionTTL(sess))
+	ev.check(m.ID, sess, true)
 	return sess, true, nil
 }
 
 // latest is the most recently submitted attempt of the status, if any.
 func (st Status) latest() *Attempt { return st.last }
 
-// Current returns the question the member is on.
+// Current returns the question the member is on, as the Store says.
 func (s *Service) Current(ctx context.Context, m Member) (View, error) {
-	sess, ok, err := s.session(ctx, m)
+	sess, ok, err := s.checkSession(ctx, m)
 	if err != nil {
 		return View{}, err
 	}
+	return s.currentOf(ctx, sess, ok)
+}
+
+func (s *Service) currentOf(ctx context.Context, sess Session, ok bool) (View, error) {
 	if !ok || sess.AwaitPrediction || sess.Pos >= len(sess.Items) {
 		return View{}, Errorf(ENOTFOUND, "Anh/chị không có bài thi nào đang làm dở.")
 	}
@@ -565,6 +741,9 @@ type Answered struct {
 	Predict   string    // the prediction question to ask now, if any
 	PredictBy time.Time // when the prediction stops being accepted
 	Deadline  time.Time // of the attempt
+	// Already: the question had its answer on record before this tap
+	// (Letter is that answer); Next is the member's live question.
+	Already bool
 }
 
 // ErrStale marks a button that no longer applies.
@@ -579,6 +758,14 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	sess, ok, err := s.session(ctx, m)
 	if err != nil {
 		return Answered{}, err
+	}
+	if ok && sess.AttemptID != attemptID {
+		// A tap on another attempt than the session's: the session may be
+		// an old copy (Redis restored from a snapshot taken before this
+		// attempt began). The Store says.
+		if sess, ok, err = s.checkSession(ctx, m); err != nil {
+			return Answered{}, err
+		}
 	}
 	if ok && sess.AttemptID == attemptID && !sess.AwaitPrediction && pos > sess.Pos {
 		// The member was shown a later question than the session knows
@@ -614,12 +801,26 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	}
 	chosen := it.Order[letter]
 	correct := chosen == q.Correct
-	recorded, err := s.store.RecordAnswer(ctx, attemptID, pos, chosen, correct, now)
+	// The write checks that the member is still at the generation of the
+	// copy the event found (not unlinked or deactivated since): no read of
+	// the member per answer.
+	recorded, err := s.store.RecordAnswer(ctx, attemptID, pos, chosen, correct, now, m.Gen)
 	if err != nil {
 		return Answered{}, fmt.Errorf("record answer: %w", err)
 	}
 	if !recorded {
-		// Lost a race with a double tap or with the deadline: re-read.
+		// The member may be an old copy from the Redis cache: compare with
+		// PostgreSQL, and answer again as the member it finds (once:
+		// confirm's member is fresh for the rest of the event).
+		fm, err := s.confirm(ctx, m)
+		if err != nil {
+			return Answered{}, err
+		}
+		if fm.Gen != m.Gen {
+			return s.Answer(ctx, fm, attemptID, pos, letter)
+		}
+		// Lost a race with a double tap or with the deadline, or the
+		// session is behind the Store: re-read.
 		_ = s.deleteSession(ctx, m.ID)
 		a, err := s.store.AttemptByID(ctx, attemptID)
 		if err != nil {
@@ -647,11 +848,27 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 				Reveal: sess.Reveal, Previous: prev, Submitted: &done, Predict: s.predictNow(sess), PredictBy: sess.predictBy(),
 				Deadline: sess.Deadline}, nil
 		}
+		if pos < len(a.Items) && a.Items[pos].Chosen != nil {
+			// This question has its answer, but the session was still on
+			// it: the delivery that recorded it died before showing the
+			// next question, or Redis brought back an older session. Show
+			// the member's live question, with the answer on record.
+			live := sessionWith(a, sess.Reveal, sess.Predict, sess.PredictBy)
+			eventOf(ctx).check(m.ID, Session{}, false)
+			next, err := s.view(ctx, live)
+			if err != nil {
+				return Answered{}, err
+			}
+			it := a.Items[pos]
+			return Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
+				Reveal: sess.Reveal, Previous: prev, Next: &next, Deadline: sess.Deadline, Already: true}, nil
+		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
 	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
 		Previous: prev, Deadline: sess.Deadline}
 	sess.Pos++
+	sess.Version++ // the stored answer bumped the attempt's
 	sess.MessageID = ""
 	if sess.Pos < len(sess.Items) {
 		// The session is saved once the next question is shown (SetMessage).
@@ -739,6 +956,7 @@ func (s *Service) submit(ctx context.Context, sess Session, at time.Time, what s
 	if !closed {
 		return Attempt{}, Errorf(ECONFLICT, "Bài thi này đã được nộp.")
 	}
+	sess.Version = a.Version
 	if err := s.afterSubmit(ctx, sess); err != nil {
 		return Attempt{}, err
 	}
@@ -775,7 +993,9 @@ func (s *Service) contestOf(ctx context.Context, roundID int64) (Contest, error)
 }
 
 // AwaitingPrediction reports whether the member's next text is their
-// prediction, and the question to ask.
+// prediction, and the question to ask. A session that does not wait for one
+// may be an old copy (Redis restored from a snapshot taken before the last
+// answer): the Store is asked before the text is taken for something else.
 func (s *Service) AwaitingPrediction(ctx context.Context, m Member) (string, bool, error) {
 	q, _, ok, err := s.PredictionDue(ctx, m)
 	return q, ok, err
@@ -785,6 +1005,13 @@ func (s *Service) AwaitingPrediction(ctx context.Context, m Member) (string, boo
 // prediction: the question to ask, and until when it is accepted.
 func (s *Service) PredictionDue(ctx context.Context, m Member) (q string, by time.Time, ok bool, err error) {
 	sess, ok, err := s.session(ctx, m)
+	if err == nil && !(ok && sess.AwaitPrediction) {
+		// The session does not wait for a prediction: it may be an old
+		// copy (Redis restored from a snapshot taken before the last
+		// answer). The Store is asked before the text is taken for
+		// something else.
+		sess, ok, err = s.checkSession(ctx, m)
+	}
 	if err != nil || !ok || !sess.AwaitPrediction || !sess.predictionOpen(s.clock.Now()) {
 		return "", time.Time{}, false, err
 	}
@@ -839,7 +1066,7 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 		return Attempt{}, false, err
 	}
 	if !ok || !sess.AwaitPrediction {
-		return Attempt{}, false, Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
+		return Attempt{}, false, noPredictionAwaited()
 	}
 	if !sess.predictionOpen(s.clock.Now()) {
 		// Too late: nothing is stored, and the attempt is final.
@@ -850,12 +1077,54 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 		}
 		return a, sess.Reveal, ErrPredictionLate
 	}
+	ev := eventOf(ctx)
 	n, err := ParsePrediction(text)
 	if err != nil {
+		// Before asking again: the session may be an old copy, and the
+		// member owe no prediction at all.
+		if ns, nok, cerr := s.checkSession(ctx, m); cerr != nil {
+			return Attempt{}, false, cerr
+		} else if !nok || !ns.AwaitPrediction {
+			return Attempt{}, false, noPredictionAwaited()
+		}
 		return Attempt{}, false, err
 	}
-	if _, err := s.store.SetPrediction(ctx, sess.AttemptID, n); err != nil {
+	// The write checks what the session and the member say: the attempt is
+	// the member's latest and has no prediction, the member is current.
+	stored, err := s.store.SetPrediction(ctx, sess.AttemptID, n, m.Gen)
+	if err != nil {
 		return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
+	}
+	if !stored {
+		fm, err := s.confirm(ctx, m)
+		if err != nil {
+			return Attempt{}, false, err
+		}
+		if fm.Gen != m.Gen {
+			return s.Predict(ctx, fm, text) // once: fm is fresh now
+		}
+		if !ev.checked(m.ID) {
+			ns, nok, err := s.checkSession(ctx, m)
+			if err != nil {
+				return Attempt{}, false, err
+			}
+			if nok && ns.AwaitPrediction && ns.AttemptID != sess.AttemptID {
+				return s.Predict(ctx, m, text) // once: the session is checked now
+			}
+			if nok {
+				return Attempt{}, false, noPredictionAwaited() // an attempt in progress
+			}
+		}
+		// Given already (the same text delivered twice): the attempt as
+		// stored, if it has it.
+		a, err := s.store.AttemptByID(ctx, sess.AttemptID)
+		if err != nil {
+			return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
+		}
+		if a.Prediction == nil {
+			return Attempt{}, false, noPredictionAwaited()
+		}
+		return a, sess.Reveal, nil
 	}
 	_ = s.deleteSession(ctx, m.ID)
 	a, err = s.store.AttemptByID(ctx, sess.AttemptID)
@@ -863,6 +1132,10 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 		return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
 	}
 	return a, sess.Reveal, nil
+}
+
+func noPredictionAwaited() error {
+	return Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
 }
 
 // Expired is an attempt the time limit closed, to be told to its member.
@@ -909,7 +1182,7 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 				e.Question = &v
 			}
 		}
-		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, RoundID: a.RoundID, Deadline: a.Deadline,
+		sess := Session{MemberID: a.MemberID, AttemptID: a.ID, Version: done.Version, RoundID: a.RoundID, Deadline: a.Deadline,
 			Reveal: e.Reveal, Predict: c.Prediction, PredictBy: c.PredictionDeadline(done)}
 		if err := s.afterSubmit(ctx, sess); err != nil {
 			errs = append(errs, err)
@@ -924,6 +1197,10 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 
 // LiveStats returns the open round's figures for organizers only.
 func (s *Service) LiveStats(ctx context.Context, m Member) (Round, LiveStats, error) {
+	m, err := s.confirm(ctx, m) // an old cached copy may still say organizer
+	if err != nil {
+		return Round{}, LiveStats{}, err
+	}
 	if m.Role != RoleOrganizer {
 		return Round{}, LiveStats{}, Errorf(EFORBIDDEN, "Xin lỗi, chức năng thống kê chỉ dành cho Ban Tổ chức cuộc thi.")
 	}

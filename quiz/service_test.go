@@ -101,9 +101,22 @@ func TestDoubleTapRecordsOneAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := r.svc.SetMessage(ctx, an, v, "100"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.svc.Answer(ctx, an, v.AttemptID, 0, rightLetter(v)); err != nil {
 		t.Fatal(err)
 	}
+	// A tap before question 2 was shown (the delivery died in between):
+	// the first answer stands, and question 2 comes.
+	res, err := r.svc.Answer(ctx, an, v.AttemptID, 0, (rightLetter(v)+1)%4)
+	if err != nil || !res.Already || res.Letter != rightLetter(v) || res.Next == nil || res.Next.Pos != 1 {
+		t.Fatalf("tap before the next question was shown: %+v %v", res, err)
+	}
+	if err := r.svc.SetMessage(ctx, an, *res.Next, "101"); err != nil {
+		t.Fatal(err)
+	}
+	// Once question 2 is shown, another tap on question 1 is only told.
 	_, err = r.svc.Answer(ctx, an, v.AttemptID, 0, (rightLetter(v)+1)%4)
 	if quiz.ErrorCode(err) != quiz.ECONFLICT || !strings.Contains(quiz.ErrorMessage(err), "đã được ghi nhận") {
 		t.Fatalf("second tap: %v", err)
@@ -268,7 +281,7 @@ func crashAfterLastAnswer(t *testing.T, r *rig, m quiz.Member, n int) quiz.View 
 		t.Fatal(err)
 	}
 	letter := rightLetter(v)
-	ok, err := r.db.RecordAnswer(ctx, v.AttemptID, v.Pos, a.Items[v.Pos].Order[letter], true, r.clock.Now())
+	ok, err := r.db.RecordAnswer(ctx, v.AttemptID, v.Pos, a.Items[v.Pos].Order[letter], true, r.clock.Now(), m.Gen)
 	if err != nil || !ok {
 		t.Fatalf("record last answer: %v %v", ok, err)
 	}

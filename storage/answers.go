@@ -44,6 +44,7 @@ type answerReq struct {
 	chosen    int
 	correct   bool
 	at        time.Time
+	memberGen int64
 	res       chan answerRes // buffered: the writer never waits for a caller
 }
 
@@ -64,7 +65,7 @@ type answerWriter struct {
 
 // queueAnswer is RecordAnswer: it queues the answer, starting the writer if
 // it is idle, and waits for the batch that carries it to commit or for ctx.
-func (db *DB) queueAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error) {
+func (db *DB) queueAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time, memberGen int64) (bool, error) {
 	// Out of range for the smallint columns, the value would fail the
 	// whole batch; refuse it here, as the statement of one answer did.
 	if pos < math.MinInt16 || pos > math.MaxInt16 || chosen < math.MinInt16 || chosen > math.MaxInt16 {
@@ -73,7 +74,7 @@ func (db *DB) queueAnswer(ctx context.Context, attemptID int64, pos, chosen int,
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	r := &answerReq{ctx: ctx, attemptID: attemptID, pos: pos, chosen: chosen, correct: correct, at: at,
+	r := &answerReq{ctx: ctx, attemptID: attemptID, pos: pos, chosen: chosen, correct: correct, at: at, memberGen: memberGen,
 		res: make(chan answerRes, 1)}
 	w := &db.answers
 	w.mu.Lock()
@@ -184,12 +185,16 @@ func (db *DB) storeAnswers(batch []*answerReq) {
 // every answer of the batch gets it.
 //
 // An answer is stored under the conditions of a lone one: its position has
-// no answer yet, the attempt is not submitted and the answer's time is before
-// the deadline. The attempts are locked FOR SHARE, as before, so that
-// quizbot_submit_attempt (migrations/00007_submit_attempt.sql), which locks
-// its attempt FOR UPDATE, either waits for the batch and counts its answers,
-// or goes first, and the batch, re-reading the attempt once the lock is free,
-// finds it submitted and stores none of its answers.
+// no answer yet, the attempt is not submitted, the answer's time is before
+// the deadline, and the attempt's member is at the generation the answer
+// was given with (members.gen: the cached member is current). Each attempt
+// that gets answers has its version bumped by their number, in the same
+// statement. The attempts are locked FOR NO KEY UPDATE (they are updated
+// anyway), so that quizbot_submit_attempt (migrations/00007_submit_attempt.sql
+// and 00009), which locks its attempt FOR UPDATE, either waits for the batch
+// and counts its answers, or goes first, and the batch, re-reading the
+// attempt once the lock is free, finds it submitted and stores none of its
+// answers.
 //
 // Locks: the attempts are locked in id order and the answer rows are given
 // in (attempt, position) order. Within a process there is one writer, so
@@ -204,8 +209,9 @@ func (db *DB) recordAnswers(rs []*answerReq) ([]bool, error) {
 	chosen := make([]int64, len(rs))
 	correct := make([]bool, len(rs))
 	at := make([]string, len(rs))
+	gen := make([]int64, len(rs))
 	for i, r := range rs {
-		ids[i], pos[i], chosen[i], correct[i] = r.attemptID, int64(r.pos), int64(r.chosen), r.correct
+		ids[i], pos[i], chosen[i], correct[i], gen[i] = r.attemptID, int64(r.pos), int64(r.chosen), r.correct, r.memberGen
 		at[i] = string(pq.FormatTimestamp(r.at)) // as lib/pq sends a lone time.Time
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), answerBatchTimeout)
@@ -216,20 +222,27 @@ func (db *DB) recordAnswers(rs []*answerReq) ([]bool, error) {
 		stored = stored[:0]
 		err = db.SelectContext(ctx, &stored, `
 			WITH input AS (
-				SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::boolean[], $5::timestamptz[])
-					WITH ORDINALITY AS t(attempt_id, position, chosen, is_correct, at, i)
+				SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::boolean[], $5::timestamptz[], $6::bigint[])
+					WITH ORDINALITY AS t(attempt_id, position, chosen, is_correct, at, gen, i)
 			), open AS (
-				SELECT id, deadline FROM attempts
+				SELECT id, deadline, member_id FROM attempts
 				WHERE id = ANY($1::bigint[]) AND submitted_at IS NULL
 					AND EXISTS (SELECT 1 FROM input WHERE input.attempt_id = attempts.id AND input.at < attempts.deadline)
 				ORDER BY id
-				FOR SHARE
+				FOR NO KEY UPDATE
+			), stored AS (
+				UPDATE answers SET chosen = input.chosen, is_correct = input.is_correct, answered_at = input.at
+				FROM input JOIN open ON open.id = input.attempt_id AND open.deadline > input.at
+					JOIN members m ON m.id = open.member_id AND m.gen = input.gen
+				WHERE answers.attempt_id = input.attempt_id AND answers.position = input.position AND answers.chosen IS NULL
+				RETURNING input.i, input.attempt_id
+			), bumped AS (
+				UPDATE attempts SET version = attempts.version + s.n
+				FROM (SELECT attempt_id, count(*) AS n FROM stored GROUP BY attempt_id) s
+				WHERE attempts.id = s.attempt_id
 			)
-			UPDATE answers SET chosen = input.chosen, is_correct = input.is_correct, answered_at = input.at
-			FROM input JOIN open ON open.id = input.attempt_id AND open.deadline > input.at
-			WHERE answers.attempt_id = input.attempt_id AND answers.position = input.position AND answers.chosen IS NULL
-			RETURNING input.i`,
-			pq.Array(ids), pq.Array(pos), pq.Array(chosen), pq.Array(correct), pq.Array(at))
+			SELECT i FROM stored`,
+			pq.Array(ids), pq.Array(pos), pq.Array(chosen), pq.Array(correct), pq.Array(at), pq.Array(gen))
 		if pe := (*pq.Error)(nil); try < 3 && errors.As(err, &pe) && pe.Code == "40P01" {
 			continue // deadlock_detected, with another process's batch
 		}

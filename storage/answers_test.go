@@ -55,7 +55,7 @@ func queue(t *testing.T, db *storage.DB, ctx context.Context, a answer) <-chan r
 	c := &queuedCtx{Context: ctx, queued: make(chan struct{})}
 	done := make(chan result, 1)
 	go func() {
-		ok, err := db.RecordAnswer(c, a.attemptID, a.pos, a.chosen, a.correct, a.at)
+		ok, err := db.RecordAnswer(c, a.attemptID, a.pos, a.chosen, a.correct, a.at, 0)
 		done <- result{ok, err}
 	}()
 	select {
@@ -79,7 +79,7 @@ func holdWriter(t *testing.T, db *storage.DB, blocker int64, at time.Time) (int,
 	done := make(chan result, 1)
 	errs := make(chan error, 1)
 	go func() {
-		ok, err := db.RecordAnswer(context.Background(), blocker, 0, 0, true, at)
+		ok, err := db.RecordAnswer(context.Background(), blocker, 0, 0, true, at, 0)
 		done <- result{ok, err}
 		errs <- err
 	}()
@@ -183,7 +183,7 @@ func TestRecordAnswerConcurrent(t *testing.T) {
 	for _, a := range want {
 		wg.Go(func() {
 			<-start
-			ok, err := db.RecordAnswer(context.Background(), a.attemptID, a.pos, a.chosen, a.correct, a.at)
+			ok, err := db.RecordAnswer(context.Background(), a.attemptID, a.pos, a.chosen, a.correct, a.at, 0)
 			if err == nil && !ok {
 				err = fmt.Errorf("answer %+v not recorded", a)
 			}
@@ -288,14 +288,14 @@ func TestRecordAnswerLateOrSubmitted(t *testing.T) {
 		{"again", answer{a.ID, 0, 0, true, f.Now.Add(2 * time.Minute)}, false},
 		{"unknown position", answer{a.ID, 7, 0, true, f.Now}, false},
 	} {
-		ok, err := db.RecordAnswer(ctx, tt.a.attemptID, tt.a.pos, tt.a.chosen, tt.a.correct, tt.a.at)
+		ok, err := db.RecordAnswer(ctx, tt.a.attemptID, tt.a.pos, tt.a.chosen, tt.a.correct, tt.a.at, 0)
 		if err != nil || ok != tt.want {
 			t.Errorf("%s: %v %v, want %v", tt.name, ok, err, tt.want)
 		}
 	}
 	wantAnswer(t, db, answer{a.ID, 0, 1, false, f.Now.Add(time.Minute)})
 	wantUnanswered(t, db, submitted.ID, 0)
-	if _, err := db.RecordAnswer(ctx, a.ID, 1, 1<<16, false, f.Now); err == nil || !strings.Contains(err.Error(), "out of range") {
+	if _, err := db.RecordAnswer(ctx, a.ID, 1, 1<<16, false, f.Now, 0); err == nil || !strings.Contains(err.Error(), "out of range") {
 		t.Fatalf("option out of range: %v", err)
 	}
 }
@@ -317,7 +317,7 @@ func TestRecordAnswerRacingSubmit(t *testing.T) {
 		for p := range a.Items {
 			wg.Go(func() {
 				<-start
-				ok, err := db.RecordAnswer(ctx, a.ID, p, 0, true, at)
+				ok, err := db.RecordAnswer(ctx, a.ID, p, 0, true, at, 0)
 				if err != nil {
 					t.Error(err)
 				}
@@ -367,7 +367,7 @@ func TestRecordAnswerCancelled(t *testing.T) {
 
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	if ok, err := db.RecordAnswer(done, a.ID, 0, 0, true, at); ok || !errors.Is(err, context.Canceled) {
+	if ok, err := db.RecordAnswer(done, a.ID, 0, 0, true, at, 0); ok || !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled before: %v %v", ok, err)
 	}
 
@@ -382,7 +382,7 @@ func TestRecordAnswerCancelled(t *testing.T) {
 	wantRecorded(t, "blocker", blocked)
 	wantUnanswered(t, db, a.ID, 0)
 	// Position 1 is still free: the cancelled answer was not stored.
-	if ok, err := db.RecordAnswer(context.Background(), a.ID, 1, 2, false, at); err != nil || !ok {
+	if ok, err := db.RecordAnswer(context.Background(), a.ID, 1, 2, false, at, 0); err != nil || !ok {
 		t.Fatalf("answer after the cancelled one: %v %v", ok, err)
 	}
 	wantAnswer(t, db, answer{a.ID, 1, 2, false, at})
@@ -439,7 +439,7 @@ func TestRecordAnswerBatchError(t *testing.T) {
 	wantUnanswered(t, db, a.ID, 0)
 	wantUnanswered(t, db, blocker.ID, 0)
 	for _, x := range []answer{{a.ID, 0, 1, false, at}, {blocker.ID, 0, 0, true, at}} {
-		if ok, err := db.RecordAnswer(ctx, x.attemptID, x.pos, x.chosen, x.correct, x.at); err != nil || !ok {
+		if ok, err := db.RecordAnswer(ctx, x.attemptID, x.pos, x.chosen, x.correct, x.at, 0); err != nil || !ok {
 			t.Fatalf("answer after the failed batches: %v %v", ok, err)
 		}
 		wantAnswer(t, db, x)
@@ -471,7 +471,7 @@ func TestRecordAnswerClose(t *testing.T) {
 		c := &queuedCtx{Context: pctx, queued: make(chan struct{})}
 		res := make(chan error, 1)
 		go func() {
-			_, err := own.RecordAnswer(c, a.ID, 1, 0, true, at)
+			_, err := own.RecordAnswer(c, a.ID, 1, 0, true, at, 0)
 			res <- err
 		}()
 		select {
@@ -493,7 +493,7 @@ func TestRecordAnswerClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAnswer(t, db, answer{a.ID, 0, 1, false, at})
-	if ok, err := own.RecordAnswer(ctx, a.ID, 1, 0, true, at); ok || err == nil || !strings.Contains(err.Error(), "closed") {
+	if ok, err := own.RecordAnswer(ctx, a.ID, 1, 0, true, at, 0); ok || err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("answer after Close: %v %v", ok, err)
 	}
 	wantUnanswered(t, db, a.ID, 1)

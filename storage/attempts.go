@@ -12,7 +12,7 @@ import (
 	"quizbot/quiz"
 )
 
-const attemptColumns = `id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction`
+const attemptColumns = `id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction, version`
 
 // CreateAttempt stores a new attempt and its drawn questions in one
 // statement, numbering it after the member's earlier attempts in the round.
@@ -159,15 +159,18 @@ func (db *DB) MemberAttempts(ctx context.Context, roundID, memberID int64) ([]qu
 	return as, nil
 }
 
-// RecordAnswer stores one answer if the position is unanswered and the
-// attempt is open and in time at `at`, and reports whether this call stored
-// it. Answers are group-committed: it waits until the statement that stores
-// the answers queued with it has committed (storage/answers.go, with the
-// SQL). That statement takes a share lock on the attempt, which makes a
-// concurrent submission wait for it (and it wait for a submission), so the
-// count of correct answers is never stale.
-func (db *DB) RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time) (bool, error) {
-	return db.queueAnswer(ctx, attemptID, pos, chosen, correct, at)
+// RecordAnswer stores one answer if the position is unanswered, the attempt
+// is open and in time at `at`, and its member is still at generation
+// memberGen (the cached member the answer comes from is current: not
+// unlinked, deactivated or changed since), and reports whether this call
+// stored it; storing it bumps the attempt's version. Answers are
+// group-committed: it waits until the statement that stores the answers
+// queued with it has committed (storage/answers.go, with the SQL). That
+// statement locks the attempt, which makes a concurrent submission wait for
+// it (and it wait for a submission), so the count of correct answers is
+// never stale.
+func (db *DB) RecordAnswer(ctx context.Context, attemptID int64, pos, chosen int, correct bool, at time.Time, memberGen int64) (bool, error) {
+	return db.queueAnswer(ctx, attemptID, pos, chosen, correct, at, memberGen)
 }
 
 // SubmitAttempt closes an attempt, counting its correct answers, in one
@@ -204,10 +207,18 @@ func qualify(prefix, columns string) string {
 	return strings.Join(cs, ", ")
 }
 
-// SetPrediction stores a submitted attempt's prediction, once.
-func (db *DB) SetPrediction(ctx context.Context, attemptID int64, n int64) (bool, error) {
-	res, err := db.ExecContext(ctx, `UPDATE attempts SET prediction = $2
-		WHERE id = $1 AND submitted_at IS NOT NULL AND prediction IS NULL`, attemptID, n)
+// SetPrediction stores a submitted attempt's prediction, once, and bumps its
+// version. The conditions are those under which the prediction is awaited
+// (quiz.Service.rebuild): the attempt is the member's latest in its round,
+// and the member is still at generation memberGen. A session restored from
+// an old Redis snapshot that waits for the prediction of an earlier attempt,
+// or a cached member unlinked since, stores nothing: the caller then reads
+// the record.
+func (db *DB) SetPrediction(ctx context.Context, attemptID int64, n int64, memberGen int64) (bool, error) {
+	res, err := db.ExecContext(ctx, `UPDATE attempts a SET prediction = $2, version = a.version + 1
+		WHERE a.id = $1 AND a.submitted_at IS NOT NULL AND a.prediction IS NULL
+			AND NOT EXISTS (SELECT 1 FROM attempts b WHERE b.round_id = a.round_id AND b.member_id = a.member_id AND b.seq > a.seq)
+			AND EXISTS (SELECT 1 FROM members m WHERE m.id = a.member_id AND m.gen = $3)`, attemptID, n, memberGen)
 	if err != nil {
 		return false, fmt.Errorf("set prediction: %w", err)
 	}

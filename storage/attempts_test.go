@@ -296,7 +296,7 @@ func TestSubmitAttempt(t *testing.T) {
 	// Option 0 of each question is right; the order is reversed, so the
 	// right option is shown last.
 	for pos, chosen := range []int{0, 1, 0} {
-		if ok, err := db.RecordAnswer(ctx, a.ID, pos, chosen, chosen == 0, f.Now.Add(time.Minute)); err != nil || !ok {
+		if ok, err := db.RecordAnswer(ctx, a.ID, pos, chosen, chosen == 0, f.Now.Add(time.Minute), 0); err != nil || !ok {
 			t.Fatalf("answer %d: %v %v", pos, ok, err)
 		}
 	}
@@ -309,7 +309,7 @@ func TestSubmitAttempt(t *testing.T) {
 		got.Correct != 2 || got.SubmittedAt == nil || !got.SubmittedAt.Equal(a.Deadline) || got.Platform != quiz.PlatformTelegram {
 		t.Fatalf("submitted %+v, want 2 correct, submitted at the deadline %v", got, a.Deadline)
 	}
-	if ok, err := db.RecordAnswer(ctx, a.ID, 2, 0, true, f.Now.Add(2*time.Minute)); err != nil || ok {
+	if ok, err := db.RecordAnswer(ctx, a.ID, 2, 0, true, f.Now.Add(2*time.Minute), 0); err != nil || ok {
 		t.Fatalf("answer after submission: %v %v", ok, err)
 	}
 
@@ -339,7 +339,7 @@ func TestSubmitAttemptCountsAnswerCommittedWhileWaiting(t *testing.T) {
 	if err := db.CreateAttempt(ctx, a, 1); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := db.RecordAnswer(ctx, a.ID, 0, 0, true, f.Now.Add(time.Minute)); err != nil || !ok {
+	if ok, err := db.RecordAnswer(ctx, a.ID, 0, 0, true, f.Now.Add(time.Minute), 0); err != nil || !ok {
 		t.Fatalf("answer 0: %v %v", ok, err)
 	}
 	// RecordAnswer's statement, in a transaction held open.

@@ -13,7 +13,7 @@ import (
 )
 
 // memberColumns are quiz.Member's, from members m joined with units u.
-const memberColumns = `m.id, m.full_name, m.phone, m.unit_id, u.code AS unit_code, u.name AS unit_name, m.position, m.role, m.active`
+const memberColumns = `m.id, m.full_name, m.phone, m.unit_id, u.code AS unit_code, u.name AS unit_name, m.position, m.role, m.active, m.gen`
 
 const memberSelect = `SELECT ` + memberColumns + ` FROM members m JOIN units u ON u.id = m.unit_id`
 

@@ -327,10 +327,14 @@ func (c *conv) text(ctx context.Context) error {
 		if errors.Is(err, quiz.ErrPredictionLate) {
 			return c.latePrediction(ctx, m, a, reveal)
 		}
-		if err != nil {
+		if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
 			return c.fail(ctx, err)
 		}
-		return c.result(ctx, m, a, reveal)
+		if err == nil {
+			return c.result(ctx, m, a, reveal)
+		}
+		// No prediction awaited after all (the session was an old copy):
+		// an ordinary text.
 	}
 	if handled, err := c.typedDuringQuiz(ctx, m); handled || err != nil {
 		return err
@@ -568,7 +572,13 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 	if c.ev.Kind == KindCallback {
 		c.answered = true
 		note := textLateTap
-		if !res.TimedOut {
+		switch {
+		case res.Already:
+			// Answered before (a delivery that died before showing the
+			// next question): the answer on record stands, the live
+			// question follows.
+			note = "Câu trả lời cho câu này đã được ghi nhận."
+		case !res.TimedOut:
 			note = "Đã ghi nhận: " + letterOf(letter)
 		}
 		if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, note); err != nil {

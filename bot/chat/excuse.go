@@ -168,6 +168,11 @@ func (c *conv) excuseHead(ctx context.Context) (quiz.Member, ExcuseStore, bool, 
 	if !ok || err != nil {
 		return m, nil, false, err
 	}
+	// The member may be an old copy from the Redis cache (a snapshot from
+	// before an unlink or a roster change): /lydo shows and records names.
+	if m, err = c.quiz.Confirm(ctx, m); err != nil {
+		return m, nil, false, c.fail(ctx, err)
+	}
 	if m.Role != quiz.RoleHead || !m.Active {
 		return m, nil, false, c.excuseReply(ctx, textExcuseHeadsOnly)
 	}
@@ -392,6 +397,15 @@ func (c *conv) excuseRecordPreset(ctx context.Context, head quiz.Member, st Excu
 }
 
 func (c *conv) excuseRecord(ctx context.Context, head quiz.Member, st ExcuseStore, round quiz.Round, memberID int64, reason string) error {
+	// A typed reason comes here without excuseHead: confirm the head (free
+	// when excuseHead did it in this event).
+	head, err := c.quiz.Confirm(ctx, head)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	if head.Role != quiz.RoleHead {
+		return c.excuseReply(ctx, textExcuseHeadsOnly)
+	}
 	m, err := st.RecordExcuse(ctx, round.ID, memberID, head.UnitID, reason, head.ID)
 	if err != nil {
 		return c.fail(ctx, err)

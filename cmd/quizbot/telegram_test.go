@@ -683,7 +683,7 @@ func TestTelegramQuizAfterCrashBetweenLastAnswerAndSubmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := r.db.RecordAnswer(ctx, id, 2, a.Items[2].Order[0], false, r.clock.Now()); err != nil || !ok {
+	if ok, err := r.db.RecordAnswer(ctx, id, 2, a.Items[2].Order[0], false, r.clock.Now(), 0); err != nil || !ok {
 		t.Fatalf("record last answer: %v %v", ok, err)
 	}
 	r.start()
