@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -182,21 +184,42 @@ func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalI
 	return account(vals[0], vals[1]), nil
 }
 
+// Updates are claimed with a lease. The claim is "p:<token>:<expiry>", the
+// expiry in Unix milliseconds of the caller's clock: a process that dies
+// (SIGKILL, a crash) mid-update stops renewing its claim, and a delivery
+// after the expiry takes the update over as a re-delivery within seconds,
+// instead of being told "in progress" until a long TTL ran out. The key
+// itself lives longer than the lease (claimKeep), so that a lapsed claim is
+// still recognised as an earlier delivery that failed.
+
+// claimKeep is how long a claim's key outlives its lease.
+const claimKeep = 10
+
 // beginUpdate claims a platform update (KEYS[1]) for processing: a new
-// update, or one whose earlier processing failed ("r"), becomes "p" (in
-// progress) for ARGV[1] seconds. It returns what the key held (false for
-// new) and, when it claimed, the account's cached member and session. With
-// a third key, a new update also counts as one of the account's events in
-// a rate window (KEYS[3], kept ARGV[3] ms), whose count comes fourth.
+// update, one whose earlier processing failed ("r") or whose claim lapsed
+// becomes claimed by ARGV[1] ("p:<token>:"), until ARGV[3] (ms), the key
+// kept ARGV[4] ms; ARGV[2] is the time now (ms). It returns what the key
+// held ("p" for a live claim, "r" for a lapsed one, false for new) and,
+// when it claimed, the account's cached member and session. A bare "p" is
+// the claim of an older quizbot, without a lease: it runs out with its key.
+// With a third key, a new update also counts as one of the account's events
+// in a rate window (KEYS[3], kept ARGV[6] ms), whose count comes fourth.
 var beginUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if v and v ~= 'r' then return {v, false, false, 0} end
-redis.call('SET', KEYS[1], 'p', 'EX', ARGV[1])
-local k, o = 2, 1` + accountLua + `
+if v == 'p' then return {v, false, false, 0} end
+if v and string.sub(v, 1, 2) == 'p:' then
+	local exp = tonumber(string.match(v, ':(%d+)$'))
+	if exp and exp > tonumber(ARGV[2]) then return {'p', false, false, 0} end
+	v = 'r'
+elseif v and v ~= 'r' then
+	return {v, false, false, 0}
+end
+redis.call('SET', KEYS[1], ARGV[1] .. ARGV[3], 'PX', ARGV[4])
+local k, o = 2, 4` + accountLua + `
 local n = 0
 if #KEYS > 2 and not v then
 	n = redis.call('INCR', KEYS[3])
-	if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
+	if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
 end
 return {v, who, sess, n}`)
 
@@ -237,23 +260,39 @@ func (s *Sessions) CountEvent(ctx context.Context, p quiz.Platform, externalID s
 	return n, nil
 }
 
-// BeginUpdate claims a platform update for processing, so that it takes
-// effect once however often it is delivered, and reads the sender's cached
-// member and session, in one round trip. prev is what the update's key held:
-// "" for a new update, "r" for one whose processing failed, "p" while
-// another delivery processes it, "d" once done; acc is read only when the
-// update was claimed ("" or "r").
-func (s *Sessions) BeginUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string) (prev string, acc quiz.Account, err error) {
-	prev, acc, _, err = s.BeginCountedUpdate(ctx, key, lease, p, externalID)
-	return prev, acc, err
+// Claim is an update claimed by this process: its key and the token that
+// makes the claim this process's (RenewClaim, EndClaim).
+type Claim struct {
+	Key   string
+	Token string
 }
 
-// BeginCountedUpdate is BeginUpdate that, given a rate window, also counts
-// a new update (prev "") as one of the account's events in it, in the same
-// round trip, and returns the window's count (0 when nothing was counted:
-// no window, no sender, or an update delivered before).
-func (s *Sessions) BeginCountedUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
-	keys, args := []string{key, whoKey(p, externalID)}, []any{int(lease.Seconds()), sessionPrefix}
+func (c Claim) prefix() string { return "p:" + c.Token + ":" }
+
+// NewClaim returns a claim of key with a new random token.
+func NewClaim(key string) Claim {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return Claim{Key: key, Token: hex.EncodeToString(b[:])}
+}
+
+func claimArgs(c Claim, lease time.Duration, now time.Time) []any {
+	return []any{c.prefix(), now.UnixMilli(), now.Add(lease).UnixMilli(), max(claimKeep*lease.Milliseconds(), 1)}
+}
+
+// ClaimUpdate claims a platform update for processing until now+lease, so
+// that it takes effect once however often it is delivered, and reads the
+// sender's cached member and session, in one round trip. prev is what the
+// update's key held: "" for a new update, "r" for one whose processing
+// failed or whose claim lapsed (its process died), "p" while another
+// delivery holds a live claim, "d" once done; acc is read only when the
+// update was claimed ("" or "r"). The claim must be renewed (RenewClaim)
+// while the update runs longer than the lease. Given a rate window, a new
+// update (prev "") also counts as one of the account's events in it, in the
+// same round trip, and count is the window's count (0 when nothing was
+// counted: no window, no sender, or an update delivered before).
+func (s *Sessions) ClaimUpdate(ctx context.Context, c Claim, lease time.Duration, now time.Time, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
+	keys, args := []string{c.Key, whoKey(p, externalID)}, append(claimArgs(c, lease, now), sessionPrefix)
 	if len(rate) > 0 && externalID != "" {
 		keys = append(keys, rate[0].key(p, externalID))
 		args = append(args, rate[0].ttl())
@@ -270,20 +309,73 @@ func (s *Sessions) BeginCountedUpdate(ctx context.Context, key string, lease tim
 	return prev, account(vals[1], vals[2]), count, nil
 }
 
+// BeginUpdate is ClaimUpdate with a claim of its own that is never renewed
+// or ended by token (EndUpdate), for a lease as long as the processing may
+// take.
+func (s *Sessions) BeginUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string) (prev string, acc quiz.Account, err error) {
+	prev, acc, _, err = s.ClaimUpdate(ctx, NewClaim(key), lease, time.Now(), p, externalID)
+	return prev, acc, err
+}
+
+// BeginCountedUpdate is BeginUpdate that, given a rate window, also counts
+// a new update as one of the account's events in it (see ClaimUpdate).
+func (s *Sessions) BeginCountedUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
+	return s.ClaimUpdate(ctx, NewClaim(key), lease, time.Now(), p, externalID, rate...)
+}
+
+// renewClaim extends claim ARGV[1] of KEYS[1] to ARGV[2] (ms), the key kept
+// ARGV[3] ms, if the key still holds it; 1 if it did.
+var renewClaim = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[1] .. ARGV[2], 'PX', ARGV[3])
+	return 1
+end
+return 0`)
+
+// RenewClaim extends a claim to now+lease; false when the update is no
+// longer this claim's (it lapsed and another delivery took it over).
+func (s *Sessions) RenewClaim(ctx context.Context, c Claim, lease time.Duration, now time.Time) (bool, error) {
+	args := claimArgs(c, lease, now)
+	n, err := renewClaim.Run(ctx, s.rdb, []string{c.Key}, args[0], args[2], args[3]).Int()
+	if err != nil {
+		return false, fmt.Errorf("renew update claim: %w", err)
+	}
+	return n == 1, nil
+}
+
 // endUpdate marks an update (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
-// a second key, saves a shown question's session as saveShown does.
+// a second key, saves a shown question's session as saveShown does. ARGV[3]
+// is the claim's prefix ("p:<token>:"), or "" to mark it whatever it holds:
+// a failure ("r") does not replace a done mark or another delivery's claim
+// (that delivery marks it when it ends); done ("d") always does.
 var endUpdate = redis.NewScript(`
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local v = redis.call('GET', KEYS[1])
+local mine = ARGV[3] == '' or not v or v == 'r' or string.sub(v, 1, #ARGV[3]) == ARGV[3]
+if ARGV[1] == 'd' or mine then
+	redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
 if #KEYS > 1 then
-	local k, o = 2, 2` + saveShownLua + `
+	local k, o = 2, 3` + saveShownLua + `
 end
 return 1`)
 
-// EndUpdate marks an update done ("d") or failed ("r", to be processed
-// again when re-delivered), for keep, and saves the session of a question
-// shown while processing it (if shown is not nil), in one round trip.
+// EndClaim marks a claimed update done ("d") or failed ("r", to be
+// processed again when re-delivered), for keep, and saves the session of a
+// question shown while processing it (if shown is not nil), in one round
+// trip.
+func (s *Sessions) EndClaim(ctx context.Context, c Claim, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
+	return s.endUpdate(ctx, c.Key, c.prefix(), state, keep, shown, shownTTL)
+}
+
+// EndUpdate is EndClaim for an update begun by BeginUpdate: it marks the
+// update whatever its key holds.
 func (s *Sessions) EndUpdate(ctx context.Context, key, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
-	keys, args := []string{key}, []any{state, int(keep.Seconds())}
+	return s.endUpdate(ctx, key, "", state, keep, shown, shownTTL)
+}
+
+func (s *Sessions) endUpdate(ctx context.Context, key, prefix, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
+	keys, args := []string{key}, []any{state, int(keep.Seconds()), prefix}
 	if shown != nil {
 		more, err := shownArgs(*shown, shownTTL)
 		if err != nil {

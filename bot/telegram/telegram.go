@@ -33,7 +33,18 @@ type Config struct {
 	APIURL    string
 	Secret    string // X-Telegram-Bot-Api-Secret-Token
 	PublicURL string // when set, Telegram calls PUBLIC_URL/webhook/telegram
+	// Clock dates the claims' leases (quiz.SystemClock when nil).
+	Clock quiz.Clock
+	// LeaseTicks, for tests, gives the ticks on which a running update
+	// renews its claim, and a function that stops them; by default a
+	// ticker of a third of the lease.
+	LeaseTicks func() (<-chan time.Time, func())
 }
+
+// claimLease is how long an update's claim holds without renewal: a
+// delivery after a crash mid-update is processed once it has run out.
+// While the update runs, its claim is renewed every third of it.
+const claimLease = 15 * time.Second
 
 // WebhookPath is where Telegram posts updates.
 const WebhookPath = "/webhook/telegram"
@@ -53,6 +64,7 @@ type Telegram struct {
 	// username is the bot's own (getMe), to tell its commands from other
 	// bots' in a group ("/thi@other_bot").
 	username string
+	clock    quiz.Clock
 }
 
 type resultKey struct{}
@@ -60,7 +72,10 @@ type resultKey struct{}
 // New connects to the Bot API (checking the token with getMe) and attaches
 // Telegram to the conversation.
 func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
-	t := &Telegram{cfg: cfg, conv: conv, updates: storage.NewSessions(rdb), log: log, dedup: 48 * time.Hour}
+	t := &Telegram{cfg: cfg, conv: conv, updates: storage.NewSessions(rdb), log: log, dedup: 48 * time.Hour, clock: cfg.Clock}
+	if t.clock == nil {
+		t.clock = quiz.SystemClock{}
+	}
 	// The default transport keeps 2 idle connections per host; a busy bot
 	// talks to one host from many goroutines.
 	t.hc = &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
@@ -273,12 +288,14 @@ func (m *wireMessage) model() *models.Message {
 // Process handles one update once, whatever the number of deliveries, and
 // returns the HTTP status for the webhook.
 func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
-	key := "qb:tg:upd:" + strconv.FormatInt(upd.ID, 10)
-	// "p" while processing, "d" once done, "r" after a failure. A delivery
-	// that finds "p" is a concurrent duplicate: 503 makes Telegram come back
-	// when it is done. The same round trip reads the sender's cached member
-	// and session, and the one that marks the update done saves the session
-	// of the question it showed.
+	claim := storage.NewClaim("qb:tg:upd:" + strconv.FormatInt(upd.ID, 10))
+	// Claimed while processing, "d" once done, "r" after a failure. A
+	// delivery that finds a live claim is a concurrent duplicate: 503 makes
+	// Telegram come back when it is done. The claim is a short lease that
+	// this process renews while it runs the update, so that after a crash
+	// the next delivery takes over within seconds. The same round trip reads
+	// the sender's cached member and session, and the one that marks the
+	// update done saves the session of the question it showed.
 	// A new update also counts toward its sender's rate, in the same round
 	// trip (chat.Bot decides what is over it).
 	from := sender(upd)
@@ -287,7 +304,7 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	if limited {
 		rate = append(rate, storage.RateWindow{Start: start, Length: window})
 	}
-	prev, acc, count, err := t.updates.BeginCountedUpdate(ctx, key, 2*time.Minute, quiz.PlatformTelegram, from, rate...)
+	prev, acc, count, err := t.updates.ClaimUpdate(ctx, claim, claimLease, t.clock.Now(), quiz.PlatformTelegram, from, rate...)
 	switch {
 	case err != nil:
 		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
@@ -303,7 +320,9 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	if limited {
 		ctx = chat.WithEventCount(ctx, count)
 	}
+	stop := t.hold(ctx, claim)
 	failed := t.dispatch(ctx, upd)
+	stop()
 	state := "d"
 	if failed != nil {
 		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(failed.Error(), t.cfg.Token))
@@ -314,17 +333,56 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	if ok {
 		shown = &sess
 	}
-	if err := t.updates.EndUpdate(context.WithoutCancel(ctx), key, state, t.dedup, shown, ttl); err != nil {
-		// "d" lost: a delivery after the "p" mark expires would run the
+	if err := t.updates.EndClaim(context.WithoutCancel(ctx), claim, state, t.dedup, shown, ttl); err != nil {
+		// "d" lost: a delivery after the claim lapses would run the
 		// update again; answers and attempts are idempotent, messages may
-		// repeat. "r" lost: the retry runs once "p" expires. A lost session
-		// save is caught up from Postgres at the member's next tap.
+		// repeat. "r" lost: the retry runs once the claim lapses. A lost
+		// session save is caught up from Postgres at the member's next tap.
 		t.log.Error("telegram: dedup: mark update", "update", upd.ID, "state", state, "err", err)
 	}
 	if failed != nil {
 		return http.StatusInternalServerError
 	}
 	return http.StatusOK
+}
+
+// hold renews the update's claim while it is processed, until the returned
+// function is called (which waits for a renewal under way). A renewal that
+// fails is logged and tried at the next tick; one that finds the claim
+// taken over (this process stalled past the lease) stops renewing.
+func (t *Telegram) hold(ctx context.Context, claim storage.Claim) (stop func()) {
+	var ticks <-chan time.Time
+	var stopTicks func()
+	if t.cfg.LeaseTicks != nil {
+		ticks, stopTicks = t.cfg.LeaseTicks()
+	} else {
+		tk := time.NewTicker(claimLease / 3)
+		ticks, stopTicks = tk.C, tk.Stop
+	}
+	ctx = context.WithoutCancel(ctx)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticks:
+				ok, err := t.updates.RenewClaim(ctx, claim, claimLease, t.clock.Now())
+				if err != nil {
+					t.log.Warn("telegram: renew update claim", "key", claim.Key, "err", err)
+				} else if !ok {
+					t.log.Warn("telegram: update claim taken over by another delivery", "key", claim.Key)
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		stopTicks()
+	}
 }
 
 // sender is the account an update comes from ("" when it has none).

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"quizbot/config"
 	"quizbot/storage"
@@ -51,6 +52,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// leaseTicks, set by tests only, drives the renewal of the Telegram
+	// updates' claims (telegram.Config.LeaseTicks).
+	leaseTicks func() (<-chan time.Time, func())
 }
 
 // command is one of quizbot's commands: what it does with its arguments, and

@@ -41,6 +41,8 @@ type adapterDeps struct {
 	conv *chat.Bot // the adapter attaches itself to it
 	db   *storage.DB
 	rdb  *redis.Client
+	// clock dates the Telegram updates' claims (the system's when nil).
+	clock quiz.Clock
 }
 
 // newMessengers lists the platforms the configuration turns on, in
@@ -95,6 +97,7 @@ func (m *messengers) openTelegram(ctx context.Context, d adapterDeps) (notify.Me
 	tg, err := telegram.New(ctx, telegram.Config{
 		Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL,
 		Secret: cfg.TelegramWebhookSecret, PublicURL: cfg.PublicURL,
+		Clock: d.clock, LeaseTicks: m.e.leaseTicks,
 	}, d.conv, d.rdb, m.e.log)
 	if err != nil {
 		return nil, err

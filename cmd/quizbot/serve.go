@@ -39,7 +39,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	}
 	s.conv.SetVerify(chat.VerifyMode(e.cfg.Verify))
 	ms := newMessengers(e)
-	if err := ms.open(ctx, true, adapterDeps{conv: s.conv, db: db, rdb: rdb}); err != nil {
+	if err := ms.open(ctx, true, adapterDeps{conv: s.conv, db: db, rdb: rdb, clock: clock}); err != nil {
 		return nil, err
 	}
 	s.tg, s.web = ms.tg, ms.web
