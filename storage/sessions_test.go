@@ -252,3 +252,54 @@ func TestUpdatesPipelinedConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// A claim holds for its lease unless renewed; once it lapses, the next
+// delivery takes the update over as a re-delivery ("r"), and the late end
+// of the lapsed claim does not undo the new one.
+func TestUpdateClaimLease(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	ss := storage.NewSessions(rdb)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	const lease = 15 * time.Second
+	claim := func(c storage.Claim, at time.Duration) string {
+		t.Helper()
+		prev, _, _, err := ss.ClaimUpdate(ctx, c, lease, t0.Add(at), quiz.PlatformTelegram, "7")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return prev
+	}
+	first, second := storage.NewClaim("u:1"), storage.NewClaim("u:1")
+	if prev := claim(first, 0); prev != "" {
+		t.Fatalf("new update: %q", prev)
+	}
+	if prev := claim(second, 10*time.Second); prev != "p" {
+		t.Fatalf("within the lease: %q", prev)
+	}
+	if ok, err := ss.RenewClaim(ctx, first, lease, t0.Add(10*time.Second)); err != nil || !ok {
+		t.Fatalf("renew: %v %v", ok, err)
+	}
+	if prev := claim(second, 20*time.Second); prev != "p" {
+		t.Fatalf("within the renewed lease: %q", prev)
+	}
+	// No renewal since: the process died.
+	if prev := claim(second, 26*time.Second); prev != "r" {
+		t.Fatalf("after the lease: %q", prev)
+	}
+	if ok, _ := ss.RenewClaim(ctx, first, lease, t0.Add(27*time.Second)); ok {
+		t.Fatal("the lapsed claim was renewed over the new one")
+	}
+	if err := ss.EndClaim(ctx, first, "r", time.Hour, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if prev := claim(storage.NewClaim("u:1"), 28*time.Second); prev != "p" {
+		t.Fatalf("the lapsed claim's failure replaced the live claim: %q", prev)
+	}
+	if err := ss.EndClaim(ctx, second, "d", time.Hour, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	if prev := claim(storage.NewClaim("u:1"), 29*time.Second); prev != "d" {
+		t.Fatalf("done: %q", prev)
+	}
+}

@@ -40,6 +40,9 @@ type tgRig struct {
 	public string // PUBLIC_URL; empty for long polling
 	// configure, when set, changes the configuration start gives serve.
 	configure func(*config.Config)
+	// leaseTicks drives the renewal of the updates' claims (nil: a real
+	// ticker); set before start.
+	leaseTicks func() (<-chan time.Time, func())
 }
 
 func newTgRig(t testing.TB, o storagetest.SeedOptions) *tgRig {
@@ -63,7 +66,8 @@ func (r *tgRig) start() {
 		cfg: config.Config{TelegramToken: r.fake.Token(), TelegramAPIURL: r.fake.URL(), TelegramWebhookSecret: testSecret,
 			PublicURL: r.public, ListenAddr: ":0", NotifyRate: 25, DatabaseMaxConns: config.DefaultDatabaseMaxConns()},
 		stdout: io.Discard, stderr: io.Discard,
-		log: slog.New(slog.NewTextHandler(r.logBuf, nil)),
+		log:        slog.New(slog.NewTextHandler(r.logBuf, nil)),
+		leaseTicks: r.leaseTicks,
 	}
 	if r.configure != nil {
 		r.configure(&e.cfg)
