@@ -175,6 +175,12 @@ func (s *Service) Welcome(ctx context.Context, p Platform, externalID string) (M
 	if err != nil {
 		return m, err
 	}
+	// Greeted by name: not on the word of an old cached copy.
+	if m, err = s.confirm(ctx, m); ErrorCode(err) == ECONFLICT {
+		return s.Identify(ctx, p, externalID) // the account is someone else's now
+	} else if err != nil {
+		return m, err
+	}
 	if err := s.store.MarkReachable(ctx, p, externalID); err != nil {
 		return m, fmt.Errorf("welcome: %w", err)
 	}
@@ -1134,9 +1140,11 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 	return a, sess.Reveal, nil
 }
 
-func noPredictionAwaited() error {
-	return Errorf(ENOTFOUND, "Không có câu hỏi dự đoán nào đang chờ trả lời.")
-}
+func noPredictionAwaited() error { return ErrNoPrediction }
+
+// ErrNoPrediction is Predict's error when no prediction is awaited after
+// all (the session was an old copy): the text is an ordinary one.
+var ErrNoPrediction = &Error{Code: ENOTFOUND, Message: "Không có câu hỏi dự đoán nào đang chờ trả lời."}
 
 // Expired is an attempt the time limit closed, to be told to its member.
 type Expired struct {

@@ -327,7 +327,7 @@ func (c *conv) text(ctx context.Context) error {
 		if errors.Is(err, quiz.ErrPredictionLate) {
 			return c.latePrediction(ctx, m, a, reveal)
 		}
-		if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
+		if err != nil && !errors.Is(err, quiz.ErrNoPrediction) {
 			return c.fail(ctx, err)
 		}
 		if err == nil {

@@ -242,6 +242,13 @@ func TestTelegramUnlinkedMemberFromOldSnapshotIsRefused(t *testing.T) {
 		t.Fatalf("after the refused tap: %q", m.Text)
 	}
 
+	// Nor greeted by name on /start.
+	r.restore(snAn)
+	r.send(r.fake.Command(an, "start"))
+	if m := r.last(an); strings.Contains(m.Text, "Nguyễn Văn An") || !strings.Contains(m.Text, "Chia sẻ số điện thoại") {
+		t.Fatalf("/start from the unlinked account: %q", m.Text)
+	}
+
 	start := r.fake.Tap(t, binh, rules, "▶️ Bắt đầu làm bài")
 	r.send(start)
 	if a, _ := r.fake.CallbackAnswer(start.CallbackQuery.ID); !strings.Contains(a.Text, "không có tên trong danh sách") {
