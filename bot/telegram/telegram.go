@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -35,9 +36,9 @@ type Config struct {
 	PublicURL string // when set, Telegram calls PUBLIC_URL/webhook/telegram
 	// Clock dates the claims' leases (quiz.SystemClock when nil).
 	Clock quiz.Clock
-	// LeaseTicks, for tests, gives the ticks on which a running update
-	// renews its claim, and a function that stops them; by default a
-	// ticker of a third of the lease.
+	// LeaseTicks, for tests, gives the ticks on which the claims of the
+	// updates in progress are renewed, and a function that stops them; by
+	// default a ticker of a third of the lease.
 	LeaseTicks func() (<-chan time.Time, func())
 }
 
@@ -65,6 +66,7 @@ type Telegram struct {
 	// bots' in a group ("/thi@other_bot").
 	username string
 	clock    quiz.Clock
+	leases   *leases
 }
 
 type resultKey struct{}
@@ -76,6 +78,7 @@ func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log
 	if t.clock == nil {
 		t.clock = quiz.SystemClock{}
 	}
+	t.leases = &leases{t: t}
 	// The default transport keeps 2 idle connections per host; a busy bot
 	// talks to one host from many goroutines.
 	t.hc = &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
@@ -320,7 +323,7 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	if limited {
 		ctx = chat.WithEventCount(ctx, count)
 	}
-	stop := t.hold(ctx, claim)
+	stop := t.hold(claim)
 	failed := t.dispatch(ctx, upd)
 	stop()
 	state := "d"
@@ -346,42 +349,84 @@ func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
 	return http.StatusOK
 }
 
-// hold renews the update's claim while it is processed, until the returned
-// function is called (which waits for a renewal under way). A renewal that
-// fails is logged and tried at the next tick; one that finds the claim
-// taken over (this process stalled past the lease) stops renewing.
-func (t *Telegram) hold(ctx context.Context, claim storage.Claim) (stop func()) {
+// hold keeps the update's claim renewed while it is processed, until the
+// returned function is called. Every update in progress shares one renewer
+// goroutine (leases), so that an update costs a map entry rather than a
+// goroutine and a timer of its own.
+func (t *Telegram) hold(claim storage.Claim) (stop func()) {
+	return t.leases.hold(claim)
+}
+
+// leases renews the claims of the updates in progress, on one goroutine
+// that runs while there are any: on each tick (a third of the lease) it
+// extends every claim held. A renewal that fails is logged and tried at the
+// next tick; one that finds the claim taken over (this process stalled past
+// the lease) drops it.
+type leases struct {
+	t       *Telegram
+	mu      sync.Mutex
+	claims  map[string]storage.Claim // by token
+	running bool
+}
+
+func (l *leases) hold(c storage.Claim) (stop func()) {
+	l.mu.Lock()
+	if l.claims == nil {
+		l.claims = make(map[string]storage.Claim)
+	}
+	l.claims[c.Token] = c
+	if !l.running {
+		l.running = true
+		go l.run()
+	}
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		delete(l.claims, c.Token)
+		l.mu.Unlock()
+	}
+}
+
+func (l *leases) run() {
 	var ticks <-chan time.Time
 	var stopTicks func()
-	if t.cfg.LeaseTicks != nil {
-		ticks, stopTicks = t.cfg.LeaseTicks()
+	if l.t.cfg.LeaseTicks != nil {
+		ticks, stopTicks = l.t.cfg.LeaseTicks()
 	} else {
 		tk := time.NewTicker(claimLease / 3)
 		ticks, stopTicks = tk.C, tk.Stop
 	}
-	ctx = context.WithoutCancel(ctx)
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticks:
-				ok, err := t.updates.RenewClaim(ctx, claim, claimLease, t.clock.Now())
-				if err != nil {
-					t.log.Warn("telegram: renew update claim", "key", claim.Key, "err", err)
-				} else if !ok {
-					t.log.Warn("telegram: update claim taken over by another delivery", "key", claim.Key)
-					return
+	defer stopTicks()
+	var held []storage.Claim
+	for range ticks {
+		l.mu.Lock()
+		if len(l.claims) == 0 {
+			l.running = false
+			l.mu.Unlock()
+			return
+		}
+		held = held[:0]
+		for _, c := range l.claims {
+			held = append(held, c)
+		}
+		l.mu.Unlock()
+		now := l.t.clock.Now()
+		for _, c := range held {
+			ok, err := l.t.updates.RenewClaim(context.Background(), c, claimLease, now)
+			if err != nil {
+				l.t.log.Warn("telegram: renew update claim", "key", c.Key, "err", err)
+				continue
+			}
+			if !ok {
+				l.mu.Lock()
+				_, live := l.claims[c.Token] // else it ended meanwhile: nothing to say
+				delete(l.claims, c.Token)
+				l.mu.Unlock()
+				if live {
+					l.t.log.Warn("telegram: update claim taken over by another delivery", "key", c.Key)
 				}
 			}
 		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-		stopTicks()
 	}
 }
 
