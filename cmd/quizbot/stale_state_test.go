@@ -202,23 +202,31 @@ func TestTelegramNewTapAfterCrashBeforeNextQuestion(t *testing.T) {
 // old account's taps record nothing. Nor is a cached member whom an
 // operator deactivated by hand.
 func TestTelegramUnlinkedMemberFromOldSnapshotIsRefused(t *testing.T) {
-	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3})
-	an, binh := user(1001, "An"), user(1002, "Bình")
+	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
+	an, binh, chi := user(1001, "An"), user(1002, "Bình"), user(1003, "Chi")
 	r.verify(an, "0912000001")
 	r.verify(binh, "0912000002")
-	anID, binhID := r.memberID("0912000001"), r.memberID("0912000002")
+	r.verify(chi, "0912000003") // a head
+	anID, binhID, chiID := r.memberID("0912000001"), r.memberID("0912000002"), r.memberID("0912000003")
 	r.startQuiz(an)
 	q := r.last(an)
 	r.send(r.fake.Command(binh, "thi"))
 	rules := r.last(binh)
-	snAn, snBinh := r.snapshot(an, anID), r.snapshot(binh, binhID)
+	r.startQuiz(chi)
+	r.answerAll(chi, 3)
+	if m := r.last(chi); !strings.Contains(m.Text, "Câu hỏi dự đoán") {
+		t.Fatalf("Chi's prediction question: %q", m.Text)
+	}
+	snAn, snBinh, snChi := r.snapshot(an, anID), r.snapshot(binh, binhID), r.snapshot(chi, chiID)
 
 	opt := r.rdb.Options()
 	getenv := func(k string) string {
 		return map[string]string{"DATABASE_URL": r.dbURL, "REDIS_URL": fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB)}[k]
 	}
-	if code, _, errOut := runQuizbot(getenv, "member", "unlink", "0912000001"); code != 0 {
-		t.Fatalf("member unlink: %d %s", code, errOut)
+	for _, phone := range []string{"0912000001", "0912000003"} {
+		if code, _, errOut := runQuizbot(getenv, "member", "unlink", phone); code != 0 {
+			t.Fatalf("member unlink: %d %s", code, errOut)
+		}
 	}
 	if _, err := r.db.Exec(`UPDATE members SET active = false WHERE phone = '0912000002'`); err != nil {
 		t.Fatal(err)
@@ -232,7 +240,7 @@ func TestTelegramUnlinkedMemberFromOldSnapshotIsRefused(t *testing.T) {
 		t.Fatalf("the unlinked account's tap: %q", a.Text)
 	}
 	var answered int
-	r.db.Get(&answered, `SELECT count(chosen) FROM answers`)
+	r.db.Get(&answered, `SELECT count(chosen) FROM answers JOIN attempts a ON a.id = attempt_id WHERE a.member_id = $1`, anID)
 	if answered != 0 {
 		t.Fatalf("%d answers recorded from an unlinked account", answered)
 	}
@@ -247,6 +255,22 @@ func TestTelegramUnlinkedMemberFromOldSnapshotIsRefused(t *testing.T) {
 	r.send(r.fake.Command(an, "start"))
 	if m := r.last(an); strings.Contains(m.Text, "Nguyễn Văn An") || !strings.Contains(m.Text, "Chia sẻ số điện thoại") {
 		t.Fatalf("/start from the unlinked account: %q", m.Text)
+	}
+
+	// The unlinked head's typed prediction and /lydo are refused too.
+	r.restore(snChi)
+	r.send(r.fake.TextMessage(chi, "57"))
+	if m := r.last(chi); !strings.Contains(m.Text, "gỡ liên kết") {
+		t.Fatalf("the unlinked account's prediction: %q", m.Text)
+	}
+	var prediction *int64
+	if err := r.db.Get(&prediction, `SELECT prediction FROM attempts WHERE member_id = $1`, chiID); err != nil || prediction != nil {
+		t.Fatalf("prediction stored from an unlinked account: %v %v", prediction, err)
+	}
+	r.restore(snChi)
+	r.send(r.fake.Command(chi, "lydo"))
+	if m := r.last(chi); !strings.Contains(m.Text, "gỡ liên kết") || strings.Contains(m.Text, "Chưa dự thi") {
+		t.Fatalf("the unlinked head's /lydo: %q", m.Text)
 	}
 
 	start := r.fake.Tap(t, binh, rules, "▶️ Bắt đầu làm bài")
