@@ -32,7 +32,10 @@ var (
 	ErrAccessToken = errors.New("zalo: access token refused")
 	// ErrOutsideWindow: -230 no interaction in the last 7 days, -232
 	// interaction expired: consultation messages cannot reach them.
-	ErrOutsideWindow = fmt.Errorf("zalo: outside the 7-day interaction window: %w", outbound.ErrUnreachable)
+	// It wraps outbound.ErrWindowClosed, so that notify turns to a template
+	// message by phone, or tells the head, without marking the account
+	// blocked.
+	ErrOutsideWindow = fmt.Errorf("zalo: outside the 7-day interaction window: %w", outbound.ErrWindowClosed)
 	// ErrNotFollower: -213 the person does not follow the OA.
 	ErrNotFollower = fmt.Errorf("zalo: not a follower of the OA: %w", outbound.ErrUnreachable)
 	// ErrInactive: -227 the account is banned or inactive.

@@ -29,6 +29,11 @@ type Config struct {
 	HTTPClient   *http.Client
 	Clock        Clock // default the system clock
 	Log          *slog.Logger
+
+	// TemplateRemind is the approved reminder template's id
+	// (ZALO_TEMPLATE_REMIND), or empty: reminders to people outside the
+	// 7-day window then reach nobody.
+	TemplateRemind string
 }
 
 // Zalo's servers.

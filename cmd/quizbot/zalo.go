@@ -23,7 +23,7 @@ func zaloClient(e *env, store zalo.TokenStore) *zalo.Client {
 	z := e.cfg.Zalo
 	return zalo.New(zalo.Config{
 		AppID: z.AppID, AppSecret: z.AppSecret, RefreshToken: z.RefreshToken,
-		APIURL: z.APIURL, OAuthURL: z.OAuthURL, TemplateURL: z.TemplateURL,
+		APIURL: z.APIURL, OAuthURL: z.OAuthURL, TemplateURL: z.TemplateURL, TemplateRemind: z.TemplateRemind,
 		Log: e.log,
 	}, store)
 }
