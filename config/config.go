@@ -58,6 +58,9 @@ type Zalo struct {
 	OAuthURL       string // ZALO_OAUTH_URL
 	TemplateURL    string // ZALO_TEMPLATE_URL
 	TemplateRemind string // ZALO_TEMPLATE_REMIND: the approved reminder template's id, or empty
+	// NotifyRate is ZALO_NOTIFY_RATE: reminders and summaries per second
+	// on Zalo, shared by every replica, apart from NOTIFY_RATE.
+	NotifyRate float64
 }
 
 // Enabled reports whether the Zalo channel is on.
@@ -73,6 +76,10 @@ const (
 	DefaultZaloAPIURL      = "https://openapi.zalo.me"
 	DefaultZaloOAuthURL    = "https://oauth.zaloapp.com"
 	DefaultZaloTemplateURL = "https://business.openapi.zalo.me"
+	// DefaultZaloNotifyRate is Zalo's notification rate: Zalo publishes no
+	// figure for consultation messages; a modest pace, well under
+	// Telegram's.
+	DefaultZaloNotifyRate = 10
 	// RATE_LIMIT's default: a flood gets 20 replies, a quick quiz-taker
 	// (a tap a second at the very most) never meets it.
 	DefaultRateLimitEvents = 20
@@ -176,8 +183,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		}
 	}
 	if v := strings.TrimSpace(getenv("NOTIFY_RATE")); v != "" {
-		r, err := strconv.ParseFloat(v, 64)
-		if err != nil || r <= 0 || r > 1000 {
+		if r, ok := parseNotifyRate(v); !ok {
 			bad("NOTIFY_RATE", "must be a number of messages per second above 0 and at most 1000, got %q", v)
 		} else {
 			c.NotifyRate = r
@@ -276,10 +282,11 @@ func loadZalo(getenv func(string) string, bad func(name, format string, args ...
 		OAuthURL:       strings.TrimRight(strings.TrimSpace(getenv("ZALO_OAUTH_URL")), "/"),
 		TemplateURL:    strings.TrimRight(strings.TrimSpace(getenv("ZALO_TEMPLATE_URL")), "/"),
 		TemplateRemind: strings.TrimSpace(getenv("ZALO_TEMPLATE_REMIND")),
+		NotifyRate:     DefaultZaloNotifyRate,
 	}
 	if z.AppID == "" {
 		var set []string
-		for _, name := range []string{"ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_REFRESH_TOKEN", "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_TEMPLATE_URL", "ZALO_TEMPLATE_REMIND"} {
+		for _, name := range []string{"ZALO_APP_SECRET", "ZALO_OA_SECRET_KEY", "ZALO_REFRESH_TOKEN", "ZALO_API_URL", "ZALO_OAUTH_URL", "ZALO_TEMPLATE_URL", "ZALO_TEMPLATE_REMIND", "ZALO_NOTIFY_RATE"} {
 			if strings.TrimSpace(getenv(name)) != "" {
 				set = append(set, name)
 			}
@@ -310,7 +317,21 @@ func loadZalo(getenv func(string) string, bad func(name, format string, args ...
 			bad(u.name, "must be an http(s) URL, got %q", *u.v)
 		}
 	}
+	if v := strings.TrimSpace(getenv("ZALO_NOTIFY_RATE")); v != "" {
+		if r, ok := parseNotifyRate(v); !ok {
+			bad("ZALO_NOTIFY_RATE", "must be a number of messages per second above 0 and at most 1000, got %q", v)
+		} else {
+			z.NotifyRate = r
+		}
+	}
 	return z
+}
+
+// parseNotifyRate reads NOTIFY_RATE or ZALO_NOTIFY_RATE: messages per
+// second, above 0 and at most 1000.
+func parseNotifyRate(v string) (float64, bool) {
+	r, err := strconv.ParseFloat(v, 64)
+	return r, err == nil && r > 0 && r <= 1000
 }
 
 // parseRateLimit reads RATE_LIMIT: "EVENTS/WINDOW" such as "20/10s" or

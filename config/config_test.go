@@ -244,8 +244,14 @@ func TestZaloOnWithDefaults(t *testing.T) {
 	}
 	z := c.Zalo
 	if !z.Enabled() || z.APIURL != "https://openapi.zalo.me" || z.OAuthURL != "https://oauth.zaloapp.com" ||
-		z.TemplateURL != "http://127.0.0.1:9000" || z.RefreshToken != "" || z.AppSecret != "app-secret" || z.OASecretKey != "oa-key" {
+		z.TemplateURL != "http://127.0.0.1:9000" || z.RefreshToken != "" || z.AppSecret != "app-secret" || z.OASecretKey != "oa-key" ||
+		z.NotifyRate != 10 {
 		t.Fatalf("zalo: %+v", z)
+	}
+	m["ZALO_NOTIFY_RATE"] = "2.5"
+	m["NOTIFY_RATE"] = "30"
+	if c, err := Load(env(m), all); err != nil || c.Zalo.NotifyRate != 2.5 || c.NotifyRate != 30 {
+		t.Fatalf("ZALO_NOTIFY_RATE 2.5, NOTIFY_RATE 30: %v %v %v", c.Zalo.NotifyRate, c.NotifyRate, err)
 	}
 }
 
@@ -260,6 +266,9 @@ func TestZaloPartialSetNamesWhatIsMissing(t *testing.T) {
 		{map[string]string{"ZALO_APP_ID": "my-app", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k"}, []string{"ZALO_APP_ID: must be the Zalo app's numeric id"}, nil},
 		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_API_URL": "openapi.zalo.me"}, []string{"ZALO_API_URL: must be an http(s) URL"}, nil},
 		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_OAUTH_URL": "ftp://x"}, []string{"ZALO_OAUTH_URL"}, nil},
+		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_NOTIFY_RATE": "0"}, []string{"ZALO_NOTIFY_RATE: must be a number of messages per second above 0 and at most 1000"}, nil},
+		{map[string]string{"ZALO_APP_ID": "1", "ZALO_APP_SECRET": "s", "ZALO_OA_SECRET_KEY": "k", "ZALO_NOTIFY_RATE": "nhanh"}, []string{"ZALO_NOTIFY_RATE: must", `got "nhanh"`}, nil},
+		{map[string]string{"ZALO_NOTIFY_RATE": "5"}, []string{"ZALO_APP_ID: is required when ZALO_NOTIFY_RATE is set"}, nil},
 	}
 	for _, tc := range cases {
 		m := base()

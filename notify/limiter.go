@@ -21,6 +21,9 @@ import (
 type Limiter struct {
 	rdb      *redis.Client
 	interval time.Duration
+	// per is the spacing of the platforms whose rate is their own (Zalo's
+	// ZALO_NOTIFY_RATE); set before the limiter is used.
+	per map[quiz.Platform]time.Duration
 }
 
 // headroom stretches the spacing a little beyond 1/rate: requests spaced
@@ -33,11 +36,36 @@ func NewLimiter(rdb *redis.Client, rate float64) *Limiter {
 	if rate <= 0 {
 		rate = 1
 	}
-	return &Limiter{rdb: rdb, interval: time.Duration(float64(time.Second) / rate * headroom)}
+	return &Limiter{rdb: rdb, interval: spacing(rate)}
 }
 
-// Interval is the spacing between two sends on one platform.
+// SetRate paces platform p at rate sends per second instead of the
+// default (a rate of 0 or less keeps it); every replica must set the same.
+// It returns l, and must be called before l is used.
+func (l *Limiter) SetRate(p quiz.Platform, rate float64) *Limiter {
+	if rate > 0 {
+		if l.per == nil {
+			l.per = map[quiz.Platform]time.Duration{}
+		}
+		l.per[p] = spacing(rate)
+	}
+	return l
+}
+
+func spacing(rate float64) time.Duration {
+	return time.Duration(float64(time.Second) / rate * headroom)
+}
+
+// Interval is the default spacing between two sends on one platform.
 func (l *Limiter) Interval() time.Duration { return l.interval }
+
+// IntervalOf is the spacing between two sends on platform p.
+func (l *Limiter) IntervalOf(p quiz.Platform) time.Duration {
+	if d, ok := l.per[p]; ok {
+		return d
+	}
+	return l.interval
+}
 
 func rateKey(p quiz.Platform) string  { return "qb:notify:rate:" + string(p) }
 func pauseKey(p quiz.Platform) string { return "qb:notify:pause:" + string(p) }
@@ -70,7 +98,7 @@ return 0
 func (l *Limiter) Wait(ctx context.Context, p quiz.Platform) error {
 	keys := []string{rateKey(p), pauseKey(p)}
 	for {
-		us, err := gcra.Run(ctx, l.rdb, keys, l.interval.Microseconds()).Int64()
+		us, err := gcra.Run(ctx, l.rdb, keys, l.IntervalOf(p).Microseconds()).Int64()
 		if err != nil {
 			return fmt.Errorf("notify rate limiter for %s: %w", p, err)
 		}

@@ -165,7 +165,7 @@ func TestNotifyServiceEndToEnd(t *testing.T) {
 	r.clock.Set(local(2026, 11, 30, 7, 31))
 	start := func() (stop func()) {
 		svc := notify.NewService(r.db, r.rdb, map[quiz.Platform]notify.Messenger{quiz.PlatformTelegram: r.telegram()},
-			chat.NoticeButtons{}, 25, r.clock, r.log)
+			chat.NoticeButtons{}, notify.NewLimiter(r.rdb, 25), r.clock, r.log)
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { svc.Run(ctx) })

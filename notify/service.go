@@ -20,13 +20,13 @@ type Service struct {
 	log       *slog.Logger
 }
 
-// NewService wires a sender over out, with the buttons btn makes (paced at rate messages per second per
-// platform, shared with every replica through rdb) and a scheduler that
+// NewService wires a sender over out, with the buttons btn makes (paced by
+// lim, shared with every replica through Redis) and a scheduler that
 // queues notifications only for those platforms, so that nothing is queued
 // that no replica can deliver.
-func NewService(db Store, rdb *redis.Client, out map[quiz.Platform]Messenger, btn Buttons, rate float64, clock quiz.Clock, log *slog.Logger) *Service {
+func NewService(db Store, rdb *redis.Client, out map[quiz.Platform]Messenger, btn Buttons, lim *Limiter, clock quiz.Clock, log *slog.Logger) *Service {
 	s := &Service{log: log}
-	s.Sender = NewSender(db, NewLimiter(rdb, rate), out, btn, clock, log, SenderOptions{})
+	s.Sender = NewSender(db, lim, out, btn, clock, log, SenderOptions{})
 	s.Notifier = NewNotifier(db, clock, log, s.Sender.Platforms())
 	s.Notifier.Wake = s.Sender.Wake
 	s.Scheduler = NewScheduler(db, rdb, s.Notifier, clock, log, SchedulerOptions{})

@@ -110,3 +110,9 @@ func (m *messengers) openWebChat(ctx context.Context, d adapterDeps) (notify.Mes
 	m.web = webchat.New(d.conv, d.db, m.e.log)
 	return m.web, nil
 }
+
+// notifyLimiter paces notifications: NOTIFY_RATE per platform, Zalo at
+// ZALO_NOTIFY_RATE, each shared by every replica through rdb.
+func notifyLimiter(e *env, rdb *redis.Client) *notify.Limiter {
+	return notify.NewLimiter(rdb, e.cfg.NotifyRate).SetRate(quiz.PlatformZalo, e.cfg.Zalo.NotifyRate)
+}

@@ -43,7 +43,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		return nil, err
 	}
 	s.tg, s.web = ms.tg, ms.web
-	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, e.cfg.NotifyRate, clock, e.log)
+	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, notifyLimiter(e, rdb), clock, e.log)
 	return s, nil
 }
 
