@@ -31,6 +31,10 @@ type Summary struct {
 	Absent      map[string][]report.Absent
 	Ranking     report.Ranking
 	Unreachable map[int64]bool
+	// WindowClosed are the members the round's reminders could not reach
+	// because they had not written to the bot within their platform's
+	// reply window (Zalo): their head must reach them.
+	WindowClosed map[int64]bool
 }
 
 // SummaryReads are the reads a summary's figures come from, the same as
@@ -43,12 +47,16 @@ type SummaryReads interface {
 	// UnreachableMembers are the active members no account of whom can be
 	// messaged.
 	UnreachableMembers(ctx context.Context) ([]int64, error)
+	// WindowClosedMembers are the members whose latest chasing notification
+	// of the round could not reach them: they had not written to the bot
+	// within their platform's reply window (Zalo: 7 days).
+	WindowClosedMembers(ctx context.Context, roundID int64) ([]int64, error)
 }
 
 // LoadSummary computes round r's figures at now.
 func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
 	s := &Summary{Contest: c, Round: r, At: now, PrevUnits: map[string]report.UnitResult{},
-		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}}
+		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}, WindowClosed: map[int64]bool{}}
 	rosters, err := db.UnitRosters(ctx)
 	if err != nil {
 		return nil, err
@@ -82,6 +90,12 @@ func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Ro
 	}
 	for _, id := range ids {
 		s.Unreachable[id] = true
+	}
+	if ids, err = db.WindowClosedMembers(ctx, r.ID); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		s.WindowClosed[id] = true
 	}
 	s.rank()
 	return s, nil
@@ -196,6 +210,28 @@ func (s *Summary) absentLine(i int, a report.Absent) string {
 	return fmt.Sprintf("%d. %s: %s", i+1, who, reason)
 }
 
+// windowClosedLines name the absentees no reminder reached because they had
+// not written to the bot on Zalo for 7 days, in the absent list's order:
+// the head must call them or see them.
+func (s *Summary) windowClosedLines(absent []report.Absent) []string {
+	var out []string
+	for _, a := range absent {
+		if !s.WindowClosed[a.MemberID] {
+			continue
+		}
+		who := a.FullName
+		if a.Position != "" {
+			who += " – " + a.Position
+		}
+		out = append(out, "• "+who)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	head := fmt.Sprintf("\n📵 Không liên lạc được qua Zalo (%d người): quá 7 ngày không nhắn tin cho OA nên không nhận được nhắc nhở. Anh/chị vui lòng gọi điện hoặc gặp trực tiếp:", len(out))
+	return append([]string{head}, out...)
+}
+
 // HeadCard is the card of a unit for its head, split into messages under
 // outbound.MaxText.
 func (s *Summary) HeadCard(code string) []string {
@@ -228,6 +264,7 @@ func (s *Summary) HeadCard(code string) []string {
 			lines = append(lines, s.absentLine(i, a))
 		}
 	}
+	lines = append(lines, s.windowClosedLines(absent)...)
 	footer := ""
 	if len(absent) > 0 {
 		footer = fmt.Sprintf("\nĐơn vị báo cáo Sở Nội vụ trước %s. Bấm \"Ghi nhận lý do vắng\" để bổ sung lý do; báo cáo chi tiết (.xlsx) được gửi kèm để chuyển tiếp.",

@@ -60,6 +60,14 @@ type Claimed struct {
 	// out, so it is taking part) or been excused since, or whose round has
 	// closed.
 	Stale bool `db:"stale"`
+	// LastInbound is when quizbot last received an event from the
+	// account (nil when unknown): platforms with a reply window (Zalo)
+	// let a bot write only for a while after it.
+	LastInbound *time.Time `db:"last_inbound"`
+	// Phone and FullName are the member's, for a template message by
+	// phone to someone outside the window.
+	Phone    string `db:"phone"`
+	FullName string `db:"full_name"`
 }
 
 // NewNotification is a notification to insert one by one (summaries).
@@ -160,6 +168,11 @@ type Queue interface {
 	// MarkUnreachable also marks the account unreachable, so that nothing
 	// more is queued for it.
 	MarkUnreachable(ctx context.Context, c Claimed, parts int, reason string) (bool, error)
+	// SettleWindowClosed records that the notification cannot reach the
+	// account now, because the person has not written within the
+	// platform's reply window: unreachable, never retried, and the account
+	// stays reachable (their next message opens the window again).
+	SettleWindowClosed(ctx context.Context, c Claimed, parts int, reason string) (bool, error)
 	// ReleaseExpiredLeases queues again what a dead sender held.
 	ReleaseExpiredLeases(ctx context.Context) (int, error)
 	// NextNotificationDue is how long until the platform's next queued

@@ -211,7 +211,14 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 	defer inflight.Wait()
 	var released time.Time
 	errWait := time.Second
+	// quiet is when the quiet hours, met on the last claim, end: nothing is
+	// claimed before (the clock is looked at again at least every Poll).
+	var quiet time.Time
 	for ctx.Err() == nil {
+		if now := s.clock.Now(); now.Before(quiet) {
+			s.sleep(ctx, min(quiet.Sub(now), s.opt.Poll), true)
+			continue
+		}
 		if time.Since(released) > s.opt.Lease/4 {
 			if n, err := s.db.ReleaseExpiredLeases(ctx); err != nil {
 				s.log.Warn("notify: release expired leases", "err", err)
@@ -260,6 +267,27 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 			<-slots
 			continue
 		}
+		if end, ok := s.quiet(ctx, c); ok {
+			s.giveBack(ctx, c, c.PartsSent, "quiet hours: waits until "+end.Format("15:04 02/01/2006 MST"))
+			s.log.Info("notify: quiet hours, sending resumes at "+end.Format("15:04 02/01/2006 MST"), "platform", p)
+			quiet = end
+			<-slots
+			continue
+		}
+		// Outside the platform's reply window: a reminder goes as a
+		// template message by phone, anything else is settled at once
+		// (without taking a rate slot).
+		var tmpl TemplateSender
+		var why string
+		if w, ok := m.(WindowedMessenger); ok && w.Window() > 0 && !inWindow(c, w.Window(), s.clock.Now()) {
+			why = windowReason(p, w.Window(), c)
+			var not string
+			if tmpl, not = reachByTemplate(m, c); tmpl == nil {
+				s.settleWindow(ctx, p, c, c.PartsSent, why+"; "+not)
+				<-slots
+				continue
+			}
+		}
 		// The claim's lease runs while waiting for a slot: give the row
 		// back rather than risk outliving the lease.
 		wctx, cancel := context.WithTimeout(ctx, s.opt.Lease/4)
@@ -276,6 +304,10 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 		}
 		inflight.Go(func() {
 			defer func() { <-slots }()
+			if tmpl != nil {
+				s.sendTemplate(ctx, p, tmpl, c, why)
+				return
+			}
 			s.deliver(ctx, p, m, c)
 		})
 	}
@@ -357,6 +389,12 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c Cl
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
 		_, err := m.Send(sctx, c.ChatID, msgs[parts])
 		cancel()
+		if errors.Is(err, outbound.ErrWindowClosed) {
+			// The platform says the window has closed, whatever the last
+			// inbound time said: as outside it.
+			s.windowClosed(ctx, p, m, c, parts, err)
+			return
+		}
 		if err != nil {
 			s.sendFailed(ctx, p, c, parts, err)
 			return
@@ -383,6 +421,43 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c Cl
 		s.log.Warn("notify: sent after the lease ran out; it may be sent twice", "id", c.ID, "kind", c.Kind)
 	}
 	s.sent.Add(1)
+}
+
+// quiet reports whether c's contest is in its quiet hours now, and when
+// they end. A notification whose round cannot be read is not held: its
+// rendering reports the error.
+func (s *Sender) quiet(ctx context.Context, c Claimed) (time.Time, bool) {
+	if !c.RoundID.Valid {
+		return time.Time{}, false
+	}
+	contest, _, err := s.cache.get(ctx, c.RoundID.Int64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return QuietEnd(s.clock.Now(), contest.Location())
+}
+
+// windowClosed handles a send the platform refused as outside its reply
+// window: a reminder goes as a template message (after a rate slot of its
+// own), anything else is settled.
+func (s *Sender) windowClosed(ctx context.Context, p quiz.Platform, m Messenger, c Claimed, parts int, err error) {
+	why := fmt.Sprintf("the platform said the reply window has closed (%v)", err)
+	tmpl, not := reachByTemplate(m, c)
+	if tmpl == nil || parts > 0 {
+		if parts > 0 {
+			not = "some parts were sent"
+		}
+		s.settleWindow(ctx, p, c, parts, why+"; "+not)
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, s.opt.Lease/4)
+	werr := s.lim.Wait(wctx, p)
+	cancel()
+	if werr != nil {
+		s.giveBack(ctx, c, parts, "stopped before the template message")
+		return
+	}
+	s.sendTemplate(ctx, p, tmpl, c, why)
 }
 
 // sendFailed records a failed send: 429 pauses the platform and retries

@@ -135,6 +135,10 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 			n.status, n.tries, n.parts_sent, n.last_error, n.claimed_at, n.sent_at,
 			(SELECT i.unreachable_at IS NULL FROM identities i
 				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS linked,
+			(SELECT i.last_inbound_at FROM identities i
+				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS last_inbound,
+			coalesce((SELECT m.phone FROM members m WHERE m.id = n.member_id), '') AS phone,
+			coalesce((SELECT m.full_name FROM members m WHERE m.id = n.member_id), '') AS full_name,
 			(n.kind IN ('open', 'remind', 'lastcall') AND (
 				EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = n.round_id AND a.member_id = n.member_id)
 				OR (n.kind <> 'open' AND EXISTS (SELECT 1 FROM excuses e
@@ -227,6 +231,34 @@ func (db *DB) MarkUnreachable(ctx context.Context, c notify.Claimed, parts int, 
 		return false, fmt.Errorf("record notification %d unreachable: %w", c.ID, err)
 	}
 	return ok, nil
+}
+
+// SettleWindowClosed records that the notification cannot reach the
+// account now, because the person has not written to the bot within the
+// platform's reply window: 'unreachable' with window_closed, never
+// retried, and unlike MarkUnreachable the account is left reachable, since
+// their next message opens the window again.
+func (db *DB) SettleWindowClosed(ctx context.Context, c notify.Claimed, parts int, reason string) (bool, error) {
+	return db.finish(ctx, c, `status = 'unreachable', window_closed = true, parts_sent = $3, last_error = $4`, parts, reason)
+}
+
+// WindowClosedMembers returns the members whose latest settled chasing
+// notification of the round (opening, reminder, last call) could not reach
+// them because they were outside their platform's reply window: nobody
+// reminded them, so their head should.
+func (db *DB) WindowClosedMembers(ctx context.Context, roundID int64) ([]int64, error) {
+	var ids []int64
+	err := db.SelectContext(ctx, &ids, `
+		SELECT member_id FROM (
+			SELECT DISTINCT ON (member_id) member_id, window_closed FROM notifications
+			WHERE round_id = $1 AND member_id IS NOT NULL AND kind IN ('open', 'remind', 'lastcall')
+				AND status IN ('sent', 'failed', 'unreachable')
+			ORDER BY member_id, id DESC
+		) latest WHERE window_closed ORDER BY member_id`, roundID)
+	if err != nil {
+		return nil, fmt.Errorf("members outside the reply window in round %d: %w", roundID, err)
+	}
+	return ids, nil
 }
 
 // ReleaseExpiredLeases puts back in the queue the notifications whose sender

@@ -74,7 +74,9 @@ func notifyNeeds(args []string) config.Need {
 // sends nothing new), then deliver until every notification of the job is
 // settled, paced by the limit every replica shares; the running service's
 // senders help. Without TELEGRAM_TOKEN, or with --enqueue-only, the
-// notifications are only queued.
+// notifications are only queued; and during the quiet hours (22:00-06:00 in
+// the contest's time zone) they are queued, the command says when they will
+// go out, and exits.
 func cmdNotify(ctx context.Context, e *env, args []string) error {
 	a, err := parseNotifyArgs(args)
 	if err != nil {
@@ -152,11 +154,18 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("notify %s: %w", a.action, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: contest %s round %d, slot %s: %d notifications queued\n", a.action, c.Code, r.Number, job.Slot, queued)
+	// Nothing is sent at night: the queue holds them until the quiet hours
+	// end, and the command does not wait that long.
+	if end, quiet := notify.QuietEnd(now, loc); quiet {
+		fmt.Fprintf(e.stdout, "quiet hours (%02d:00-%02d:00 %s): nothing is sent at night; they will be sent at %s %s by the running service (or run this command again then)\n",
+			notify.QuietFrom, notify.QuietUntil, c.Timezone, end.Format(quiz.LocalTimeLayout), c.Timezone)
+		return nil
+	}
 	if !sendHere {
 		fmt.Fprintln(e.stdout, "not sending from here (no TELEGRAM_TOKEN, or --enqueue-only): the running service delivers them")
 		return nil
 	}
-	s := notify.NewSender(db, notify.NewLimiter(rdb, e.cfg.NotifyRate), ms.out, chat.NoticeButtons{}, quiz.SystemClock{}, e.log, notify.SenderOptions{})
+	s := notify.NewSender(db, notifyLimiter(e, rdb), ms.out, chat.NoticeButtons{}, quiz.SystemClock{}, e.log, notify.SenderOptions{})
 	start := time.Now()
 	if err := s.Drain(ctx, r.ID, kinds); err != nil {
 		return fmt.Errorf("notify %s: delivering: %w", a.action, err)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"quizbot/bot/telegram/telegramtest"
+	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -25,6 +27,11 @@ func notifyEnv(t *testing.T) (*storage.DB, storagetest.Fixture, *telegramtest.Fa
 	if _, err := db.ExecContext(ctx, `UPDATE rounds SET
 		opens_at = now() - interval '2 days' + (number - 1) * interval '7 days',
 		closes_at = now() + interval '2 days' + (number - 1) * interval '7 days'`); err != nil {
+		t.Fatal(err)
+	}
+	// The command reads the real clock: a time zone where it is day now,
+	// so that the quiet hours do not hold the sends.
+	if _, err := db.ExecContext(ctx, `UPDATE contests SET timezone = $1`, zoneAt(t, 9, 20).String()); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range f.Members {
@@ -204,5 +211,58 @@ func TestNotifyCommandQueuesOnlyDeliverablePlatforms(t *testing.T) {
 	var n int
 	if err := db.GetContext(context.Background(), &n, `SELECT count(*) FROM notifications`); err != nil || n != 1 {
 		t.Fatalf("%d notifications after the refused run, want 1 (%v)", n, err)
+	}
+}
+
+// zoneAt is a time zone (Etc/GMT±N) where the hour now is from `from` to
+// before `to` (wrapping past midnight when from > to).
+func zoneAt(t *testing.T, from, to int) *time.Location {
+	t.Helper()
+	for off := -12; off <= 14; off++ {
+		name := "Etc/GMT"
+		switch {
+		case off > 0:
+			name += "-" + strconv.Itoa(off) // POSIX signs: Etc/GMT-7 is UTC+7
+		case off < 0:
+			name += "+" + strconv.Itoa(-off)
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := time.Now().In(loc).Hour()
+		if (from <= to && h >= from && h < to) || (from > to && (h >= from || h < to)) {
+			return loc
+		}
+	}
+	t.Fatalf("no time zone where it is %02d:00 to %02d:00 now", from, to)
+	return nil
+}
+
+// TestNotifyCommandRemindAtNight: run at night in the contest's time zone,
+// notify remind queues the reminders, sends nothing, says when they will
+// go out, and exits 0.
+func TestNotifyCommandRemindAtNight(t *testing.T) {
+	db, _, fake, getenv := notifyEnv(t)
+	// Between 22:00 and 05:00, well before the quiet hours end.
+	loc := zoneAt(t, 22, 5)
+	if _, err := db.ExecContext(context.Background(), `UPDATE contests SET timezone = $1`, loc.String()); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runNotify(t, getenv, "remind", "--round", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	end, _ := notify.QuietEnd(time.Now(), loc)
+	if !strings.Contains(out, "5 notifications queued") || !strings.Contains(out, "quiet hours (22:00-06:00 "+loc.String()+")") ||
+		!strings.Contains(out, "will be sent at "+end.Format(quiz.LocalTimeLayout)) {
+		t.Fatalf("output:\n%s", out)
+	}
+	if n := len(fake.CallsTo("sendMessage")); n != 0 {
+		t.Fatalf("%d sends at night", n)
+	}
+	var queued int
+	if err := db.GetContext(context.Background(), &queued, `SELECT count(*) FROM notifications WHERE status = 'queued'`); err != nil || queued != 5 {
+		t.Fatalf("%d queued, want 5 (%v)", queued, err)
 	}
 }
