@@ -35,6 +35,9 @@ type Summary struct {
 	// because they had not written to the bot within their platform's
 	// reply window (Zalo): their head must reach them.
 	WindowClosed map[int64]bool
+	// UnreachedHeads are the heads ("name – unit") whose card cannot
+	// reach them on Zalo: the organizers' card names them.
+	UnreachedHeads []string
 }
 
 // SummaryReads are the reads a summary's figures come from, the same as
@@ -328,6 +331,12 @@ func (s *Summary) OrganizerCard() []string {
 		}
 		lines[i] = fmt.Sprintf("%d. %s%s: %s/%s (%s), TB %s câu đúng", i+1, mark, u.Name,
 			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
+	}
+	if len(s.UnreachedHeads) > 0 {
+		lines = append(lines, fmt.Sprintf("\n📵 Trưởng đơn vị không nhận được báo cáo qua Zalo (%d người, quá 7 ngày không nhắn tin cho OA), cần liên hệ trực tiếp:", len(s.UnreachedHeads)))
+		for _, h := range s.UnreachedHeads {
+			lines = append(lines, "• "+h)
+		}
 	}
 	return split(h.String(), fmt.Sprintf("📊 Tổng hợp đợt %d (tiếp theo)", s.Round.Number), lines,
 		"\nBảng tổng hợp (.xlsx) được gửi kèm.", outbound.MaxText)

@@ -52,6 +52,10 @@ type Notifier struct {
 	// Wake, when set, is called after notifications were queued (the
 	// in-process sender's Wake).
 	Wake func()
+	// Windows are the reply windows of the platforms that have one
+	// (WindowsOf): a head outside theirs gets no card, and the
+	// organizers' card names them.
+	Windows map[quiz.Platform]time.Duration
 }
 
 // NotifierStore is what a Notifier needs of storage: where it queues, and
@@ -130,6 +134,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.UnreachedHeads = n.unreachedHeads(recipients, s)
 	type scope struct{ kind, unit string } // no unit for the province
 	payloads := map[scope][]byte{}
 	var rows []NewNotification
@@ -152,6 +157,45 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 		})
 	}
 	return n.db.InsertNotifications(ctx, rows)
+}
+
+// unreachedHeads are the heads whose card cannot reach them: their account
+// is on a platform with a reply window and they have not written within
+// it. In the order of the units (by code), as the workbook lists them.
+func (n *Notifier) unreachedHeads(recipients []Recipient, s *Summary) []string {
+	now := n.clock.Now()
+	byUnit := map[string][]string{}
+	for _, r := range recipients {
+		w := n.Windows[r.Platform]
+		if r.Role != quiz.RoleHead || w <= 0 || (r.LastInbound != nil && now.Sub(*r.LastInbound) <= w) {
+			continue
+		}
+		u, _ := s.Unit(r.UnitCode)
+		byUnit[r.UnitCode] = append(byUnit[r.UnitCode], r.FullName+" – "+cmpOr(u.Name, r.UnitCode))
+	}
+	var out []string
+	for _, u := range s.Units {
+		out = append(out, byUnit[u.Code]...)
+	}
+	return out
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// WindowsOf are the reply windows of the messengers that have one.
+func WindowsOf(out map[quiz.Platform]Messenger) map[quiz.Platform]time.Duration {
+	ws := map[quiz.Platform]time.Duration{}
+	for p, m := range out {
+		if w, ok := m.(WindowedMessenger); ok && w.Window() > 0 {
+			ws[p] = w.Window()
+		}
+	}
+	return ws
 }
 
 // summaryPayload is the payload of a summary of kind: a head's card for

@@ -145,6 +145,8 @@ type Recipient struct {
 	Role     quiz.Role     `db:"role"`
 	Platform quiz.Platform `db:"platform"`
 	ChatID   string        `db:"chat_id"`
+	// LastInbound is when the account last wrote (WindowedMessenger).
+	LastInbound *time.Time `db:"last_inbound"`
 }
 
 // Queue is the queue as a Sender works through it: claim a due

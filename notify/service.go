@@ -29,6 +29,7 @@ func NewService(db Store, rdb *redis.Client, out map[quiz.Platform]Messenger, bt
 	s.Sender = NewSender(db, lim, out, btn, clock, log, SenderOptions{})
 	s.Notifier = NewNotifier(db, clock, log, s.Sender.Platforms())
 	s.Notifier.Wake = s.Sender.Wake
+	s.Notifier.Windows = WindowsOf(out)
 	s.Scheduler = NewScheduler(db, rdb, s.Notifier, clock, log, SchedulerOptions{})
 	return s
 }

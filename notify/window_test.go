@@ -411,3 +411,31 @@ func maxInWindow(times []time.Time, w time.Duration) int {
 	}
 	return best
 }
+
+// TestZaloHeadOutsideWindowNamedToOrganizers: a head on Zalo who has not
+// written for 7 days gets no card (unreachable, not as a message), and the
+// organizers' card names them with their unit.
+func TestZaloHeadOutsideWindowNamedToOrganizers(t *testing.T) {
+	r := newRig(t)
+	ms := r.f.Members
+	r.linkZalo(ms["chi"], 8*24*time.Hour)
+	org := r.link(ms["dung"])
+	z := &fakeZalo{template: true}
+	n := r.notifier()
+	n.Windows = notify.WindowsOf(map[quiz.Platform]notify.Messenger{quiz.PlatformZalo: z, quiz.PlatformTelegram: r.telegram()})
+	if _, err := n.Run(context.Background(), r.job(notify.KindSummary, "2026-12-02", r.f.Round)); err != nil {
+		t.Fatal(err)
+	}
+	r.drain(r.zaloSender(z, notify.NewLimiter(r.rdb, 50)), r.f.Round.ID, notify.KindSummary, notify.KindSummaryOrg)
+	if len(z.sentTo()) != 0 || len(z.templates) != 0 {
+		t.Fatalf("the head got %v %v", z.sentTo(), z.templates)
+	}
+	if st := r.settledOf(r.f.Round.ID, ms["chi"].ID, notify.KindSummary); st.Status != notify.StatusUnreachable || !st.WindowClosed {
+		t.Errorf("head's card: %+v", st)
+	}
+	sent := r.fake.Sent(org)
+	if len(sent) == 0 || !strings.Contains(sent[0].Text, "📵 Trưởng đơn vị không nhận được báo cáo qua Zalo (1 người") ||
+		!strings.Contains(sent[0].Text, "• Lê Minh Chi – Sở Nội vụ") {
+		t.Fatalf("organizer's card:\n%+v", sent)
+	}
+}

@@ -394,7 +394,7 @@ func (db *DB) RoleRecipients(ctx context.Context, roles []quiz.Role, platforms [
 	var out []notify.Recipient
 	err := db.SelectContext(ctx, &out, `
 		SELECT DISTINCT ON (m.id) m.id AS member_id, m.full_name, m.unit_id, u.code AS unit_code, m.role,
-			i.platform, i.chat_id
+			i.platform, i.chat_id, i.last_inbound_at AS last_inbound
 		FROM members m
 		JOIN units u ON u.id = m.unit_id
 		JOIN identities i ON i.member_id = m.id AND i.unreachable_at IS NULL AND i.platform = ANY($2)
