@@ -21,6 +21,9 @@ type Store interface {
 	// MarkReachable clears an account's unreachable mark (set when the
 	// person blocked the bot) once they write to the bot again.
 	MarkReachable(ctx context.Context, p Platform, externalID string) error
+	// MarkAccountUnreachable marks an account unreachable: the person
+	// stopped following the bot's account (a Zalo OA's unfollow).
+	MarkAccountUnreachable(ctx context.Context, p Platform, externalID string) error
 
 	CurrentContest(ctx context.Context, t time.Time) (Contest, error)
 	RoundByID(ctx context.Context, id int64) (Round, error)

@@ -187,6 +187,16 @@ func (s *Service) Welcome(ctx context.Context, p Platform, externalID string) (M
 	return m, nil
 }
 
+// Unfollow is a person who stopped following the bot's account (Zalo):
+// their account is unreachable, so that no notice is queued for it, until
+// they follow again (Welcome).
+func (s *Service) Unfollow(ctx context.Context, p Platform, externalID string) error {
+	if err := s.store.MarkAccountUnreachable(ctx, p, externalID); err != nil {
+		return fmt.Errorf("unfollow: %w", err)
+	}
+	return nil
+}
+
 // Verify links a platform account to the roster member with that phone,
 // once. The caller has checked that the phone is the account's own.
 func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, rawPhone string) (Member, error) {

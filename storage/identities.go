@@ -61,3 +61,13 @@ func (db *DB) MarkReachable(ctx context.Context, p quiz.Platform, externalID str
 	}
 	return nil
 }
+
+// MarkAccountUnreachable marks the account unreachable, if it is not yet.
+func (db *DB) MarkAccountUnreachable(ctx context.Context, p quiz.Platform, externalID string) error {
+	_, err := db.ExecContext(ctx, `UPDATE identities SET unreachable_at = now()
+		WHERE platform = $1 AND external_id = $2 AND unreachable_at IS NULL`, p, externalID)
+	if err != nil {
+		return fmt.Errorf("mark account unreachable: %w", err)
+	}
+	return nil
+}
