@@ -66,11 +66,11 @@ func (c *conv) verifyPrompt(text string) Message {
 func (c *conv) helpText() string {
 	switch c.verifyMode() {
 	case VerifyPhone:
-		return textHelp
+		return c.helpBody()
 	case VerifyCode:
-		return textHelp + "\n• Kích hoạt tài khoản: gửi " + codeExample + " với mã do thủ trưởng đơn vị cấp."
+		return c.helpBody() + "\n• Kích hoạt tài khoản: gửi " + codeExample + " với mã do thủ trưởng đơn vị cấp."
 	}
-	return textHelp + "\n• Xác thực: bấm \"" + buttonShareContact + "\", hoặc gửi " + codeExample + " với mã do thủ trưởng đơn vị cấp."
+	return c.helpBody() + "\n• Xác thực: bấm \"" + buttonShareContact + "\", hoặc gửi " + codeExample + " với mã do thủ trưởng đơn vị cấp."
 }
 
 // refuseContact answers a shared contact where only codes verify; ok is
@@ -118,7 +118,7 @@ func (c *conv) activate(ctx context.Context, typed string) error {
 		return c.say(ctx, quiz.ErrorMessage(err))
 	}
 	c.log.Info("member activated by code", "platform", c.ev.Platform, "member", m.ID)
-	_, err = c.send(ctx, Message{Text: verified(m), Menu: menuFor(m)})
+	_, err = c.send(ctx, Message{Text: c.verifiedText(m), Menu: menuFor(m)})
 	return err
 }
 

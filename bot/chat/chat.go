@@ -193,17 +193,14 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 		err = c.contact(ctx)
 	case KindCallback:
 		err = c.callback(ctx)
+	case KindFollow:
+		err = c.start(ctx) // greets, and asks a stranger to verify
+	case KindUnfollow:
+		err = c.unfollow(ctx)
 	default:
 		err = c.text(ctx)
 	}
-	if ev.Kind == KindCallback && !c.answered {
-		// The spinner must always stop, even when handling failed. A failed
-		// answer is only logged: the spinner stops by itself, and a
-		// re-delivered tap cannot be answered twice.
-		if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
-			b.log.Warn("answer callback", "platform", ev.Platform, "err", aerr)
-		}
-	}
+	err = c.finishTap(ctx, err)
 	return b.settle(ev, err)
 }
 
@@ -214,6 +211,7 @@ type conv struct {
 	out          Messenger
 	answered     bool
 	callbackText string
+	sent         int // messages sent for the event
 }
 
 // send sends m, in several messages when its text is over the platform's
@@ -225,6 +223,7 @@ func (c *conv) send(ctx context.Context, m Message) (string, error) {
 		if id, err = c.out.Send(ctx, c.ev.ChatID, part); err != nil {
 			return "", fmt.Errorf("send to %s chat: %w", c.ev.Platform, err)
 		}
+		c.sent++
 	}
 	return id, nil
 }
@@ -294,6 +293,8 @@ func (c *conv) command(ctx context.Context) error {
 		return c.help(ctx)
 	case "kichhoat":
 		return c.activate(ctx, c.ev.Args)
+	case "menu":
+		return c.menuCmd(ctx)
 	default:
 		return c.say(ctx, textUnknown)
 	}
@@ -349,7 +350,7 @@ func (c *conv) text(ctx context.Context) error {
 			return c.latePrediction(ctx, m, a, reveal)
 		}
 	}
-	_, err = c.send(ctx, Message{Text: textUnknown, Menu: menuFor(m)})
+	_, err = c.send(ctx, Message{Text: c.unknownText(), Menu: menuFor(m)})
 	return err
 }
 
@@ -396,13 +397,14 @@ func (c *conv) typedBefore(v quiz.View) bool {
 // with the time actually left, which the question's own line stopped
 // counting when it was sent.
 func (c *conv) showLive(ctx context.Context, m quiz.Member, v quiz.View) error {
-	if v.MessageID == "" {
+	if _, ok := c.shownHere(v); !ok {
+		// Not on screen here: not yet shown, or shown in another app.
 		if err := c.say(ctx, textResume); err != nil {
 			return err
 		}
 		return c.sendQuestion(ctx, m, v)
 	}
-	return c.say(ctx, liveQuestionNote(v))
+	return c.say(ctx, c.liveNote(v))
 }
 
 // latePrediction tells the member their prediction came too late, with
@@ -419,7 +421,7 @@ func (c *conv) start(ctx context.Context) error {
 	m, err := c.quiz.Welcome(ctx, c.ev.Platform, c.ev.UserID)
 	switch quiz.ErrorCode(err) {
 	case "":
-		_, err = c.send(ctx, Message{Text: welcomeBack(m), Menu: menuFor(m)})
+		_, err = c.send(ctx, Message{Text: c.welcomeBackText(m), Menu: menuFor(m)})
 		return err
 	case quiz.ENOTFOUND:
 		return c.askContact(ctx, textWelcome)
@@ -452,7 +454,7 @@ func (c *conv) contact(ctx context.Context) error {
 		return serr
 	}
 	c.log.Info("member verified", "platform", c.ev.Platform, "member", m.ID, "phone", quiz.MaskPhone(m.Phone))
-	_, err = c.send(ctx, Message{Text: verified(m), Menu: menuFor(m)})
+	_, err = c.send(ctx, Message{Text: c.verifiedText(m), Menu: menuFor(m)})
 	return err
 }
 
@@ -509,11 +511,17 @@ func (c *conv) quizCmd(ctx context.Context) error {
 }
 
 func (c *conv) sendQuestion(ctx context.Context, m quiz.Member, v quiz.View) error {
-	id, err := c.send(ctx, questionMessage(v))
+	return c.sendQuestionAfter(ctx, m, v, "")
+}
+
+// sendQuestionAfter sends question v with the verdict of the previous
+// answer on its last line (where that question could not be edited).
+func (c *conv) sendQuestionAfter(ctx context.Context, m quiz.Member, v quiz.View, verdict string) error {
+	id, err := c.send(ctx, c.question(v, verdict))
 	if err != nil {
 		return err
 	}
-	if err := c.quiz.SetMessage(ctx, m, v, id); err != nil {
+	if err := c.quiz.SetMessage(ctx, m, v, shownID(c.ev.Platform, id)); err != nil {
 		c.log.Warn("remember question message", "err", err)
 	}
 	return nil
@@ -535,11 +543,8 @@ func (c *conv) callback(ctx context.Context) error {
 		if err != nil {
 			return c.fail(ctx, err)
 		}
-		c.answered = true
-		if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, ""); err != nil {
-			c.log.Warn("answer callback", "err", err)
-		}
-		if c.ev.Callback.MessageID != "" {
+		c.ackTap(ctx, "")
+		if c.ev.Callback.MessageID != "" && c.caps().Edit {
 			// Take the start button away so it is not tapped twice.
 			if err := c.out.Edit(ctx, c.ev.ChatID, c.ev.Callback.MessageID, Message{Text: textStarted}); err != nil {
 				c.log.Warn("edit start message", "err", err)
@@ -568,9 +573,8 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 		return c.fail(ctx, err)
 	}
 	// A typed letter answers as a tap does, with no spinner to stop.
-	msgID := res.Previous.MessageID
+	msgID, _ := c.shownHere(res.Previous)
 	if c.ev.Kind == KindCallback {
-		c.answered = true
 		note := textLateTap
 		switch {
 		case res.Already:
@@ -581,20 +585,23 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 		case !res.TimedOut:
 			note = "Đã ghi nhận: " + letterOf(letter)
 		}
-		if err := c.out.AnswerCallback(ctx, c.ev.Callback.ID, note); err != nil {
-			c.log.Warn("answer callback", "err", err)
-		}
+		c.ackTap(ctx, note)
 		if c.ev.Callback.MessageID != "" {
 			msgID = c.ev.Callback.MessageID
 		}
 	}
-	if msgID != "" {
+	// The answered question shows the choice, or, where it cannot be
+	// edited, the next message does on its last line.
+	verdict := ""
+	if !c.caps().Edit {
+		verdict = verdictLine(res)
+	} else if msgID != "" {
 		if err := c.out.Edit(ctx, c.ev.ChatID, msgID, answeredMessage(res)); err != nil {
 			c.log.Warn("edit answered question", "err", err)
 		}
 	}
 	if res.Next != nil {
-		return c.sendQuestion(ctx, m, *res.Next)
+		return c.sendQuestionAfter(ctx, m, *res.Next, verdict)
 	}
 	if res.Predict != "" {
 		c.dropExcusePrompt(ctx, m)
@@ -602,10 +609,11 @@ func (c *conv) answer(ctx context.Context, m quiz.Member, attemptID int64, pos, 
 		if res.TimedOut {
 			text = textTimeUp + "\n\n" + text
 		}
-		return c.say(ctx, text)
+		return c.say(ctx, withLine(text, verdict))
 	}
 	// A timed-out attempt's result says so itself.
-	return c.result(ctx, m, *res.Submitted, res.Reveal)
+	_, err = c.send(ctx, Message{Text: withLine(resultText(*res.Submitted, res.Reveal), verdict), Menu: menuFor(m)})
+	return err
 }
 
 // resume shows what comes next in the member's attempt: the current
@@ -657,20 +665,28 @@ func (c *conv) help(ctx context.Context) error {
 func (b *Bot) SweepExpired(ctx context.Context) error {
 	expired, err := b.quiz.SweepExpired(ctx)
 	for _, e := range expired {
-		out, ok := b.messengers[e.Attempt.Platform]
+		// Told where the member was last shown a question: an attempt may
+		// go on in another app than the one it started in.
+		p, msgID := e.Attempt.Platform, ""
+		if q := e.Question; q != nil && q.MessageID != "" {
+			if shown, id := shownOn(q.MessageID); b.messengers[shown] != nil {
+				p, msgID = shown, id
+			}
+		}
+		out, ok := b.messengers[p]
 		if !ok {
 			continue
 		}
-		chatID, cerr := b.chatOf(ctx, e.Attempt.MemberID, e.Attempt.Platform)
+		chatID, cerr := b.chatOf(ctx, e.Attempt.MemberID, p)
 		if cerr != nil {
 			err = errors.Join(err, cerr)
 			continue
 		}
-		if q := e.Question; q != nil && q.MessageID != "" {
+		if q := e.Question; q != nil && msgID != "" && CapabilitiesOf(out).Edit {
 			// The question on screen loses its buttons: nothing can be
 			// answered any more.
 			timedOut := answeredMessage(quiz.Answered{Pos: q.Pos, Previous: *q, TimedOut: true})
-			if eerr := out.Edit(ctx, chatID, q.MessageID, timedOut); eerr != nil {
+			if eerr := out.Edit(ctx, chatID, msgID, timedOut); eerr != nil {
 				b.log.Warn("edit timed-out question", "platform", e.Attempt.Platform, "err", eerr)
 			}
 		}

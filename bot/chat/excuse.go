@@ -117,15 +117,9 @@ func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err err
 		if ev.Callback == nil || !IsExcuseCallback(ev.Callback.Data) {
 			return false, nil
 		}
-		err = c.excuseCallback(ctx)
-		if !c.answered {
-			// The spinner must always stop, even when handling failed; a
-			// failed answer is only logged (see Handle).
-			if aerr := out.AnswerCallback(ctx, ev.Callback.ID, c.callbackText); aerr != nil {
-				b.log.Warn("answer callback", "platform", ev.Platform, "err", aerr)
-			}
-		}
-		return true, err
+		// The spinner stops (or the note is sent) even when handling
+		// failed (see Handle).
+		return true, c.finishTap(ctx, c.excuseCallback(ctx))
 	case KindText:
 		switch strings.TrimSpace(ev.Text) {
 		case menuExcuse:
