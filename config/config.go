@@ -149,8 +149,8 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 		switch {
 		case need&NeedRedis != 0:
 			bad("REDIS_URL", "is required (for example redis://127.0.0.1:6379/0)")
-		case need&NeedRedisForTelegram != 0 && c.TelegramToken != "":
-			bad("REDIS_URL", "is required to send on Telegram from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve")
+		case need&NeedRedisForTelegram != 0 && (c.TelegramToken != "" || strings.TrimSpace(getenv("ZALO_APP_ID")) != ""):
+			bad("REDIS_URL", "is required to send on Telegram or Zalo from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve")
 		}
 	} else if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 		bad("REDIS_URL", "must be a redis:// or rediss:// URL with a host")

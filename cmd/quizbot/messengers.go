@@ -8,6 +8,7 @@ import (
 	"quizbot/bot/chat"
 	"quizbot/bot/telegram"
 	"quizbot/bot/webchat"
+	"quizbot/bot/zalo"
 	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -23,6 +24,7 @@ type messengers struct {
 	out map[quiz.Platform]notify.Messenger // the opened ones
 
 	tg  *telegram.Telegram // once opened; serve runs and routes it
+	za  *zalo.Adapter      // once opened; serve routes its webhook
 	web *webchat.WebChat   // once opened (serve only); serve routes it
 }
 
@@ -55,8 +57,7 @@ func newMessengers(e *env) *messengers {
 		}
 	}
 	add(e.cfg.TelegramToken != "", platform{name: quiz.PlatformTelegram, open: m.openTelegram})
-	// Zalo is one line here once bot/zalo has its adapter:
-	// add(e.cfg.Zalo.Enabled(), platform{name: quiz.PlatformZalo, open: m.openZalo})
+	add(e.cfg.Zalo.Enabled(), platform{name: quiz.PlatformZalo, open: m.openZalo})
 	add(e.cfg.WebChat, platform{name: quiz.PlatformWeb, serveOnly: true, open: m.openWebChat})
 	return m
 }
@@ -115,4 +116,19 @@ func (m *messengers) openWebChat(ctx context.Context, d adapterDeps) (notify.Mes
 // ZALO_NOTIFY_RATE, each shared by every replica through rdb.
 func notifyLimiter(e *env, rdb *redis.Client) *notify.Limiter {
 	return notify.NewLimiter(rdb, e.cfg.NotifyRate).SetRate(quiz.PlatformZalo, e.cfg.Zalo.NotifyRate)
+}
+
+// openZalo builds the Zalo OA adapter, its tokens kept in PostgreSQL (shared
+// by every replica and by notify). The phone form's picture is served at
+// PUBLIC_URL, which serve requires with Zalo (see errZaloPublicURL).
+func (m *messengers) openZalo(ctx context.Context, d adapterDeps) (notify.Messenger, error) {
+	cfg := m.e.cfg
+	img := ""
+	if cfg.PublicURL != "" {
+		img = cfg.PublicURL + zalo.InfoImagePath
+	}
+	m.za = zalo.NewAdapter(zaloClient(m.e, d.db), zalo.AdapterConfig{
+		AppID: cfg.Zalo.AppID, OASecretKey: cfg.Zalo.OASecretKey, InfoImageURL: img, Log: m.e.log,
+	}, d.conv)
+	return m.za, nil
 }

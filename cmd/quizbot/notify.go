@@ -133,7 +133,7 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 		platforms = ms.serveOnly()
 	}
 	if len(platforms) == 0 {
-		return fmt.Errorf("notify %s: no platform to deliver notifications on (no TELEGRAM_TOKEN, no web chat)", a.action)
+		return fmt.Errorf("notify %s: no platform to deliver notifications on (no TELEGRAM_TOKEN, no ZALO_APP_ID, no web chat)", a.action)
 	}
 
 	var rdb *redis.Client

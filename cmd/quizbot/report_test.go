@@ -62,7 +62,7 @@ func TestCommandsRequireOnlyTheSettingsTheyUse(t *testing.T) {
 		{pgOnly, []string{"import", "members", missing + ".csv"}, 2, redisRequired},
 		{pgOnly, []string{"import", "units", missing + ".xlsx"}, 2, redisRequired},
 		{withToken, []string{"notify", "remind", "--round", "1"}, 2,
-			"quizbot: configuration: REDIS_URL: is required to send on Telegram from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve\n"},
+			"quizbot: configuration: REDIS_URL: is required to send on Telegram or Zalo from here, at the rate every replica shares through Redis (for example redis://127.0.0.1:6379/0); or pass --enqueue-only to leave the sending to serve\n"},
 	} {
 		code, _, errOut := runQuizbot(tc.getenv, tc.args...)
 		ok := code == tc.code && strings.Contains(errOut, tc.stderr)

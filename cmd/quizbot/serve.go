@@ -13,6 +13,7 @@ import (
 	"quizbot/bot/chat"
 	"quizbot/bot/telegram"
 	"quizbot/bot/webchat"
+	"quizbot/bot/zalo"
 	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -25,6 +26,7 @@ type server struct {
 	redis  *redis.Client
 	conv   *chat.Bot
 	tg     *telegram.Telegram // nil without TELEGRAM_TOKEN
+	za     *zalo.Adapter      // nil without ZALO_APP_ID
 	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN); served by webRoutes only
 	notify *notify.Service
 }
@@ -38,11 +40,14 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
 	s.conv.SetVerify(chat.VerifyMode(e.cfg.Verify))
+	if e.cfg.Zalo.Enabled() && e.cfg.PublicURL == "" {
+		return nil, errZaloPublicURL
+	}
 	ms := newMessengers(e)
 	if err := ms.open(ctx, true, adapterDeps{conv: s.conv, db: db, rdb: rdb, clock: clock}); err != nil {
 		return nil, err
 	}
-	s.tg, s.web = ms.tg, ms.web
+	s.tg, s.web, s.za = ms.tg, ms.web, ms.za
 	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, notifyLimiter(e, rdb), clock, e.log)
 	return s, nil
 }
@@ -55,6 +60,10 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	if s.tg != nil {
 		mux.Handle("POST "+telegram.WebhookPath, s.tg)
+	}
+	if s.za != nil {
+		mux.Handle("POST "+zalo.WebhookPath, s.za)
+		mux.HandleFunc("GET "+zalo.InfoImagePath, zalo.InfoImage)
 	}
 	return mux
 }
@@ -76,7 +85,18 @@ func (s *server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// handleReadyz says whether this replica can serve: Postgres and Redis answer.
+// errZaloPublicURL: Zalo calls only a public HTTPS webhook, set in the Zalo
+// app as PUBLIC_URL/webhook/zalo, and the phone form needs a picture
+// quizbot serves at PUBLIC_URL/zalo/verify.png: without PUBLIC_URL nobody
+// could verify by phone in Zalo, so serve refuses to start.
+var errZaloPublicURL = errors.New("PUBLIC_URL is required with ZALO_APP_ID: Zalo posts its events to PUBLIC_URL" +
+	zalo.WebhookPath + " (set it in the Zalo app) and the phone form's picture is served at PUBLIC_URL" + zalo.InfoImagePath)
+
+// handleReadyz says whether this replica can serve: Postgres and Redis
+// answer. A Zalo token problem (the OA's refresh token refused or never
+// stored) is reported in the body without failing readiness: this replica
+// still serves the other platforms, and a restart would not mend it; an
+// OA admin must run `quizbot zalo connect`.
 func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -87,8 +107,15 @@ func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.redis.Ping(ctx).Err(); err != nil {
 		problems = append(problems, "redis: "+err.Error())
 	}
+	var notes []string
+	if s.za != nil {
+		if err := s.za.Client().TokenStatus(); err != nil {
+			notes = append(notes, "zalo: "+err.Error())
+		}
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if len(problems) > 0 {
+		problems = append(problems, notes...)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		for _, p := range problems {
 			fmt.Fprintln(w, p)
@@ -96,6 +123,9 @@ func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+	for _, n := range notes {
+		fmt.Fprintln(w, n)
+	}
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -155,8 +185,8 @@ func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
 	} else if webLn != nil {
 		webLn.Close()
 	}
-	if s.tg == nil && s.web == nil {
-		s.e.log.Warn("no chat platform: set TELEGRAM_TOKEN for the Telegram bot, or leave WEBCHAT unset for the local web chat")
+	if s.tg == nil && s.web == nil && s.za == nil {
+		s.e.log.Warn("no chat platform: set TELEGRAM_TOKEN for the Telegram bot, ZALO_APP_ID for the Zalo OA, or leave WEBCHAT unset for the local web chat")
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
