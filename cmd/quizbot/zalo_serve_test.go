@@ -388,3 +388,49 @@ func TestZaloUnfollowMarksUnreachable(t *testing.T) {
 		t.Fatalf("follow again: %d unreachable, %q", unreachable, m.Text)
 	}
 }
+
+// The OA's access was removed: the event fails (Zalo delivers it again),
+// and /readyz names the problem while the replica stays ready for the
+// other platforms.
+func TestZaloRevokedTokensInReadyz(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{}, "")
+	if code, body := get(t, r.http.URL+"/readyz"); code != 200 || body != "ready\n" {
+		t.Fatalf("readyz: %d %q", code, body)
+	}
+	r.z.RevokeAll()
+	resp := zalotest.Post(t, r.zhook(), r.z.FollowEvent("z-an"))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("follow with revoked tokens: %d", resp.StatusCode)
+	}
+	code, body := get(t, r.http.URL+"/readyz")
+	if code != 200 || !strings.HasPrefix(body, "ready\nzalo: ") || !strings.Contains(body, "quizbot zalo connect") {
+		t.Fatalf("readyz: %d %q", code, body)
+	}
+}
+
+// The time limit runs out in Zalo: the sweeper tells the member there,
+// without editing anything (Zalo cannot).
+func TestZaloTimeUpIsToldInZalo(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, TimeLimit: 5 * time.Minute}, "")
+	r.zverify("z-an", "84912000001")
+	r.zsend(r.z.TextEvent("z-an", "/thi"))
+	r.ztap("z-an", r.zlast("z-an"), "▶️ Bắt đầu làm bài")
+	q := r.zlast("z-an")
+	r.zsend(r.z.TextEvent("z-an", zright(t, q)))
+	r.clock.Advance(5*time.Minute + time.Second)
+	if err := r.srv.conv.SweepExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := r.zlast("z-an"); !strings.Contains(m.Text, "Đã hết thời gian làm bài") || !strings.Contains(m.Text, "Kết quả: 1/3 câu đúng") {
+		t.Fatalf("time-up: %q", m.Text)
+	}
+	// A tap on the question left on screen: said to be too late.
+	q2 := r.zsent("z-an", 0)
+	r.ztap("z-an", q2[len(q2)-2], "A")
+	if m := r.zlast("z-an"); !strings.Contains(m.Text, "hết thời gian") {
+		t.Fatalf("late tap: %q", m.Text)
+	}
+}
