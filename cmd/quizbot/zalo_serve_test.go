@@ -434,3 +434,23 @@ func TestZaloTimeUpIsToldInZalo(t *testing.T) {
 		t.Fatalf("late tap: %q", m.Text)
 	}
 }
+
+// After the last question, the verdict ends the prediction question.
+func TestZaloVerdictEndsThePredictionQuestion(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 1, Prediction: "Bao nhiêu người dự thi?", Reveal: quiz.RevealImmediately}, "")
+	r.zverify("z-an", "84912000001")
+	r.zsend(r.z.TextEvent("z-an", "/thi"))
+	r.ztap("z-an", r.zlast("z-an"), "▶️ Bắt đầu làm bài")
+	q := r.zlast("z-an")
+	label := zright(t, q)
+	r.ztap("z-an", q, label)
+	m := r.zlast("z-an")
+	if !strings.Contains(m.Text, "Câu hỏi dự đoán: Bao nhiêu người dự thi?") || lastLine(m.Text) != "✅ Câu 1/1 – anh/chị chọn: "+label+" – Đúng" {
+		t.Fatalf("prediction: %q", m.Text)
+	}
+	r.zsend(r.z.TextEvent("z-an", "1500"))
+	if m := r.zlast("z-an"); !strings.Contains(m.Text, "Kết quả: 1/1 câu đúng") || !strings.Contains(m.Text, "Dự đoán: 1.500") {
+		t.Fatalf("result: %q", m.Text)
+	}
+}
