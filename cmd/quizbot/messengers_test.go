@@ -21,6 +21,8 @@ func TestMessengersFromConfig(t *testing.T) {
 		{"telegram", config.Config{TelegramToken: "1:x"}, []quiz.Platform{quiz.PlatformTelegram}, nil},
 		{"web chat", config.Config{WebChat: true}, nil, []quiz.Platform{quiz.PlatformWeb}},
 		{"both", config.Config{TelegramToken: "1:x", WebChat: true}, []quiz.Platform{quiz.PlatformTelegram}, []quiz.Platform{quiz.PlatformWeb}},
+		{"zalo", config.Config{Zalo: config.Zalo{AppID: "1"}}, []quiz.Platform{quiz.PlatformZalo}, nil},
+		{"telegram and zalo", config.Config{TelegramToken: "1:x", Zalo: config.Zalo{AppID: "1"}}, []quiz.Platform{quiz.PlatformTelegram, quiz.PlatformZalo}, nil},
 	} {
 		m := newMessengers(&env{cfg: tc.cfg})
 		if got := m.anyProcess(); !slices.Equal(got, tc.any) {

@@ -190,7 +190,11 @@ func TestZaloWholeQuizByButtonsAndLetters(t *testing.T) {
 			prev = wrongLabel(t, telegramtest.Message{Text: q.Text})
 		}
 		r.clock.Advance(30 * time.Second)
+		n := len(r.z.Sent())
 		r.ztap("z-an", q, prev)
+		if sends := len(r.z.Sent()) - n; sends != 1 {
+			t.Fatalf("answer %d: %d messages sent, want 1 (no edit, no toast)", i, sends)
+		}
 	}
 	res := r.zlast("z-an")
 	if !strings.Contains(res.Text, "Kết quả: 2/3 câu đúng") || lastLine(res.Text) != "☑️ Câu 3/3 – anh/chị chọn: "+prev {
