@@ -57,7 +57,12 @@ type AdapterConfig struct {
 	// InfoImageURL is the phone form's picture (PUBLIC_URL +
 	// InfoImagePath); without it the form cannot be sent.
 	InfoImageURL string
-	Log          *slog.Logger
+	// Inbound records when each account last wrote, which bounds Zalo's
+	// reply window (notify reads it); nil records nothing.
+	Inbound quiz.InboundRecorder
+	// Now is the clock the recorder is given (time.Now when nil).
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Adapter is the Zalo OA as a chat platform: the webhook decodes events for
@@ -119,6 +124,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request body", http.StatusBadRequest)
 		return
 	}
+	a.touchInbound(r.Context(), ev)
 	ce, ok := Decode(ev)
 	if !ok {
 		w.WriteHeader(http.StatusOK) // seen, delivered, images…: not ours
@@ -134,6 +140,34 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.WriteHeader(http.StatusInternalServerError)
 	}
+}
+
+// touchInbound records that the event's sender wrote to the OA, for every
+// event a person sends (texts, taps, files, the form, a follow): each opens
+// Zalo's reply window again. Receipts and unfollows do not. A failure is
+// logged; it never fails the event.
+func (a *Adapter) touchInbound(ctx context.Context, ev Event) {
+	if a.cfg.Inbound == nil || ev.UserID == "" {
+		return
+	}
+	if ev.Name != EventFollow && ev.Name != EventUserSubmitInfo && !strings.HasPrefix(ev.Name, "user_send_") {
+		return
+	}
+	now := time.Now
+	if a.cfg.Now != nil {
+		now = a.cfg.Now
+	}
+	if err := a.cfg.Inbound.TouchInbound(ctx, quiz.PlatformZalo, ev.UserID, now()); err != nil {
+		a.log.Warn("zalo: record last inbound time", "err", err)
+	}
+}
+
+// Window, RemindTemplate and SendRemindTemplate are the client's: notify
+// reaches people outside Zalo's reply window through them.
+func (a *Adapter) Window() time.Duration { return a.client.Window() }
+func (a *Adapter) RemindTemplate() bool  { return a.client.RemindTemplate() }
+func (a *Adapter) SendRemindTemplate(ctx context.Context, phone string, data map[string]string, trackingID string) (string, error) {
+	return a.client.SendRemindTemplate(ctx, phone, data, trackingID)
 }
 
 // Decode turns a webhook event into the conversation's; ok is false for

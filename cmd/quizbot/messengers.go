@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -129,6 +130,25 @@ func (m *messengers) openZalo(ctx context.Context, d adapterDeps) (notify.Messen
 	}
 	m.za = zalo.NewAdapter(zaloClient(m.e, d.db), zalo.AdapterConfig{
 		AppID: cfg.Zalo.AppID, OASecretKey: cfg.Zalo.OASecretKey, InfoImageURL: img, Log: m.e.log,
+		Inbound: inboundRecorder(d), Now: clockOf(d),
 	}, d.conv)
 	return m.za, nil
+}
+
+// inboundRecorder records each account's last message (Zalo's reply
+// window); nil where there is no Redis to throttle it (notify's sending
+// receives no events).
+func inboundRecorder(d adapterDeps) quiz.InboundRecorder {
+	if d.db == nil || d.rdb == nil {
+		return nil
+	}
+	return storage.NewInbound(d.db, d.rdb)
+}
+
+// clockOf is the adapters' clock: the tests' when given, else the system's.
+func clockOf(d adapterDeps) func() time.Time {
+	if d.clock == nil {
+		return time.Now
+	}
+	return d.clock.Now
 }

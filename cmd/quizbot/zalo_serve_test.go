@@ -132,6 +132,18 @@ func TestZaloFollowPhoneFormVerifies(t *testing.T) {
 		!strings.Contains(m.Text, "Gửi /thi") || strings.Contains(m.Text, "Vào thi") {
 		t.Fatalf("welcome: %q", m.Text)
 	}
+	// Every message counts as the person writing: Zalo's reply window opens
+	// again from the time quizbot received it.
+	if _, err := r.db.Exec(`UPDATE identities SET last_inbound_at = now() - interval '30 days' WHERE external_id = 'z-an'`); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(11 * time.Minute)
+	r.zsend(r.z.TextEvent("z-an", "/huongdan"))
+	var inbound time.Time
+	if err := r.db.Get(&inbound, `SELECT last_inbound_at FROM identities WHERE platform = 'zalo' AND external_id = 'z-an'`); err != nil ||
+		!inbound.Equal(r.clock.Now()) {
+		t.Fatalf("last inbound time %v (%v), want %v", inbound, err, r.clock.Now())
+	}
 	// An unknown phone is told whom to ask.
 	r.zsend(r.z.SubmitInfoEvent("z-x", "Khách", "84987654321"))
 	if m := r.zlast("z-x"); !strings.Contains(m.Text, "0987654321 chưa có trong danh sách") {
@@ -456,5 +468,81 @@ func TestZaloVerdictEndsThePredictionQuestion(t *testing.T) {
 	r.zsend(r.z.TextEvent("z-an", "1500"))
 	if m := r.zlast("z-an"); !strings.Contains(m.Text, "Kết quả: 1/1 câu đúng") || !strings.Contains(m.Text, "Dự đoán: 1.500") {
 		t.Fatalf("result: %q", m.Text)
+	}
+}
+
+// TestZaloRemindersKeepToTheWindow runs `notify remind` with Zalo on: a Zalo
+// member who wrote yesterday gets a consultation message, one who last wrote
+// eight days ago gets none (Zalo would refuse it, or bill it) and, with a
+// reminder template configured, gets the template by phone instead.
+func TestZaloRemindersKeepToTheWindow(t *testing.T) {
+	for _, template := range []string{"", "7301"} {
+		t.Run("template="+template, func(t *testing.T) {
+			db, f, tg, getenv := notifyEnv(t)
+			z := zalotest.New(t)
+			_, refresh := z.IssuePair()
+			vars := map[string]string{"ZALO_APP_ID": zalotest.AppID, "ZALO_APP_SECRET": zalotest.AppSecret,
+				"ZALO_OA_SECRET_KEY": zalotest.OASecretKey, "ZALO_REFRESH_TOKEN": refresh, "ZALO_API_URL": z.URL(),
+				"ZALO_OAUTH_URL": z.URL(), "ZALO_TEMPLATE_URL": z.URL(), "ZALO_TEMPLATE_REMIND": template}
+			env := func(k string) string {
+				if v, ok := vars[k]; ok {
+					return v
+				}
+				return getenv(k)
+			}
+			// Two members move from Telegram to Zalo: one wrote a day ago,
+			// the other eight days ago.
+			var recent, old quiz.Member
+			for _, m := range f.Members {
+				if !m.Active {
+					continue
+				}
+				if recent.ID == 0 {
+					recent = m
+				} else if old.ID == 0 {
+					old = m
+				}
+			}
+			for _, c := range []struct {
+				m   quiz.Member
+				ago string
+			}{{recent, "1 day"}, {old, "8 days"}} {
+				if _, err := db.Exec(`UPDATE identities SET platform = 'zalo', external_id = $2, chat_id = $2,
+					last_inbound_at = now() - $3::interval WHERE member_id = $1`, c.m.ID, fmt.Sprintf("z-%d", c.m.ID), c.ago); err != nil {
+					t.Fatal(err)
+				}
+			}
+			code, out, errOut := runNotify(t, env, "remind", "--round", "1")
+			if code != 0 {
+				t.Fatalf("exit %d: %s%s", code, out, errOut)
+			}
+			var toRecent, toOld, templates []zalotest.Sent
+			for _, s := range z.Sent() {
+				switch {
+				case s.Endpoint == "message/template":
+					templates = append(templates, s)
+				case s.UserID == fmt.Sprintf("z-%d", recent.ID):
+					toRecent = append(toRecent, s)
+				case s.UserID == fmt.Sprintf("z-%d", old.ID):
+					toOld = append(toOld, s)
+				}
+			}
+			if len(toRecent) != 1 || !strings.Contains(toRecent[0].Text, "Đợt") && !strings.Contains(toRecent[0].Text, "đợt") {
+				t.Fatalf("the member inside the window: %+v", toRecent)
+			}
+			if len(toOld) != 0 {
+				t.Fatalf("a consultation message outside the 7-day window: %+v", toOld)
+			}
+			wantPhone := "84" + strings.TrimPrefix(old.Phone, "0")
+			switch {
+			case template == "" && len(templates) != 0:
+				t.Fatalf("templates sent without one configured: %+v", templates)
+			case template != "" && (len(templates) != 1 || templates[0].Phone != wantPhone || templates[0].TemplateID != template):
+				t.Fatalf("template by phone: %+v, want one to %s", templates, wantPhone)
+			}
+			if n := len(tg.CallsTo("sendMessage")); n != 3 {
+				t.Fatalf("%d Telegram reminders, want 3 (the members left on Telegram)", n)
+			}
+		})
 	}
 }
