@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
 
@@ -15,88 +13,10 @@ import (
 	"quizbot/storage/storagetest"
 )
 
-// labelWith is the label of m's button that contains s.
-func labelWith(t testing.TB, m telegramtest.Message, s string) string {
-	t.Helper()
-	for _, l := range m.Labels() {
-		if strings.Contains(l, s) {
-			return l
-		}
-	}
-	t.Fatalf("no button with %q in %q", s, m.Labels())
-	return ""
-}
-
-// A head's "Lý do khác" prompt never takes the head's own quiz input: an
-// attempt that starts drops it, it cannot be opened while the quiz awaits
-// the head, and a prompt found pending when the head answers the prediction
-// loses to the prediction.
-func TestTelegramHeadsPendingReasonYieldsToTheQuiz(t *testing.T) {
-	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Tuần này có bao nhiêu người dự thi?"})
-	ctx := context.Background()
-	chi := user(1003, "Chi")
-	r.verify(chi, "0912000003")
-	excuses := func() (reasons, prompts int) {
-		t.Helper()
-		r.db.Get(&reasons, `SELECT count(*) FROM excuses`)
-		r.db.Get(&prompts, `SELECT count(*) FROM excuse_prompts`)
-		return
-	}
-	r.send(r.fake.Command(chi, "lydo"))
-	list := r.last(chi)
-	r.send(r.fake.Tap(t, chi, list, labelWith(t, list, "Trần Thị Bình")))
-	reasonsMsg := r.last(chi)
-	r.send(r.fake.Tap(t, chi, reasonsMsg, "Lý do khác"))
-	if m := r.last(chi); !strings.Contains(m.Text, "nhập lý do") {
-		t.Fatalf("typed reason not asked: %q", m.Text)
-	}
-
-	// The head starts the quiz instead of typing: the prompt is dropped,
-	// and the head is told in one line before the first question.
-	r.startQuiz(chi)
-	msgs := r.fake.Sent(chi.ID)
-	if note := msgs[len(msgs)-2]; !strings.Contains(note.Text, "chưa được ghi nhận") {
-		t.Fatalf("no note that the reason was dropped: %q", note.Text)
-	}
-	if !strings.HasPrefix(r.last(chi).Text, "Câu 1/3") {
-		t.Fatalf("first question: %q", r.last(chi).Text)
-	}
-	if _, prompts := excuses(); prompts != 0 {
-		t.Fatal("the reason prompt survived the start of an attempt")
-	}
-	r.answerAll(chi, 3)
-	if m := r.last(chi); !strings.Contains(m.Text, "Câu hỏi dự đoán") {
-		t.Fatalf("prediction question: %q", m.Text)
-	}
-
-	// While the prediction is awaited, "Lý do khác" is refused.
-	r.send(r.fake.Tap(t, chi, reasonsMsg, "Lý do khác"))
-	if m := r.last(chi); !strings.Contains(m.Text, "đang làm bài thi") {
-		t.Fatalf("typed reason offered during the quiz: %q", m.Text)
-	}
-	if _, prompts := excuses(); prompts != 0 {
-		t.Fatal("a reason prompt was set while the prediction was awaited")
-	}
-
-	// A prompt pending all the same (set by another replica a moment
-	// before the prediction was asked): the prediction wins.
-	if err := r.db.SetExcusePrompt(ctx, r.f.Members["chi"].ID, r.f.Round.ID, r.f.Members["binh"].ID, r.clock.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	r.send(r.fake.TextMessage(chi, "57"))
-	if m := r.last(chi); !strings.Contains(m.Text, "Kết quả: 3/3 câu đúng") || !strings.Contains(m.Text, "Dự đoán: 57") {
-		t.Fatalf("result: %q", m.Text)
-	}
-	var prediction int
-	r.db.Get(&prediction, `SELECT prediction FROM attempts`)
-	if reasons, prompts := excuses(); prediction != 57 || reasons != 0 || prompts != 0 {
-		t.Fatalf("prediction %d, %d reasons and %d prompts recorded; want 57, 0, 0", prediction, reasons, prompts)
-	}
-}
-
 // In a group, everything but one short note to write privately stays
 // private: no figures, no names, no quiz; plain text gets no answer at all.
 func TestTelegramGroupGetsOnlyThePrivateNote(t *testing.T) {
+	t.Parallel()
 	r := newTgRig(t, storagetest.SeedOptions{})
 	an, chi, dung := user(1001, "An"), user(1003, "Chi"), user(1004, "Dung")
 	r.verify(an, "0912000001")
@@ -164,6 +84,7 @@ func TestTelegramGroupGetsOnlyThePrivateNote(t *testing.T) {
 // A command for another bot in a group ("/thi@other_bot") is ignored; one
 // with no name or the bot's own, in any case, works.
 func TestTelegramCommandsForOtherBotsAreIgnored(t *testing.T) {
+	t.Parallel()
 	r := newTgRig(t, storagetest.SeedOptions{})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
@@ -185,6 +106,7 @@ func TestTelegramCommandsForOtherBotsAreIgnored(t *testing.T) {
 // until the window passes; another account is not affected, and a quick
 // quiz-taker never meets the limit.
 func TestTelegramRateLimitPerAccount(t *testing.T) {
+	t.Parallel()
 	r := newTgRig(t, storagetest.SeedOptions{Questions: 30, QuestionsPerAttempt: 30, TimeLimit: 30 * time.Minute})
 	r.configure = func(c *config.Config) { c.RateLimitEvents, c.RateLimitWindow = 20, 10*time.Second }
 	r.start()
@@ -249,29 +171,10 @@ func TestTelegramRateLimitPerAccount(t *testing.T) {
 	}
 }
 
-// A 5,000-character name on the roster: the welcome still fits Telegram's
-// limit and names the member, shortened with "…".
-func TestTelegramLongRosterNameFitsTheLimit(t *testing.T) {
-	r := newTgRig(t, storagetest.SeedOptions{})
-	long := strings.Repeat("Nguyễn Văn ", 454) + "An" // 5,000 characters
-	if _, err := r.db.Exec(`UPDATE members SET full_name = $1, position = $1 WHERE phone = '0912000001'`, long); err != nil {
-		t.Fatal(err)
-	}
-	an := user(1001, "An")
-	r.verify(an, "0912000001")
-	m := r.last(an)
-	if n := len(utf16.Encode([]rune(m.Text))); n > 4096 || !strings.Contains(m.Text, "Xin chào Nguyễn Văn Nguyễn") || !strings.Contains(m.Text, "…") {
-		t.Fatalf("welcome of %d units: %.300q", n, m.Text)
-	}
-	r.send(r.fake.Command(an, "start"))
-	if m := r.last(an); !strings.HasPrefix(m.Text, "Xin chào Nguyễn Văn") || !strings.Contains(m.Text, "…") {
-		t.Fatalf("welcome back: %.300q", m.Text)
-	}
-}
-
 // A message the Bot API refuses (400) is a permanent failure: logged with
 // the method and the description, the update answered 200 and done.
 func TestTelegramRejectedMessageIsNotRetried(t *testing.T) {
+	t.Parallel()
 	r := newTgRig(t, storagetest.SeedOptions{})
 	an := user(1001, "An")
 	r.fake.Fail("sendMessage", an.ID, 1, telegramtest.BadRequest("Bad Request: can't parse entities: unsupported start tag"))

@@ -97,6 +97,7 @@ func (c *readCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 // before starting, /thi back into an attempt in progress, and the typed
 // prediction.
 func TestTelegramUpdateReadsTheSessionOnce(t *testing.T) {
+	t.Parallel()
 	r := newTgRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3, Prediction: "Bao nhiêu người dự thi?"})
 	an := user(1001, "An")
 	r.verify(an, "0912000001")
