@@ -102,7 +102,8 @@ var people = map[string]string{"an": "1001", "binh": "1002", "chi": "1003", "dun
 // roster's.
 func (r *rig) user(key string) *chattest.User {
 	m := r.f.Members[key]
-	return r.chat.User(r.t, people[key], strings.Fields(m.FullName)[len(strings.Fields(m.FullName))-1], m.Phone)
+	names := strings.Fields(m.FullName)
+	return r.chat.User(r.t, people[key], names[len(names)-1], m.Phone)
 }
 
 // stranger is an account whose phone is not on the roster.
