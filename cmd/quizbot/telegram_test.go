@@ -143,6 +143,14 @@ func rightLabel(t testing.TB, m telegramtest.Message) string {
 	return ""
 }
 
+// wrongLabel is a wrong option's letter of the question m.
+func wrongLabel(t testing.TB, m telegramtest.Message) string {
+	if rightLabel(t, m) == "A" {
+		return "B"
+	}
+	return "A"
+}
+
 // The conversation's flows are tested once for every platform in bot/chat
 // (against chattest's in-memory messenger); here, what is Telegram's own:
 // how its updates decode into the conversation's events and how the
