@@ -217,6 +217,10 @@ type conv struct {
 // send sends m, in several messages when its text is over the platform's
 // limit; the id is the last one's, which carries the buttons.
 func (c *conv) send(ctx context.Context, m Message) (string, error) {
+	if !c.caps().Menu {
+		// No menu to show or take away: the texts say the commands.
+		m.Menu, m.RemoveMenu = nil, false
+	}
 	var id string
 	for _, part := range fit(m, textLimit(c.out)) {
 		var err error
