@@ -90,13 +90,14 @@ func NewAdapter(client *Client, cfg AdapterConfig, conv *chat.Bot) *Adapter {
 // (template messages by phone, the token status).
 func (a *Adapter) Client() *Client { return a.client }
 
-// Capabilities implements chat.Capable: no edits, no menu, no tap
-// acknowledgment, no files; five buttons; the phone form; 2,000
-// characters; consultation messages only within 7 days of the person's
-// last message.
-func (a *Adapter) Capabilities() chat.Capabilities {
-	return chat.Capabilities{Buttons: MaxButtons, AskPhone: true, TextLimit: MaxText, ReplyWindow: 7 * 24 * time.Hour}
-}
+// Capabilities are the OA's: no edits, no menu, no tap acknowledgment, no
+// files; five buttons; the phone form; 2,000 characters; consultation
+// messages only within 7 days of the person's last message. The
+// conversation's flow tests run on them too.
+var Capabilities = chat.Capabilities{Buttons: MaxButtons, AskPhone: true, TextLimit: MaxText, ReplyWindow: 7 * 24 * time.Hour}
+
+// Capabilities implements chat.Capable.
+func (a *Adapter) Capabilities() chat.Capabilities { return Capabilities }
 
 // TextLimit implements outbound.TextLimiter.
 func (a *Adapter) TextLimit() int { return MaxText }
