@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/bot/chat/chattest"
+	"quizbot/bot/zalo"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -34,19 +36,10 @@ type platform struct {
 	sequenced bool
 }
 
-// zaloCaps are Zalo OA's. Add
-//
-//	{"zalo", quiz.PlatformZalo, zaloCaps, false},
-//
-// to platforms once the conversation adapts to them (issue 10: no edit,
-// no menu, five buttons, taps not acknowledged).
-var zaloCaps = chat.Capabilities{Edit: false, Buttons: 5, Menu: false, AskPhone: true, AnswerTap: false, TextLimit: 2000}
-
 var platforms = []platform{
 	{"telegram", quiz.PlatformTelegram, chat.TelegramCapabilities, true},
+	{"zalo", quiz.PlatformZalo, zalo.Capabilities, false},
 }
-
-var _ = zaloCaps
 
 // eachPlatform runs test on a rig of its own for every platform, in
 // parallel: each rig owns its database and Redis database.
@@ -144,7 +137,12 @@ func (r *rig) question(u *chattest.User) chattest.Message {
 func (r *rig) answerAll(u *chattest.User, n int) {
 	r.t.Helper()
 	for range n {
-		q := r.question(u)
+		live := u.Live("Câu ")
+		if len(live) == 0 {
+			r.t.Fatalf("%s sees no question to answer", u.Name)
+		}
+		// The latest question shown, maybe above a note.
+		q := live[len(live)-1]
 		u.TapOn(q, rightLabel(r.t, q))
 	}
 }
@@ -169,10 +167,11 @@ func wrongLabel(t testing.TB, m chattest.Message) string {
 	return "A"
 }
 
-// wantAnswered checks that u sees question q answered with verdict (the
-// line "☑️ Anh/chị chọn: B", or with the reveal "✅ … – Đúng"): q itself
-// edited, its buttons gone, where the platform edits; else on the last line
-// of the message after q.
+// wantAnswered checks that u sees question q answered with verdict (as
+// the edited question says it: "☑️ Anh/chị chọn: B", "✅ … – Đúng",
+// "⏰ Hết giờ, …"): q itself edited, its buttons gone, where the platform
+// edits; else the message after q ends with the verdict naming q
+// ("☑️ Câu 1/3 – anh/chị chọn: B").
 func (r *rig) wantAnswered(u *chattest.User, q chattest.Message, verdict string) {
 	r.t.Helper()
 	if r.caps.Edit {
@@ -182,10 +181,43 @@ func (r *rig) wantAnswered(u *chattest.User, q chattest.Message, verdict string)
 		}
 		return
 	}
-	next := r.after(u, q)
-	if lines := strings.Split(next.Text, "\n"); lines[len(lines)-1] != verdict {
-		r.t.Fatalf("message after question %.20q: %q, want its last line %q", q.Text, next.Text, verdict)
+	if m := u.Message(q.ID); m.Text != q.Text || m.Edits != 0 {
+		r.t.Fatalf("question %.20q changed on a platform without edits: %q", q.Text, m.Text)
 	}
+	line := verdictOf(r.t, q, verdict)
+	seen := false
+	for _, m := range u.Messages() {
+		if seen && strings.HasSuffix(m.Text, "\n\n"+line) {
+			return
+		}
+		seen = seen || m.ID == q.ID
+	}
+	r.t.Fatalf("no message after question %.20q ends with %q; last: %q", q.Text, line, u.Last().Text)
+}
+
+// withVerdict is text as the message after the answer to q says it: with
+// the verdict on its last line where q cannot be edited.
+func (r *rig) withVerdict(text string, q chattest.Message, verdict string) string {
+	r.t.Helper()
+	if r.caps.Edit {
+		return text
+	}
+	return text + "\n\n" + verdictOf(r.t, q, verdict)
+}
+
+// verdictOf is the line that tells the answer to question q, verdict as
+// the edited question shows it, where the question cannot be edited.
+func verdictOf(t testing.TB, q chattest.Message, verdict string) string {
+	t.Helper()
+	var k, n int
+	if _, err := fmt.Sscanf(q.Text, "Câu %d/%d", &k, &n); err != nil {
+		t.Fatalf("not a question: %q", q.Text)
+	}
+	mark, rest, _ := strings.Cut(verdict, " ")
+	if rest == "Hết giờ, câu này chưa được trả lời." {
+		return fmt.Sprintf("%s Câu %d/%d: hết giờ, câu này chưa được trả lời.", mark, k, n)
+	}
+	return fmt.Sprintf("%s Câu %d/%d – %s", mark, k, n, strings.Replace(rest, "Anh/chị", "anh/chị", 1))
 }
 
 // after is the message u got right after m.
@@ -201,16 +233,48 @@ func (r *rig) after(u *chattest.User, m chattest.Message) chattest.Message {
 	return chattest.Message{}
 }
 
-// wantNote checks the note tap id showed, where the platform shows one.
+// wantNote checks the note a tap handled in full showed (an answer, a
+// reason recorded), where the platform shows one; elsewhere the note is
+// dropped for what the tap brought (the next question with the verdict,
+// the result), and the tap must have brought something.
 func (r *rig) wantNote(u *chattest.User, tap string, want func(string) bool, what string) {
 	r.t.Helper()
 	if !r.caps.AnswerTap {
+		if len(u.TapReplies(tap)) == 0 {
+			r.t.Fatalf("%s: the tap got no message", what)
+		}
 		return
 	}
 	note, ok := u.TapNote(tap)
 	if !ok || !want(note) {
 		r.t.Fatalf("%s: the tap showed %q (%v)", what, note, ok)
 	}
+}
+
+// wantNoteAlone checks a tap that brings nothing but its note (a stale
+// button, a refusal): shown on the tap where the platform shows notes,
+// with no message; elsewhere sent as the one message.
+func (r *rig) wantNoteAlone(u *chattest.User, tap string, want func(string) bool, what string) {
+	r.t.Helper()
+	replies := u.TapReplies(tap)
+	if !r.caps.AnswerTap {
+		if len(replies) != 1 || !want(replies[0].Text) || len(replies[0].Buttons) != 0 {
+			r.t.Fatalf("%s: the tap got %d messages %+v, want the note alone", what, len(replies), replies)
+		}
+		return
+	}
+	note, ok := u.TapNote(tap)
+	if !ok || !want(note) || len(replies) != 0 {
+		r.t.Fatalf("%s: the tap showed %q (%v) and got %d messages", what, note, ok, len(replies))
+	}
+}
+
+// notes is how many messages a tap's note adds where taps show none.
+func (r *rig) notes() int {
+	if r.caps.AnswerTap {
+		return 0
+	}
+	return 1
 }
 
 // wantOneLive checks that the question one can answer is q: the only one
@@ -239,8 +303,8 @@ func (r *rig) wantLast(u *chattest.User, want string) chattest.Message {
 }
 
 // wantMenu checks that u can reach the quiz (and, for a head, /lydo; for
-// an organizer, the figures) from the last message: the menu's buttons,
-// else the commands in its text.
+// an organizer, the figures) from the last message: the menu's buttons;
+// else its text says /thi and /menu, and /menu lists the commands.
 func (r *rig) wantMenu(u *chattest.User, want ...string) {
 	r.t.Helper()
 	if r.caps.Menu {
@@ -253,10 +317,20 @@ func (r *rig) wantMenu(u *chattest.User, want ...string) {
 		}
 		return
 	}
-	if m := u.Last(); !strings.Contains(m.Text, "/thi") {
-		r.t.Fatalf("without a menu, %q does not say /thi", m.Text)
+	if m := u.Last(); !strings.Contains(m.Text, "/thi") || !strings.Contains(m.Text, "/menu") {
+		r.t.Fatalf("without a menu, %q does not say /thi and /menu", m.Text)
+	}
+	u.Command("menu")
+	list := u.Last().Text
+	for label, cmd := range menuCommands {
+		if strings.Contains(list, "• "+cmd+":") != slices.Contains(want, label) {
+			r.t.Fatalf("%s's /menu, for a menu of %q:\n%s", u.Name, want, list)
+		}
 	}
 }
+
+// menuCommands are the commands that do what the menu's buttons do.
+var menuCommands = map[string]string{"📝 Vào thi": "/thi", "ℹ️ Hướng dẫn": "/huongdan", "📋 Lý do vắng": "/lydo", "📊 Thống kê": "/thongke"}
 
 var (
 	memberMenu    = []string{"📝 Vào thi", "ℹ️ Hướng dẫn"}

@@ -40,7 +40,8 @@ type Messenger struct {
 	events  int
 	seq     int64
 	chats   map[string]*chatLog
-	answers map[string]string // callback id → the note the tap showed
+	answers map[string]string    // callback id → the note the tap showed
+	replies map[string][]Message // callback id → the messages sent while it was handled
 }
 
 type chatLog struct {
@@ -82,7 +83,7 @@ func (m Message) Button(label string) (chat.Button, bool) {
 
 // New returns a platform p with capabilities caps whose events go to r.
 func New(t testing.TB, p quiz.Platform, caps chat.Capabilities, r Receiver) *Messenger {
-	return &Messenger{t: t, platform: p, caps: caps, to: r, chats: map[string]*chatLog{}, answers: map[string]string{}}
+	return &Messenger{t: t, platform: p, caps: caps, to: r, chats: map[string]*chatLog{}, answers: map[string]string{}, replies: map[string][]Message{}}
 }
 
 // SetReceiver sends later events to r (a restarted process).
@@ -340,10 +341,23 @@ func (u *User) TapData(messageID, data string) string {
 	d := u.Delivery(ev)
 	ev.Callback = &chat.Callback{ID: "cb-" + d.Key, Data: data, MessageID: messageID}
 	d.Event = ev
+	before := u.Count()
 	if out := u.m.Deliver(d); out != chat.Handled {
 		u.t.Fatalf("tap %s on message %s was %s", data, messageID, out)
 	}
+	replies := u.Messages()[before:]
+	u.m.mu.Lock()
+	u.m.replies[ev.Callback.ID] = replies
+	u.m.mu.Unlock()
 	return ev.Callback.ID
+}
+
+// TapReplies are the messages the person got while the tap id was
+// handled, as they were sent.
+func (u *User) TapReplies(id string) []Message {
+	u.m.mu.Lock()
+	defer u.m.mu.Unlock()
+	return u.m.replies[id]
 }
 
 // TapNote is the short note the tap id showed; ok is false when it showed
