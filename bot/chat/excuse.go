@@ -271,9 +271,10 @@ func (c *conv) excuseList(ctx context.Context, head quiz.Member, st ExcuseStore,
 		return c.excuseShow(ctx, Message{Text: b.String()}, edit)
 	}
 	fmt.Fprintf(&b, "Chưa dự thi: %d người, đã có lý do: %d.\nBấm vào tên để ghi nhận hoặc sửa lý do.\n", len(ms), len(reasons))
-	pages := (len(ms) + excusesPerPage - 1) / excusesPerPage
+	per := c.excusesPerPage(len(ms))
+	pages := (len(ms) + per - 1) / per
 	page = min(max(page, 0), pages-1)
-	from, to := page*excusesPerPage, min((page+1)*excusesPerPage, len(ms))
+	from, to := page*per, min((page+1)*per, len(ms))
 	var rows [][]Button
 	for i := from; i < to; i++ {
 		m := ms[i]
@@ -302,10 +303,24 @@ func (c *conv) excuseList(ctx context.Context, head quiz.Member, st ExcuseStore,
 	return c.excuseShow(ctx, Message{Text: clip(b.String()), Buttons: rows}, edit)
 }
 
+// excusesPerPage is how many of n absentees a page lists: where one
+// message carries fewer buttons than a page and its turns (Zalo's 5), all
+// when they fit, else fewer, leaving room for the turns.
+func (c *conv) excusesPerPage(n int) int {
+	b := c.caps().Buttons
+	switch {
+	case b >= excusesPerPage+2:
+		return excusesPerPage
+	case n <= b:
+		return max(n, 1)
+	}
+	return max(1, b-2)
+}
+
 // excuseShow replaces the message whose button was tapped when asked to (a
 // page turn), else sends a new one.
 func (c *conv) excuseShow(ctx context.Context, m Message, edit bool) error {
-	if edit && c.ev.Kind == KindCallback && c.ev.Callback.MessageID != "" {
+	if edit && c.caps().Edit && c.ev.Kind == KindCallback && c.ev.Callback.MessageID != "" {
 		if err := c.out.Edit(ctx, c.ev.ChatID, c.ev.Callback.MessageID, m); err == nil {
 			return nil
 		}
