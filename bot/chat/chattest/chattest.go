@@ -283,6 +283,18 @@ func (u *User) Typed(text string) chat.Event {
 	return ev
 }
 
+// Follow is the person following the bot's account (Zalo's follow).
+func (u *User) Follow() {
+	u.t.Helper()
+	u.Do(u.event(chat.KindFollow))
+}
+
+// Unfollow is the person ceasing to follow it.
+func (u *User) Unfollow() {
+	u.t.Helper()
+	u.Do(u.event(chat.KindUnfollow))
+}
+
 // Command sends /cmd with args.
 func (u *User) Command(cmd string, args ...string) {
 	u.t.Helper()
