@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // TimeLayouts are the accepted ways to write a round's opens_at and
@@ -40,6 +41,33 @@ type doc struct {
 	Reveal              string      `yaml:"reveal"`
 	Rounds              []roundDoc  `yaml:"rounds"`
 	Schedule            scheduleDoc `yaml:"schedule"`
+	Prizes              *prizesDoc  `yaml:"prizes"`
+}
+
+// prizesDoc is the prizes: section (issue 11): individual prizes per round
+// and for the contest, unit prizes for the contest. Counts are pointers so
+// that a negative or missing one is told apart from 0.
+type prizesDoc struct {
+	Round   *memberPrizesDoc `yaml:"round"`
+	Contest *memberPrizesDoc `yaml:"contest"`
+	Units   *unitPrizesDoc   `yaml:"units"`
+}
+
+type memberPrizesDoc struct {
+	Nhat        int `yaml:"nhat"`
+	Nhi         int `yaml:"nhi"`
+	Ba          int `yaml:"ba"`
+	KhuyenKhich int `yaml:"khuyen_khich"`
+	PerUnitMax  int `yaml:"per_unit_max"`
+}
+
+type unitPrizesDoc struct {
+	Nhat             int     `yaml:"nhat"`
+	Nhi              int     `yaml:"nhi"`
+	Ba               int     `yaml:"ba"`
+	KhuyenKhich      int     `yaml:"khuyen_khich"`
+	MinParticipation float64 `yaml:"min_participation"`
+	MinStaff         int     `yaml:"min_staff"`
 }
 
 type roundDoc struct {
@@ -59,7 +87,9 @@ type scheduleDoc struct {
 type File struct {
 	Name    string
 	Contest quiz.Contest
-	root    *yaml.Node // the document's top mapping
+	// Prizes is the prizes: section; nil when the file has none.
+	Prizes *report.Prizes
+	root   *yaml.Node // the document's top mapping
 }
 
 // Problem is one thing wrong in a contest file.
@@ -152,6 +182,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 
 	f.Contest, ps = f.toContest(d, ps)
+	f.Prizes, ps = f.toPrizes(d.Prizes, ps)
 	// A field that could not be read also breaks a domain rule (a missing
 	// time, a zero number): say only the first, more precise thing.
 	unread := func(path string) bool {
@@ -247,6 +278,57 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 		c.Rounds = append(c.Rounds, r)
 	}
 	return c, ps
+}
+
+// toPrizes checks the prizes: section: counts are whole numbers from 0, the
+// floor a share between 0 and 1 (0.8 for 80%), and every prize goes to a
+// place, so that a section awarding nothing is refused as a mistake.
+func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) {
+	if d == nil {
+		return nil, ps
+	}
+	add := func(path, format string, args ...any) {
+		ps = append(ps, Problem{Line: f.Line(path), Field: display(path), Message: fmt.Sprintf(format, args...), path: path})
+	}
+	counts := func(part string, g report.GradeCounts) {
+		for i, n := range []int{g.Nhat, g.Nhi, g.Ba, g.KhuyenKhich} {
+			if n < 0 {
+				add("prizes."+part+"."+report.Grades[i], "%d prizes: write a whole number from 0", n)
+			}
+		}
+		if g.Nhat+g.Nhi+g.Ba+g.KhuyenKhich == 0 {
+			add("prizes."+part, "no prize of any grade: give at least one of nhat, nhi, ba, khuyen_khich, or leave %s out", part)
+		}
+	}
+	p := &report.Prizes{}
+	member := func(part string, m *memberPrizesDoc) *report.IndividualPrizes {
+		if m == nil {
+			return nil
+		}
+		ip := &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: m.Nhat, Nhi: m.Nhi, Ba: m.Ba, KhuyenKhich: m.KhuyenKhich}, PerUnitMax: m.PerUnitMax}
+		counts(part, ip.GradeCounts)
+		if m.PerUnitMax < 0 {
+			add("prizes."+part+".per_unit_max", "%d: write the most prizes one unit's members may win (0 or leave it out for no cap)", m.PerUnitMax)
+		}
+		return ip
+	}
+	p.Round = member("round", d.Round)
+	p.Contest = member("contest", d.Contest)
+	if u := d.Units; u != nil {
+		p.Units = &report.UnitPrizes{GradeCounts: report.GradeCounts{Nhat: u.Nhat, Nhi: u.Nhi, Ba: u.Ba, KhuyenKhich: u.KhuyenKhich},
+			MinParticipation: u.MinParticipation, MinStaff: u.MinStaff}
+		counts("units", p.Units.GradeCounts)
+		if u.MinParticipation < 0 || u.MinParticipation > 1 {
+			add("prizes.units.min_participation", "%v is not a share: write it between 0 and 1 (0.8 for 80%%)", u.MinParticipation)
+		}
+		if u.MinStaff < 0 {
+			add("prizes.units.min_staff", "%d: write the smallest staff a unit needs to compete, from 0", u.MinStaff)
+		}
+	}
+	if p.Round == nil && p.Contest == nil && p.Units == nil {
+		add("prizes", "empty: declare round, contest or units prizes, or leave prizes out")
+	}
+	return p, ps
 }
 
 // Explain points the quiz.Problems carried by err (from Validate or from the
@@ -432,6 +514,14 @@ func describe(goType string) string {
 		return "a schedule (reminders, summary)"
 	case "contestfile.doc":
 		return "a contest (code, name, rounds, …)"
+	case "contestfile.prizesDoc":
+		return "prizes (round, contest, units)"
+	case "contestfile.memberPrizesDoc":
+		return "prizes (nhat, nhi, ba, khuyen_khich, per_unit_max)"
+	case "contestfile.unitPrizesDoc":
+		return "unit prizes (nhat, nhi, ba, khuyen_khich, min_participation, min_staff)"
+	case "float64":
+		return "a number"
 	}
 	return goType
 }
@@ -445,6 +535,12 @@ func knownFields(goType string) []string {
 		t = reflect.TypeFor[roundDoc]()
 	case "contestfile.scheduleDoc":
 		t = reflect.TypeFor[scheduleDoc]()
+	case "contestfile.prizesDoc":
+		t = reflect.TypeFor[prizesDoc]()
+	case "contestfile.memberPrizesDoc":
+		t = reflect.TypeFor[memberPrizesDoc]()
+	case "contestfile.unitPrizesDoc":
+		t = reflect.TypeFor[unitPrizesDoc]()
 	default:
 		return nil
 	}

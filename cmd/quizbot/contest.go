@@ -50,6 +50,9 @@ func contestApply(ctx context.Context, e *env, path string) error {
 	if err != nil {
 		return contestRejected(e, path, f.Explain(err))
 	}
+	if err := db.SetContestPrizes(ctx, f.Contest.Code, f.Prizes); err != nil {
+		return fmt.Errorf("contest apply: applied, but saving its prizes failed: %w", err)
+	}
 	c, err := db.ContestByCode(ctx, f.Contest.Code)
 	if err != nil {
 		return fmt.Errorf("contest apply: applied, but reading it back failed: %w", err)

@@ -32,6 +32,8 @@ Usage:
   quizbot member codes [--unit CODE | --phone PHONE] [--days N] --out FILE.xlsx
                                                issue one-time activation codes
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
+  quizbot report prizes --round N | --contest [--units] [--contest=CODE] [--headings vi] [--out FILE]
+  quizbot report zeros --round N [--contest=CODE] [--headings vi] [--out FILE]
   quizbot notify remind|summary --round N [--contest CODE]
   quizbot notify status [--round N] [--contest CODE]
   quizbot zalo connect [--redirect-uri URL]    connect the Zalo OA (prints the permission URL, reads the code)
