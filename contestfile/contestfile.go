@@ -296,7 +296,8 @@ func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) 
 				add("prizes."+part+"."+report.Grades[i], "%d prizes: write a whole number from 0", n)
 			}
 		}
-		if g.Nhat+g.Nhi+g.Ba+g.KhuyenKhich == 0 {
+		unread := slices.ContainsFunc(ps, func(p Problem) bool { return strings.HasPrefix(p.path, "prizes."+part+".") })
+		if g.Nhat+g.Nhi+g.Ba+g.KhuyenKhich == 0 && !unread {
 			add("prizes."+part, "no prize of any grade: give at least one of nhat, nhi, ba, khuyen_khich, or leave %s out", part)
 		}
 	}
@@ -431,6 +432,38 @@ func (f *File) fieldAt(line int) string {
 	return best
 }
 
+// valueAt returns the path of the field on line whose value is the scalar
+// value, for a one-line mapping where several fields share the line; "" if
+// none or several.
+func (f *File) valueAt(line int, value string) string {
+	var found []string
+	var walk func(n *yaml.Node, path []string)
+	walk = func(n *yaml.Node, path []string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for k := 0; k+1 < len(n.Content); k += 2 {
+				v := n.Content[k+1]
+				p := append(slices.Clone(path), n.Content[k].Value)
+				if v.Kind == yaml.ScalarNode && v.Line == line && v.Value == value {
+					found = append(found, strings.Join(p, "."))
+				}
+				walk(v, p)
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, append(slices.Clone(path), strconv.Itoa(i)))
+			}
+		}
+	}
+	if f.root != nil {
+		walk(f.root, nil)
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	return found[0]
+}
+
 var (
 	yamlLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	unknownField = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
@@ -446,6 +479,21 @@ func (f *File) typeProblem(s string) (p Problem, known bool) {
 	p = Problem{Line: line, Field: display(path), Message: msg, path: path}
 	known = true
 	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		// A one-line mapping ({nhat: 1, nhii: 2}) puts several fields on
+		// the line: name the unknown one, not the first.
+		// (A list's items on the line, as in topic: [a, b], come after
+		// their field: they are not fields.)
+		field := path
+		for i := strings.LastIndexByte(field, '.'); i >= 0; i = strings.LastIndexByte(field, '.') {
+			if _, err := strconv.Atoi(field[i+1:]); err != nil {
+				break
+			}
+			field = field[:i]
+		}
+		if i := strings.LastIndexByte(field, '.'); i >= 0 && field[i+1:] != m[1] {
+			path = field[:i+1] + m[1]
+			p.Field, p.path = display(path), path
+		}
 		p.Message = "unknown field"
 		if s := suggest(m[1], knownFields(m[2])); s != "" {
 			p.Message += fmt.Sprintf("; did you mean %q?", s)
@@ -453,6 +501,12 @@ func (f *File) typeProblem(s string) (p Problem, known bool) {
 			p.Message += "; known fields here: " + strings.Join(knownFields(m[2]), ", ")
 		}
 	} else if m := cannotDecode.FindStringSubmatch(msg); m != nil {
+		if m[2] != "" {
+			if vp := f.valueAt(line, m[2]); vp != "" {
+				path = vp
+				p.Field, p.path = display(path), path
+			}
+		}
 		got := map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true/false",
 			"seq": "a list", "map": "a set of fields", "null": "nothing", "timestamp": "a date"}[m[1]]
 		if got == "" {

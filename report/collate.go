@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -33,7 +34,41 @@ func CompareNames(a, b string) int {
 }
 
 // SortByName sorts s by the Vietnamese order of name(x), stably, so that
-// equal names keep the order they came in (by id, say).
+// equal names keep the order they came in (by id, say). Each name's sort key
+// is computed once, so that a long list (a province's absentees) costs one
+// collation per name, not one per comparison.
 func SortByName[T any](s []T, name func(T) string) {
-	slices.SortStableFunc(s, func(a, b T) int { return CompareNames(name(a), name(b)) })
+	SortByKey(s, func(x T) (string, string) { return "", name(x) })
+}
+
+// SortByKey sorts s by a prefix compared in byte order (a unit code), then
+// the Vietnamese order of a name, stably.
+func SortByKey[T any](s []T, key func(T) (prefix, name string)) {
+	type keyed struct {
+		prefix string
+		name   string
+		coll   []byte
+		x      T
+	}
+	ks := make([]keyed, len(s))
+	var buf collate.Buffer
+	viMu.Lock()
+	for i, x := range s {
+		p, n := key(x)
+		ks[i] = keyed{prefix: p, name: n, coll: slices.Clone(viCollator.KeyFromString(&buf, n)), x: x}
+		buf.Reset()
+	}
+	viMu.Unlock()
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		if c := strings.Compare(a.prefix, b.prefix); c != 0 {
+			return c
+		}
+		if c := bytes.Compare(a.coll, b.coll); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	for i := range ks {
+		s[i] = ks[i].x
+	}
 }

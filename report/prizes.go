@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -368,12 +367,7 @@ type ZeroScore struct {
 
 // SortZeroScores orders the list by unit code, then name the Vietnamese way.
 func SortZeroScores(z []ZeroScore) {
-	slices.SortStableFunc(z, func(a, b ZeroScore) int {
-		if c := strings.Compare(a.UnitCode, b.UnitCode); c != 0 {
-			return c
-		}
-		return CompareNames(a.FullName, b.FullName)
-	})
+	SortByKey(z, func(x ZeroScore) (string, string) { return x.UnitCode, x.FullName })
 }
 
 // ZerosTable lays out the zero scores, submission times as stored (the

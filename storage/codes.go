@@ -11,6 +11,7 @@ import (
 	"github.com/lib/pq"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // IssuedCode is one member's new activation code, in clear: it exists only
@@ -67,18 +68,20 @@ func (db *DB) IssueActivationCodes(ctx context.Context, scope CodeScope, now, ex
 		err = tx.SelectContext(ctx, &members, memberSelect+` WHERE m.active AND m.phone = $1`, scope.Phone)
 	case scope.UnitCode == "":
 		err = tx.SelectContext(ctx, &members, memberSelect+`
-			WHERE m.active ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`)
+			WHERE m.active ORDER BY u.code COLLATE "C", m.id`)
 	default:
 		err = tx.SelectContext(ctx, &members, `
 			WITH RECURSIVE tree AS (
 				SELECT id FROM units WHERE code = $1
 				UNION SELECT c.id FROM units c JOIN tree t ON c.parent_id = t.id)
 			`+memberSelect+` JOIN tree t ON t.id = u.id
-			WHERE m.active ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`, scope.UnitCode)
+			WHERE m.active ORDER BY u.code COLLATE "C", m.id`, scope.UnitCode)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("issue activation codes: members: %w", err)
 	}
+	// Unit by unit, names the Vietnamese way, as the sheet is read.
+	report.SortByKey(members, func(m quiz.Member) (string, string) { return m.UnitCode, m.FullName })
 	if len(members) == 0 {
 		return nil, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // UnreachableMembers returns the active members who have linked accounts
@@ -29,20 +30,19 @@ func (db *DB) UnreachableMembers(ctx context.Context) ([]int64, error) {
 // the reasons already recorded for them by member id. The unit is the
 // caller's own: a head asks only about the unit of their roster entry.
 func (db *DB) ExcuseCandidates(ctx context.Context, roundID, unitID int64, now time.Time) ([]quiz.Member, map[int64]string, error) {
-	var rows []struct {
-		quiz.Member
-		Reason string `db:"reason"`
-	}
+	var rows []excuseRow
 	err := db.SelectContext(ctx, &rows, `
 		WITH c AS (`+closedAttempts+`)
 		SELECT `+memberColumns+`, coalesce(e.reason, '') AS reason
 		FROM members m JOIN units u ON u.id = m.unit_id
 		LEFT JOIN excuses e ON e.round_id = $1 AND e.member_id = m.id
 		WHERE m.unit_id = $3 AND m.active AND NOT EXISTS (SELECT 1 FROM c WHERE c.member_id = m.id)
-		ORDER BY m.full_name COLLATE "C", m.id`, roundID, now, unitID)
+		ORDER BY m.id`, roundID, now, unitID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("excuse candidates of unit %d: %w", unitID, err)
 	}
+	// By name the Vietnamese way (Đ after D), as the head reads the list.
+	report.SortByName(rows, func(r excuseRow) string { return r.FullName })
 	ms := make([]quiz.Member, len(rows))
 	reasons := map[int64]string{}
 	for i, r := range rows {
@@ -52,6 +52,11 @@ func (db *DB) ExcuseCandidates(ctx context.Context, roundID, unitID int64, now t
 		}
 	}
 	return ms, reasons, nil
+}
+
+type excuseRow struct {
+	quiz.Member
+	Reason string `db:"reason"`
 }
 
 // MaxExcuseLength bounds a typed reason: it goes into a report cell.

@@ -63,8 +63,9 @@ func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 
 // AbsentMembers returns the active members without an attempt that counts
 // in the round at now, with whether they have linked a chat account and the
-// excuse recorded for them, ordered by unit code, then name as stored (byte
-// order: Postgres in the C locale has no Vietnamese collation), then id.
+// excuse recorded for them, ordered by unit code, then name the Vietnamese
+// way (report.SortByKey: the database's collation cannot be relied on to
+// have ICU), then id.
 func (db *DB) AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error) {
 	var out []report.Absent
 	err := db.SelectContext(ctx, &out, `
@@ -76,9 +77,10 @@ func (db *DB) AbsentMembers(ctx context.Context, roundID int64, now time.Time) (
 		JOIN units u ON u.id = m.unit_id
 		LEFT JOIN excuses e ON e.round_id = $1 AND e.member_id = m.id
 		WHERE m.active AND NOT EXISTS (SELECT 1 FROM c WHERE c.member_id = m.id)
-		ORDER BY u.code COLLATE "C", m.full_name COLLATE "C", m.id`, roundID, now)
+		ORDER BY u.code COLLATE "C", m.id`, roundID, now)
 	if err != nil {
 		return nil, fmt.Errorf("round %d absent members: %w", roundID, err)
 	}
+	report.SortByKey(out, func(a report.Absent) (string, string) { return a.UnitCode, a.FullName })
 	return out, nil
 }
