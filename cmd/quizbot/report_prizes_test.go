@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"quizbot/report"
+	"quizbot/report/reporttest"
+	"quizbot/storage/storagetest"
+)
+
+func TestReportPrizesCommand(t *testing.T) {
+	t.Parallel()
+	db, url := storagetest.NewDBURL(t)
+	reporttest.SeedPrizes(t, db)
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	if err := db.SetContestPrizes(context.Background(), reporttest.PrizesContest, &report.Prizes{
+		Round:   &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2}, PerUnitMax: 1},
+		Contest: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 1, KhuyenKhich: 1}},
+		Units:   &report.UnitPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 1}, MinParticipation: 0.6, MinStaff: 2},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	code, out, errOut := runReport(t, getenv, "prizes", "--round", "1")
+	want := "prize,rank,full_name,phone,unit_code,position,correct,prediction_distance,duration_seconds\n" +
+		"nhat,2,Nguyễn Văn An,0912000001,UA,Trưởng phòng,5,0,100\n" +
+		"nhi,3,Đặng Văn Đức,0912000005,UC,Chủ tịch,5,1,200\n" +
+		"ba,4,Phạm Văn Dũng,0912000004,UB,'=1+1,5,2,40\n" +
+		"ba,7,Mai Văn Quang,0912000014,UD,Trạm trưởng,5,,30\n"
+	if code != 0 || out != want || !strings.Contains(errOut, "round 1: actual participants = 13 (frozen)") {
+		t.Fatalf("report prizes --round 1: exit %d\n%s\nstderr %s\nwant\n%s", code, out, errOut, want)
+	}
+	// Byte-identical on a re-run.
+	if _, again, _ := runReport(t, getenv, "prizes", "--round", "1"); again != out {
+		t.Errorf("re-run differs:\n%s", again)
+	}
+
+	code, out, _ = runReport(t, getenv, "prizes", "--contest", "--headings", "vi")
+	want = "Giải,Hạng,Họ và tên,Số điện thoại,Mã đơn vị,Chức vụ,Số câu đúng,Chênh lệch dự đoán,Thời gian làm bài (giây)\n" +
+		"nhat,1,Nguyễn Văn An,0912000001,UA,Trưởng phòng,10,0,200\n" +
+		"nhi,2,Đặng Văn Đức,0912000005,UC,Chủ tịch,10,1,300\n" +
+		"ba,3,Phạm Văn Dũng,0912000004,UB,'=1+1,10,3,80\n" +
+		"khuyen_khich,4,Mai Văn Quang,0912000014,UD,Trạm trưởng,10,,60\n"
+	if code != 0 || out != want {
+		t.Errorf("report prizes --contest: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+
+	code, out, _ = runReport(t, getenv, "prizes", "--contest", reporttest.PrizesContest, "--units")
+	want = "prize,rank,unit_code,unit_name,staff,participation_pct,avg_correct\n" +
+		"nhat,2,UB,Phòng B,4,75.0,4.17\n" +
+		"nhi,3,UA,Phòng A,4,62.5,4.40\n" +
+		"ba,4,UC,Xã C,4,62.5,2.80\n"
+	if code != 0 || out != want {
+		t.Errorf("report prizes --contest --units: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+
+	code, out, _ = runReport(t, getenv, "zeros", "--round", "1")
+	want = "unit_code,unit_name,full_name,phone,position,total,duration_seconds,submitted_at\n" +
+		"UC,Xã C,Đinh Thị Lan,0912000012,Tư pháp,5,30,2026-03-06 10:00:30\n" +
+		"UC,Xã C,Lý Văn Hùng,0912000010,Địa chính,5,45,2026-03-06 09:00:45\n"
+	if code != 0 || out != want {
+		t.Errorf("report zeros: exit %d\n%s\nwant\n%s", code, out, want)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"prizes"}, "report prizes needs --round N (a round's prizes) or --contest (the whole contest's)"},
+		{[]string{"prizes", "--round", "1", "--units"}, "report prizes --units is for the whole contest: use --contest --units"},
+		{[]string{"zeros"}, "report zeros needs --round N"},
+		{[]string{"prizes", "--round", "1", "--headings", "fr"}, `report --headings "fr": use vi`},
+		{[]string{"prizes", "--round", "3"}, "no round 3; its rounds are 1, 2"},
+	} {
+		code, out, errOut := runReport(t, getenv, c.args...)
+		if code == 0 || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %s; want %q", c.args, code, out, errOut, c.want)
+		}
+	}
+}
