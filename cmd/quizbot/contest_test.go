@@ -158,6 +158,11 @@ func TestContestApplyExampleFile(t *testing.T) {
 	if code != 0 || errOut != "" || !strings.HasPrefix(out, "contest cchc-2026: created, 4 rounds (times in Asia/Ho_Chi_Minh)\n  round 1: Mon 2026-12-07 07:30 → Fri 2026-12-11 16:30\n") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
+	var prizes string
+	if err := ce.db.Get(&prizes, `SELECT prizes::text FROM contests WHERE code = 'cchc-2026'`); err != nil ||
+		prizes != `{"round": {"ba": 3, "nhi": 2, "nhat": 1, "khuyen_khich": 0, "per_unit_max": 1}, "units": {"ba": 2, "nhi": 2, "nhat": 1, "min_staff": 5, "khuyen_khich": 0, "min_participation": 0.8}, "contest": {"ba": 2, "nhi": 1, "nhat": 1, "khuyen_khich": 4}}` {
+		t.Errorf("stored prizes = %s (%v)", prizes, err)
+	}
 }
 
 // TestContestApplyRejects covers each rejection class: what the organizer
