@@ -334,3 +334,19 @@ func TestContestPrizesStored(t *testing.T) {
 		t.Fatalf("prizes read back = %+v ok=%v err=%v", got, ok, err)
 	}
 }
+
+// The /lydo list of a unit's absentees reads the Vietnamese way: Đinh after
+// Dương, before Lý (byte order put Đ after Z).
+func TestExcuseCandidatesVietnameseOrder(t *testing.T) {
+	t.Parallel()
+	db, _ := prizesFixture(t)
+	ms, _, err := db.ExcuseCandidates(context.Background(), reporttest.PrizesRound2, 3, reporttest.PrizesNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.FullName)
+	}
+	assertLines(t, got, []string{"Dương Thị Hoa", "Đinh Thị Lan", "Lý Văn Hùng"})
+}
