@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -160,8 +162,8 @@ func (a *allocator) group(rank int64, names []string, units []string, eligible [
 		}
 	}
 	if a.cap > 0 {
-		for u, n := range want {
-			if a.byUnit[u]+n > a.cap {
+		for _, u := range slices.Sorted(maps.Keys(want)) {
+			if n := want[u]; a.byUnit[u]+n > a.cap {
 				a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied members of unit %s exceed its cap of %d: all get %s", n, u, a.cap, grade)})
 			}
 		}

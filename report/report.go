@@ -109,7 +109,18 @@ type Ranking struct {
 // every run.
 func Rank(attempts []Attempt, target quiz.PredictionTarget) Ranking {
 	best := Best(attempts)
-	r := Ranking{Target: target, Actual: Actual(target, best), Results: make([]Result, len(best))}
+	return rank(best, target, Actual(target, best))
+}
+
+// RankAt is Rank measuring predictions against a given actual figure: the
+// one frozen when the round settled (storage.RoundActual), so that the
+// results report and the prizes agree for good.
+func RankAt(attempts []Attempt, target quiz.PredictionTarget, actual int64) Ranking {
+	return rank(Best(attempts), target, actual)
+}
+
+func rank(best []Attempt, target quiz.PredictionTarget, actual int64) Ranking {
+	r := Ranking{Target: target, Actual: actual, Results: make([]Result, len(best))}
 	for i, a := range best {
 		r.Results[i] = Result{Attempt: a}
 		if a.Prediction != nil {

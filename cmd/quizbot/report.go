@@ -203,7 +203,12 @@ func buildReport(ctx context.Context, db *storage.DB, kind report.Kind, c quiz.C
 		if err != nil {
 			return t, "", err
 		}
-		rk := report.Rank(atts, c.PredictionTarget)
+		// The actual figure the prizes use: frozen once the round settled.
+		actual, _, err := db.RoundActual(ctx, c, r, now)
+		if err != nil {
+			return t, "", err
+		}
+		rk := report.RankAt(atts, c.PredictionTarget, actual)
 		what := "participants"
 		if rk.Target == quiz.PredictPerfect {
 			what = "perfect scores"

@@ -37,6 +37,20 @@ func TestReportPrizesCommand(t *testing.T) {
 		t.Errorf("re-run differs:\n%s", again)
 	}
 
+	// The results report measures against the same frozen figure, even after
+	// an attempt is removed.
+	if _, err := db.ExecContext(context.Background(), `DELETE FROM attempts WHERE member_id = 12`); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runReport(t, getenv, "results", "--round", "1"); code != 0 ||
+		!strings.Contains(errOut, "12 ranked, actual participants 13") {
+		t.Errorf("report results: exit %d, stderr %s", code, errOut)
+	}
+	if _, err := db.ExecContext(context.Background(), `INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction)
+		VALUES (11, 12, 1, 'telegram', '2026-03-06 10:00:00+07', '2026-03-06 10:10:00+07', '2026-03-06 10:00:30+07', 0, 5, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+
 	code, out, _ = runReport(t, getenv, "prizes", "--contest", "--headings", "vi")
 	want = "Giải,Hạng,Họ và tên,Số điện thoại,Mã đơn vị,Chức vụ,Số câu đúng,Chênh lệch dự đoán,Thời gian làm bài (giây)\n" +
 		"nhat,1,Nguyễn Văn An,0912000001,UA,Trưởng phòng,10,0,200\n" +
