@@ -42,6 +42,9 @@ type doc struct {
 	Rounds              []roundDoc  `yaml:"rounds"`
 	Schedule            scheduleDoc `yaml:"schedule"`
 	Prizes              *prizesDoc  `yaml:"prizes"`
+
+	// The thresholds of the integrity signals report, not rules of the quiz.
+	Integrity integrityDoc `yaml:"integrity"`
 }
 
 // prizesDoc is the prizes: section (issue 11): individual prizes per round
@@ -68,6 +71,13 @@ type unitPrizesDoc struct {
 	KhuyenKhich      int     `yaml:"khuyen_khich"`
 	MinParticipation float64 `yaml:"min_participation"`
 	MinStaff         int     `yaml:"min_staff"`
+}
+
+// integrityDoc is the `integrity:` section (quiz.Integrity); a missing field
+// keeps its default.
+type integrityDoc struct {
+	MinSecondsPerQuestion string `yaml:"min_seconds_per_question"` // read here: yaml.v3 truncates 2.5 to 2
+	SameAnswersWindow     string `yaml:"same_answers_window"`
 }
 
 type roundDoc struct {
@@ -239,6 +249,23 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 			add("prediction_grace", "%q is not a duration: write a number with a unit, such as 2m or 90s (0 for none)", s)
 		} else {
 			c.PredictionGrace = g
+		}
+	}
+	c.Integrity = quiz.DefaultIntegrity
+	if s := strings.TrimSpace(d.Integrity.MinSecondsPerQuestion); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			add("integrity.min_seconds_per_question", "%q is not a whole number of seconds (for example 3, or 0 for off)", s)
+		} else {
+			c.Integrity.MinSecondsPerQuestion = n
+		}
+	}
+	if s := strings.TrimSpace(d.Integrity.SameAnswersWindow); s != "" {
+		w, err := time.ParseDuration(s)
+		if err != nil {
+			add("integrity.same_answers_window", "%q is not a duration: write a number with a unit, such as 10m or 1h", s)
+		} else {
+			c.Integrity.SameAnswersWindow = w
 		}
 	}
 	for _, r := range d.Schedule.Reminders {
@@ -576,6 +603,8 @@ func describe(goType string) string {
 		return "unit prizes (nhat, nhi, ba, khuyen_khich, min_participation, min_staff)"
 	case "float64":
 		return "a number"
+	case "contestfile.integrityDoc":
+		return "integrity thresholds (min_seconds_per_question, same_answers_window)"
 	}
 	return goType
 }
@@ -595,6 +624,8 @@ func knownFields(goType string) []string {
 		t = reflect.TypeFor[memberPrizesDoc]()
 	case "contestfile.unitPrizesDoc":
 		t = reflect.TypeFor[unitPrizesDoc]()
+	case "contestfile.integrityDoc":
+		t = reflect.TypeFor[integrityDoc]()
 	default:
 		return nil
 	}

@@ -74,6 +74,9 @@ func (c *Contest) ApplyDefaults() {
 	if c.Reveal == "" {
 		c.Reveal = RevealAfterClose
 	}
+	if c.Integrity == (Integrity{}) {
+		c.Integrity = DefaultIntegrity
+	}
 }
 
 // Validate checks the rules that need no database: required fields, numbers,
@@ -138,6 +141,7 @@ func (c *Contest) Problems() Problems {
 		add("reveal", "unknown value %q: use %q or %q", c.Reveal, RevealAfterClose, RevealImmediately)
 	}
 	ps = append(ps, c.roundProblems(loc)...)
+	ps = append(ps, c.Integrity.Problems()...)
 	for i, expr := range c.Reminders {
 		if err := checkCron(expr); err != nil {
 			add(fmt.Sprintf("schedule.reminders.%d", i), "%v", err)

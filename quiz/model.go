@@ -119,6 +119,10 @@ type Contest struct {
 	Reminders       []string      `db:"-"` // cron expressions
 	Summary         string        `db:"summary"`
 	Rounds          []Round       `db:"-"`
+	// Integrity tunes the integrity signals report (quiz/integrity.go).
+	// Stored apart from the contest's rules (storage.ContestIntegrity):
+	// the contest loaders leave it zero, ApplyDefaults sets DefaultIntegrity.
+	Integrity Integrity `db:"-"`
 }
 
 // Location returns the contest's time zone (Asia/Ho_Chi_Minh when unset or

@@ -162,6 +162,9 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 		if err != nil {
 			return fmt.Errorf("save contest %s: %w", c.Code, err)
 		}
+		if err := saveIntegrity(ctx, tx, id, c.Integrity); err != nil {
+			return err
+		}
 		return saveRounds(ctx, tx, id, c, oldRounds)
 	})
 	catalogChanged() // whether or not it committed: a commit may fail after the fact
