@@ -1,0 +1,120 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"quizbot/report"
+)
+
+// closedAttemptsIn is closedAttempts over several rounds ($1, an array of
+// round ids): the same rule of which attempts count, for the contest-wide
+// item analysis.
+var closedAttemptsIn = func() string {
+	s := strings.Replace(closedAttempts, "a.round_id = $1", "a.round_id = ANY($1)", 1)
+	if s == closedAttempts {
+		panic("storage: closedAttempts no longer filters on a.round_id = $1")
+	}
+	return strings.Replace(s, "SELECT a.id,", "SELECT a.id, a.round_id,", 1)
+}()
+
+// questionStatsQuery computes the item analysis in PostgreSQL, one row per
+// question: the answers are aggregated where they lie, and only the
+// per-question sums come back.
+//
+// The upper and lower groups are the best and worst 27% of the closed
+// attempts by score (correct ÷ total), exactly 0.27 × n attempts each.
+// Attempts tied on the score at a cut-off share the places left there
+// equally, as fractional members: an attempt with `above` attempts strictly
+// better and `tied` attempts of its score (itself included) belongs to the
+// upper group with weight clamp(0.27n − above, 0, tied) ÷ tied, and
+// likewise to the lower group by the attempts strictly worse. So the groups
+// never depend on the order of the rows, and each weighs exactly 0.27 × n.
+const questionStatsQuery = `
+	WITH c AS (` + "%s" + `),
+	w AS (
+		SELECT c.id, count(*) OVER () AS n,
+			rank() OVER (ORDER BY c.correct::numeric / c.total DESC) - 1 AS above,
+			rank() OVER (ORDER BY c.correct::numeric / c.total ASC) - 1 AS below,
+			count(*) OVER (PARTITION BY c.correct::numeric / c.total) AS tied
+		FROM c WHERE c.total > 0
+	),
+	g AS (
+		SELECT id,
+			greatest(0, least(tied, 0.27 * n - above)) / tied AS wu,
+			greatest(0, least(tied, 0.27 * n - below)) / tied AS wl
+		FROM w
+	)
+	SELECT q.code, q.topic, cardinality(q.options) AS options, q.correct AS key,
+		count(*) AS asked, count(x.chosen) AS answered,
+		count(*) FILTER (WHERE x.is_correct) AS correct,
+		ARRAY[` + "%s" + `] AS chosen,
+		sum(g.wu)::text AS upper_n, coalesce(sum(g.wu) FILTER (WHERE x.is_correct), 0)::text AS upper_correct,
+		sum(g.wl)::text AS lower_n, coalesce(sum(g.wl) FILTER (WHERE x.is_correct), 0)::text AS lower_correct,
+		ARRAY[` + "%s" + `]::text[] AS upper_chosen
+	FROM answers x JOIN g ON g.id = x.attempt_id JOIN questions q ON q.id = x.question_id
+	GROUP BY q.id
+	ORDER BY q.code COLLATE "C"`
+
+func questionStatsSQL(attempts string) string {
+	var chosen, upper []string
+	for k := range report.MaxOptions {
+		chosen = append(chosen, fmt.Sprintf("count(*) FILTER (WHERE x.chosen = %d)", k))
+		upper = append(upper, fmt.Sprintf("coalesce(sum(g.wu) FILTER (WHERE x.chosen = %d), 0)", k))
+	}
+	return fmt.Sprintf(questionStatsQuery, attempts, strings.Join(chosen, ", "), strings.Join(upper, ", "))
+}
+
+var (
+	roundQuestionStatsSQL   = questionStatsSQL(closedAttempts)
+	contestQuestionStatsSQL = questionStatsSQL(closedAttemptsIn)
+)
+
+// QuestionStats runs the item analysis of the round's attempts that count at
+// now (roundIDs holds one id), or of a whole contest's (every round id),
+// calling emit once per question in question-code order. Nothing but the
+// per-question sums is held in memory.
+func (db *DB) QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(report.QuestionStat) error) error {
+	var rows interface {
+		Next() bool
+		Scan(...any) error
+		Err() error
+		Close() error
+	}
+	var err error
+	if len(roundIDs) == 1 {
+		rows, err = db.QueryContext(ctx, roundQuestionStatsSQL, roundIDs[0], now)
+	} else {
+		rows, err = db.QueryContext(ctx, contestQuestionStatsSQL, pq.Int64Array(roundIDs), now)
+	}
+	if err != nil {
+		return fmt.Errorf("question statistics: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s report.QuestionStat
+		var chosen pq.Int64Array
+		var upperChosen pq.StringArray
+		var un, uc, ln, lc sql.NullString
+		if err := rows.Scan(&s.Code, &s.Topic, &s.Options, &s.Key, &s.Asked, &s.Answered, &s.Correct,
+			&chosen, &un, &uc, &ln, &lc, &upperChosen); err != nil {
+			return fmt.Errorf("question statistics: %w", err)
+		}
+		copy(s.Chosen[:], chosen)
+		if err := s.SetGroups(un.String, uc.String, ln.String, lc.String, upperChosen); err != nil {
+			return fmt.Errorf("question statistics of %s: %w", s.Code, err)
+		}
+		if err := emit(s); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("question statistics: %w", err)
+	}
+	return nil
+}
