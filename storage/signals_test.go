@@ -1,0 +1,170 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"quizbot/quiz"
+	"quizbot/report"
+	"quizbot/storage"
+	"quizbot/storage/storagetest"
+)
+
+// seedSignals crafts one round with each integrity signal and a near miss
+// of each. Units U1 (members 1–8) and U2 (9–10); the bank Q1–Q5, key A
+// everywhere; five questions an attempt.
+//
+//	member unit answers submitted (07:30+ on 3 March) prediction  why
+//	1      U1   AAAAA   08:00:10, started 08:00:00    12345       fast: 10 s for 5 questions (< 3 s each)
+//	2      U1   DDDDD   08:00:15, started 08:00:00    12345       15 s: exactly 3 s each, not fast
+//	3      U1   ABAAA   09:00                         20058       identical to 4 and 5, the same wrong B on Q2
+//	4      U1   ABAAA   09:04                         20058
+//	5      U1   ABAAA   09:09                         20058       (9 min after 3: within 10 min of every other)
+//	6      U1   ABAAA   09:30                         20000       identical but 21 min after 5: not listed
+//	7      U1   AAAAA   09:02                         20000       perfect like 8: agreeing on right answers is no sign
+//	8      U1   AAAAA   09:03                         20000       20000 three times: a round guess, not listed
+//	9      U2   ABAAA   09:01                         20058       another unit: not with 3–5
+//	10     U2   (never submitted, counted at its deadline 10:10)
+//
+// 12345 by two members only, 20058 by two in U2: not listed.
+func seedSignals(t *testing.T, db *storage.DB) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`
+INSERT INTO units (id, code, name) VALUES (1, 'U1', 'Sở Nội vụ'), (2, 'U2', 'UBND xã An Hòa');
+INSERT INTO members (id, full_name, phone, unit_id) SELECT g, 'Người ' || g, '09120000' || lpad(g::text, 2, '0'),
+	CASE WHEN g <= 8 THEN 1 ELSE 2 END FROM generate_series(1, 10) g;
+INSERT INTO questions (id, code, text, options, correct) SELECT g, 'Q' || g, 'Câu ' || g, '{a,b,c,d}', 0 FROM generate_series(1, 5) g;
+INSERT INTO contests (id, code, name, questions_per_attempt, time_limit_seconds) VALUES (1, 'c', 'Cuộc thi', 5, 600);
+INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1, '2026-03-02 07:30+07', '2026-03-06 16:30+07');
+`)
+	type att struct {
+		member          int
+		answers         string
+		started, submit string
+		prediction      string
+	}
+	for i, a := range []att{
+		{1, "AAAAA", "08:00:00", "08:00:10", "12345"},
+		{2, "DDDDD", "08:00:00", "08:00:15", "12345"},
+		{3, "ABAAA", "08:55:00", "09:00:00", "20058"},
+		{4, "ABAAA", "08:55:00", "09:04:00", "20058"},
+		{5, "ABAAA", "08:55:00", "09:09:00", "20058"},
+		{6, "ABAAA", "09:25:00", "09:30:00", "20000"},
+		{7, "AAAAA", "08:55:00", "09:02:00", "20000"},
+		{8, "AAAAA", "08:55:00", "09:03:00", "20000"},
+		{9, "ABAAA", "08:55:00", "09:01:00", "20058"},
+		{10, "AAAAA", "10:00:00", "", "NULL"},
+	} {
+		id := i + 1
+		correct := strings.Count(a.answers, "A")
+		submitted := "NULL"
+		if a.submit != "" {
+			submitted = "'2026-03-03 " + a.submit + "+07'"
+		}
+		fmt.Fprintf(&b, "INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction) VALUES (%d, 1, %d, 1, 'telegram', '2026-03-03 %s+07', '2026-03-03 %s+07'::timestamptz + interval '10 minutes', %s, %d, 5, %s);\n",
+			id, a.member, a.started, a.started, submitted, correct, a.prediction)
+		for q, c := range a.answers {
+			fmt.Fprintf(&b, "INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct) VALUES (%d, %d, %d, '{0,1,2,3}', %d, %v);\n",
+				id, q, q+1, c-'A', c == 'A')
+		}
+	}
+	// Chat accounts. T1 verified member 1, was unlinked, then verified
+	// member 2 and, after another unlink, member 9 of U2. T2 was unlinked
+	// from member 3 and linked to member 3 again (one person). The web chat
+	// account W picked members 4 and 5 (a preview): none is listed.
+	b.WriteString(`
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (1, 'telegram', 'T1', 'T1', '2026-03-02 08:00+07');
+DELETE FROM identities WHERE external_id = 'T1';
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (2, 'telegram', 'T1', 'T1', '2026-03-02 08:10+07');
+DELETE FROM identities WHERE external_id = 'T1';
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (9, 'telegram', 'T1', 'T1', '2026-03-02 08:20+07');
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (3, 'telegram', 'T2', 'T2', '2026-03-02 08:00+07');
+DELETE FROM identities WHERE external_id = 'T2';
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (3, 'telegram', 'T2', 'T2', '2026-03-02 09:00+07');
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (4, 'web', 'W', 'W', '2026-03-02 08:00+07');
+DELETE FROM identities WHERE external_id = 'W';
+INSERT INTO identities (member_id, platform, external_id, chat_id, created_at) VALUES (5, 'web', 'W', 'W', '2026-03-02 08:10+07');
+-- An unlink is stamped with the time it ran (now()); set the crafted times.
+UPDATE identity_events SET at = CASE member_id WHEN 1 THEN '2026-03-02 08:05+07'::timestamptz ELSE '2026-03-02 08:15+07' END
+	WHERE kind = 'unlink' AND external_id = 'T1';
+UPDATE identity_events SET at = '2026-03-02 08:30+07' WHERE kind = 'unlink' AND external_id <> 'T1';
+`)
+	if _, err := db.ExecContext(context.Background(), b.String()); err != nil {
+		t.Fatalf("seed signals: %v", err)
+	}
+}
+
+func signalsCSV(t *testing.T, db *storage.DB, now time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	g := quiz.DefaultIntegrity
+	var all []report.Signal
+	fast, err := db.FastAttempts(ctx, 1, now, g.MinSecondsPerQuestion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, report.FastSignals(fast, g.MinSecondsPerQuestion, loc)...)
+	pairs, err := db.SameAnswerPairs(ctx, 1, now, g.SameAnswersWindow, report.SameAnswersMinCommon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, report.SameAnswerSignals(pairs, g.SameAnswersWindow, loc)...)
+	events, err := db.SharedAccountEvents(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, report.SharedAccountSignals(events, loc)...)
+	preds, err := db.SamePredictions(ctx, 1, now, report.SamePredictionMembers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, report.PredictionSignals(preds, loc)...)
+	var buf bytes.Buffer
+	if err := report.WriteCSV(&buf, report.SignalsTable(all, loc), false); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestIntegritySignals(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	seedSignals(t, db)
+	got := signalsCSV(t, db, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC))
+	want := `kind,unit_code,unit_name,members,phones,evidence,first_at,last_at
+fast,U1,Sở Nội vụ,Người 1,0912000001,"Làm bài 5 câu trong 10,0 giây (2,0 giây/câu; ngưỡng 3 giây/câu), trả lời 5 câu, đúng 5/5; bắt đầu 08:00:00 03/03/2026, nộp 08:00:10 03/03/2026",2026-03-03 08:00:00,2026-03-03 08:00:10
+same_answers,U1,Sở Nội vụ,Người 3; Người 4; Người 5,0912000003; 0912000004; 0912000005,"3 người cùng đơn vị chọn đáp án giống hệt nhau, nộp bài từ 09:00:00 03/03/2026 đến 09:09:00 03/03/2026 (cách nhau không quá 10 phút): Người 3 – Người 4: giống nhau cả 5/5 câu cùng được hỏi, trong đó 1 câu cùng chọn một phương án sai; Người 3 – Người 5: giống nhau cả 5/5 câu cùng được hỏi, trong đó 1 câu cùng chọn một phương án sai; Người 4 – Người 5: giống nhau cả 5/5 câu cùng được hỏi, trong đó 1 câu cùng chọn một phương án sai",2026-03-03 09:00:00,2026-03-03 09:09:00
+shared_account,"U1, U2",,Người 1; Người 2; Người 9,0912000001; 0912000002; 0912000009,Một tài khoản Telegram (mã T1) đã lần lượt xác thực 3 người: 08:00:00 02/03/2026 liên kết với Người 1; 08:05:00 02/03/2026 hủy liên kết với Người 1; 08:10:00 02/03/2026 liên kết với Người 2; 08:15:00 02/03/2026 hủy liên kết với Người 2; 08:20:00 02/03/2026 liên kết với Người 9,2026-03-02 08:00:00,2026-03-02 08:20:00
+same_prediction,U1,Sở Nội vụ,Người 3; Người 4; Người 5,0912000003; 0912000004; 0912000005,"3 người cùng đơn vị cùng dự đoán một con số giống hệt nhau, 20.058: Người 3 nộp 09:00:00 03/03/2026; Người 4 nộp 09:04:00 03/03/2026; Người 5 nộp 09:09:00 03/03/2026",2026-03-03 09:00:00,2026-03-03 09:09:00
+`
+	if got != want {
+		t.Errorf("signals:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestContestIntegrityApplied: the contest file's thresholds are stored by
+// ApplyContest, and may change after attempts exist (they only tune a
+// report); a contest never applied with them gets the defaults.
+func TestContestIntegrityApplied(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	fx := storagetest.Seed(t, db, storagetest.SeedOptions{})
+	ctx := context.Background()
+	if g, err := db.ContestIntegrity(ctx, fx.Contest.ID); err != nil || g != quiz.DefaultIntegrity {
+		t.Fatalf("before apply: %+v, %v; want the defaults", g, err)
+	}
+	c := fx.Contest
+	c.Integrity = quiz.Integrity{MinSecondsPerQuestion: 5, SameAnswersWindow: 15 * time.Minute}
+	if _, err := db.ApplyContest(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := db.ContestIntegrity(ctx, fx.Contest.ID); err != nil || g != c.Integrity {
+		t.Fatalf("after apply: %+v, %v; want %+v", g, err, c.Integrity)
+	}
+}
