@@ -34,6 +34,8 @@ Usage:
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
   quizbot report prizes --round N | --contest [--units] [--contest=CODE] [--headings vi] [--out FILE]
   quizbot report zeros --round N [--contest=CODE] [--headings vi] [--out FILE]
+  quizbot report questions --round N | --contest [CODE]   item analysis of the question bank
+  quizbot report signals --round N [--contest CODE]      integrity signals to check (never penalties)
   quizbot notify remind|summary --round N [--contest CODE]
   quizbot notify status [--round N] [--contest CODE]
   quizbot zalo connect [--redirect-uri URL]    connect the Zalo OA (prints the permission URL, reads the code)

@@ -73,6 +73,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if isPrizesReport(args) {
 		return cmdReportPrizes(ctx, e, args)
 	}
+	if itemsReport(args) {
+		return cmdReportItems(ctx, e, args) // questions, signals: report_items.go
+	}
 	a, err := parseReportArgs(args)
 	if err != nil {
 		return err

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+	"quizbot/report"
+)
+
+// itemsReport reports whether args name one of the reports of this file
+// (questions, signals), which take their own flags.
+func itemsReport(args []string) bool {
+	return slices.ContainsFunc(args, func(a string) bool {
+		return a == string(report.KindQuestions) || a == string(report.KindSignals)
+	})
+}
+
+// itemsArgs is a parsed `quizbot report questions|signals` command line.
+type itemsArgs struct {
+	kind    report.Kind
+	round   int
+	whole   bool   // --contest without a code: the whole contest
+	contest string // the contest's code, "" for the only one
+	format  string
+	out     string
+}
+
+// parseItemsArgs accepts `questions --round N`, `questions --contest
+// [CODE]` (the whole contest) and `signals --round N`, with --contest CODE,
+// --format and --out as the other reports take them. A --contest followed
+// by nothing or by another flag asks for the whole contest.
+func parseItemsArgs(args []string) (itemsArgs, error) {
+	var a itemsArgs
+	var rest []string
+	for i, arg := range args {
+		if (arg == "--contest" || arg == "-contest") && (i+1 == len(args) || strings.HasPrefix(args[i+1], "-")) {
+			a.whole = true
+			continue
+		}
+		rest = append(rest, arg)
+	}
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&a.round, "round", 0, "round number")
+	fs.StringVar(&a.contest, "contest", "", "contest code")
+	fs.StringVar(&a.format, "format", "", "csv or xlsx")
+	fs.StringVar(&a.out, "out", "", "output file")
+	names, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return a, err
+	}
+	if len(names) != 1 {
+		return a, fmt.Errorf("%w: report takes one report name, got %q", errUsage, strings.Join(names, " "))
+	}
+	a.kind = report.Kind(names[0])
+	if a.contest != "" && a.round == 0 {
+		a.whole = true
+	}
+	switch {
+	case a.kind == report.KindSignals && a.round < 1:
+		return a, fmt.Errorf("%w: report signals needs --round N, the round's number (1, 2, …)", errUsage)
+	case a.kind == report.KindQuestions && a.round < 1 && !a.whole:
+		return a, fmt.Errorf("%w: report questions needs --round N (one round) or --contest (the whole contest)", errUsage)
+	case a.round > 0 && a.whole && a.contest == "":
+		return a, fmt.Errorf("%w: report %s takes --round N or --contest, not both", errUsage, a.kind)
+	}
+	if a.round > 0 {
+		a.whole = false
+	}
+	switch a.format {
+	case "":
+		a.format = "csv"
+		if strings.EqualFold(filepath.Ext(a.out), ".xlsx") {
+			a.format = "xlsx"
+		}
+	case "csv", "xlsx":
+	default:
+		return a, fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, a.format)
+	}
+	return a, nil
+}
+
+// cmdReportItems runs `quizbot report questions|signals`, written like the
+// other reports (CSV on stdout, or --out FILE, or --format xlsx).
+func cmdReportItems(ctx context.Context, e *env, args []string) error {
+	a, err := parseItemsArgs(args)
+	if err != nil {
+		return err
+	}
+	if a.format == "xlsx" && a.out == "" && isTerminal(e.stdout) {
+		return fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
+	}
+	db, err := openDB(ctx, e)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+	defer db.Close()
+	now := time.Now()
+	c, err := reportContest(ctx, db, a.contest, now)
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+	scope := "the whole contest"
+	var rounds []quiz.Round
+	if a.whole {
+		rounds = c.Rounds
+	} else {
+		r, ok := c.RoundByNumber(a.round)
+		if !ok {
+			return fmt.Errorf("report %s: contest %s has no round %d; %s", a.kind, c.Code, a.round, roundList(c))
+		}
+		rounds, scope = []quiz.Round{r}, fmt.Sprintf("round %d", r.Number)
+	}
+	loc := c.Location()
+
+	var t report.Table
+	var summary string
+	switch a.kind {
+	case report.KindQuestions:
+		t = report.Table{Name: string(report.KindQuestions), Columns: report.QuestionsColumns}
+		ids := make([]int64, len(rounds))
+		for i, r := range rounds {
+			ids[i] = r.ID
+		}
+		flagged := 0
+		err = db.QuestionStats(ctx, ids, now, func(s report.QuestionStat) error {
+			if !a.whole {
+				s.Round = rounds[0].Number
+			}
+			row := report.QuestionRow(s)
+			if row[len(row)-1] != "" {
+				flagged++
+			}
+			t.Rows = append(t.Rows, row)
+			return nil
+		})
+		summary = fmt.Sprintf("%d questions, %d flagged", len(t.Rows), flagged)
+	case report.KindSignals:
+		var signals []report.Signal
+		signals, err = roundSignals(ctx, db, c, rounds[0], now)
+		t = report.SignalsTable(signals, loc)
+		summary = fmt.Sprintf("%d signals to check (none is a penalty)", len(signals))
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: contest %s %s: %w", a.kind, c.Code, scope, err)
+	}
+
+	write := func(w io.Writer, toFile bool) error {
+		if a.format == "xlsx" {
+			return report.WriteXLSX(w, t)
+		}
+		return report.WriteCSV(w, t, toFile)
+	}
+	dest := "stdout"
+	if a.out == "" {
+		err = write(e.stdout, false)
+	} else {
+		dest = a.out
+		err = writeFileAtomic(a.out, func(w io.Writer) error { return write(w, true) })
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", a.kind, err)
+	}
+	fmt.Fprintf(e.stderr, "report %s: contest %s %s: %s, %s to %s\n", a.kind, c.Code, scope, summary, a.format, dest)
+	for _, r := range rounds {
+		if now.Before(r.ClosesAt) {
+			fmt.Fprintf(e.stderr, "report %s: round %d is open until %s (%s): the figures are provisional\n",
+				a.kind, r.Number, r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
+		}
+	}
+	return nil
+}
+
+// signalsDB is what the signals report reads.
+type signalsDB interface {
+	ContestIntegrity(ctx context.Context, contestID int64) (quiz.Integrity, error)
+	FastAttempts(ctx context.Context, roundID int64, now time.Time, minPerQuestion int) ([]report.FastAttempt, error)
+	SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error)
+	SharedAccountEvents(ctx context.Context, until time.Time) ([]report.AccountEvent, error)
+	SamePredictions(ctx context.Context, roundID int64, now time.Time, minMembers int) ([]report.PredictionCopy, error)
+}
+
+// roundSignals gathers the round's integrity signals, kind by kind, with
+// the contest's thresholds.
+func roundSignals(ctx context.Context, db signalsDB, c quiz.Contest, r quiz.Round, now time.Time) ([]report.Signal, error) {
+	g, err := db.ContestIntegrity(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	loc := c.Location()
+	var out []report.Signal
+	fast, err := db.FastAttempts(ctx, r.ID, now, g.MinSecondsPerQuestion)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, report.FastSignals(fast, g.MinSecondsPerQuestion, loc)...)
+	pairs, err := db.SameAnswerPairs(ctx, r.ID, now, g.SameAnswersWindow, min(report.SameAnswersMinCommon, c.QuestionsPerAttempt))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, report.SameAnswerSignals(pairs, g.SameAnswersWindow, loc)...)
+	events, err := db.SharedAccountEvents(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, report.SharedAccountSignals(events, loc)...)
+	preds, err := db.SamePredictions(ctx, r.ID, now, report.SamePredictionMembers)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, report.PredictionSignals(preds, loc)...), nil
+}
