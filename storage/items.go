@@ -35,37 +35,46 @@ var closedAttemptsIn = func() string {
 // upper group with weight clamp(0.27n − above, 0, tied) ÷ tied, and
 // likewise to the lower group by the attempts strictly worse. So the groups
 // never depend on the order of the rows, and each weighs exactly 0.27 × n.
+// A weight depends only on the score, so the answers are first counted by
+// (question, score, choice) in integers, and the weights are applied to
+// those few thousand counts, not to every answer.
 const questionStatsQuery = `
 	WITH c AS (` + "%s" + `),
+	s AS (SELECT c.id, c.correct::numeric / c.total AS score FROM c WHERE c.total > 0),
+	k AS (SELECT score, count(*) AS tied FROM s GROUP BY score),
 	w AS (
-		SELECT c.id, count(*) OVER () AS n,
-			rank() OVER (ORDER BY c.correct::numeric / c.total DESC) - 1 AS above,
-			rank() OVER (ORDER BY c.correct::numeric / c.total ASC) - 1 AS below,
-			count(*) OVER (PARTITION BY c.correct::numeric / c.total) AS tied
-		FROM c WHERE c.total > 0
+		SELECT score, tied, sum(tied) OVER () AS n,
+			coalesce(sum(tied) OVER (ORDER BY score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above,
+			coalesce(sum(tied) OVER (ORDER BY score ASC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
+		FROM k
 	),
 	g AS (
-		SELECT id,
+		SELECT score,
 			greatest(0, least(tied, 0.27 * n - above)) / tied AS wu,
 			greatest(0, least(tied, 0.27 * n - below)) / tied AS wl
 		FROM w
+	),
+	a AS (
+		SELECT x.question_id, s.score, x.chosen, x.is_correct IS TRUE AS ok, count(*) AS cnt
+		FROM answers x JOIN s ON s.id = x.attempt_id
+		GROUP BY 1, 2, 3, 4
 	)
 	SELECT q.code, q.topic, cardinality(q.options) AS options, q.correct AS key,
-		count(*) AS asked, count(x.chosen) AS answered,
-		count(*) FILTER (WHERE x.is_correct) AS correct,
+		sum(a.cnt) AS asked, coalesce(sum(a.cnt) FILTER (WHERE a.chosen IS NOT NULL), 0) AS answered,
+		coalesce(sum(a.cnt) FILTER (WHERE a.ok), 0) AS correct,
 		ARRAY[` + "%s" + `] AS chosen,
-		sum(g.wu)::text AS upper_n, coalesce(sum(g.wu) FILTER (WHERE x.is_correct), 0)::text AS upper_correct,
-		sum(g.wl)::text AS lower_n, coalesce(sum(g.wl) FILTER (WHERE x.is_correct), 0)::text AS lower_correct,
+		sum(g.wu * a.cnt)::text AS upper_n, coalesce(sum(g.wu * a.cnt) FILTER (WHERE a.ok), 0)::text AS upper_correct,
+		sum(g.wl * a.cnt)::text AS lower_n, coalesce(sum(g.wl * a.cnt) FILTER (WHERE a.ok), 0)::text AS lower_correct,
 		ARRAY[` + "%s" + `]::text[] AS upper_chosen
-	FROM answers x JOIN g ON g.id = x.attempt_id JOIN questions q ON q.id = x.question_id
+	FROM a JOIN g ON g.score = a.score JOIN questions q ON q.id = a.question_id
 	GROUP BY q.id
 	ORDER BY q.code COLLATE "C"`
 
 func questionStatsSQL(attempts string) string {
 	var chosen, upper []string
 	for k := range report.MaxOptions {
-		chosen = append(chosen, fmt.Sprintf("count(*) FILTER (WHERE x.chosen = %d)", k))
-		upper = append(upper, fmt.Sprintf("coalesce(sum(g.wu) FILTER (WHERE x.chosen = %d), 0)", k))
+		chosen = append(chosen, fmt.Sprintf("coalesce(sum(a.cnt) FILTER (WHERE a.chosen = %d), 0)", k))
+		upper = append(upper, fmt.Sprintf("coalesce(sum(g.wu * a.cnt) FILTER (WHERE a.chosen = %d), 0)", k))
 	}
 	return fmt.Sprintf(questionStatsQuery, attempts, strings.Join(chosen, ", "), strings.Join(upper, ", "))
 }
