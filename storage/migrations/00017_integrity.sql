@@ -19,7 +19,7 @@ CREATE TABLE identity_events (
     id           bigserial PRIMARY KEY,
     platform     text NOT NULL,
     external_id  text NOT NULL,
-    member_id    bigint NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    member_id    bigint NOT NULL, -- no foreign key: the history outlives a deleted member
     kind         text NOT NULL CHECK (kind IN ('link', 'unlink')),
     at           timestamptz NOT NULL
 );
