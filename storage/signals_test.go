@@ -168,3 +168,55 @@ func TestContestIntegrityApplied(t *testing.T) {
 		t.Fatalf("after apply: %+v, %v; want %+v", g, err, c.Integrity)
 	}
 }
+
+// TestIdentityHistoryFromEveryWriter: LinkIdentity, UnlinkMember and an
+// activation code all leave their trace in identity_events, so one account
+// that verified several members in turn is found whichever way it went.
+func TestIdentityHistoryFromEveryWriter(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	fx := storagetest.Seed(t, db, storagetest.SeedOptions{})
+	ctx := context.Background()
+	an, binh, em := fx.Members["an"], fx.Members["binh"], fx.Members["em"]
+	link := func(m quiz.Member) {
+		t.Helper()
+		if err := db.LinkIdentity(ctx, quiz.Identity{MemberID: m.ID, Platform: quiz.PlatformTelegram, ExternalID: "777", ChatID: "777"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlink := func(m quiz.Member) {
+		t.Helper()
+		if _, _, err := db.UnlinkMember(ctx, m.Phone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(an)
+	unlink(an)
+	link(binh)
+	unlink(binh)
+	// Em redeems an activation code from the same account.
+	if _, err := db.ExecContext(ctx, `INSERT INTO activation_codes (member_id, code_hash, issued_at, expires_at)
+		VALUES ($1, $2, now(), now() + interval '1 day')`, em.ID, quiz.HashCode("ABCDEFGH")); err != nil {
+		t.Fatal(err)
+	}
+	if _, outcome, err := db.RedeemActivationCode(ctx, quiz.HashCode("ABCDEFGH"),
+		quiz.Identity{Platform: quiz.PlatformTelegram, ExternalID: "777", ChatID: "777"}, time.Now()); err != nil || outcome != quiz.CodeRedeemed {
+		t.Fatalf("redeem: %v, %v", outcome, err)
+	}
+	events, err := db.SharedAccountEvents(ctx, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Platform+"/"+e.ExternalID+" "+e.Kind+" "+e.FullName)
+	}
+	want := []string{
+		"telegram/777 link " + an.FullName, "telegram/777 unlink " + an.FullName,
+		"telegram/777 link " + binh.FullName, "telegram/777 unlink " + binh.FullName,
+		"telegram/777 link " + em.FullName,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
