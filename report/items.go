@@ -198,3 +198,30 @@ func QuestionRow(s QuestionStat) []any {
 	}
 	return append(row, strings.Join(s.Flags(), ";"))
 }
+
+// FlagsVI says the flags in Vietnamese, for the workbook's Câu hỏi sheet and
+// anyone reading the report: "wrong_key:C;unpicked:D" becomes "Có thể sai
+// đáp án: nhóm điểm cao chọn C nhiều hơn đáp án B; Phương án D không ai chọn".
+func (s QuestionStat) FlagsVI() string {
+	var out []string
+	letters := func(xs string) string {
+		parts := strings.Split(xs, "")
+		return strings.Join(parts, ", ")
+	}
+	for _, f := range s.Flags() {
+		code, arg, _ := strings.Cut(f, ":")
+		switch code {
+		case "wrong_key":
+			out = append(out, fmt.Sprintf("Có thể sai đáp án: nhóm điểm cao chọn %s nhiều hơn đáp án %s", letters(arg), Letter(s.Key)))
+		case "never_missed":
+			out = append(out, "Không ai trả lời sai")
+		case "low_discrimination":
+			out = append(out, "Độ phân biệt thấp (dưới 0,1): câu hỏi không phân biệt được người nắm vững và người chưa nắm vững")
+		case "unpicked":
+			out = append(out, fmt.Sprintf("Phương án %s không ai chọn", letters(arg)))
+		case "rare":
+			out = append(out, fmt.Sprintf("Phương án %s ít người chọn (dưới %d%%)", letters(arg), RarePct))
+		}
+	}
+	return strings.Join(out, "; ")
+}
