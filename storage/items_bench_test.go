@@ -5,17 +5,20 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/quiz"
 	"quizbot/report"
+	"quizbot/storage"
 	"quizbot/storage/storagetest"
 )
 
-// BenchmarkQuestionStats100k measures `report questions` at the size of a
-// province's busy week: 100,000 closed attempts of 20 questions drawn from a
-// bank of 300 (2,000,000 answers), 60,000 members in 200 units. Seeding
-// takes a minute or two and is not timed; one op is one whole report.
+// BenchmarkReports100k measures `report questions` and `report signals` at
+// the size of a province's busy week: 100,000 closed attempts of 20
+// questions drawn from a bank of 300 (2,000,000 answers), 60,000 members in
+// 200 units. Seeding takes about 40 s and is not timed; one op is one whole
+// report.
 //
-//	scripts/test.sh -run '^$' -bench QuestionStats100k -benchtime 3x ./storage/
-func BenchmarkQuestionStats100k(b *testing.B) {
+//	scripts/test.sh -run '^$' -bench Reports100k -benchtime 3x -benchmem ./storage/
+func BenchmarkReports100k(b *testing.B) {
 	db := storagetest.NewDB(b)
 	ctx := context.Background()
 	seed := `
@@ -47,7 +50,28 @@ ANALYZE;`
 		b.Fatalf("seed: %v", err)
 	}
 	now := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
-	b.ResetTimer()
+	b.Run("questions", func(b *testing.B) { benchQuestions(b, db, now) })
+	b.Run("signals", func(b *testing.B) {
+		for b.Loop() {
+			g := quiz.DefaultIntegrity
+			if _, err := db.FastAttempts(ctx, 1, now, g.MinSecondsPerQuestion); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.SameAnswerPairs(ctx, 1, now, g.SameAnswersWindow, report.SameAnswersMinCommon); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.SharedAccountEvents(ctx, now); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.SamePredictions(ctx, 1, now, report.SamePredictionMembers); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func benchQuestions(b *testing.B, db *storage.DB, now time.Time) {
+	ctx := context.Background()
 	for b.Loop() {
 		n := 0
 		if err := db.QuestionStats(ctx, []int64{1}, now, func(s report.QuestionStat) error {

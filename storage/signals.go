@@ -83,9 +83,17 @@ func (db *DB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time,
 	var out []report.SamePair
 	err := db.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttempts+`),
-		ca AS (SELECT c.id, c.member_id, m.unit_id, c.submitted_at FROM c JOIN members m ON m.id = c.member_id),
+		ca AS (SELECT c.id, c.member_id, m.unit_id, c.submitted_at,
+				floor(extract(epoch FROM c.submitted_at) / $3)::bigint AS slot
+			FROM c JOIN members m ON m.id = c.member_id),
+		-- Two submissions at most a window apart lie in the same or
+		-- neighbouring slots of that width: an equality join on (unit,
+		-- slot), instead of comparing every two attempts of a unit.
 		p AS (
-			SELECT a.id AS a_id, b.id AS b_id FROM ca a JOIN ca b ON b.unit_id = a.unit_id AND b.member_id > a.member_id
+			SELECT a.id AS a_id, b.id AS b_id
+			FROM ca a CROSS JOIN (VALUES (-1), (0), (1)) d(o)
+				JOIN ca b ON b.unit_id = a.unit_id AND b.slot = a.slot + d.o
+			WHERE b.member_id > a.member_id
 				AND b.submitted_at BETWEEN a.submitted_at - $3 * interval '1 second' AND a.submitted_at + $3 * interval '1 second'
 		),
 		s AS (

@@ -24,7 +24,7 @@ import (
 //	3      U1   ABAAA   09:00                         20058       identical to 4 and 5, the same wrong B on Q2
 //	4      U1   ABAAA   09:04                         20058
 //	5      U1   ABAAA   09:09                         20058       (9 min after 3: within 10 min of every other)
-//	6      U1   ABAAA   09:30                         20000       identical but 21 min after 5: not listed
+//	6      U1   ABAAA   09:19:30                      20000       identical but 10 min 30 s after 5: not listed
 //	7      U1   AAAAA   09:02                         20000       perfect like 8: agreeing on right answers is no sign
 //	8      U1   AAAAA   09:03                         20000       20000 three times: a round guess, not listed
 //	9      U2   ABAAA   09:01                         20058       another unit: not with 3–5
@@ -54,7 +54,7 @@ INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1
 		{3, "ABAAA", "08:55:00", "09:00:00", "20058"},
 		{4, "ABAAA", "08:55:00", "09:04:00", "20058"},
 		{5, "ABAAA", "08:55:00", "09:09:00", "20058"},
-		{6, "ABAAA", "09:25:00", "09:30:00", "20000"},
+		{6, "ABAAA", "09:15:00", "09:19:30", "20000"},
 		{7, "AAAAA", "08:55:00", "09:02:00", "20000"},
 		{8, "AAAAA", "08:55:00", "09:03:00", "20000"},
 		{9, "ABAAA", "08:55:00", "09:01:00", "20058"},
