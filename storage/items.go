@@ -12,17 +12,6 @@ import (
 	"quizbot/report"
 )
 
-// closedAttemptsIn is closedAttempts over several rounds ($1, an array of
-// round ids): the same rule of which attempts count, for the contest-wide
-// item analysis.
-var closedAttemptsIn = func() string {
-	s := strings.Replace(closedAttempts, "a.round_id = $1", "a.round_id = ANY($1)", 1)
-	if s == closedAttempts {
-		panic("storage: closedAttempts no longer filters on a.round_id = $1")
-	}
-	return strings.Replace(s, "SELECT a.id,", "SELECT a.id, a.round_id,", 1)
-}()
-
 // questionStatsQuery computes the item analysis in PostgreSQL, one row per
 // question: the answers are aggregated where they lie, and only the
 // per-question sums come back.
