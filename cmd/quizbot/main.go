@@ -1,5 +1,5 @@
 // Command quizbot runs online contests for civil servants inside Telegram
-// (Zalo is being built), with a local web chat to try it without a bot, and
+// and Zalo, with a local web chat to try it without a bot, and
 // gives organizers the commands to load rosters and question banks, run
 // contests and export reports.
 package main
@@ -20,7 +20,7 @@ import (
 	"quizbot/storage"
 )
 
-const usage = `quizbot: online contests for civil servants in Telegram (Zalo is being built),
+const usage = `quizbot: online contests for civil servants in Telegram and Zalo,
 and a local web chat to try them on this machine.
 
 Usage:
