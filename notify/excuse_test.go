@@ -40,7 +40,7 @@ func newLydoRigWith(t *testing.T, store func(*storage.DB) chat.ChatResolver) *ly
 	svc := quiz.NewService(r.db, storage.NewSessions(r.rdb), r.clock)
 	conv := chat.New(svc, store(r.db), r.log)
 	if _, err := telegram.New(context.Background(), telegram.Config{Token: r.fake.Token(), APIURL: r.fake.URL()},
-		conv, r.rdb, r.log); err != nil {
+		conv, r.log); err != nil {
 		t.Fatal(err)
 	}
 	return &lydoRig{rig: r, conv: conv}

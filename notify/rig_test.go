@@ -125,7 +125,7 @@ func (r *rig) excuse(m quiz.Member, roundID int64, reason string) {
 func (r *rig) telegram() *telegram.Telegram {
 	r.t.Helper()
 	tg, err := telegram.New(context.Background(), telegram.Config{Token: r.fake.Token(), APIURL: r.fake.URL()},
-		chat.New(nil, r.db, r.log), r.rdb, r.log)
+		chat.New(nil, r.db, r.log), r.log)
 	if err != nil {
 		r.t.Fatalf("telegram adapter: %v", err)
 	}

@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/bot/chat"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
 )
 
-// An account's events are counted per window, by BeginCountedUpdate in the
-// update's own round trip or by CountEvent, in the same counter; an update
+// An account's events are counted per window, by ClaimDelivery in the
+// event's own round trip or by CountEvent, in the same counter; an event
 // delivered again is not counted twice, and a new window starts from zero.
 func TestRateWindowCounts(t *testing.T) {
 	t.Parallel()
@@ -19,14 +20,16 @@ func TestRateWindowCounts(t *testing.T) {
 	ss := storage.NewSessions(rdb)
 	ctx := context.Background()
 	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	w := storage.RateWindow{Start: start, Length: 10 * time.Second}
-	begin := func(key, user string) (string, int64) {
+	w := chat.RateWindow{Start: start, Length: 10 * time.Second}
+	claims := map[string]chat.Claim{}
+	begin := func(key, user string) (chat.Prior, int64) {
 		t.Helper()
-		prev, _, n, err := ss.BeginCountedUpdate(ctx, key, time.Minute, quiz.PlatformTelegram, user, w)
-		if err != nil {
-			t.Fatal(err)
+		c := chat.NewClaim(key)
+		if _, ok := claims[key]; !ok {
+			claims[key] = c
 		}
-		return prev, n
+		got := claimFor(t, ss, c, start, user, w)
+		return got.Prior, got.Count
 	}
 	for i, want := range []int64{1, 2, 3} {
 		if _, n := begin("u:"+string(rune('a'+i)), "7"); n != want {
@@ -34,14 +37,14 @@ func TestRateWindowCounts(t *testing.T) {
 		}
 	}
 	// The same update again, in progress, then after a failure: not counted.
-	if prev, n := begin("u:a", "7"); prev != "p" || n != 0 {
-		t.Fatalf("duplicate: %q %d", prev, n)
+	if prev, n := begin("u:a", "7"); prev != chat.PriorLive || n != 0 {
+		t.Fatalf("duplicate: %v %d", prev, n)
 	}
-	if err := ss.EndUpdate(ctx, "u:a", "r", time.Hour, nil, 0); err != nil {
+	if err := ss.EndDelivery(ctx, claims["u:a"], chat.Ending{Keep: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if prev, n := begin("u:a", "7"); prev != "r" || n != 0 {
-		t.Fatalf("re-delivery: %q %d", prev, n)
+	if prev, n := begin("u:a", "7"); prev != chat.PriorFailed || n != 0 {
+		t.Fatalf("re-delivery: %v %d", prev, n)
 	}
 	// Another account has its own count; CountEvent shares the counter.
 	if _, n := begin("u:x", "8"); n != 1 {
@@ -51,8 +54,8 @@ func TestRateWindowCounts(t *testing.T) {
 		t.Fatalf("CountEvent: %d %v", n, err)
 	}
 	// Without a window nothing is counted; the next window starts afresh.
-	if _, _, n, err := ss.BeginCountedUpdate(ctx, "u:e", time.Minute, quiz.PlatformTelegram, "7"); err != nil || n != 0 {
-		t.Fatalf("no window: %d %v", n, err)
+	if got := claimFor(t, ss, chat.NewClaim("u:e"), start, "7"); got.Count != 0 {
+		t.Fatalf("no window: %d", got.Count)
 	}
 	w.Start = w.Start.Add(w.Length)
 	if _, n := begin("u:f", "7"); n != 1 {

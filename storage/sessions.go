@@ -2,8 +2,6 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,13 +10,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"quizbot/bot/chat"
 	"quizbot/quiz"
 )
 
 // Sessions keeps quiz sessions and the member cache in Redis.
 type Sessions struct {
 	rdb *redis.Client
-	// hot runs the scripts of every update (BeginUpdate, EndUpdate) through
+	// hot runs the scripts of every event (ClaimDelivery, EndDelivery) through
 	// go-redis's autopipeliner: the commands of concurrent updates share one
 	// write and one read, instead of two system calls each on both sides,
 	// which is most of what a round trip costs on a small machine. A lone
@@ -184,25 +183,29 @@ func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalI
 	return account(vals[0], vals[1]), nil
 }
 
-// Updates are claimed with a lease. The claim is "p:<token>:<expiry>", the
-// expiry in Unix milliseconds of the caller's clock: a process that dies
-// (SIGKILL, a crash) mid-update stops renewing its claim, and a delivery
-// after the expiry takes the update over as a re-delivery within seconds,
-// instead of being told "in progress" until a long TTL ran out. The key
-// itself lives longer than the lease (claimKeep), so that a lapsed claim is
-// still recognised as an earlier delivery that failed.
+// Deliveries (chat.Ledger) are claimed with a lease. The key is
+// "qb:upd:<delivery key>" ("qb:upd:tg:<update_id>", "qb:upd:zalo:…"); the
+// claim is "p:<token>:<expiry>", the expiry in Unix milliseconds of the
+// caller's clock: a process that dies (SIGKILL, a crash) mid-event stops
+// renewing its claim, and a delivery after the expiry takes the event over
+// as a re-delivery within seconds, instead of being told "in progress"
+// until a long TTL ran out. The key itself lives longer than the lease
+// (claimKeep), so that a lapsed claim is still recognised as an earlier
+// delivery that failed. Then "d" once done, "r" after a failure.
+
+const deliveryPrefix = "qb:upd:"
 
 // claimKeep is how long a claim's key outlives its lease.
 const claimKeep = 10
 
-// beginUpdate claims a platform update (KEYS[1]) for processing: a new
-// update, one whose earlier processing failed ("r") or whose claim lapsed
+// beginUpdate claims a delivered event (KEYS[1]) for processing: a new
+// event, one whose earlier processing failed ("r") or whose claim lapsed
 // becomes claimed by ARGV[1] ("p:<token>:"), until ARGV[3] (ms), the key
 // kept ARGV[4] ms; ARGV[2] is the time now (ms). It returns what the key
 // held ("p" for a live claim, "r" for a lapsed one, false for new) and,
 // when it claimed, the account's cached member and session. A bare "p" is
 // the claim of an older quizbot, without a lease: it runs out with its key.
-// With a third key, a new update also counts as one of the account's events
+// With a third key, a new event also counts as one of the account's events
 // in a rate window (KEYS[3], kept ARGV[6] ms), whose count comes fourth.
 var beginUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
@@ -223,24 +226,21 @@ if #KEYS > 2 and not v then
 end
 return {v, who, sess, n}`)
 
-// RateWindow is an account's rate window: the one that started at Start
-// and lasts Length (see chat.RateLimit).
-type RateWindow struct {
-	Start  time.Time
-	Length time.Duration
-}
+// RateWindow is an account's rate window (see chat.RateLimit).
+type RateWindow = chat.RateWindow
 
 const ratePrefix = "qb:rate:"
 
-// key is the window's counter for an account. Windows are named by their
-// start, so that a new one starts from zero whatever Redis's own clock.
-func (w RateWindow) key(p quiz.Platform, externalID string) string {
+// rateKey is the window's counter for an account. Windows are named by
+// their start, so that a new one starts from zero whatever Redis's own
+// clock.
+func rateKey(w RateWindow, p quiz.Platform, externalID string) string {
 	return ratePrefix + string(p) + ":" + externalID + ":" + strconv.FormatInt(w.Start.UnixMilli(), 10)
 }
 
-// ttl keeps a window's counter a little past its end (it is set at the
+// rateTTL keeps a window's counter a little past its end (it is set at the
 // first event, which may come late in the window).
-func (w RateWindow) ttl() int64 { return max(w.Length.Milliseconds(), 1) + 1000 }
+func rateTTL(w RateWindow) int64 { return max(w.Length.Milliseconds(), 1) + 1000 }
 
 var countEvent = redis.NewScript(`
 local n = redis.call('INCR', KEYS[1])
@@ -249,78 +249,56 @@ return n`)
 
 // CountEvent counts one event of an account in the rate window that starts
 // at start, shared by every replica, and returns the window's count with
-// it; chat.Bot calls it for the platforms whose pipeline does not count in
-// BeginUpdate.
+// it; chat.Bot calls it for the events that no ledger counted in its claim
+// (ClaimDelivery).
 func (s *Sessions) CountEvent(ctx context.Context, p quiz.Platform, externalID string, start time.Time, window time.Duration) (int64, error) {
 	w := RateWindow{Start: start, Length: window}
-	n, err := countEvent.Run(ctx, s.hot, []string{w.key(p, externalID)}, w.ttl()).Int64()
+	n, err := countEvent.Run(ctx, s.hot, []string{rateKey(w, p, externalID)}, rateTTL(w)).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("count event: %w", err)
 	}
 	return n, nil
 }
 
-// Claim is an update claimed by this process: its key and the token that
-// makes the claim this process's (RenewClaim, EndClaim).
-type Claim struct {
-	Key   string
-	Token string
+func claimPrefix(c chat.Claim) string { return "p:" + c.Token + ":" }
+
+func claimArgs(c chat.Claim, lease time.Duration, now time.Time) []any {
+	return []any{claimPrefix(c), now.UnixMilli(), now.Add(lease).UnixMilli(), max(claimKeep*lease.Milliseconds(), 1)}
 }
 
-func (c Claim) prefix() string { return "p:" + c.Token + ":" }
-
-// NewClaim returns a claim of key with a new random token.
-func NewClaim(key string) Claim {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return Claim{Key: key, Token: hex.EncodeToString(b[:])}
-}
-
-func claimArgs(c Claim, lease time.Duration, now time.Time) []any {
-	return []any{c.prefix(), now.UnixMilli(), now.Add(lease).UnixMilli(), max(claimKeep*lease.Milliseconds(), 1)}
-}
-
-// ClaimUpdate claims a platform update for processing until now+lease, so
-// that it takes effect once however often it is delivered, and reads the
-// sender's cached member and session, in one round trip. prev is what the
-// update's key held: "" for a new update, "r" for one whose processing
-// failed or whose claim lapsed (its process died), "p" while another
-// delivery holds a live claim, "d" once done; acc is read only when the
-// update was claimed ("" or "r"). The claim must be renewed (RenewClaim)
-// while the update runs longer than the lease. Given a rate window, a new
-// update (prev "") also counts as one of the account's events in it, in the
-// same round trip, and count is the window's count (0 when nothing was
-// counted: no window, no sender, or an update delivered before).
-func (s *Sessions) ClaimUpdate(ctx context.Context, c Claim, lease time.Duration, now time.Time, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
-	keys, args := []string{c.Key, whoKey(p, externalID)}, append(claimArgs(c, lease, now), sessionPrefix)
-	if len(rate) > 0 && externalID != "" {
-		keys = append(keys, rate[0].key(p, externalID))
-		args = append(args, rate[0].ttl())
+// ClaimDelivery implements chat.Ledger: it claims a delivered event until
+// r.Now+r.Lease, so that the event takes effect once however often it is
+// delivered, and reads the sender's cached member and session, in one round
+// trip. Given a rate window, a new event also counts as one of the sender's
+// events in it, in the same round trip. The claim must be renewed
+// (RenewDelivery) while the event runs longer than the lease.
+func (s *Sessions) ClaimDelivery(ctx context.Context, c chat.Claim, r chat.ClaimRequest) (chat.Claimed, error) {
+	keys, args := []string{deliveryPrefix + c.Key, whoKey(r.Platform, r.UserID)}, append(claimArgs(c, r.Lease, r.Now), sessionPrefix)
+	if r.Rate.Length > 0 && r.UserID != "" {
+		keys = append(keys, rateKey(r.Rate, r.Platform, r.UserID))
+		args = append(args, rateTTL(r.Rate))
 	}
 	vals, err := beginUpdate.Run(ctx, s.hot, keys, args...).Slice()
 	if err != nil {
-		return "", acc, 0, fmt.Errorf("begin update: %w", err)
+		return chat.Claimed{}, fmt.Errorf("claim delivery: %w", err)
 	}
 	if len(vals) != 4 {
-		return "", acc, 0, fmt.Errorf("begin update: %d values from the script", len(vals))
+		return chat.Claimed{}, fmt.Errorf("claim delivery: %d values from the script", len(vals))
 	}
-	prev, _ = vals[0].(string)
-	count, _ = vals[3].(int64)
-	return prev, account(vals[1], vals[2]), count, nil
-}
-
-// BeginUpdate is ClaimUpdate with a claim of its own that is never renewed
-// or ended by token (EndUpdate), for a lease as long as the processing may
-// take.
-func (s *Sessions) BeginUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string) (prev string, acc quiz.Account, err error) {
-	prev, acc, _, err = s.ClaimUpdate(ctx, NewClaim(key), lease, time.Now(), p, externalID)
-	return prev, acc, err
-}
-
-// BeginCountedUpdate is BeginUpdate that, given a rate window, also counts
-// a new update as one of the account's events in it (see ClaimUpdate).
-func (s *Sessions) BeginCountedUpdate(ctx context.Context, key string, lease time.Duration, p quiz.Platform, externalID string, rate ...RateWindow) (prev string, acc quiz.Account, count int64, err error) {
-	return s.ClaimUpdate(ctx, NewClaim(key), lease, time.Now(), p, externalID, rate...)
+	var got chat.Claimed
+	switch prev, _ := vals[0].(string); prev {
+	case "":
+		got.Prior = chat.PriorNone
+	case "r":
+		got.Prior = chat.PriorFailed
+	case "d":
+		got.Prior = chat.PriorDone
+	default: // "p", or what a later quizbot writes: not claimed
+		got.Prior = chat.PriorLive
+	}
+	got.Count, _ = vals[3].(int64)
+	got.Account = account(vals[1], vals[2])
+	return got, nil
 }
 
 // renewClaim extends claim ARGV[1] of KEYS[1] to ARGV[2] (ms), the key kept
@@ -333,25 +311,26 @@ if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
 end
 return 0`)
 
-// RenewClaim extends a claim to now+lease; false when the update is no
-// longer this claim's (it lapsed and another delivery took it over).
-func (s *Sessions) RenewClaim(ctx context.Context, c Claim, lease time.Duration, now time.Time) (bool, error) {
+// RenewDelivery implements chat.Ledger: it extends a claim to now+lease;
+// false when the event is no longer this claim's (it lapsed and another
+// delivery took it over).
+func (s *Sessions) RenewDelivery(ctx context.Context, c chat.Claim, lease time.Duration, now time.Time) (bool, error) {
 	args := claimArgs(c, lease, now)
-	n, err := renewClaim.Run(ctx, s.rdb, []string{c.Key}, args[0], args[2], args[3]).Int()
+	n, err := renewClaim.Run(ctx, s.rdb, []string{deliveryPrefix + c.Key}, args[0], args[2], args[3]).Int()
 	if err != nil {
-		return false, fmt.Errorf("renew update claim: %w", err)
+		return false, fmt.Errorf("renew delivery claim: %w", err)
 	}
 	return n == 1, nil
 }
 
-// endUpdate marks an update (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
+// endUpdate marks an event (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
 // a second key, saves a shown question's session as saveShown does. ARGV[3]
-// is the claim's prefix ("p:<token>:"), or "" to mark it whatever it holds:
-// a failure ("r") does not replace a done mark or another delivery's claim
-// (that delivery marks it when it ends); done ("d") always does.
+// is the claim's prefix ("p:<token>:"): a failure ("r") does not replace a
+// done mark or another delivery's claim (that delivery marks it when it
+// ends); done ("d") always does.
 var endUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-local mine = ARGV[3] == '' or not v or v == 'r' or string.sub(v, 1, #ARGV[3]) == ARGV[3]
+local mine = not v or v == 'r' or string.sub(v, 1, #ARGV[3]) == ARGV[3]
 if ARGV[1] == 'd' or mine then
 	redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
@@ -360,32 +339,26 @@ if #KEYS > 1 then
 end
 return 1`)
 
-// EndClaim marks a claimed update done ("d") or failed ("r", to be
-// processed again when re-delivered), for keep, and saves the session of a
-// question shown while processing it (if shown is not nil), in one round
-// trip.
-func (s *Sessions) EndClaim(ctx context.Context, c Claim, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
-	return s.endUpdate(ctx, c.Key, c.prefix(), state, keep, shown, shownTTL)
-}
-
-// EndUpdate is EndClaim for an update begun by BeginUpdate: it marks the
-// update whatever its key holds.
-func (s *Sessions) EndUpdate(ctx context.Context, key, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
-	return s.endUpdate(ctx, key, "", state, keep, shown, shownTTL)
-}
-
-func (s *Sessions) endUpdate(ctx context.Context, key, prefix, state string, keep time.Duration, shown *quiz.Session, shownTTL time.Duration) error {
-	keys, args := []string{key}, []any{state, int(keep.Seconds()), prefix}
-	if shown != nil {
-		more, err := shownArgs(*shown, shownTTL)
+// EndDelivery implements chat.Ledger: it marks a claimed event done ("d")
+// or failed ("r", to be processed again when re-delivered), for e.Keep, and
+// saves the session of a question shown while processing it (e.Shown), in
+// one round trip.
+func (s *Sessions) EndDelivery(ctx context.Context, c chat.Claim, e chat.Ending) error {
+	state := "r"
+	if e.Done {
+		state = "d"
+	}
+	keys, args := []string{deliveryPrefix + c.Key}, []any{state, max(int64(e.Keep.Seconds()), 1), claimPrefix(c)}
+	if e.Shown != nil {
+		more, err := shownArgs(*e.Shown, e.ShownTTL)
 		if err != nil {
-			return fmt.Errorf("end update: %w", err)
+			return fmt.Errorf("end delivery: %w", err)
 		}
-		keys = append(keys, sessionKey(shown.MemberID))
+		keys = append(keys, sessionKey(e.Shown.MemberID))
 		args = append(args, more...)
 	}
 	if err := endUpdate.Run(ctx, s.hot, keys, args...).Err(); err != nil {
-		return fmt.Errorf("end update: %w", err)
+		return fmt.Errorf("end delivery: %w", err)
 	}
 	return nil
 }
@@ -433,3 +406,6 @@ func (s *Sessions) ForgetAllMembers(ctx context.Context) (int, error) {
 	}
 	return n, flush()
 }
+
+// Sessions is the conversation's ledger of deliveries.
+var _ chat.Ledger = (*Sessions)(nil)

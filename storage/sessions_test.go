@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/bot/chat"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -120,10 +121,26 @@ func TestSaveShownNeverGoesBack(t *testing.T) {
 	}
 }
 
-func TestUpdateBeginAndEnd(t *testing.T) {
+// claimFor claims a delivery's key for a minute at now, as the sender
+// user (none when ""), counting it in rate when given.
+func claimFor(t *testing.T, ss *storage.Sessions, c chat.Claim, now time.Time, user string, rate ...chat.RateWindow) chat.Claimed {
+	t.Helper()
+	r := chat.ClaimRequest{Lease: time.Minute, Now: now, Platform: quiz.PlatformTelegram, UserID: user}
+	if len(rate) > 0 {
+		r.Rate = rate[0]
+	}
+	got, err := ss.ClaimDelivery(context.Background(), c, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestDeliveryClaimAndEnd(t *testing.T) {
 	rdb := storagetest.NewRedis(t)
 	ss := storage.NewSessions(rdb)
 	ctx := context.Background()
+	now := time.Now()
 	an := quiz.Member{ID: 42, FullName: "Nguyễn Văn An", Active: true}
 	if err := ss.CacheMember(ctx, quiz.PlatformTelegram, "7", an, time.Hour); err != nil {
 		t.Fatal(err)
@@ -131,75 +148,72 @@ func TestUpdateBeginAndEnd(t *testing.T) {
 	if err := ss.PutSession(ctx, quiz.Session{MemberID: 42, AttemptID: 9, Pos: 1}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	begin := func(key string) (string, quiz.Account) {
-		t.Helper()
-		prev, acc, err := ss.BeginUpdate(ctx, key, time.Minute, quiz.PlatformTelegram, "7")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return prev, acc
-	}
+	begin := func(c chat.Claim) chat.Claimed { t.Helper(); return claimFor(t, ss, c, now, "7") }
 
-	// A new update is claimed, with the sender's member and session.
-	prev, acc := begin("u:1")
-	if prev != "" || !acc.MemberOK || acc.Member.ID != 42 || !acc.SessionOK || acc.Session.Pos != 1 {
-		t.Fatalf("new update: %q %+v", prev, acc)
+	// A new event is claimed, with the sender's member and session, under
+	// a generic key name.
+	first := chat.NewClaim("tg:1")
+	got := begin(first)
+	if acc := got.Account; got.Prior != chat.PriorNone || !acc.MemberOK || acc.Member.ID != 42 || !acc.SessionOK || acc.Session.Pos != 1 {
+		t.Fatalf("new event: %+v", got)
 	}
-	if ttl := rdb.TTL(ctx, "u:1").Val(); ttl <= time.Minute {
+	if ttl := rdb.TTL(ctx, "qb:upd:tg:1").Val(); ttl <= time.Minute {
 		t.Fatalf("the claim's key must outlive its lease, to tell a lapsed claim: %v", ttl)
 	}
 	// A concurrent delivery finds it in progress and reads nothing.
-	if prev, acc := begin("u:1"); prev != "p" || acc.MemberOK {
-		t.Fatalf("in progress: %q %+v", prev, acc)
+	if got := begin(chat.NewClaim("tg:1")); got.Prior != chat.PriorLive || got.Account.MemberOK {
+		t.Fatalf("in progress: %+v", got)
 	}
 	// Done, saving the session of the question shown meanwhile.
 	shown := quiz.Session{MemberID: 42, AttemptID: 9, Pos: 2, MessageID: "77"}
-	if err := ss.EndUpdate(ctx, "u:1", "d", time.Hour, &shown, time.Hour); err != nil {
+	if err := ss.EndDelivery(ctx, first, chat.Ending{Done: true, Keep: time.Hour, Shown: &shown, ShownTTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if prev, _ := begin("u:1"); prev != "d" {
-		t.Fatalf("done: %q", prev)
+	if got := begin(chat.NewClaim("tg:1")); got.Prior != chat.PriorDone {
+		t.Fatalf("done: %+v", got)
 	}
 	if s, ok, _ := ss.Session(ctx, 42); !ok || s.Pos != 2 || s.MessageID != "77" {
-		t.Fatalf("session after the update: %+v", s)
+		t.Fatalf("session after the event: %+v", s)
 	}
-	if ttl := rdb.TTL(ctx, "u:1").Val(); ttl <= time.Minute {
+	if ttl := rdb.TTL(ctx, "qb:upd:tg:1").Val(); ttl <= time.Minute {
 		t.Fatalf("done mark kept for %v", ttl)
 	}
-	// A failed update is claimed again by its re-delivery.
-	begin("u:2")
-	if err := ss.EndUpdate(ctx, "u:2", "r", time.Hour, nil, 0); err != nil {
+	// A failed event is claimed again by its re-delivery.
+	failed := chat.NewClaim("tg:2")
+	begin(failed)
+	if err := ss.EndDelivery(ctx, failed, chat.Ending{Keep: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if prev, acc := begin("u:2"); prev != "r" || !acc.MemberOK {
-		t.Fatalf("re-delivered: %q %+v", prev, acc)
+	again := chat.NewClaim("tg:2")
+	if got := begin(again); got.Prior != chat.PriorFailed || !got.Account.MemberOK {
+		t.Fatalf("re-delivered: %+v", got)
 	}
 	// The save at the end does not go back either: the sweeper closed the
-	// attempt while the update was processed.
+	// attempt while the event was processed.
 	if err := ss.PutSession(ctx, quiz.Session{MemberID: 42, AttemptID: 9, Pos: 3, AwaitPrediction: true}, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	late := quiz.Session{MemberID: 42, AttemptID: 9, Pos: 2, MessageID: "78"}
-	if err := ss.EndUpdate(ctx, "u:2", "d", time.Hour, &late, time.Hour); err != nil {
+	if err := ss.EndDelivery(ctx, again, chat.Ending{Done: true, Keep: time.Hour, Shown: &late, ShownTTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	if s, _, _ := ss.Session(ctx, 42); !s.AwaitPrediction {
-		t.Fatalf("the end of an update undid the sweeper: %+v", s)
+		t.Fatalf("the end of an event undid the sweeper: %+v", s)
 	}
 	// An unknown sender: claimed, nothing cached.
-	prev, acc, err := ss.BeginUpdate(ctx, "u:3", time.Minute, quiz.PlatformTelegram, "")
-	if err != nil || prev != "" || acc.MemberOK {
-		t.Fatalf("no sender: %q %+v %v", prev, acc, err)
+	if got := claimFor(t, ss, chat.NewClaim("tg:3"), now, ""); got.Prior != chat.PriorNone || got.Account.MemberOK {
+		t.Fatalf("no sender: %+v", got)
 	}
 }
 
-// Concurrent updates share pipelined round trips; each still gets its own
+// Concurrent events share pipelined round trips; each still gets its own
 // answer, each delivery is claimed once, and a Redis that lost its script
 // cache (a restart, SCRIPT FLUSH) is given the scripts again.
-func TestUpdatesPipelinedConcurrently(t *testing.T) {
+func TestDeliveriesPipelinedConcurrently(t *testing.T) {
 	rdb := storagetest.NewRedis(t)
 	ss := storage.NewSessions(rdb)
 	ctx := context.Background()
+	now := time.Now()
 	const members = 50
 	for i := range members {
 		id := strconv.Itoa(1000 + i)
@@ -210,7 +224,7 @@ func TestUpdatesPipelinedConcurrently(t *testing.T) {
 	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	// Every member's update is delivered twice at once: one delivery claims
+	// Every member's event is delivered twice at once: one delivery claims
 	// it, with that member's account, the other finds it in progress.
 	var wg sync.WaitGroup
 	claimed := make([]atomic.Int32, members)
@@ -220,19 +234,20 @@ func TestUpdatesPipelinedConcurrently(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			m := i % members
-			prev, acc, err := ss.BeginUpdate(ctx, "u:"+strconv.Itoa(m), time.Minute, quiz.PlatformTelegram, strconv.Itoa(1000+m))
+			c := chat.NewClaim("tg:" + strconv.Itoa(m))
+			got, err := ss.ClaimDelivery(ctx, c, chat.ClaimRequest{Lease: time.Minute, Now: now, Platform: quiz.PlatformTelegram, UserID: strconv.Itoa(1000 + m)})
 			switch {
 			case err != nil:
 				errs <- err
-			case prev == "":
+			case got.Prior == chat.PriorNone:
 				claimed[m].Add(1)
-				if !acc.MemberOK || acc.Member.ID != int64(1000+m) {
-					errs <- fmt.Errorf("update %d claimed with the account of %+v", m, acc.Member)
+				if !got.Account.MemberOK || got.Account.Member.ID != int64(1000+m) {
+					errs <- fmt.Errorf("event %d claimed with the account of %+v", m, got.Account.Member)
 				}
 				shown := quiz.Session{MemberID: int64(1000 + m), AttemptID: 1, Pos: m}
-				errs <- ss.EndUpdate(ctx, "u:"+strconv.Itoa(m), "d", time.Hour, &shown, time.Hour)
-			case prev != "p" && prev != "d":
-				errs <- fmt.Errorf("update %d: second delivery found %q", m, prev)
+				errs <- ss.EndDelivery(ctx, c, chat.Ending{Done: true, Keep: time.Hour, Shown: &shown, ShownTTL: time.Hour})
+			case got.Prior != chat.PriorLive && got.Prior != chat.PriorDone:
+				errs <- fmt.Errorf("event %d: second delivery found %v", m, got.Prior)
 			}
 		}()
 	}
@@ -245,7 +260,7 @@ func TestUpdatesPipelinedConcurrently(t *testing.T) {
 	}
 	for m := range members {
 		if n := claimed[m].Load(); n != 1 {
-			t.Errorf("update %d claimed %d times", m, n)
+			t.Errorf("event %d claimed %d times", m, n)
 		}
 		if s, ok, err := ss.Session(ctx, int64(1000+m)); err != nil || !ok || s.Pos != m {
 			t.Errorf("member %d: session %+v %v %v", 1000+m, s, ok, err)
@@ -254,52 +269,52 @@ func TestUpdatesPipelinedConcurrently(t *testing.T) {
 }
 
 // A claim holds for its lease unless renewed; once it lapses, the next
-// delivery takes the update over as a re-delivery ("r"), and the late end
-// of the lapsed claim does not undo the new one.
-func TestUpdateClaimLease(t *testing.T) {
+// delivery takes the event over as a re-delivery, and the late end of the
+// lapsed claim does not undo the new one.
+func TestDeliveryClaimLease(t *testing.T) {
 	rdb := storagetest.NewRedis(t)
 	ss := storage.NewSessions(rdb)
 	ctx := context.Background()
 	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	const lease = 15 * time.Second
-	claim := func(c storage.Claim, at time.Duration) string {
+	claim := func(c chat.Claim, at time.Duration) chat.Prior {
 		t.Helper()
-		prev, _, _, err := ss.ClaimUpdate(ctx, c, lease, t0.Add(at), quiz.PlatformTelegram, "7")
+		got, err := ss.ClaimDelivery(ctx, c, chat.ClaimRequest{Lease: lease, Now: t0.Add(at), Platform: quiz.PlatformTelegram, UserID: "7"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return prev
+		return got.Prior
 	}
-	first, second := storage.NewClaim("u:1"), storage.NewClaim("u:1")
-	if prev := claim(first, 0); prev != "" {
-		t.Fatalf("new update: %q", prev)
+	first, second := chat.NewClaim("tg:1"), chat.NewClaim("tg:1")
+	if prev := claim(first, 0); prev != chat.PriorNone {
+		t.Fatalf("new event: %v", prev)
 	}
-	if prev := claim(second, 10*time.Second); prev != "p" {
-		t.Fatalf("within the lease: %q", prev)
+	if prev := claim(second, 10*time.Second); prev != chat.PriorLive {
+		t.Fatalf("within the lease: %v", prev)
 	}
-	if ok, err := ss.RenewClaim(ctx, first, lease, t0.Add(10*time.Second)); err != nil || !ok {
+	if ok, err := ss.RenewDelivery(ctx, first, lease, t0.Add(10*time.Second)); err != nil || !ok {
 		t.Fatalf("renew: %v %v", ok, err)
 	}
-	if prev := claim(second, 20*time.Second); prev != "p" {
-		t.Fatalf("within the renewed lease: %q", prev)
+	if prev := claim(second, 20*time.Second); prev != chat.PriorLive {
+		t.Fatalf("within the renewed lease: %v", prev)
 	}
 	// No renewal since: the process died.
-	if prev := claim(second, 26*time.Second); prev != "r" {
-		t.Fatalf("after the lease: %q", prev)
+	if prev := claim(second, 26*time.Second); prev != chat.PriorFailed {
+		t.Fatalf("after the lease: %v", prev)
 	}
-	if ok, _ := ss.RenewClaim(ctx, first, lease, t0.Add(27*time.Second)); ok {
+	if ok, _ := ss.RenewDelivery(ctx, first, lease, t0.Add(27*time.Second)); ok {
 		t.Fatal("the lapsed claim was renewed over the new one")
 	}
-	if err := ss.EndClaim(ctx, first, "r", time.Hour, nil, 0); err != nil {
+	if err := ss.EndDelivery(ctx, first, chat.Ending{Keep: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if prev := claim(storage.NewClaim("u:1"), 28*time.Second); prev != "p" {
-		t.Fatalf("the lapsed claim's failure replaced the live claim: %q", prev)
+	if prev := claim(chat.NewClaim("tg:1"), 28*time.Second); prev != chat.PriorLive {
+		t.Fatalf("the lapsed claim's failure replaced the live claim: %v", prev)
 	}
-	if err := ss.EndClaim(ctx, second, "d", time.Hour, nil, 0); err != nil {
+	if err := ss.EndDelivery(ctx, second, chat.Ending{Done: true, Keep: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if prev := claim(storage.NewClaim("u:1"), 29*time.Second); prev != "d" {
-		t.Fatalf("done: %q", prev)
+	if prev := claim(chat.NewClaim("tg:1"), 29*time.Second); prev != chat.PriorDone {
+		t.Fatalf("done: %v", prev)
 	}
 }

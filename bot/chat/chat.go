@@ -91,6 +91,7 @@ type Bot struct {
 	rate       RateLimit    // per account (LimitRate); none when zero
 	counter    EventCounter // counts events for rate when no pipeline did
 	verify     VerifyMode   // how people verify (activate.go)
+	inbound    inbound      // Receive's ledger and claims (ledger.go)
 }
 
 // New returns the conversation over the quiz service.

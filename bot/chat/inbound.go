@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"quizbot/outbound"
+	"quizbot/quiz"
 )
 
 // Capabilities is what a messenger can do. The conversation asks for them
@@ -90,21 +91,79 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
 
-// Receive handles one delivered event, recovering from a panic in it, and
-// says what the platform should hear. Adapters call it for every event
-// they decode; the de-duplication of re-deliveries, the per-event memo of
-// the member and the session, and the session save of a shown question
-// belong here, once for every platform.
-func (b *Bot) Receive(ctx context.Context, d Delivery) (out Outcome) {
-	defer func() {
-		if p := recover(); p != nil {
-			b.log.Error("panic handling an event", "platform", d.Event.Platform, "key", d.Key, "panic", p, "stack", string(debug.Stack()))
-			out = Failed
+// Receive handles one delivered event once, however often the platform
+// delivers it, and says what the platform should hear. Adapters call it for
+// every event they decode. With a ledger (UseLedger) it claims the
+// delivery's key: a key already done is Handled at once, one under a live
+// claim is Busy, one whose earlier delivery failed or died is handled again
+// as a re-delivery (Redelivered). The claim's round trip also reads the
+// sender's cached member and session, for the whole event (quiz.WithAccount),
+// and counts the event toward the sender's rate (WithEventCount); the round
+// trip that ends the claim saves the session of the question the event
+// showed (quiz.Shown). A panic in handling is recovered: the event failed.
+func (b *Bot) Receive(ctx context.Context, d Delivery) Outcome {
+	l := b.inbound.ledger
+	if l == nil {
+		if err := b.handleSafely(ctx, d); err != nil {
+			b.log.Error("event failed, the platform will deliver it again", "platform", d.Event.Platform, "key", d.Key, "err", err)
+			return Failed
 		}
-	}()
-	if err := b.Handle(ctx, d.Event); err != nil {
-		b.log.Error("event failed, the platform will deliver it again", "platform", d.Event.Platform, "key", d.Key, "err", err)
+		return Handled
+	}
+	ev := d.Event
+	claim := NewClaim(d.Key)
+	req := ClaimRequest{Lease: ClaimLease, Now: b.now(), Platform: ev.Platform, UserID: ev.UserID}
+	if start, window, ok := b.RateWindow(); ok {
+		req.Rate = RateWindow{Start: start, Length: window}
+	}
+	got, err := l.ClaimDelivery(ctx, claim, req)
+	switch {
+	case err != nil:
+		b.log.Error("claim an event, the platform will deliver it again", "platform", ev.Platform, "key", d.Key, "err", err)
+		return Busy
+	case got.Prior == PriorDone:
+		return Handled
+	case got.Prior == PriorFailed:
+		ctx = Redelivered(ctx)
+	case got.Prior != PriorNone:
+		// A concurrent delivery: the platform comes back once it is done.
+		return Busy
+	}
+	ctx = quiz.WithAccount(ctx, ev.Platform, ev.UserID, got.Account)
+	if req.Rate.Length > 0 {
+		ctx = WithEventCount(ctx, got.Count)
+	}
+	release := b.inbound.hold(claim)
+	failed := b.handleSafely(ctx, d)
+	release()
+	end := Ending{Done: failed == nil, Keep: DeliveryKeep}
+	if failed != nil {
+		b.log.Error("event failed, the platform will deliver it again", "platform", ev.Platform, "key", d.Key, "err", failed)
+	}
+	if sess, ttl, ok := quiz.Shown(ctx); ok {
+		end.Shown, end.ShownTTL = &sess, ttl
+	}
+	if err := l.EndDelivery(context.WithoutCancel(ctx), claim, end); err != nil {
+		// Done lost: a delivery after the claim lapses handles the event
+		// again, whose effects (answers, attempts) are idempotent; messages
+		// may repeat. Failed lost: the retry runs once the claim lapses. A
+		// lost session save is caught up from PostgreSQL at the member's
+		// next tap.
+		b.log.Error("end the claim of an event", "platform", ev.Platform, "key", d.Key, "done", end.Done, "err", err)
+	}
+	if failed != nil {
 		return Failed
 	}
 	return Handled
+}
+
+// handleSafely is Handle, a panic in it turned into an error.
+func (b *Bot) handleSafely(ctx context.Context, d Delivery) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("panic handling an event", "platform", d.Event.Platform, "key", d.Key, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return b.Handle(ctx, d.Event)
 }

@@ -73,7 +73,7 @@ func recordingProxy(t *testing.T, target string) (string, func() []sentRequest) 
 func newTestTelegram(t *testing.T, token, apiURL string) *Telegram {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tg, err := New(context.Background(), Config{Token: token, APIURL: apiURL}, chat.New(nil, nil, log), nil, log)
+	tg, err := New(context.Background(), Config{Token: token, APIURL: apiURL}, chat.New(nil, nil, log), log)
 	if err != nil {
 		t.Fatal(err)
 	}

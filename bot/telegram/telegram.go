@@ -1,7 +1,8 @@
 // Package telegram connects the shared conversation (bot/chat) to Telegram
-// through github.com/go-telegram/bot: it turns updates into chat events and
-// chat messages into Bot API calls, receives updates by webhook or long
-// polling, and delivers each update once.
+// through github.com/go-telegram/bot: it checks and decodes updates into
+// chat events, which the conversation receives (chat.Bot.Receive: each
+// update takes effect once), and renders chat messages as Bot API calls. It
+// receives updates by webhook or long polling.
 package telegram
 
 import (
@@ -13,19 +14,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"github.com/redis/go-redis/v9"
 
 	"quizbot/bot/chat"
 	"quizbot/quiz"
-	"quizbot/storage"
 )
 
 // Config is what the adapter needs from quizbot's configuration.
@@ -34,18 +31,7 @@ type Config struct {
 	APIURL    string
 	Secret    string // X-Telegram-Bot-Api-Secret-Token
 	PublicURL string // when set, Telegram calls PUBLIC_URL/webhook/telegram
-	// Clock dates the claims' leases (quiz.SystemClock when nil).
-	Clock quiz.Clock
-	// LeaseTicks, for tests, gives the ticks on which the claims of the
-	// updates in progress are renewed, and a function that stops them; by
-	// default a ticker of a third of the lease.
-	LeaseTicks func() (<-chan time.Time, func())
 }
-
-// claimLease is how long an update's claim holds without renewal: a
-// delivery after a crash mid-update is processed once it has run out.
-// While the update runs, its claim is renewed every third of it.
-const claimLease = 15 * time.Second
 
 // WebhookPath is where Telegram posts updates.
 const WebhookPath = "/webhook/telegram"
@@ -55,30 +41,20 @@ const maxBody = 1 << 20
 
 // Telegram is the Telegram side of the bot.
 type Telegram struct {
-	cfg     Config
-	api     *tgbot.Bot
-	hc      *http.Client // the client's HTTP client, which call uses too
-	conv    *chat.Bot
-	updates *storage.Sessions
-	log     *slog.Logger
-	dedup   time.Duration
+	cfg  Config
+	api  *tgbot.Bot
+	hc   *http.Client // the client's HTTP client, which call uses too
+	conv *chat.Bot
+	log  *slog.Logger
 	// username is the bot's own (getMe), to tell its commands from other
 	// bots' in a group ("/thi@other_bot").
 	username string
-	clock    quiz.Clock
-	leases   *leases
 }
-
-type resultKey struct{}
 
 // New connects to the Bot API (checking the token with getMe) and attaches
 // Telegram to the conversation.
-func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
-	t := &Telegram{cfg: cfg, conv: conv, updates: storage.NewSessions(rdb), log: log, dedup: 48 * time.Hour, clock: cfg.Clock}
-	if t.clock == nil {
-		t.clock = quiz.SystemClock{}
-	}
-	t.leases = &leases{t: t}
+func New(ctx context.Context, cfg Config, conv *chat.Bot, log *slog.Logger, opts ...tgbot.Option) (*Telegram, error) {
+	t := &Telegram{cfg: cfg, conv: conv, log: log}
 	// The default transport keeps 2 idle connections per host; a busy bot
 	// talks to one host from many goroutines.
 	t.hc = &http.Client{Timeout: 70 * time.Second, Transport: &http.Transport{
@@ -87,8 +63,8 @@ func New(ctx context.Context, cfg Config, conv *chat.Bot, rdb *redis.Client, log
 	}}
 	base := []tgbot.Option{
 		tgbot.WithServerURL(cfg.APIURL),
-		// Handlers run on the caller's goroutine so that the webhook answers
-		// only once the update has been processed.
+		// Long polling: handlers run on the poller's goroutine, one update
+		// at a time, in order. (The webhook does not use the handlers.)
 		tgbot.WithNotAsyncHandlers(),
 		tgbot.WithDefaultHandler(t.handle),
 		tgbot.WithErrorsHandler(func(err error) { log.Warn("telegram", "err", redactToken(err.Error(), cfg.Token)) }),
@@ -149,9 +125,11 @@ func (t *Telegram) Run(ctx context.Context) error {
 	return nil
 }
 
-// ServeHTTP is the webhook. It checks the secret in constant time, processes
-// the update, and only then answers: 200 once it took effect, 5xx when it
-// failed so that Telegram delivers it again.
+// ServeHTTP is the webhook. It checks the secret in constant time, decodes
+// the update, has the conversation receive it, and only then answers: 200
+// once it took effect (or was done before), 503 while another delivery of
+// it is being handled and 500 when it failed, so that Telegram delivers it
+// again.
 func (t *Telegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 	if t.cfg.Secret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(t.cfg.Secret)) != 1 {
@@ -169,18 +147,35 @@ func (t *Telegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad update", http.StatusBadRequest)
 		return
 	}
+	ev, ok := EventFor(upd, t.username)
+	if !ok {
+		// Nothing quizbot uses (another bot's command, an edit…): nothing
+		// to do, nor to remember.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	// Telegram carries out one Bot API call given in the webhook's answer:
 	// the callback query is answered that way, one HTTP call fewer per tap.
 	reply := &webhookReply{}
-	status := t.Process(context.WithValue(r.Context(), replyKey{}, reply), upd)
-	if status == http.StatusOK && reply.body != nil {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		w.Write(reply.body)
-		return
+	switch t.conv.Receive(context.WithValue(r.Context(), replyKey{}, reply), chat.Delivery{Key: updateKey(upd.ID), Event: ev}) {
+	case chat.Handled:
+		if reply.body != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			w.Write(reply.body)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	case chat.Busy:
+		w.WriteHeader(http.StatusServiceUnavailable)
+	default:
+		w.WriteHeader(http.StatusInternalServerError)
 	}
-	w.WriteHeader(status)
 }
+
+// updateKey is an update's Delivery.Key: update_id is unique among the
+// bot's updates and the same on every re-delivery.
+func updateKey(id int64) string { return "tg:" + strconv.FormatInt(id, 10) }
 
 type replyKey struct{}
 
@@ -288,189 +283,17 @@ func (m *wireMessage) model() *models.Message {
 	return &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact}
 }
 
-// Process handles one update once, whatever the number of deliveries, and
-// returns the HTTP status for the webhook.
-func (t *Telegram) Process(ctx context.Context, upd *models.Update) int {
-	claim := storage.NewClaim("qb:tg:upd:" + strconv.FormatInt(upd.ID, 10))
-	// Claimed while processing, "d" once done, "r" after a failure. A
-	// delivery that finds a live claim is a concurrent duplicate: 503 makes
-	// Telegram come back when it is done. The claim is a short lease that
-	// this process renews while it runs the update, so that after a crash
-	// the next delivery takes over within seconds. The same round trip reads
-	// the sender's cached member and session, and the one that marks the
-	// update done saves the session of the question it showed.
-	// A new update also counts toward its sender's rate, in the same round
-	// trip (chat.Bot decides what is over it).
-	from := sender(upd)
-	var rate []storage.RateWindow
-	start, window, limited := t.conv.RateWindow()
-	if limited {
-		rate = append(rate, storage.RateWindow{Start: start, Length: window})
-	}
-	prev, acc, count, err := t.updates.ClaimUpdate(ctx, claim, claimLease, t.clock.Now(), quiz.PlatformTelegram, from, rate...)
-	switch {
-	case err != nil:
-		t.log.Error("telegram: dedup", "update", upd.ID, "err", err)
-		return http.StatusServiceUnavailable
-	case prev == "d":
-		return http.StatusOK
-	case prev == "r":
-		ctx = chat.Redelivered(ctx)
-	case prev != "":
-		return http.StatusServiceUnavailable
-	}
-	ctx = quiz.WithAccount(ctx, quiz.PlatformTelegram, from, acc)
-	if limited {
-		ctx = chat.WithEventCount(ctx, count)
-	}
-	stop := t.hold(claim)
-	failed := t.dispatch(ctx, upd)
-	stop()
-	state := "d"
-	if failed != nil {
-		t.log.Error("telegram: update failed, Telegram will retry", "update", upd.ID, "err", redactToken(failed.Error(), t.cfg.Token))
-		state = "r"
-	}
-	var shown *quiz.Session
-	sess, ttl, ok := quiz.Shown(ctx)
-	if ok {
-		shown = &sess
-	}
-	if err := t.updates.EndClaim(context.WithoutCancel(ctx), claim, state, t.dedup, shown, ttl); err != nil {
-		// "d" lost: a delivery after the claim lapses would run the
-		// update again; answers and attempts are idempotent, messages may
-		// repeat. "r" lost: the retry runs once the claim lapses. A lost
-		// session save is caught up from Postgres at the member's next tap.
-		t.log.Error("telegram: dedup: mark update", "update", upd.ID, "state", state, "err", err)
-	}
-	if failed != nil {
-		return http.StatusInternalServerError
-	}
-	return http.StatusOK
-}
-
-// hold keeps the update's claim renewed while it is processed, until the
-// returned function is called. Every update in progress shares one renewer
-// goroutine (leases), so that an update costs a map entry rather than a
-// goroutine and a timer of its own.
-func (t *Telegram) hold(claim storage.Claim) (stop func()) {
-	return t.leases.hold(claim)
-}
-
-// leases renews the claims of the updates in progress, on one goroutine
-// that runs while there are any: on each tick (a third of the lease) it
-// extends every claim held. A renewal that fails is logged and tried at the
-// next tick; one that finds the claim taken over (this process stalled past
-// the lease) drops it.
-type leases struct {
-	t       *Telegram
-	mu      sync.Mutex
-	claims  map[string]storage.Claim // by token
-	running bool
-}
-
-func (l *leases) hold(c storage.Claim) (stop func()) {
-	l.mu.Lock()
-	if l.claims == nil {
-		l.claims = make(map[string]storage.Claim)
-	}
-	l.claims[c.Token] = c
-	if !l.running {
-		l.running = true
-		go l.run()
-	}
-	l.mu.Unlock()
-	return func() {
-		l.mu.Lock()
-		delete(l.claims, c.Token)
-		l.mu.Unlock()
-	}
-}
-
-func (l *leases) run() {
-	var ticks <-chan time.Time
-	var stopTicks func()
-	if l.t.cfg.LeaseTicks != nil {
-		ticks, stopTicks = l.t.cfg.LeaseTicks()
-	} else {
-		tk := time.NewTicker(claimLease / 3)
-		ticks, stopTicks = tk.C, tk.Stop
-	}
-	defer stopTicks()
-	var held []storage.Claim
-	for range ticks {
-		l.mu.Lock()
-		if len(l.claims) == 0 {
-			l.running = false
-			l.mu.Unlock()
-			return
-		}
-		held = held[:0]
-		for _, c := range l.claims {
-			held = append(held, c)
-		}
-		l.mu.Unlock()
-		now := l.t.clock.Now()
-		for _, c := range held {
-			ok, err := l.t.updates.RenewClaim(context.Background(), c, claimLease, now)
-			if err != nil {
-				l.t.log.Warn("telegram: renew update claim", "key", c.Key, "err", err)
-				continue
-			}
-			if !ok {
-				l.mu.Lock()
-				_, live := l.claims[c.Token] // else it ended meanwhile: nothing to say
-				delete(l.claims, c.Token)
-				l.mu.Unlock()
-				if live {
-					l.t.log.Warn("telegram: update claim taken over by another delivery", "key", c.Key)
-				}
-			}
-		}
-	}
-}
-
-// sender is the account an update comes from ("" when it has none).
-func sender(upd *models.Update) string {
-	switch {
-	case upd.Message != nil && upd.Message.From != nil:
-		return strconv.FormatInt(upd.Message.From.ID, 10)
-	case upd.CallbackQuery != nil:
-		return strconv.FormatInt(upd.CallbackQuery.From.ID, 10)
-	}
-	return ""
-}
-
-// dispatch runs the update through the client's handler chain and returns
-// the handler's error (a panic in it included: handle recovers, for long
-// polling as for the webhook).
-func (t *Telegram) dispatch(ctx context.Context, upd *models.Update) error {
-	var res error
-	t.api.ProcessUpdate(context.WithValue(ctx, resultKey{}, &res), upd)
-	return res
-}
-
-// handle is the client's default handler: every update comes here, is turned
-// into a chat event and handed to the conversation.
+// handle is the client's default handler, which long polling calls for
+// every update: the update goes through the conversation's Receive as a
+// webhook's does. getUpdates has moved past it already, so an update that
+// failed is not delivered again: it is logged.
 func (t *Telegram) handle(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
-	err := func() (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				t.log.Error("telegram: panic in handler", "update", upd.ID, "panic", p, "stack", string(debug.Stack()))
-				err = fmt.Errorf("panic: %v", p)
-			}
-		}()
-		ev, ok := EventFor(upd, t.username)
-		if !ok {
-			return nil // updates we do not use
-		}
-		return t.conv.Handle(ctx, ev)
-	}()
-	if res, ok := ctx.Value(resultKey{}).(*error); ok {
-		*res = err
-	} else if err != nil {
-		// Long polling: the update cannot be re-delivered; log it.
-		t.log.Error("telegram: update failed", "update", upd.ID, "err", redactToken(err.Error(), t.cfg.Token))
+	ev, ok := EventFor(upd, t.username)
+	if !ok {
+		return // updates we do not use
+	}
+	if out := t.conv.Receive(ctx, chat.Delivery{Key: updateKey(upd.ID), Event: ev}); out != chat.Handled {
+		t.log.Error("telegram: update not handled, long polling does not deliver it again", "update", upd.ID, "outcome", out)
 	}
 }
 

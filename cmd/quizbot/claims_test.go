@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/bot/chat"
 	"quizbot/bot/telegram/telegramtest"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -30,9 +31,9 @@ func TestTelegramClaimOfADeadProcessLapses(t *testing.T) {
 	tap := r.fake.Tap(t, an, q, rightLabel(t, q))
 
 	// A process claimed the tap and was killed.
-	dead := storage.NewClaim(fmt.Sprintf("qb:tg:upd:%d", tap.ID))
-	if _, _, _, err := storage.NewSessions(r.rdb).ClaimUpdate(context.Background(), dead, 15*time.Second, r.clock.Now(),
-		quiz.PlatformTelegram, fmt.Sprint(an.ID)); err != nil {
+	dead := chat.NewClaim(fmt.Sprintf("tg:%d", tap.ID))
+	if _, err := storage.NewSessions(r.rdb).ClaimDelivery(context.Background(), dead, chat.ClaimRequest{Lease: chat.ClaimLease,
+		Now: r.clock.Now(), Platform: quiz.PlatformTelegram, UserID: fmt.Sprint(an.ID)}); err != nil {
 		t.Fatal(err)
 	}
 	if resp := r.fake.Post(t, r.hook(), testSecret, tap); resp.StatusCode != http.StatusServiceUnavailable {

@@ -56,8 +56,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
-	// leaseTicks, set by tests only, drives the renewal of the Telegram
-	// updates' claims (telegram.Config.LeaseTicks).
+	// leaseTicks, set by tests only, drives the renewal of the claims of
+	// the events in progress (chat.Bot.KeepClaims): the ticks and a
+	// function that stops them.
 	leaseTicks func() (<-chan time.Time, func())
 }
 

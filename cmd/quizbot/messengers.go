@@ -44,7 +44,7 @@ type adapterDeps struct {
 	conv *chat.Bot // the adapter attaches itself to it
 	db   *storage.DB
 	rdb  *redis.Client
-	// clock dates the Telegram updates' claims (the system's when nil).
+	// clock is the service's clock (the system's when nil).
 	clock quiz.Clock
 }
 
@@ -99,8 +99,7 @@ func (m *messengers) openTelegram(ctx context.Context, d adapterDeps) (notify.Me
 	tg, err := telegram.New(ctx, telegram.Config{
 		Token: cfg.TelegramToken, APIURL: cfg.TelegramAPIURL,
 		Secret: cfg.TelegramWebhookSecret, PublicURL: cfg.PublicURL,
-		Clock: d.clock, LeaseTicks: m.e.leaseTicks,
-	}, d.conv, d.rdb, m.e.log)
+	}, d.conv, m.e.log)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +37,9 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	s := &server{e: e, db: db, redis: rdb}
 	sessions := storage.NewSessions(rdb)
 	s.conv = chat.New(quiz.NewService(db, sessions, clock), db, e.log)
+	// Every platform's events are claimed in Redis (chat.Bot.Receive), so
+	// that each takes effect once however often it is delivered.
+	s.conv.UseLedger(sessions)
 	if e.cfg.RateLimitEvents > 0 {
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
@@ -165,6 +169,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // on (webLn is nil otherwise), until ctx ends (SIGINT/SIGTERM), then lets
 // in-flight requests finish before returning.
 func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
+	// The claims of the events in progress are renewed until the last
+	// request has finished, shutdown included: deferred first, stopped
+	// last.
+	defer s.keepClaims()()
 	newHTTP := func(h http.Handler) *http.Server {
 		return &http.Server{
 			Handler:           h,
@@ -228,6 +236,20 @@ func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// keepClaims renews the claims of the events in progress (KeepClaims) on
+// a goroutine of its own, until the returned function is first called.
+func (s *server) keepClaims() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var ticks <-chan time.Time
+	stopTicks := func() {}
+	if s.e.leaseTicks != nil {
+		ticks, stopTicks = s.e.leaseTicks()
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); s.conv.KeepClaims(ctx, ticks) }()
+	return sync.OnceFunc(func() { cancel(); <-done; stopTicks() })
 }
 
 // sweep submits attempts whose time limit ran out, every tick, and tells

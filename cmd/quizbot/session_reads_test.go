@@ -34,7 +34,7 @@ func (c *readCounter) add(cmds ...redis.Cmder) {
 
 // take returns the reads since the last call, and the commands counted. A
 // script whose keys include the account's key is the account read
-// (CachedAccount, BeginUpdate): it looks the member up and reads that
+// (CachedAccount, ClaimDelivery): it looks the member up and reads that
 // member's session. A script on the session key without the account's (a
 // shown question's save, compared and set in Redis) is a write, not
 // counted.

@@ -43,6 +43,7 @@ type tgRig struct {
 	// leaseTicks drives the renewal of the updates' claims (nil: a real
 	// ticker); set before start.
 	leaseTicks func() (<-chan time.Time, func())
+	stopClaims func() // the running server's claim renewer
 }
 
 func newTgRig(t testing.TB, o storagetest.SeedOptions) *tgRig {
@@ -80,6 +81,12 @@ func (r *tgRig) start() {
 	r.srv = srv
 	r.http = httptest.NewServer(srv.routes())
 	r.t.Cleanup(r.http.Close)
+	// As serve does; the process's renewer stops with it.
+	if r.stopClaims != nil {
+		r.stopClaims()
+	}
+	r.stopClaims = srv.keepClaims()
+	r.t.Cleanup(r.stopClaims)
 }
 
 func (r *tgRig) hook() string { return r.http.URL + "/webhook/telegram" }
