@@ -90,8 +90,10 @@ func newFixture(t *testing.T, clock quiz.Clock) *fixture {
 	}
 
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(f.logs, t.Output()), nil))
-	svc := quiz.NewService(db, storage.NewSessions(rdb), clock)
+	sessions := storage.NewSessions(rdb)
+	svc := quiz.NewService(db, sessions, clock)
 	conv := chat.New(svc, db, log)
+	conv.UseLedger(sessions) // as serve does
 	f.web = webchat.New(conv, db, log)
 	mux := http.NewServeMux()
 	f.web.Routes(mux)

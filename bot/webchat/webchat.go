@@ -77,6 +77,11 @@ type WebChat struct {
 	toasts    map[string]string // pending callbacks' toasts, by callback id
 	lastPrune time.Time
 	callbacks atomic.Int64
+	// keys names this process's events for chat.Delivery: a random prefix
+	// and a count, unique across replicas and restarts (the page never
+	// delivers an event twice).
+	keyPrefix string
+	events    atomic.Int64
 
 	onWait func() // tests: a poll has started waiting
 }
@@ -95,10 +100,12 @@ func New(conv *chat.Bot, members Members, log *slog.Logger) *WebChat {
 	if err != nil {
 		panic(fmt.Sprintf("webchat: embedded page: %v", err)) // cannot happen: embedded at build
 	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
 	w := &WebChat{
 		conv: conv, members: members, log: log, now: time.Now, page: page,
 		chats: make(map[string]*conversation), sessions: make(map[string]*session),
-		toasts: make(map[string]string),
+		toasts: make(map[string]string), keyPrefix: "web:" + hex.EncodeToString(rnd[:]) + ":",
 	}
 	conv.Attach(quiz.PlatformWeb, w)
 	return w
@@ -370,15 +377,23 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 			w.mu.Unlock()
 		}()
 	}
-	err := w.conv.Handle(ctx, ev)
+	// The same pipeline as every platform's (rate, memo, panics); the
+	// conversation logs what failed.
+	key := w.keyPrefix + strconv.FormatInt(w.events.Add(1), 10)
+	out := w.conv.Receive(ctx, chat.Delivery{Key: key, Event: ev})
 	var note string
 	if ev.Kind == chat.KindCallback {
 		w.mu.Lock()
 		note = w.toasts[ev.Callback.ID]
 		w.mu.Unlock()
 	}
-	if err != nil {
-		w.internal(rw, "web chat event", err)
+	switch out {
+	case chat.Handled:
+	case chat.Busy: // the store did not answer: nothing was done
+		writeError(rw, http.StatusServiceUnavailable, textBusy)
+		return
+	default:
+		writeError(rw, http.StatusInternalServerError, textBusy)
 		return
 	}
 	writeJSON(rw, http.StatusOK, map[string]any{"toast": note})
@@ -528,8 +543,10 @@ func decode(rw http.ResponseWriter, r *http.Request, v any) bool {
 
 func (w *WebChat) internal(rw http.ResponseWriter, what string, err error) {
 	w.log.Error(what, "err", err)
-	writeError(rw, http.StatusInternalServerError, "Hệ thống đang bận, anh/chị vui lòng thử lại sau giây lát.")
+	writeError(rw, http.StatusInternalServerError, textBusy)
 }
+
+const textBusy = "Hệ thống đang bận, anh/chị vui lòng thử lại sau giây lát."
 
 func writeError(rw http.ResponseWriter, status int, msg string) {
 	writeJSON(rw, status, map[string]string{"error": msg})
