@@ -82,7 +82,9 @@ func newRig(t *testing.T, pf platform, o storagetest.SeedOptions) *rig {
 // start builds the conversation afresh over the same stores: a process
 // (re)start.
 func (r *rig) start() {
-	b := chat.New(quiz.NewService(r.db, storage.NewSessions(r.rdb), r.clock), r.db, slog.New(slog.NewTextHandler(r.logs, nil)))
+	ss := storage.NewSessions(r.rdb)
+	b := chat.New(quiz.NewService(r.db, ss, r.clock), r.db, slog.New(slog.NewTextHandler(r.logs, nil)))
+	b.UseLedger(ss) // every delivery through the pipeline, as serve wires it
 	b.Attach(r.pf.p, r.chat)
 	r.bot = b
 	r.chat.SetReceiver(b)
