@@ -546,3 +546,50 @@ func TestZaloRemindersKeepToTheWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestZaloRedeliveredEventTakesEffectOnce posts the same signed event again,
+// as Zalo does when its answer came late: the second delivery is answered
+// 200 and changes nothing, so the member sees one question, not two, and
+// the answer is recorded once.
+func TestZaloRedeliveredEventTakesEffectOnce(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{QuestionsPerAttempt: 3}, "")
+	r.zverify("z-an", "84912000001")
+	r.zsend(r.z.TextEvent("z-an", "/thi"))
+	rules := r.zlast("z-an")
+	var start []byte
+	for _, b := range rules.Buttons {
+		if b.Title == "▶️ Bắt đầu làm bài" {
+			start = r.z.TextEvent("z-an", b.Payload)
+		}
+	}
+	if start == nil {
+		t.Fatalf("no start button under %q", rules.Text)
+	}
+	n := len(r.z.Sent())
+	r.zsend(start)
+	r.zsend(start) // the same msg_id again
+	if got := r.zsent("z-an", n); len(got) != 1 || !strings.HasPrefix(got[0].Text, "Câu 1/3\n") {
+		t.Fatalf("start delivered twice: %d messages %+v, want question 1 once", len(got), got)
+	}
+	q := r.zlast("z-an")
+	var answer []byte
+	for _, b := range q.Buttons {
+		if b.Title == zright(t, q) {
+			answer = r.z.TextEvent("z-an", b.Payload)
+		}
+	}
+	if answer == nil {
+		t.Fatalf("no button for the right answer under %q", q.Text)
+	}
+	n = len(r.z.Sent())
+	r.zsend(answer)
+	r.zsend(answer)
+	if got := r.zsent("z-an", n); len(got) != 1 || !strings.HasPrefix(got[0].Text, "Câu 2/3\n") {
+		t.Fatalf("answer delivered twice: %+v, want question 2 once", got)
+	}
+	var answered int
+	if err := r.db.Get(&answered, `SELECT count(*) FROM answers WHERE chosen IS NOT NULL`); err != nil || answered != 1 {
+		t.Fatalf("%d answers recorded (%v), want 1", answered, err)
+	}
+}
