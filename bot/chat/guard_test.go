@@ -15,8 +15,9 @@ import (
 	"quizbot/storage/storagetest"
 )
 
-// zaloLike is a messenger as Zalo's will be: texts up to 2,000 units, and
-// no update pipeline of its own (the conversation counts the rate).
+// zaloLike is a messenger with Zalo's text limit (2,000 units), its events
+// handed to Handle without the inbound pipeline's ledger, so that the
+// conversation counts the rate itself.
 type zaloLike struct {
 	outbox
 	mu      sync.Mutex
@@ -45,9 +46,9 @@ func (z *zaloLike) texts() []string {
 	return out
 }
 
-// The rules before the conversation hold on a platform that only declares
-// its limit and delivers events: the rate per account is counted in Redis
-// by the conversation, and every text fits the declared limit.
+// The rules before the conversation hold for events handled without the
+// ledger (Handle alone): the rate per account is counted in Redis by the
+// conversation, and every text fits the messenger's declared limit.
 func TestRulesHoldOnAPlatformWithoutPipeline(t *testing.T) {
 	db := storagetest.NewDB(t)
 	f := storagetest.Seed(t, db, storagetest.SeedOptions{})

@@ -96,8 +96,8 @@ func (o *outbox) last(t *testing.T) chat.Message {
 // paths every member takes each week: /thi before starting, /thi back into
 // an attempt in progress, and the typed prediction; for a plain member and
 // for a head, whose typed text /lydo looks at first; with the conversation
-// reading the account itself (web chat), or given the platform's read of
-// it (Telegram, quiz.WithAccount).
+// reading the account itself (Handle without the ledger), or given the
+// ledger's read of it in the claim's round trip (Receive, quiz.WithAccount).
 func TestEventReadsTheSessionOnce(t *testing.T) {
 	for _, who := range []struct{ key, phone string }{{"an", "0912000001"}, {"chi", "0912000003"}} {
 		for _, platformRead := range []bool{false, true} {
