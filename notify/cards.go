@@ -38,6 +38,9 @@ type Summary struct {
 	// UnreachedHeads are the heads ("name – unit") whose card cannot
 	// reach them on Zalo: the organizers' card names them.
 	UnreachedHeads []string
+	// BrokenChannels are the platforms quizbot cannot send on at all (the
+	// Zalo OA's tokens refused), for the organizers' card.
+	BrokenChannels []quiz.Platform
 }
 
 // SummaryReads are the reads a summary's figures come from, the same as
@@ -332,6 +335,9 @@ func (s *Summary) OrganizerCard() []string {
 		lines[i] = fmt.Sprintf("%d. %s%s: %s/%s (%s), TB %s câu đúng", i+1, mark, u.Name,
 			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
 	}
+	for _, p := range s.BrokenChannels {
+		lines = append(lines, "\n"+brokenChannelText(p))
+	}
 	if len(s.UnreachedHeads) > 0 {
 		lines = append(lines, fmt.Sprintf("\n📵 Trưởng đơn vị không nhận được báo cáo qua Zalo (%d người, quá 7 ngày không nhắn tin cho OA), cần liên hệ trực tiếp:", len(s.UnreachedHeads)))
 		for _, h := range s.UnreachedHeads {
@@ -400,4 +406,14 @@ func split(header, cont string, lines []string, footer string, max int) []string
 		cur += "\n" + footer
 	}
 	return append(parts, cur)
+}
+
+// brokenChannelText tells organizers that nobody on platform p hears from
+// quizbot, and what mends it.
+func brokenChannelText(p quiz.Platform) string {
+	if p == quiz.PlatformZalo {
+		return "⛔ Không gửi được tin nhắn qua Zalo OA: mã truy cập của OA đã hết hạn hoặc bị thu hồi. " +
+			"Quản trị hệ thống cần chạy lệnh \"quizbot zalo connect\" để kết nối lại; trong thời gian này cán bộ dùng Zalo không nhận được nhắc nhở, báo cáo và câu trả lời của bot."
+	}
+	return fmt.Sprintf("⛔ Không gửi được tin nhắn qua %s: quản trị hệ thống cần kiểm tra kết nối.", p)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,6 +57,41 @@ type Notifier struct {
 	// (WindowsOf): a head outside theirs gets no card, and the
 	// organizers' card names them.
 	Windows map[quiz.Platform]time.Duration
+	// Channels are the messengers that can tell they cannot send at all
+	// (ChannelsOf): the organizers' card names the broken ones.
+	Channels map[quiz.Platform]ChannelChecker
+}
+
+// ChannelChecker is a messenger that can tell it cannot send at all, such as
+// Zalo with its tokens refused: nobody on that platform hears from quizbot
+// until an admin mends it, so the organizers' card says so. The check may
+// call the platform (a token refresh that is due).
+type ChannelChecker interface {
+	ChannelProblem(ctx context.Context) error
+}
+
+// ChannelsOf are the messengers that can check their channel.
+func ChannelsOf(out map[quiz.Platform]Messenger) map[quiz.Platform]ChannelChecker {
+	cs := map[quiz.Platform]ChannelChecker{}
+	for p, m := range out {
+		if c, ok := m.(ChannelChecker); ok {
+			cs[p] = c
+		}
+	}
+	return cs
+}
+
+// brokenChannels lists the platforms whose messenger cannot send, by name.
+func (n *Notifier) brokenChannels(ctx context.Context) []quiz.Platform {
+	var out []quiz.Platform
+	for p, c := range n.Channels {
+		if err := c.ChannelProblem(ctx); err != nil {
+			n.log.Error("summary: a platform cannot send; the organizers' card says so", "platform", p, "err", err)
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // NotifierStore is what a Notifier needs of storage: where it queues, and
@@ -135,6 +171,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 		return 0, err
 	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)
+	s.BrokenChannels = n.brokenChannels(ctx)
 	type scope struct{ kind, unit string } // no unit for the province
 	payloads := map[scope][]byte{}
 	var rows []NewNotification

@@ -30,6 +30,7 @@ func NewService(db Store, rdb *redis.Client, out map[quiz.Platform]Messenger, bt
 	s.Notifier = NewNotifier(db, clock, log, s.Sender.Platforms())
 	s.Notifier.Wake = s.Sender.Wake
 	s.Notifier.Windows = WindowsOf(out)
+	s.Notifier.Channels = ChannelsOf(out)
 	s.Scheduler = NewScheduler(db, rdb, s.Notifier, clock, log, SchedulerOptions{})
 	return s
 }

@@ -439,3 +439,43 @@ func TestZaloHeadOutsideWindowNamedToOrganizers(t *testing.T) {
 		t.Fatalf("organizer's card:\n%+v", sent)
 	}
 }
+
+// brokenZalo is Zalo with its tokens refused.
+type brokenZalo struct{ fakeZalo }
+
+func (b *brokenZalo) ChannelProblem(context.Context) error { return zalo.ErrTokenRevoked }
+
+// TestBrokenChannelOnTheOrganizersCard: with the Zalo OA's tokens refused,
+// the organizers' weekly card (here on Telegram) says that nobody on Zalo
+// hears from quizbot and what mends it; with Zalo working it says nothing.
+func TestBrokenChannelOnTheOrganizersCard(t *testing.T) {
+	for _, broken := range []bool{false, true} {
+		t.Run(fmt.Sprint("broken=", broken), func(t *testing.T) {
+			r := newRig(t)
+			org := r.link(r.f.Members["dung"])
+			var z notify.Messenger = &fakeZalo{}
+			if broken {
+				z = &brokenZalo{}
+			}
+			out := map[quiz.Platform]notify.Messenger{quiz.PlatformZalo: z, quiz.PlatformTelegram: r.telegram()}
+			n := r.notifier()
+			n.Channels = notify.ChannelsOf(out)
+			if _, err := n.Run(context.Background(), r.job(notify.KindSummary, "2026-12-02", r.f.Round)); err != nil {
+				t.Fatal(err)
+			}
+			r.drain(r.zaloSender(z, notify.NewLimiter(r.rdb, 50)), r.f.Round.ID, notify.KindSummary, notify.KindSummaryOrg)
+			sent := r.fake.Sent(org)
+			if len(sent) == 0 {
+				t.Fatal("no organizer's card")
+			}
+			var card strings.Builder
+			for _, m := range sent {
+				card.WriteString(m.Text)
+			}
+			says := strings.Contains(card.String(), "⛔ Không gửi được tin nhắn qua Zalo OA") && strings.Contains(card.String(), "quizbot zalo connect")
+			if says != broken {
+				t.Fatalf("broken=%v, card:\n%s", broken, card.String())
+			}
+		})
+	}
+}

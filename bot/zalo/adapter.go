@@ -163,6 +163,14 @@ func (a *Adapter) touchInbound(ctx context.Context, ev Event) {
 	}
 }
 
+// ChannelProblem reports that the OA cannot send at all: no token pair, or
+// one Zalo refused (an admin must run quizbot zalo connect). It reads the
+// stored pair, and refreshes it if that is due.
+func (a *Adapter) ChannelProblem(ctx context.Context) error {
+	_, err := a.client.AccessToken(ctx)
+	return err
+}
+
 // Window, RemindTemplate and SendRemindTemplate are the client's: notify
 // reaches people outside Zalo's reply window through them.
 func (a *Adapter) Window() time.Duration { return a.client.Window() }

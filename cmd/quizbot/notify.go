@@ -150,6 +150,7 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 	}
 	n := notify.NewNotifier(db, quiz.SystemClock{}, e.log, platforms)
 	n.Windows = notify.WindowsOf(ms.out)
+	n.Channels = notify.ChannelsOf(ms.out)
 	queued, err := n.Run(ctx, job)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", a.action, err)

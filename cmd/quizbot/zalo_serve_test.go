@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -423,6 +424,10 @@ func TestZaloRevokedTokensInReadyz(t *testing.T) {
 	code, body := get(t, r.http.URL+"/readyz")
 	if code != 200 || !strings.HasPrefix(body, "ready\nzalo: ") || !strings.Contains(body, "quizbot zalo connect") {
 		t.Fatalf("readyz: %d %q", code, body)
+	}
+	// The organizers' weekly card asks the same of the adapter.
+	if err := r.srv.za.ChannelProblem(context.Background()); !errors.Is(err, zalo.ErrTokenRevoked) {
+		t.Fatalf("channel problem: %v, want the revoked tokens", err)
 	}
 }
 
