@@ -2,6 +2,7 @@ package outbound
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -110,6 +111,21 @@ func GroupDigits(n int64) string {
 		s = s[:i] + "." + s[i:]
 	}
 	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Percent writes a percentage the Vietnamese way, one decimal after a
+// comma, rounded half away from zero: 25 as "25,0%", 1234.56 as "1.234,6%".
+func Percent(p float64) string {
+	tenths := int64(math.Round(p * 10))
+	neg := tenths < 0
+	if neg {
+		tenths = -tenths
+	}
+	s := fmt.Sprintf("%s,%d%%", GroupDigits(tenths/10), tenths%10)
+	if neg && tenths != 0 {
 		s = "-" + s
 	}
 	return s

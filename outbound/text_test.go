@@ -58,3 +58,16 @@ func TestVietnameseFormats(t *testing.T) {
 		}
 	}
 }
+
+// Percentages are written one way in every chat text: one decimal after a
+// comma, thousands grouped with dots, rounded half away from zero.
+func TestPercent(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want string
+	}{{25, "25,0%"}, {0, "0,0%"}, {100, "100,0%"}, {33.333, "33,3%"}, {66.666, "66,7%"}, {12.25, "12,3%"}, {1234.56, "1.234,6%"}, {-2.5, "-2,5%"}, {-0.01, "0,0%"}} {
+		if got := outbound.Percent(c.in); got != c.want {
+			t.Errorf("Percent(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -757,6 +757,10 @@ type Answered struct {
 	Predict   string    // the prediction question to ask now, if any
 	PredictBy time.Time // when the prediction stops being accepted
 	Deadline  time.Time // of the attempt
+	// Right and Explanation: the letter of the right option and the
+	// question's explanation, for a wrong answer under reveal: immediately.
+	Right       int
+	Explanation string
 	// Already: the question had its answer on record before this tap
 	// (Letter is that answer); Next is the member's live question.
 	Already bool
@@ -883,6 +887,10 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 	}
 	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
 		Previous: prev, Deadline: sess.Deadline}
+	if sess.Reveal && !correct {
+		// A wrong answer, revealed at once, is corrected at once.
+		res.Right, res.Explanation = indexOf(it.Order, q.Correct), q.Explanation
+	}
 	sess.Pos++
 	sess.Version++ // the stored answer bumped the attempt's
 	sess.MessageID = ""
