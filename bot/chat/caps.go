@@ -31,7 +31,7 @@ func verdictLine(res quiz.Answered) string {
 	case res.Reveal && res.Correct:
 		return "✅ " + q + " – anh/chị chọn: " + letterOf(res.Letter) + " – Đúng"
 	case res.Reveal:
-		return "❌ " + q + " – anh/chị chọn: " + letterOf(res.Letter) + " – Chưa đúng"
+		return "❌ " + q + " – anh/chị chọn: " + letterOf(res.Letter) + " – Chưa đúng" + correction(res)
 	}
 	return "☑️ " + q + " – anh/chị chọn: " + letterOf(res.Letter)
 }
@@ -136,6 +136,7 @@ func (c *conv) helpBody() string {
 	r := strings.NewReplacer(
 		"/thi hoặc nút \""+menuQuiz+"\"", "/thi",
 		"/lydo (hoặc nút \""+menuExcuse+"\")", "/lydo",
+		"/donvi (hoặc nút \""+menuUnit+"\")", "/donvi",
 		"bấm nút tương ứng (hoặc gõ chữ cái, ví dụ: B)", "bấm nút tương ứng hoặc gõ chữ cái (ví dụ: B)",
 	)
 	return r.Replace(textHelp) + "\n• /menu: danh sách các lệnh."
@@ -156,11 +157,16 @@ func (c *conv) menuCmd(ctx context.Context) error {
 	}
 	b.WriteString("• /thi: xem thể lệ và làm bài thi của tuần\n")
 	b.WriteString("• /huongdan: hướng dẫn dự thi\n")
+	if known {
+		b.WriteString("• /ketqua: kết quả, xếp hạng và đáp án của các đợt đã thi\n")
+	}
 	if known && m.Role == quiz.RoleOrganizer {
 		b.WriteString("• /thongke: số liệu dự thi đến thời điểm này\n")
+		b.WriteString("• /donvi: số liệu dự thi của một đơn vị (gửi kèm mã đơn vị, ví dụ: /donvi SNV)\n")
 	}
 	if known && m.Role == quiz.RoleHead {
 		b.WriteString("• /lydo: ghi nhận lý do vắng thi của cán bộ trong đơn vị\n")
+		b.WriteString("• /donvi: số liệu dự thi của đơn vị và danh sách chưa dự thi\n")
 	}
 	b.WriteString("• /menu: danh sách này")
 	msg := Message{Text: b.String()}

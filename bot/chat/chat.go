@@ -300,6 +300,10 @@ func (c *conv) command(ctx context.Context) error {
 		return c.activate(ctx, c.ev.Args)
 	case "menu":
 		return c.menuCmd(ctx)
+	case "ketqua":
+		return c.resultsCmd(ctx)
+	case "donvi":
+		return c.unitCmd(ctx)
 	default:
 		return c.say(ctx, textUnknown)
 	}
@@ -313,6 +317,8 @@ func (c *conv) text(ctx context.Context) error {
 		return c.help(ctx)
 	case menuStats:
 		return c.stats(ctx)
+	case menuUnit:
+		return c.unitCmd(ctx)
 	}
 	if handled, err := c.typedCode(ctx); handled {
 		return err

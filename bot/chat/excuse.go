@@ -124,7 +124,7 @@ func (b *Bot) HandleExcuse(ctx context.Context, ev Event) (handled bool, err err
 		switch strings.TrimSpace(ev.Text) {
 		case menuExcuse:
 			return true, c.excuseCmd(ctx)
-		case menuQuiz, menuHelp, menuStats:
+		case menuQuiz, menuHelp, menuStats, menuUnit:
 			return false, nil // a menu tap is never a reason
 		}
 		m, err := b.quiz.Identify(ctx, ev.Platform, ev.UserID)

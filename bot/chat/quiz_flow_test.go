@@ -298,6 +298,9 @@ func TestOutsideRounds(t *testing.T) {
 // attempts the best counts.
 func TestRevealImmediatelyAndBestOfAttempts(t *testing.T) {
 	eachPlatform(t, storagetest.SeedOptions{QuestionsPerAttempt: 2, AttemptsPerRound: 2, Reveal: quiz.RevealImmediately}, func(t *testing.T, r *rig) {
+		if _, err := r.db.DB.Exec(`UPDATE questions SET explanation = 'Xem Điều 5 Nghị định 61/2018/NĐ-CP.'`); err != nil {
+			t.Fatal(err)
+		}
 		an := r.user("an")
 		r.verify(an)
 		take := func(right int) {
@@ -312,7 +315,10 @@ func TestRevealImmediatelyAndBestOfAttempts(t *testing.T) {
 				q := r.question(an)
 				label, verdict := rightLabel(t, q), "✅ Anh/chị chọn: %s – Đúng"
 				if i >= right {
-					label, verdict = wrongLabel(t, q), "❌ Anh/chị chọn: %s – Chưa đúng"
+					// A wrong answer is corrected at once, with the
+					// question's explanation.
+					label = wrongLabel(t, q)
+					verdict = "❌ Anh/chị chọn: %s – Chưa đúng\nĐáp án đúng: " + rightLabel(t, q) + "\n💡 Xem Điều 5 Nghị định 61/2018/NĐ-CP."
 				}
 				an.TapOn(q, label)
 				r.wantAnswered(an, q, strings.Replace(verdict, "%s", label, 1))
@@ -350,7 +356,7 @@ func TestStatsForOrganizersOnly(t *testing.T) {
 			dung.Command("thongke")
 		}
 		m := dung.Last()
-		for _, want := range []string{"Đã dự thi: 1/5 người (20.0%)", "Đang làm bài: 0", "• UBND xã Hòa Phú: 0/1 (0.0%)\n• Sở Nội vụ: 1/4 (25.0%)"} {
+		for _, want := range []string{"Đã dự thi: 1/5 người (20,0%)", "Đang làm bài: 0", "• UBND xã Hòa Phú: 0/1 (0,0%)\n• Sở Nội vụ: 1/4 (25,0%)"} {
 			if !strings.Contains(m.Text, want) {
 				t.Fatalf("stats lack %q:\n%s", want, m.Text)
 			}

@@ -34,7 +34,9 @@ const (
 		"• Mỗi câu hỏi có các phương án A, B, C…; bấm nút tương ứng (hoặc gõ chữ cái, ví dụ: B) để trả lời. Câu trả lời được ghi nhận ngay, không sửa lại được.\n" +
 		"• Thời gian được tính từ lúc bấm \"" + buttonStart + "\"; hết giờ, bài thi tự động được nộp với các câu đã trả lời.\n" +
 		"• Nếu lỡ thoát ứng dụng, gõ /thi để làm tiếp câu đang dở.\n" +
-		"• Thủ trưởng đơn vị: /lydo (hoặc nút \"" + menuExcuse + "\") để ghi nhận lý do vắng thi của cán bộ trong đơn vị.\n" +
+		"• /ketqua: kết quả các đợt đã thi, xếp hạng, giải thưởng và đáp án kèm giải thích (sau khi đợt thi kết thúc).\n" +
+		"• Thủ trưởng đơn vị: /lydo (hoặc nút \"" + menuExcuse + "\") để ghi nhận lý do vắng thi của cán bộ trong đơn vị; /donvi (hoặc nút \"" + menuUnit + "\") để xem số liệu dự thi của đơn vị và danh sách chưa dự thi.\n" +
+		"• Ban tổ chức: /donvi kèm mã đơn vị (ví dụ: /donvi SNV) để xem số liệu của một đơn vị.\n" +
 		"• Thắc mắc về danh sách dự thi: liên hệ đầu mối CCHC của cơ quan, đơn vị."
 	textResume  = "Anh/chị đang làm dở bài thi. Mời tiếp tục:"
 	textStarted = "Bài thi đã bắt đầu. Chúc anh/chị làm bài tốt!"
@@ -49,10 +51,11 @@ func menuFor(m quiz.Member) [][]string {
 	rows := [][]string{{menuQuiz, menuHelp}}
 	switch m.Role {
 	case quiz.RoleOrganizer:
-		rows = append(rows, []string{menuStats})
+		rows = append(rows, []string{menuStats, menuUnit})
 	case quiz.RoleHead:
-		// Heads record why their staff did not take part (/lydo).
-		rows = append(rows, []string{menuExcuse})
+		// Heads record why their staff did not take part (/lydo), and
+		// follow their unit's figures (/donvi).
+		rows = append(rows, []string{menuExcuse, menuUnit})
 	}
 	return rows
 }
@@ -163,11 +166,21 @@ func answeredMessage(res quiz.Answered) Message {
 	case res.Reveal && res.Correct:
 		text += "\n\n✅ Anh/chị chọn: " + letterOf(res.Letter) + " – Đúng"
 	case res.Reveal:
-		text += "\n\n❌ Anh/chị chọn: " + letterOf(res.Letter) + " – Chưa đúng"
+		text += "\n\n❌ Anh/chị chọn: " + letterOf(res.Letter) + " – Chưa đúng" + correction(res)
 	default:
 		text += "\n\n☑️ Anh/chị chọn: " + letterOf(res.Letter)
 	}
 	return Message{Text: clip(text)}
+}
+
+// correction follows a wrong answer's verdict under reveal: immediately:
+// the right option's letter, and the question's explanation if it has one.
+func correction(res quiz.Answered) string {
+	s := "\nĐáp án đúng: " + letterOf(res.Right)
+	if e := strings.TrimSpace(res.Explanation); e != "" {
+		s += "\n💡 " + e
+	}
+	return s
 }
 
 // predictionText asks the prediction question, accepted for left more.
@@ -238,6 +251,12 @@ func resultText(a quiz.Attempt, reveal bool) string {
 // GroupDigits is outbound.GroupDigits: 21000 as 21.000.
 func GroupDigits(n int64) string { return outbound.GroupDigits(n) }
 
+// Percent is outbound.Percent: 25 as 25,0%.
+func Percent(p float64) string { return outbound.Percent(p) }
+
+// count writes a count of people the vi-VN way, as GroupDigits.
+func count[T ~int | ~int64](n T) string { return outbound.GroupDigits(int64(n)) }
+
 func statsText(r quiz.Round, ls quiz.LiveStats) string {
 	var b strings.Builder
 	pct := 0.0
@@ -245,9 +264,10 @@ func statsText(r quiz.Round, ls quiz.LiveStats) string {
 		pct = 100 * float64(ls.Participants) / float64(ls.Staff)
 	}
 	fmt.Fprintf(&b, "📊 Đợt %d – số liệu đến thời điểm này\n", r.Number)
-	fmt.Fprintf(&b, "Đã dự thi: %d/%d người (%.1f%%)\nĐang làm bài: %d\n\nTỷ lệ tham gia theo đơn vị (thấp nhất trước):", ls.Participants, ls.Staff, pct, ls.InProgress)
+	fmt.Fprintf(&b, "Đã dự thi: %s/%s người (%s)\nĐang làm bài: %s\n\nTỷ lệ tham gia theo đơn vị (thấp nhất trước):",
+		count(ls.Participants), count(ls.Staff), Percent(pct), count(ls.InProgress))
 	for _, u := range ls.Units {
-		fmt.Fprintf(&b, "\n• %s: %d/%d (%.1f%%)", field(u.Name), u.Participants, u.Staff, u.Pct)
+		fmt.Fprintf(&b, "\n• %s: %s/%s (%s)", field(u.Name), count(u.Participants), count(u.Staff), Percent(u.Pct))
 	}
 	return b.String()
 }
