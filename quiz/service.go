@@ -766,6 +766,15 @@ type Answered struct {
 	Already bool
 }
 
+// corrected adds to a wrong answer revealed at once (reveal: immediately)
+// the letter of q's right option as shown (order) and q's explanation.
+func corrected(res Answered, q Question, order []int) Answered {
+	if res.Reveal && !res.Correct {
+		res.Right, res.Explanation = indexOf(order, q.Correct), q.Explanation
+	}
+	return res
+}
+
 // ErrStale marks a button that no longer applies.
 func staleButton() error {
 	return Errorf(ECONFLICT, "Nút này đã hết hiệu lực. Bấm /thi để tiếp tục.")
@@ -864,9 +873,9 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 				return Answered{}, err
 			}
 			it := a.Items[pos]
-			return Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
+			return corrected(Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
 				Reveal: sess.Reveal, Previous: prev, Submitted: &done, Predict: s.predictNow(sess), PredictBy: sess.predictBy(),
-				Deadline: sess.Deadline}, nil
+				Deadline: sess.Deadline}, q, it.Order), nil
 		}
 		if pos < len(a.Items) && a.Items[pos].Chosen != nil {
 			// This question has its answer, but the session was still on
@@ -880,17 +889,13 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 				return Answered{}, err
 			}
 			it := a.Items[pos]
-			return Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
-				Reveal: sess.Reveal, Previous: prev, Next: &next, Deadline: sess.Deadline, Already: true}, nil
+			return corrected(Answered{Pos: pos, Letter: indexOf(it.Order, *it.Chosen), Correct: it.IsCorrect != nil && *it.IsCorrect,
+				Reveal: sess.Reveal, Previous: prev, Next: &next, Deadline: sess.Deadline, Already: true}, q, it.Order), nil
 		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
-	res := Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
-		Previous: prev, Deadline: sess.Deadline}
-	if sess.Reveal && !correct {
-		// A wrong answer, revealed at once, is corrected at once.
-		res.Right, res.Explanation = indexOf(it.Order, q.Correct), q.Explanation
-	}
+	res := corrected(Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
+		Previous: prev, Deadline: sess.Deadline}, q, it.Order)
 	sess.Pos++
 	sess.Version++ // the stored answer bumped the attempt's
 	sess.MessageID = ""

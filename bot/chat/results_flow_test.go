@@ -8,6 +8,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/bot/chat/chattest"
+	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -131,6 +132,40 @@ func TestUnitFigures(t *testing.T) {
 		an.Command("donvi")
 		if m := an.Last(); m.Text != "Chức năng xem số liệu đơn vị dành cho thủ trưởng đơn vị và ban tổ chức." {
 			t.Fatalf("a member's /donvi: %q", m.Text)
+		}
+	})
+}
+
+// With reveal: immediately, /ketqua reviews the answers at once, before the
+// round closes, without a rank (the ranking is not settled yet); the help
+// and the command list name both commands.
+func TestResultsRevealedAtOnce(t *testing.T) {
+	eachPlatform(t, storagetest.SeedOptions{QuestionsPerAttempt: 1, Reveal: quiz.RevealImmediately}, func(t *testing.T, r *rig) {
+		if _, err := r.db.DB.Exec(`UPDATE questions SET explanation = $1`, explanation); err != nil {
+			t.Fatal(err)
+		}
+		an := r.user("an")
+		r.verify(an)
+		r.startQuiz(an)
+		q := r.question(an)
+		wrong := wrongLabel(t, q)
+		an.TapOn(q, wrong)
+		an.Command("ketqua")
+		want := "🏆 Kết quả của anh/chị – Tìm hiểu cải cách hành chính 2026\n\n📌 Đợt 1: 0/1 câu đúng, thời gian 0 giây" +
+			"\n\nCâu 1: " + strings.Split(q.Text, "\n")[1] +
+			"\n❌ Anh/chị chọn: " + optionLine(t, q, wrong) +
+			"\nĐáp án đúng: " + optionLine(t, q, rightLabel(t, q)) +
+			"\n💡 " + explanation
+		if m := an.Last(); m.Text != want {
+			t.Fatalf("/ketqua with reveal: immediately:\n%s\nwant\n%s", m.Text, want)
+		}
+		an.Command("huongdan")
+		if m := an.Last(); !strings.Contains(m.Text, "• /ketqua: ") || !strings.Contains(m.Text, "/donvi") {
+			t.Fatalf("/huongdan: %q", m.Text)
+		}
+		an.Command("menu")
+		if m := an.Last(); !strings.Contains(m.Text, "• /ketqua: ") || strings.Contains(m.Text, "/donvi") {
+			t.Fatalf("a member's /menu: %q", m.Text)
 		}
 	})
 }
