@@ -169,3 +169,43 @@ func TestResultsRevealedAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A review longer than the messenger's limit comes in several messages,
+// each within it, nothing lost, in order.
+func TestLongReviewIsSplit(t *testing.T) {
+	eachPlatform(t, storagetest.SeedOptions{QuestionsPerAttempt: 6, Reveal: quiz.RevealImmediately}, func(t *testing.T, r *rig) {
+		long := strings.Repeat("Giải thích rất dài về thủ tục hành chính. ", 20) // 840 units
+		if _, err := r.db.DB.Exec(`UPDATE questions SET explanation = $1`, long); err != nil {
+			t.Fatal(err)
+		}
+		an := r.user("an")
+		r.verify(an)
+		r.startQuiz(an)
+		r.answerAll(an, 6)
+		before := an.Count()
+		an.Command("ketqua")
+		ms := an.Messages()[before:]
+		if want := (6*900)/r.caps.TextLimit + 1; len(ms) < want {
+			t.Fatalf("review in %d messages, want at least %d", len(ms), want)
+		}
+		var all []string
+		for _, m := range ms {
+			if n := chat.TextLen(m.Text); n > r.caps.TextLimit {
+				t.Fatalf("a part of %d units over %d", n, r.caps.TextLimit)
+			}
+			all = append(all, m.Text)
+		}
+		text := strings.Join(all, "\n")
+		last := -1
+		for k := 1; k <= 6; k++ {
+			i := strings.Index(text, "\nCâu "+string(rune('0'+k))+": ")
+			if i < last {
+				t.Fatalf("question %d missing or out of order in:\n%s", k, text)
+			}
+			last = i
+		}
+		if n := strings.Count(text, "💡 "+strings.TrimSpace(long)); n != 6 {
+			t.Fatalf("%d explanations in the review, want 6", n)
+		}
+	})
+}
