@@ -12,8 +12,8 @@ import (
 // RoundPlace returns memberID's place in the round's ranking, and the prize
 // the contest's rules give them, as the prize report computes them (the
 // frozen actual figure, AwardMembers); ok is false when the member has no
-// counted attempt. The ranking is streamed, never held, and read only as
-// far as the member.
+// counted attempt. Only the ranking's head is streamed (for the prizes);
+// the rank itself comes from PostgreSQL.
 func (db *DB) RoundPlace(ctx context.Context, c quiz.Contest, r quiz.Round, memberID int64, now time.Time) (place quiz.RoundPlace, ok bool, err error) {
 	actual, _, err := db.RoundActual(ctx, c, r, now)
 	if err != nil {
@@ -24,20 +24,14 @@ func (db *DB) RoundPlace(ctx context.Context, c quiz.Contest, r quiz.Round, memb
 	if err != nil {
 		return place, false, err
 	}
-	s, err := db.RoundRanking(ctx, r.ID, actual, now)
-	if err != nil {
-		return place, false, err
-	}
-	defer s.Close()
-	next := func() (report.Entry, bool, error) {
-		e, more, err := s.Next()
-		if more && e.MemberID == memberID {
-			place.Rank, ok = e.Rank, true
-		}
-		return e, more, err
-	}
 	if prizes.Round != nil {
-		awards, _, err := report.AwardMembers(*prizes.Round, next)
+		// The prizes read the ranking's head only, as the report does.
+		s, err := db.RoundRanking(ctx, r.ID, actual, now)
+		if err != nil {
+			return place, false, err
+		}
+		defer s.Close()
+		awards, _, err := report.AwardMembers(*prizes.Round, s.Next)
 		if err != nil {
 			return place, false, fmt.Errorf("round %d prizes: %w", r.ID, err)
 		}
@@ -46,17 +40,26 @@ func (db *DB) RoundPlace(ctx context.Context, c quiz.Contest, r quiz.Round, memb
 				place.Prize = a.Grade
 			}
 		}
-	}
-	for !ok {
-		_, more, err := next()
-		if err != nil {
-			return place, false, fmt.Errorf("round %d ranking: %w", r.ID, err)
-		}
-		if !more {
-			break
+		if err := s.Close(); err != nil {
+			return place, false, fmt.Errorf("round %d prizes: %w", r.ID, err)
 		}
 	}
-	return place, ok, s.Close()
+	// The member's rank by the same window as RoundRanking, computed by
+	// PostgreSQL: one row comes back however far down the member is.
+	err = db.DB.GetContext(ctx, &place.Rank, `
+		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`),
+		d AS (SELECT b.*, abs(b.prediction - $3) AS dist FROM b)
+		SELECT rank FROM (
+			SELECT d.member_id, rank() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur ASC, d.submitted_at ASC) AS rank
+			FROM d) x
+		WHERE x.member_id = $4`, []int64{r.ID}, now, actual, memberID)
+	if notFound(err) {
+		return place, false, nil
+	}
+	if err != nil {
+		return place, false, fmt.Errorf("round %d rank of member %d: %w", r.ID, memberID, err)
+	}
+	return place, true, nil
 }
 
 // UnitLive returns the unit's own figures in the round at now (its active
