@@ -93,10 +93,16 @@ func TestResultsAfterTheRoundCloses(t *testing.T) {
 // hint without one); a plain member is refused.
 func TestUnitFigures(t *testing.T) {
 	eachPlatform(t, storagetest.SeedOptions{QuestionsPerAttempt: 2}, func(t *testing.T, r *rig) {
-		an, chi, dung := r.user("an"), r.user("chi"), r.user("dung")
+		an, binh, chi, dung := r.user("an"), r.user("binh"), r.user("chi"), r.user("dung")
 		r.verify(an)
 		r.startQuiz(an)
 		r.answerAll(an, 2)
+		r.verify(binh) // scores zero
+		r.startQuiz(binh)
+		for range 2 {
+			q := r.question(binh)
+			binh.TapOn(q, wrongLabel(t, q))
+		}
 		r.verify(chi)
 		r.verify(dung)
 
@@ -106,9 +112,9 @@ func TestUnitFigures(t *testing.T) {
 			chi.Command("donvi")
 		}
 		want := "🏢 Sở Nội vụ (SNV) – Đợt 1, số liệu lúc 09:00 thứ Tư, 02/12/2026\n" +
-			"• Cán bộ trong danh sách: 4\n• Đã xác thực: 3\n• Đã dự thi: 1 (25,0%)\n" +
-			"• Số câu đúng trung bình: 2,00\n• Bài thi 0 điểm: 0\n• Hạn chót: 16:30 thứ Sáu, 04/12/2026\n\n" +
-			"Chưa dự thi (3 người):\n1. Lê Minh Chi – Giám đốc\n2. Phạm Thu Dung – Chuyên viên\n3. Trần Thị Bình – Chuyên viên"
+			"• Cán bộ trong danh sách: 4\n• Đã xác thực: 4\n• Đã dự thi: 2 (50,0%)\n" +
+			"• Số câu đúng trung bình: 1,00\n• Bài thi 0 điểm: 1\n• Hạn chót: 16:30 thứ Sáu, 04/12/2026\n\n" +
+			"Chưa dự thi (2 người):\n1. Lê Minh Chi – Giám đốc\n2. Phạm Thu Dung – Chuyên viên"
 		if m := chi.Last(); m.Text != want {
 			t.Fatalf("the head's /donvi:\n%s\nwant\n%s", m.Text, want)
 		}
