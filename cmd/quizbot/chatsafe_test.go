@@ -36,7 +36,8 @@ func TestTelegramGroupGetsOnlyThePrivateNote(t *testing.T) {
 	for i, c := range []struct {
 		from models.User
 		text string
-	}{{dung, "/thongke"}, {chi, "/lydo"}, {an, "/thi"}, {an, "/start"}, {dung, "/huongdan"}, {an, "/thi@quizbot_test_bot"}} {
+	}{{dung, "/thongke"}, {chi, "/lydo"}, {an, "/thi"}, {an, "/start"}, {dung, "/huongdan"}, {an, "/thi@quizbot_test_bot"},
+		{chi, "/donvi"}, {dung, "/donvi SNV"}, {an, "/ketqua"}} {
 		say(c.from, c.text)
 		sent := groupSent()
 		if len(sent) != i+1 || !strings.HasPrefix(sent[i].Text, note) || len(sent[i].Buttons) != 0 {
