@@ -182,13 +182,16 @@ func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
 			IdleTimeout:       120 * time.Second,
 		}
 	}
-	srvs := []*http.Server{newHTTP(s.routes())}
+	public := newHTTP(s.routes())
+	srvs := []*http.Server{public}
 	errc := make(chan error, 2)
-	go func() { errc <- srvs[0].Serve(ln) }()
+	// Each goroutine gets its own server, not srvs, which grows below.
+	go func() { errc <- public.Serve(ln) }()
 	s.e.log.Info("serving", "addr", ln.Addr().String())
 	if s.web != nil && webLn != nil {
-		srvs = append(srvs, newHTTP(s.webRoutes()))
-		go func() { errc <- srvs[1].Serve(webLn) }()
+		web := newHTTP(s.webRoutes())
+		srvs = append(srvs, web)
+		go func() { errc <- web.Serve(webLn) }()
 		s.e.log.Info("serving the local web chat (no login: loopback only)", "url", "http://"+webLn.Addr().String()+"/chat")
 	} else if webLn != nil {
 		webLn.Close()
