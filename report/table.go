@@ -41,10 +41,13 @@ func (d Decimal) String() string {
 }
 
 // Float is the decimal's value as a float64, for spreadsheets.
+// Parsing the decimal's text gives the double nearest to it (3.67, not
+// 3.6700000000000004 as repeated division by 10 does), so that a spreadsheet
+// stores the figure the CSV prints.
 func (d Decimal) Float() float64 {
-	f := float64(d.Scaled)
-	for range d.Places {
-		f /= 10
+	f, err := strconv.ParseFloat(d.String(), 64)
+	if err != nil { // cannot happen: String writes digits and one point
+		return float64(d.Scaled)
 	}
 	return f
 }

@@ -70,6 +70,9 @@ func parseReportArgs(args []string) (reportArgs, error) {
 // stdout is not a terminal (a pipe or a redirection): binary on a screen is
 // never what was meant.
 func cmdReport(ctx context.Context, e *env, args []string) error {
+	if isWorkbookReport(args) {
+		return cmdReportWorkbook(ctx, e, args) // report_workbook.go
+	}
 	if isPrizesReport(args) {
 		return cmdReportPrizes(ctx, e, args)
 	}

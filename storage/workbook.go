@@ -1,0 +1,35 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// UnitRoundFigure is one unit's counts in one round: its active members who
+// took part, their counted attempts' correct answers and zero scores.
+type UnitRoundFigure struct {
+	UnitCode     string `db:"unit_code"`
+	RoundID      int64  `db:"round_id"`
+	Participated int    `db:"participated"`
+	CorrectSum   int    `db:"correct_sum"`
+	ZeroScores   int    `db:"zero_scores"`
+}
+
+// UnitRoundFigures returns the counts per unit (its own roster, no roll-up)
+// and round of the rounds given, at now, by unit code then round: computed
+// by PostgreSQL, so the workbook holds units × rounds rows, not attempts.
+func (db *DB) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]UnitRoundFigure, error) {
+	var out []UnitRoundFigure
+	err := db.DB.SelectContext(ctx, &out, `
+		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
+		SELECT u.code AS unit_code, b.round_id, count(*) AS participated,
+			sum(b.correct)::bigint AS correct_sum, count(*) FILTER (WHERE b.correct = 0) AS zero_scores
+		FROM b JOIN members m ON m.id = b.member_id AND m.active JOIN units u ON u.id = m.unit_id
+		GROUP BY u.code, b.round_id
+		ORDER BY u.code COLLATE "C", b.round_id`, roundIDs, now)
+	if err != nil {
+		return nil, fmt.Errorf("unit figures by round: %w", err)
+	}
+	return out, nil
+}
