@@ -168,8 +168,9 @@ func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Table) erro
 
 // xlsxStyles creates each style once per workbook.
 type xlsxStyles struct {
-	f   *excelize.File
-	ids map[string]int
+	f    *excelize.File
+	ids  map[string]int
+	fmts map[string]int // number format code → style id
 }
 
 func (s *xlsxStyles) id(key string, st *excelize.Style) (int, error) {
@@ -185,7 +186,18 @@ func (s *xlsxStyles) id(key string, st *excelize.Style) (int, error) {
 }
 
 func (s *xlsxStyles) numFmt(code string) (int, error) {
-	return s.id("fmt:"+code, &excelize.Style{CustomNumFmt: &code})
+	if id, ok := s.fmts[code]; ok { // per cell: no key to build
+		return id, nil
+	}
+	id, err := s.id("fmt:"+code, &excelize.Style{CustomNumFmt: &code})
+	if err != nil {
+		return 0, err
+	}
+	if s.fmts == nil {
+		s.fmts = map[string]int{}
+	}
+	s.fmts[code] = id
+	return id, nil
 }
 
 // cell converts a table cell to a typed spreadsheet cell. A string is

@@ -247,7 +247,9 @@ func buildWorkbook(ctx context.Context, db *storage.DB, c quiz.Contest, round in
 			// rank's group is small (equal on every criterion).
 			var group []report.Entry
 			flush := func() error {
-				report.SortByName(group, func(e report.Entry) string { return e.FullName })
+				if len(group) > 1 { // most ranks hold one member: no collation
+					report.SortByName(group, func(e report.Entry) string { return e.FullName })
+				}
 				for _, e := range group {
 					var dist any
 					if e.Distance != nil {
