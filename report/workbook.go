@@ -17,19 +17,22 @@ import (
 
 // Sheet names of the workbook, in order.
 const (
-	SheetSummary  = "Tổng hợp"
-	SheetUnits    = "Đơn vị"
-	SheetMembers  = "Cá nhân"
-	SheetPrizes   = "Giải thưởng"
-	SheetAbsent   = "Chưa tham gia"
-	SheetZeros    = "Điểm 0"
-	SheetItems    = "Câu hỏi"
-	SheetSignals  = "Dấu hiệu bất thường"
-	Organizer     = "Ban Tổ chức"
-	viLocale      = "[$-42A]" // vi-VN: the format's language, so LibreOffice shows 1.234 and 25,0% whatever its own locale
-	FmtInt        = viLocale + "#,##0"
-	FmtPct        = viLocale + "0.0%"
-	FmtDateTimeVI = viLocale + "dd/mm/yyyy hh:mm:ss"
+	SheetSummary = "Tổng hợp"
+	SheetUnits   = "Đơn vị"
+	SheetMembers = "Cá nhân"
+	SheetPrizes  = "Giải thưởng"
+	// SheetUnitPrizes follows Giải thưởng in the whole contest's workbook
+	// when the contest file declares unit prizes.
+	SheetUnitPrizes = "Giải đơn vị"
+	SheetAbsent     = "Chưa tham gia"
+	SheetZeros      = "Điểm 0"
+	SheetItems      = "Câu hỏi"
+	SheetSignals    = "Dấu hiệu bất thường"
+	Organizer       = "Ban Tổ chức"
+	viLocale        = "[$-42A]" // vi-VN: the format's language, so LibreOffice shows 1.234 and 25,0% whatever its own locale
+	FmtInt          = viLocale + "#,##0"
+	FmtPct          = viLocale + "0.0%"
+	FmtDateTimeVI   = viLocale + "dd/mm/yyyy hh:mm:ss"
 )
 
 // FmtDecimal is the vi-VN format of a decimal with places digits after the

@@ -315,6 +315,29 @@ func buildWorkbook(ctx context.Context, db *storage.DB, c quiz.Contest, round in
 		prizeRows = [][]any{{"Thể lệ cuộc thi không quy định giải cá nhân cho phạm vi này."}}
 	}
 	wb.Sheets = append(wb.Sheets, report.Sheet{Name: report.SheetPrizes, Columns: prizeCols, Rows: rowsOf(prizeRows)})
+	if round == 0 && ok && p.Units != nil {
+		// The units' prizes: each unit with its own staff, no roll-up.
+		pa := prizesArgs{kind: "prizes", units: true}
+		pa.contest.set = true
+		t, _, err := buildPrizesReport(ctx, db, pa, c, now)
+		if err != nil {
+			return wb, err
+		}
+		var rows [][]any
+		for _, r := range t.Rows {
+			r = slices.Clone(r)
+			if g, ok := r[0].(string); ok {
+				r[0] = report.GradeVI(g)
+			}
+			if d, ok := r[5].(report.Decimal); ok {
+				r[5] = report.Pct(d)
+			}
+			rows = append(rows, r)
+		}
+		wb.Sheets = append(wb.Sheets, report.Sheet{Name: report.SheetUnitPrizes, Rows: rowsOf(rows),
+			Columns: []report.Column{col("Giải", 18), col("Hạng", 8), col("Mã đơn vị", 12), col("Tên đơn vị", 32),
+				col("Số CBCCVC", 12), col("Tỷ lệ tham gia bình quân", 14), col("Số câu đúng bình quân", 14)}})
+	}
 
 	// Absent: the last round of the scope.
 	last := scope[len(scope)-1]

@@ -26,6 +26,7 @@ func TestReportWorkbookReadBack(t *testing.T) {
 	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
 	if err := db.SetContestPrizes(ctx, reporttest.PrizesContest, &report.Prizes{
 		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2}, PerUnitMax: 1},
+		Units: &report.UnitPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 1}, MinParticipation: 0.6, MinStaff: 2},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +217,17 @@ func TestReportWorkbookReadBack(t *testing.T) {
 		t.Fatalf("contest Tổng hợp %q, %v", rows, err)
 	}
 	eq("contest round 2", rows[3], "2", "09/03/2026 – 13/03/2026", "13", "6", "0.462", "4.5", "0")
+	if got := g.GetSheetList(); len(got) != 9 || got[4] != "Giải đơn vị" {
+		t.Errorf("contest sheets %q: want Giải đơn vị after Giải thưởng", got)
+	}
+	// Units on their own staff: Trạm D (100%) has under 2 staff.
+	rows, err = g.GetRows("Giải đơn vị", raw)
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("Giải đơn vị %q, %v", rows, err)
+	}
+	eq("unit Nhất", rows[2], "Giải Nhất", "2", "UB", "Phòng B", "4", "0.75", "4.17")
+	eq("unit Nhì", rows[3], "Giải Nhì", "3", "UA", "Phòng A", "4", "0.625", "4.4")
+	eq("unit Ba", rows[4], "Giải Ba", "4", "UC", "Xã C", "4", "0.625", "2.8")
 
 	for _, c := range []struct {
 		args []string
