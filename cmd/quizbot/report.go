@@ -51,15 +51,8 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	if a.round < 1 {
 		return a, fmt.Errorf("%w: report %s needs --round N, the round's number (1, 2, …)", errUsage, k)
 	}
-	switch a.format {
-	case "":
-		a.format = "csv"
-		if strings.EqualFold(filepath.Ext(a.out), ".xlsx") {
-			a.format = "xlsx"
-		}
-	case "csv", "xlsx":
-	default:
-		return a, fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, a.format)
+	if a.format, err = outputFormat(a.format, a.out); err != nil {
+		return a, err
 	}
 	return a, nil
 }
@@ -83,20 +76,12 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.format == "xlsx" && a.out == "" && isTerminal(e.stdout) {
-		return fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
-	}
-	db, err := openDB(ctx, e)
+	now := time.Now()
+	db, c, err := openReport(ctx, e, string(a.kind), a.format, a.out, a.contest, now)
 	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
+		return err
 	}
 	defer db.Close()
-
-	now := time.Now()
-	c, err := reportContest(ctx, db, a.contest, now)
-	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
-	}
 	r, ok := c.RoundByNumber(a.round)
 	if !ok {
 		return fmt.Errorf("report %s: contest %s has no round %d; %s", a.kind, c.Code, a.round, roundList(c))
@@ -134,6 +119,40 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			a.kind, r.Number, r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
 	}
 	return nil
+}
+
+// outputFormat is a report's format: as given (csv or xlsx), else xlsx for
+// an --out FILE.xlsx and csv otherwise.
+func outputFormat(format, out string) (string, error) {
+	switch format {
+	case "":
+		if strings.EqualFold(filepath.Ext(out), ".xlsx") {
+			return "xlsx", nil
+		}
+		return "csv", nil
+	case "csv", "xlsx":
+		return format, nil
+	}
+	return "", fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, format)
+}
+
+// openReport is what every report command does first: refuse to write a
+// workbook to a terminal, open the database and find the contest (see
+// reportContest). The caller closes the database.
+func openReport(ctx context.Context, e *env, kind, format, out, contest string, now time.Time) (*storage.DB, quiz.Contest, error) {
+	if format == "xlsx" && out == "" && isTerminal(e.stdout) {
+		return nil, quiz.Contest{}, fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
+	}
+	db, err := openDB(ctx, e)
+	if err != nil {
+		return nil, quiz.Contest{}, fmt.Errorf("report %s: %w", kind, err)
+	}
+	c, err := reportContest(ctx, db, contest, now)
+	if err != nil {
+		db.Close()
+		return nil, quiz.Contest{}, fmt.Errorf("report %s: %w", kind, err)
+	}
+	return db, c, nil
 }
 
 // reportContest finds the contest to report on: the one named, else the only

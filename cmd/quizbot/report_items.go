@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -74,15 +73,8 @@ func parseItemsArgs(args []string) (itemsArgs, error) {
 	if a.round > 0 {
 		a.whole = false
 	}
-	switch a.format {
-	case "":
-		a.format = "csv"
-		if strings.EqualFold(filepath.Ext(a.out), ".xlsx") {
-			a.format = "xlsx"
-		}
-	case "csv", "xlsx":
-	default:
-		return a, fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, a.format)
+	if a.format, err = outputFormat(a.format, a.out); err != nil {
+		return a, err
 	}
 	return a, nil
 }
@@ -94,19 +86,12 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.format == "xlsx" && a.out == "" && isTerminal(e.stdout) {
-		return fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
-	}
-	db, err := openDB(ctx, e)
+	now := time.Now()
+	db, c, err := openReport(ctx, e, string(a.kind), a.format, a.out, a.contest, now)
 	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
+		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	c, err := reportContest(ctx, db, a.contest, now)
-	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
-	}
 	scope := "the whole contest"
 	var rounds []quiz.Round
 	if a.whole {

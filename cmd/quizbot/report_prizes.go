@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"quizbot/quiz"
@@ -90,15 +88,8 @@ func parsePrizesArgs(args []string) (prizesArgs, error) {
 	default:
 		return a, fmt.Errorf("%w: report --headings %q: use vi (Vietnamese) or leave it out", errUsage, a.headings)
 	}
-	switch a.format {
-	case "":
-		a.format = "csv"
-		if strings.EqualFold(filepath.Ext(a.out), ".xlsx") {
-			a.format = "xlsx"
-		}
-	case "csv", "xlsx":
-	default:
-		return a, fmt.Errorf("%w: report --format %q: use csv or xlsx", errUsage, a.format)
+	if a.format, err = outputFormat(a.format, a.out); err != nil {
+		return a, err
 	}
 	return a, nil
 }
@@ -113,19 +104,12 @@ func cmdReportPrizes(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.format == "xlsx" && a.out == "" && isTerminal(e.stdout) {
-		return fmt.Errorf("%w: report --format xlsx writes a binary workbook: give --out FILE.xlsx, or redirect stdout to a file", errUsage)
-	}
-	db, err := openDB(ctx, e)
+	now := time.Now()
+	db, c, err := openReport(ctx, e, string(a.kind), a.format, a.out, a.contest.code, now)
 	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
+		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	c, err := reportContest(ctx, db, a.contest.code, now)
-	if err != nil {
-		return fmt.Errorf("report %s: %w", a.kind, err)
-	}
 	t, notes, err := buildPrizesReport(ctx, db, a, c, now)
 	if err != nil {
 		return fmt.Errorf("report %s: contest %s: %w", a.kind, c.Code, err)
