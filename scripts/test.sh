@@ -20,6 +20,13 @@ if [ ! -x /usr/bin/chromium ]; then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+# Emoji as a phone shows them, so that the screenshots look like the real
+# thing (Chromium draws empty boxes without a colour emoji font).
+if [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
+	if [ "$(id -u)" = 0 ]; then sudo=""; else sudo=sudo; fi
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends fonts-noto-color-emoji >/dev/null ||
+		echo "test: fonts-noto-color-emoji not installed; screenshots will show boxes for emoji" >&2
+fi
 export QUIZBOT_TEST_CHROMIUM=/usr/bin/chromium
 
 if [ $# -eq 0 ]; then
