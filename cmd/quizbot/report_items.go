@@ -15,63 +15,52 @@ import (
 
 // itemsReport reports whether args name one of the reports of this file
 // (questions, signals), which take their own flags.
-func itemsReport(args []string) bool {
-	return slices.ContainsFunc(args, func(a string) bool {
-		return a == string(report.KindQuestions) || a == string(report.KindSignals)
-	})
+func itemsReport(args []string) bool { return slices.ContainsFunc(args, isItemsName) }
+
+func isItemsName(word string) bool {
+	return word == string(report.KindQuestions) || word == string(report.KindSignals)
 }
 
 // itemsArgs is a parsed `quizbot report questions|signals` command line.
 type itemsArgs struct {
 	kind    report.Kind
 	round   int
-	whole   bool   // --contest without a code: the whole contest
-	contest string // the contest's code, "" for the only one
+	contest contestFlag // bare: the whole contest; a code names the contest
 	format  string
 	out     string
 }
 
+// whole reports whether the whole contest was asked for (--contest without
+// --round).
+func (a itemsArgs) whole() bool { return a.contest.set && a.round == 0 }
+
 // parseItemsArgs accepts `questions --round N`, `questions --contest
 // [CODE]` (the whole contest) and `signals --round N`, with --contest CODE,
-// --format and --out as the other reports take them. A --contest followed
-// by nothing or by another flag asks for the whole contest.
+// --format and --out as the other reports take them.
 func parseItemsArgs(args []string) (itemsArgs, error) {
 	var a itemsArgs
-	var rest []string
-	for i, arg := range args {
-		if (arg == "--contest" || arg == "-contest") && (i+1 == len(args) || strings.HasPrefix(args[i+1], "-")) {
-			a.whole = true
-			continue
-		}
-		rest = append(rest, arg)
-	}
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.IntVar(&a.round, "round", 0, "round number")
-	fs.StringVar(&a.contest, "contest", "", "contest code")
+	fs.Var(&a.contest, "contest", "the whole contest, or --contest=CODE")
 	fs.StringVar(&a.format, "format", "", "csv or xlsx")
 	fs.StringVar(&a.out, "out", "", "output file")
-	names, err := parseInterspersed(fs, rest)
+	names, err := parseInterspersed(fs, args)
 	if err != nil {
 		return a, err
 	}
+	names = a.contest.takeCode(names, isItemsName)
 	if len(names) != 1 {
 		return a, fmt.Errorf("%w: report takes one report name, got %q", errUsage, strings.Join(names, " "))
 	}
 	a.kind = report.Kind(names[0])
-	if a.contest != "" && a.round == 0 {
-		a.whole = true
-	}
 	switch {
 	case a.kind == report.KindSignals && a.round < 1:
 		return a, fmt.Errorf("%w: report signals needs --round N, the round's number (1, 2, …)", errUsage)
-	case a.kind == report.KindQuestions && a.round < 1 && !a.whole:
+	case a.kind == report.KindQuestions && a.round < 1 && !a.whole():
 		return a, fmt.Errorf("%w: report questions needs --round N (one round) or --contest (the whole contest)", errUsage)
-	case a.round > 0 && a.whole && a.contest == "":
+	case a.round > 0 && a.contest.set && a.contest.code == "":
 		return a, fmt.Errorf("%w: report %s takes --round N or --contest, not both", errUsage, a.kind)
-	}
-	if a.round > 0 {
-		a.whole = false
 	}
 	if a.format, err = outputFormat(a.format, a.out); err != nil {
 		return a, err
@@ -87,14 +76,14 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	now := time.Now()
-	db, c, err := openReport(ctx, e, string(a.kind), a.format, a.out, a.contest, now)
+	db, c, err := openReport(ctx, e, string(a.kind), a.format, a.out, a.contest.code, now)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	scope := "the whole contest"
 	var rounds []quiz.Round
-	if a.whole {
+	if a.whole() {
 		rounds = c.Rounds
 	} else {
 		r, ok := c.RoundByNumber(a.round)
@@ -116,7 +105,7 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		}
 		flagged := 0
 		err = db.QuestionStats(ctx, ids, now, func(s report.QuestionStat) error {
-			if !a.whole {
+			if !a.whole() {
 				s.Round = rounds[0].Number
 			}
 			row := report.QuestionRow(s)

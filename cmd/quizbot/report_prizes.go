@@ -31,6 +31,21 @@ func (f *contestFlag) Set(s string) error {
 }
 func (f *contestFlag) IsBoolFlag() bool { return true }
 
+// takeCode reads `--contest CODE`, with a space, in any order of the words:
+// the bool flag leaves CODE as a word beside the report's name, which isName
+// recognises. It returns the words without the code.
+func (f *contestFlag) takeCode(words []string, isName func(string) bool) []string {
+	if len(words) != 2 || !f.set || f.code != "" {
+		return words
+	}
+	name, code := words[0], words[1]
+	if !isName(name) {
+		name, code = code, name
+	}
+	f.code = code
+	return []string{name}
+}
+
 // prizesArgs is a parsed `quizbot report prizes|zeros` command line.
 type prizesArgs struct {
 	kind     string // "prizes" or "zeros"
@@ -46,8 +61,10 @@ func (a prizesArgs) wholeContest() bool { return a.round == 0 }
 
 // isPrizesReport tells the reports of this file from report.Kinds.
 func isPrizesReport(args []string) bool {
-	return slices.Contains(args, "prizes") || slices.Contains(args, "zeros")
+	return slices.ContainsFunc(args, isPrizesName)
 }
+
+func isPrizesName(word string) bool { return word == "prizes" || word == "zeros" }
 
 func parsePrizesArgs(args []string) (prizesArgs, error) {
 	var a prizesArgs
@@ -63,10 +80,7 @@ func parsePrizesArgs(args []string) (prizesArgs, error) {
 	if err != nil {
 		return a, err
 	}
-	// `--contest CODE`, with a space: the bool flag leaves CODE as a word.
-	if len(words) == 2 && a.contest.set && a.contest.code == "" {
-		a.contest.code, words = words[1], words[:1]
-	}
+	words = a.contest.takeCode(words, isPrizesName)
 	if len(words) != 1 {
 		return a, fmt.Errorf("%w: report takes one report name", errUsage)
 	}

@@ -69,6 +69,10 @@ func TestReportPrizesCommand(t *testing.T) {
 	if code != 0 || out != want {
 		t.Errorf("report prizes --contest --units: exit %d\n%s\nwant\n%s", code, out, want)
 	}
+	// The contest's code before the report's name reads the same.
+	if code, out2, _ := runReport(t, getenv, "--contest", reporttest.PrizesContest, "prizes", "--units"); code != 0 || out2 != want {
+		t.Errorf("report --contest CODE prizes --units: exit %d\n%s\nwant\n%s", code, out2, want)
+	}
 
 	code, out, _ = runReport(t, getenv, "zeros", "--round", "1")
 	want = "unit_code,unit_name,full_name,phone,position,total,duration_seconds,submitted_at\n" +

@@ -36,9 +36,7 @@ func parseWorkbookArgs(args []string) (workbookArgs, error) {
 	if err != nil {
 		return a, err
 	}
-	if len(words) == 2 && a.contest.set && a.contest.code == "" {
-		a.contest.code, words = words[1], words[:1]
-	}
+	words = a.contest.takeCode(words, func(w string) bool { return w == "workbook" })
 	switch {
 	case len(words) != 1 || words[0] != "workbook":
 		return a, fmt.Errorf("%w: report workbook takes no other report name", errUsage)
