@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"quizbot/outbound"
 )
 
 // Problem is one reason a file is rejected. Line 0 means the file as a whole.
@@ -23,7 +25,7 @@ func (e *Error) Error() string {
 	if len(e.Problems) == 1 {
 		return lines[0]
 	}
-	return fmt.Sprintf("%s: %s lỗi, dòng đầu tiên: %s", e.File, Count(len(e.Problems)), lines[0])
+	return fmt.Sprintf("%s: %s lỗi, dòng đầu tiên: %s", e.File, outbound.GroupDigits(int64(len(e.Problems))), lines[0])
 }
 
 // MaxListed is how many problems Lines lists: past the first hundred, a
@@ -46,7 +48,7 @@ func (e *Error) Lines() []string {
 		}
 	}
 	if rest := len(ps) - MaxListed; rest > 0 {
-		out = append(out, fmt.Sprintf("%s: … và %s lỗi khác", e.File, Count(rest)))
+		out = append(out, fmt.Sprintf("%s: … và %s lỗi khác", e.File, outbound.GroupDigits(int64(rest))))
 	}
 	return out
 }
@@ -61,17 +63,4 @@ func Reject(file string, problems []Problem) error {
 
 func fileError(file, format string, args ...any) *Error {
 	return &Error{File: file, Problems: []Problem{{Reason: fmt.Sprintf(format, args...)}}}
-}
-
-// Count writes n with a dot between thousands, as Vietnamese does:
-// 12.345.
-func Count(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 {
-		return "-" + Count(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "." + s[i:]
-	}
-	return s
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"quizbot/importer"
+	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
@@ -204,8 +205,8 @@ func TestImportErrorListsTheFirstHundred(t *testing.T) {
 		t.Errorf("Error() = %q", e.Error())
 	}
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1.000", 200_000: "200.000", 1_234_567: "1.234.567"} {
-		if got := importer.Count(n); got != want {
-			t.Errorf("Count(%d) = %q, want %q", n, got, want)
+		if got := outbound.GroupDigits(int64(n)); got != want {
+			t.Errorf("GroupDigits(%d) = %q, want %q", n, got, want)
 		}
 	}
 }

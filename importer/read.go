@@ -21,6 +21,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/unicode/norm"
+
+	"quizbot/outbound"
 )
 
 // Table is a file as read: its header and its non-blank data rows. The
@@ -366,7 +368,7 @@ func checkUnzipSize(path string) error {
 		// Each size on its own too: the sum could wrap.
 		if total > MaxUnzipSize || f.UncompressedSize64 > MaxUnzipSize {
 			return fileError(path, "tệp Excel giải nén ra hơn %d MB: một danh sách hay ngân hàng câu hỏi không lớn như vậy (tối đa %s dòng); hãy kiểm tra lại tệp",
-				MaxUnzipSize>>20, Count(MaxRows))
+				MaxUnzipSize>>20, outbound.GroupDigits(int64(MaxRows)))
 		}
 		if shared > MaxSharedSize {
 			return fileError(path, "phần chữ dùng chung của tệp Excel (ngoài các trang tính) giải nén ra hơn %d MB: một danh sách hay ngân hàng câu hỏi không lớn như vậy; hãy kiểm tra lại tệp",
@@ -377,7 +379,7 @@ func checkUnzipSize(path string) error {
 }
 
 func tooManyRows(path string) *Error {
-	return fileError(path, "tệp có hơn %s dòng: một danh sách hay ngân hàng câu hỏi không dài như vậy; hãy kiểm tra lại tệp", Count(MaxRows))
+	return fileError(path, "tệp có hơn %s dòng: một danh sách hay ngân hàng câu hỏi không dài như vậy; hãy kiểm tra lại tệp", outbound.GroupDigits(int64(MaxRows)))
 }
 
 // headerSearchRows is how far down a sheet the header is looked for, under

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"quizbot/outbound"
 )
 
 // Integrity signals: what an organizer looks at before paying a prize,
@@ -239,7 +241,7 @@ func PredictionSignals(rows []PredictionCopy, loc *time.Location) []Signal {
 			times = append(times, fmt.Sprintf("%s nộp %s", r.FullName, r.SubmittedAt.In(loc).Format(viTime)))
 		}
 		s.Evidence = fmt.Sprintf("%d người cùng đơn vị cùng dự đoán một con số giống hệt nhau, %s: %s",
-			len(s.Members), viInt(g[0].Prediction), strings.Join(times, "; "))
+			len(s.Members), outbound.GroupDigits(g[0].Prediction), strings.Join(times, "; "))
 		out = append(out, s)
 		i = j
 	}
@@ -280,31 +282,15 @@ func platformName(p string) string {
 	return p
 }
 
-// viInt writes n the Vietnamese way: 20.058.
-func viInt(n int64) string {
-	s := strconv.FormatInt(abs(n), 10)
-	var b strings.Builder
-	if n < 0 {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // viDec writes f with places decimals and a decimal comma: 1,6.
 func viDec(f float64, places int) string {
 	s := strconv.FormatFloat(f, 'f', places, 64)
 	ip, fp, _ := strings.Cut(s, ".")
 	n, _ := strconv.ParseInt(ip, 10, 64)
 	if fp == "" {
-		return viInt(n)
+		return outbound.GroupDigits(n)
 	}
-	return viInt(n) + "," + fp
+	return outbound.GroupDigits(n) + "," + fp
 }
 
 func viDuration(d time.Duration) string {

@@ -7,6 +7,7 @@ import (
 
 	"quizbot/config"
 	"quizbot/importer"
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/storage"
 )
@@ -137,7 +138,7 @@ func openImportDB(ctx context.Context, e *env, kind, file string, problems []imp
 	for _, line := range (&importer.Error{File: file, Problems: problems}).Lines() {
 		fmt.Fprintln(e.stderr, line)
 	}
-	return nil, fmt.Errorf("import %s: %s bị từ chối (%s lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: %w)", kind, file, importer.Count(len(problems)), err)
+	return nil, fmt.Errorf("import %s: %s bị từ chối (%s lỗi; chưa kiểm tra được phần cần cơ sở dữ liệu: %w)", kind, file, outbound.GroupDigits(int64(len(problems))), err)
 }
 
 // rejected prints a rejected file's problems, one FILE:LINE: reason per
@@ -151,5 +152,5 @@ func rejected(e *env, kind string, err error) error {
 	for _, line := range ie.Lines() {
 		fmt.Fprintln(e.stderr, line)
 	}
-	return fmt.Errorf("import %s: %s bị từ chối (%s lỗi), cơ sở dữ liệu không thay đổi", kind, ie.File, importer.Count(len(ie.Problems)))
+	return fmt.Errorf("import %s: %s bị từ chối (%s lỗi), cơ sở dữ liệu không thay đổi", kind, ie.File, outbound.GroupDigits(int64(len(ie.Problems))))
 }

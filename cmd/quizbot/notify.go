@@ -190,10 +190,7 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 		}
 		rounds = []quiz.Round{r}
 	}
-	ids := make([]int64, len(rounds))
-	for i, r := range rounds {
-		ids[i] = r.ID
-	}
+	ids := roundIDs(rounds)
 	counts, err := db.NotificationCounts(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("notify status: %w", err)

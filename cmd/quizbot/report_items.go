@@ -99,10 +99,7 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 	switch a.kind {
 	case report.KindQuestions:
 		t = report.Table{Name: string(report.KindQuestions), Columns: report.QuestionsColumns}
-		ids := make([]int64, len(rounds))
-		for i, r := range rounds {
-			ids[i] = r.ID
-		}
+		ids := roundIDs(rounds)
 		flagged := 0
 		err = db.QuestionStats(ctx, ids, now, func(s report.QuestionStat) error {
 			if !a.whole() {

@@ -169,10 +169,7 @@ func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz
 			return report.Table{}, nil, errors.New("no round has opened yet")
 		}
 	}
-	ids := make([]int64, len(rounds))
-	for i, r := range rounds {
-		ids[i] = r.ID
-	}
+	ids := roundIDs(rounds)
 	provisional := false
 	for _, r := range rounds {
 		if now.Before(storage.SettledAt(c, r)) {

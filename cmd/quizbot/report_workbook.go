@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
 	"quizbot/storage"
@@ -60,16 +61,12 @@ func cmdReportWorkbook(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, e)
+	now := time.Now()
+	db, c, err := openReport(ctx, e, "workbook", "xlsx", a.out, a.contest.code, now)
 	if err != nil {
-		return fmt.Errorf("report workbook: %w", err)
+		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	c, err := reportContest(ctx, db, a.contest.code, now)
-	if err != nil {
-		return fmt.Errorf("report workbook: %w", err)
-	}
 	wb, err := buildWorkbook(ctx, db, c, a.round, now)
 	if err != nil {
 		return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
@@ -221,7 +218,7 @@ func buildWorkbook(ctx context.Context, db *storage.DB, c quiz.Contest, round in
 		if !frozen {
 			state = "tạm thời"
 		}
-		wb.Notes = append(wb.Notes, fmt.Sprintf("Vòng %d: đáp án câu dự đoán (%s) là %s (%s).", r.Number, target, groupInt(act), state))
+		wb.Notes = append(wb.Notes, fmt.Sprintf("Vòng %d: đáp án câu dự đoán (%s) là %s (%s).", r.Number, target, outbound.GroupDigits(act), state))
 	}
 	wb.Notes = append(wb.Notes, "Số CBCCVC là danh sách hiện tại; tỷ lệ tham gia tính trên cán bộ còn trong danh sách.")
 
@@ -442,20 +439,6 @@ func roundIDs(rs []quiz.Round) []int64 {
 // period is a round's dates, day first as Vietnamese write them.
 func period(r quiz.Round, loc *time.Location) string {
 	return r.OpensAt.In(loc).Format("02/01/2006") + " – " + r.ClosesAt.In(loc).Format("02/01/2006")
-}
-
-// groupInt writes 1234567 as 1.234.567.
-func groupInt(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "." + s[i:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
 }
 
 func col(heading string, width float64) report.Column {
