@@ -209,11 +209,15 @@ func (s *Summary) absentLine(i int, a report.Absent) string {
 	if s.Unreachable[a.MemberID] {
 		reason += "; đã chặn tin nhắn của bot, không nhận được nhắc nhở"
 	}
-	who := a.FullName
-	if a.Position != "" {
-		who += " – " + a.Position
+	return fmt.Sprintf("%d. %s: %s", i+1, nameAndPosition(a), reason)
+}
+
+// nameAndPosition is how an absentee is named on a card: "name – position".
+func nameAndPosition(a report.Absent) string {
+	if a.Position == "" {
+		return a.FullName
 	}
-	return fmt.Sprintf("%d. %s: %s", i+1, who, reason)
+	return a.FullName + " – " + a.Position
 }
 
 // windowClosedLines name the absentees no reminder reached because they had
@@ -225,11 +229,7 @@ func (s *Summary) windowClosedLines(absent []report.Absent) []string {
 		if !s.WindowClosed[a.MemberID] {
 			continue
 		}
-		who := a.FullName
-		if a.Position != "" {
-			who += " – " + a.Position
-		}
-		out = append(out, "• "+who)
+		out = append(out, "• "+nameAndPosition(a))
 	}
 	if len(out) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -208,20 +209,13 @@ func (n *Notifier) unreachedHeads(recipients []Recipient, s *Summary) []string {
 			continue
 		}
 		u, _ := s.Unit(r.UnitCode)
-		byUnit[r.UnitCode] = append(byUnit[r.UnitCode], r.FullName+" – "+cmpOr(u.Name, r.UnitCode))
+		byUnit[r.UnitCode] = append(byUnit[r.UnitCode], r.FullName+" – "+cmp.Or(u.Name, r.UnitCode))
 	}
 	var out []string
 	for _, u := range s.Units {
 		out = append(out, byUnit[u.Code]...)
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // WindowsOf are the reply windows of the messengers that have one.

@@ -94,7 +94,7 @@ func (a *Adapter) Client() *Client { return a.client }
 // files; five buttons; the phone form; 2,000 characters; consultation
 // messages only within 7 days of the person's last message. The
 // conversation's flow tests run on them too.
-var Capabilities = chat.Capabilities{Buttons: MaxButtons, AskPhone: true, TextLimit: MaxText, ReplyWindow: 7 * 24 * time.Hour}
+var Capabilities = chat.Capabilities{Buttons: MaxButtons, AskPhone: true, TextLimit: MaxText, ReplyWindow: Window}
 
 // Capabilities implements chat.Capable.
 func (a *Adapter) Capabilities() chat.Capabilities { return Capabilities }

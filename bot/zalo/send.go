@@ -2,6 +2,7 @@ package zalo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"quizbot/outbound"
 )
@@ -65,14 +65,6 @@ type Template struct {
 	TrackingID string // ours, for matching Zalo's delivery reports
 }
 
-func units(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
@@ -85,7 +77,7 @@ func checkRecipient(userID string) error {
 }
 
 func checkText(text string) error {
-	switch n := units(text); {
+	switch n := outbound.TextLen(text); {
 	case strings.TrimSpace(text) == "":
 		return invalid("empty text")
 	case n > MaxText:
@@ -106,12 +98,12 @@ func (m Message) Validate() error {
 		switch {
 		case strings.TrimSpace(b.Title) == "":
 			return invalid("button %d has no title", i+1)
-		case units(b.Title) > MaxButtonTitle:
-			return invalid("button %d's title has %d characters, at most %d", i+1, units(b.Title), MaxButtonTitle)
+		case outbound.TextLen(b.Title) > MaxButtonTitle:
+			return invalid("button %d's title has %d characters, at most %d", i+1, outbound.TextLen(b.Title), MaxButtonTitle)
 		case b.Payload == "":
 			return invalid("button %d has no payload", i+1)
-		case units(b.Payload) > MaxButtonPayload:
-			return invalid("button %d's payload has %d characters, at most %d", i+1, units(b.Payload), MaxButtonPayload)
+		case outbound.TextLen(b.Payload) > MaxButtonPayload:
+			return invalid("button %d's payload has %d characters, at most %d", i+1, outbound.TextLen(b.Payload), MaxButtonPayload)
 		}
 	}
 	return nil
@@ -120,9 +112,9 @@ func (m Message) Validate() error {
 // Validate checks f against Zalo's limits.
 func (f InfoRequest) Validate() error {
 	switch {
-	case strings.TrimSpace(f.Title) == "" || units(f.Title) > MaxInfoTitle:
+	case strings.TrimSpace(f.Title) == "" || outbound.TextLen(f.Title) > MaxInfoTitle:
 		return invalid("the form's title must have 1 to %d characters", MaxInfoTitle)
-	case strings.TrimSpace(f.Subtitle) == "" || units(f.Subtitle) > MaxInfoSubtitle:
+	case strings.TrimSpace(f.Subtitle) == "" || outbound.TextLen(f.Subtitle) > MaxInfoSubtitle:
 		return invalid("the form's subtitle must have 1 to %d characters", MaxInfoSubtitle)
 	}
 	if u, err := url.Parse(f.ImageURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -310,5 +302,5 @@ func (c *Client) post(ctx context.Context, op, endpoint, token string, payload [
 	if err := Classify(op, code, r.Message); err != nil {
 		return "", err
 	}
-	return cmpOr(string(r.Data.MessageID), string(r.Data.MsgID)), nil
+	return cmp.Or(string(r.Data.MessageID), string(r.Data.MsgID)), nil
 }

@@ -1,6 +1,7 @@
 package zalo
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -254,7 +255,7 @@ func (c *Client) grant(ctx context.Context, grant string, form url.Values) (Toke
 	}
 	if code != 0 || word != "" || r.AccessToken == "" || r.RefreshToken == "" {
 		te := &TokenError{Grant: grant, HTTPStatus: resp.StatusCode, Code: code,
-			Name: cmpOr(r.ErrorName, word), Description: cmpOr(r.ErrorDescription, r.Message)}
+			Name: cmp.Or(r.ErrorName, word), Description: cmp.Or(r.ErrorDescription, r.Message)}
 		// Zalo does not echo tokens, but an error's text must never hold one.
 		secrets := []string{c.cfg.AppSecret}
 		for _, k := range []string{"refresh_token", "code", "code_verifier"} {
@@ -273,13 +274,6 @@ func (c *Client) grant(ctx context.Context, grant string, form url.Values) (Toke
 		life = time.Duration(n) * time.Second
 	}
 	return TokenPair{AccessToken: r.AccessToken, RefreshToken: r.RefreshToken, ExpiresAt: c.clock.Now().Add(life)}, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // flexCode reads an error field that is a number (-14014), a numeric

@@ -143,9 +143,6 @@ func ReadEvent(r *http.Request, appID, oaSecretKey string) (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("zalo webhook: read the body: %w", err)
 	}
-	if len(body) > MaxWebhookBody {
-		return Event{}, ErrTooLarge
-	}
 	return VerifyEvent(body, r.Header.Get(SignatureHeader), appID, oaSecretKey)
 }
 
