@@ -86,7 +86,7 @@ func (c *conv) refuseContact(ctx context.Context) (bool, error) {
 // typedCode activates a person who is not verified yet and typed only a
 // code; handled is false for any other text.
 func (c *conv) typedCode(ctx context.Context) (handled bool, err error) {
-	if c.verifyMode() == VerifyPhone || !c.ev.Private || !quiz.LooksLikeCode(c.ev.Text) {
+	if c.verifyMode() == VerifyPhone || !quiz.LooksLikeCode(c.ev.Text) {
 		return false, nil
 	}
 	// Identify is answered from the event when asked again.
@@ -98,9 +98,6 @@ func (c *conv) typedCode(ctx context.Context) (handled bool, err error) {
 
 // activate is /kichhoat CODE, or a code typed alone.
 func (c *conv) activate(ctx context.Context, typed string) error {
-	if !c.ev.Private {
-		return c.say(ctx, textPrivateOnly)
-	}
 	if c.verifyMode() == VerifyPhone {
 		_, err := c.send(ctx, Message{Text: textCodesUnused, ContactButton: buttonShareContact})
 		return err

@@ -426,9 +426,6 @@ func (c *conv) latePrediction(ctx context.Context, m quiz.Member, a quiz.Attempt
 }
 
 func (c *conv) start(ctx context.Context) error {
-	if !c.ev.Private {
-		return c.say(ctx, textPrivateOnly)
-	}
 	m, err := c.quiz.Welcome(ctx, c.ev.Platform, c.ev.UserID)
 	switch quiz.ErrorCode(err) {
 	case "":
@@ -445,9 +442,6 @@ func (c *conv) start(ctx context.Context) error {
 
 func (c *conv) contact(ctx context.Context) error {
 	ct := c.ev.Contact
-	if !c.ev.Private {
-		return c.say(ctx, textPrivateOnly)
-	}
 	if refused, err := c.refuseContact(ctx); refused {
 		return err
 	}
@@ -654,12 +648,8 @@ func (c *conv) stats(ctx context.Context) error {
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	for _, part := range splitText(statsText(r, ls), MaxText) {
-		if err := c.say(ctx, part); err != nil {
-			return err
-		}
-	}
-	return nil
+	// send splits it to the messenger's limit.
+	return c.say(ctx, statsText(r, ls))
 }
 
 func (c *conv) help(ctx context.Context) error {

@@ -3,6 +3,8 @@ package chat
 import (
 	"strings"
 	"testing"
+
+	"quizbot/outbound"
 )
 
 func TestParseCallback(t *testing.T) {
@@ -78,7 +80,7 @@ func TestTextLengthAsTelegramCountsIt(t *testing.T) {
 	}
 	// 3,000 emoji are 6,000 units: never one message.
 	long := strings.Repeat("📊", 3000)
-	for _, part := range splitText(long, MaxText) {
+	for _, part := range outbound.Split(long, MaxText) {
 		if TextLen(part) > MaxText {
 			t.Fatalf("a part of %d units", TextLen(part))
 		}

@@ -221,20 +221,15 @@ func (c *conv) unitCmd(ctx context.Context) error {
 	if err != nil && quiz.ErrorCode(err) != quiz.ENOTFOUND {
 		return err
 	}
-	var round *quiz.Round
-	for i, r := range contest.Rounds {
-		if r.Open(now) {
-			round = &contest.Rounds[i]
-		}
-	}
-	if round == nil {
+	round, ok := contest.RoundAt(now)
+	if !ok {
 		return c.say(ctx, textNoOpenRound)
 	}
 	f, err := st.UnitLive(ctx, round.ID, u, now)
 	if err != nil {
 		return err
 	}
-	_, err = c.send(ctx, Message{Text: unitText(*round, f, contest.Location(), now), Menu: menuFor(m)})
+	_, err = c.send(ctx, Message{Text: unitText(round, f, contest.Location(), now), Menu: menuFor(m)})
 	return err
 }
 

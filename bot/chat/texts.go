@@ -281,7 +281,3 @@ func Clip(s string, max int) string { return outbound.Clip(s, max) }
 
 // clip keeps a text within MaxText.
 func clip(s string) string { return Clip(s, MaxText) }
-
-// splitText is outbound.Split: a long text cut at line breaks (or spaces)
-// into parts of at most max TextLen units, nothing lost.
-func splitText(s string, max int) []string { return outbound.Split(s, max) }
