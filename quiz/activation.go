@@ -206,9 +206,9 @@ func (s *Service) Activate(ctx context.Context, p Platform, externalID, chatID, 
 	case CodeVoided:
 		return Member{}, &Error{Code: EINVALID, Err: fmt.Errorf("voided code"), Message: "Mã kích hoạt này đã được thay bằng mã mới. Anh/chị vui lòng dùng mã mới nhất do thủ trưởng đơn vị cấp."}
 	case CodeMemberInactive:
-		return Member{}, &Error{Code: ENOTFOUND, Err: fmt.Errorf("member %d inactive", m.ID), Message: "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị."}
+		return Member{}, &Error{Code: ENOTFOUND, Err: fmt.Errorf("member %d inactive", m.ID), Message: textNotOnRoster}
 	case CodeAccountTaken:
-		return Member{}, Errorf(ECONFLICT, "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ.")
+		return Member{}, Errorf(ECONFLICT, textAccountTaken)
 	case CodeMemberTaken:
 		return Member{}, &Error{Code: ECONFLICT, Err: fmt.Errorf("member %d has another %s account", m.ID, p), Message: "Cán bộ này đã được xác thực trên một tài khoản khác của cùng ứng dụng. Nếu anh/chị đã đổi điện thoại hoặc tài khoản, vui lòng đề nghị Ban Tổ chức gỡ liên kết cũ (lệnh quizbot member unlink) rồi kích hoạt lại."}
 	}

@@ -96,23 +96,25 @@ func (s *Service) lookup(ctx context.Context, ev *event, p Platform, externalID 
 	return m, err
 }
 
-func notOnRoster() error {
-	return Errorf(EFORBIDDEN, "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị.")
-}
+// The texts for a member off the roster and for an account bound to someone
+// else, said alike whether the person verifies by phone or by code.
+const (
+	textNotOnRoster  = "Anh/chị hiện không có tên trong danh sách dự thi. Nếu có nhầm lẫn, vui lòng liên hệ đầu mối CCHC của cơ quan, đơn vị."
+	textAccountTaken = "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ."
+)
 
-// Confirm is confirm for the paths outside this package that change
-// something or show what only the member may see (/lydo).
-func (s *Service) Confirm(ctx context.Context, m Member) (Member, error) { return s.confirm(ctx, m) }
+func notOnRoster() error { return Errorf(EFORBIDDEN, textNotOnRoster) }
 
-// confirm makes sure that m, as Identify found it in this event, is not an
+// Confirm makes sure that m, as Identify found it in this event, is not an
 // old copy from the Redis cache (restored from a snapshot taken before an
 // unlink, a deactivation or a roster change): its generation is compared
 // with the roster entry's. A member read from PostgreSQL in this event costs
 // nothing. When the copy is out of date, the account is looked up again and
 // the member PostgreSQL finds is returned (with its new Gen), or the error
 // Identify would give: ENOTFOUND for an unlinked account, EFORBIDDEN for a
-// member no longer on the roster.
-func (s *Service) confirm(ctx context.Context, m Member) (Member, error) {
+// member no longer on the roster. The chat calls it too, on the paths that
+// change something or show what only the member may see (/lydo).
+func (s *Service) Confirm(ctx context.Context, m Member) (Member, error) {
 	ev := eventOf(ctx)
 	p, externalID, fresh, known := ev.accountFor(m.ID)
 	if fresh {
@@ -176,7 +178,7 @@ func (s *Service) Welcome(ctx context.Context, p Platform, externalID string) (M
 		return m, err
 	}
 	// Greeted by name: not on the word of an old cached copy.
-	if m, err = s.confirm(ctx, m); ErrorCode(err) == ECONFLICT {
+	if m, err = s.Confirm(ctx, m); ErrorCode(err) == ECONFLICT {
 		return s.Identify(ctx, p, externalID) // the account is someone else's now
 	} else if err != nil {
 		return m, err
@@ -217,7 +219,7 @@ func (s *Service) Verify(ctx context.Context, p Platform, externalID, chatID, ra
 			eventOf(ctx).identify(p, externalID, m, nil, true)
 			return m, nil // verified already: sharing the contact again is harmless
 		}
-		return Member{}, Errorf(ECONFLICT, "Tài khoản này đã được xác thực cho một cán bộ khác. Vui lòng liên hệ Ban Tổ chức để được hỗ trợ.")
+		return Member{}, Errorf(ECONFLICT, textAccountTaken)
 	} else if ErrorCode(err) != ENOTFOUND {
 		return Member{}, fmt.Errorf("verify: %w", err)
 	}
@@ -377,7 +379,7 @@ type View struct {
 // Start begins a new attempt in the open round, or returns the current
 // question of the member's unfinished one.
 func (s *Service) Start(ctx context.Context, m Member, roundID int64, p Platform) (View, error) {
-	m, err := s.confirm(ctx, m)
+	m, err := s.Confirm(ctx, m)
 	if err != nil {
 		return View{}, err
 	}
@@ -841,7 +843,7 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		// The member may be an old copy from the Redis cache: compare with
 		// PostgreSQL, and answer again as the member it finds (once:
 		// confirm's member is fresh for the rest of the event).
-		fm, err := s.confirm(ctx, m)
+		fm, err := s.Confirm(ctx, m)
 		if err != nil {
 			return Answered{}, err
 		}
@@ -1125,7 +1127,7 @@ func (s *Service) Predict(ctx context.Context, m Member, text string) (a Attempt
 		return Attempt{}, false, fmt.Errorf("save prediction: %w", err)
 	}
 	if !stored {
-		fm, err := s.confirm(ctx, m)
+		fm, err := s.Confirm(ctx, m)
 		if err != nil {
 			return Attempt{}, false, err
 		}
@@ -1228,7 +1230,7 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 
 // LiveStats returns the open round's figures for organizers only.
 func (s *Service) LiveStats(ctx context.Context, m Member) (Round, LiveStats, error) {
-	m, err := s.confirm(ctx, m) // an old cached copy may still say organizer
+	m, err := s.Confirm(ctx, m) // an old cached copy may still say organizer
 	if err != nil {
 		return Round{}, LiveStats{}, err
 	}

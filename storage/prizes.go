@@ -101,6 +101,16 @@ func (db *DB) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now
 	return actual, true, nil
 }
 
+// roundRanked is the counted attempts of round $1 (as of $2) with each
+// one's distance from the actual figure $3; roundRank ranks them. RoundRanking
+// and RoundPlace share both, so that a member's rank in chat is the one the
+// prize report prints.
+const roundRanked = `
+		WITH c AS (` + closedAttemptsIn + `), b AS (` + countedAttempts + `),
+		d AS (SELECT b.*, abs(b.prediction - $3) AS dist FROM b)`
+
+const roundRank = `rank() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur ASC, d.submitted_at ASC)`
+
 // RoundRanking streams the round's individual ranking, in rank order: each
 // member's counted attempt, by correct answers (desc), |prediction −
 // actual| (asc, no prediction last), duration in whole seconds (asc),
@@ -108,10 +118,8 @@ func (db *DB) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now
 // the next rank skips). Ties inside a rank come by member id; the prize
 // report orders them by name.
 func (db *DB) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (*Stream[report.Entry], error) {
-	rows, err := db.DB.QueryxContext(ctx, `
-		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`),
-		d AS (SELECT b.*, abs(b.prediction - $3) AS dist FROM b)
-		SELECT rank() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur ASC, d.submitted_at ASC) AS rank,
+	rows, err := db.DB.QueryxContext(ctx, roundRanked+`
+		SELECT `+roundRank+` AS rank,
 			m.id AS member_id, m.full_name, m.phone, u.code AS unit_code, m.position, m.active,
 			d.correct::bigint AS correct, d.dist AS prediction_distance, d.dur AS duration_seconds
 		FROM d JOIN members m ON m.id = d.member_id JOIN units u ON u.id = m.unit_id

@@ -46,12 +46,8 @@ func (db *DB) RoundPlace(ctx context.Context, c quiz.Contest, r quiz.Round, memb
 	}
 	// The member's rank by the same window as RoundRanking, computed by
 	// PostgreSQL: one row comes back however far down the member is.
-	err = db.DB.GetContext(ctx, &place.Rank, `
-		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`),
-		d AS (SELECT b.*, abs(b.prediction - $3) AS dist FROM b)
-		SELECT rank FROM (
-			SELECT d.member_id, rank() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur ASC, d.submitted_at ASC) AS rank
-			FROM d) x
+	err = db.DB.GetContext(ctx, &place.Rank, roundRanked+`
+		SELECT rank FROM (SELECT d.member_id, `+roundRank+` AS rank FROM d) x
 		WHERE x.member_id = $4`, []int64{r.ID}, now, actual, memberID)
 	if notFound(err) {
 		return place, false, nil
