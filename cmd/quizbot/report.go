@@ -91,20 +91,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("report %s: contest %s round %d: %w", a.kind, c.Code, r.Number, err)
 	}
 
-	write := func(w io.Writer, toFile bool) error {
-		if a.format == "xlsx" {
-			return report.WriteXLSX(w, t)
-		}
-		// Excel needs the BOM to read a file as UTF-8; a program reading
-		// stdout does not want it.
-		return report.WriteCSV(w, t, toFile)
-	}
-	if a.out == "" {
-		err = write(e.stdout, false)
-	} else {
-		err = writeFileAtomic(a.out, func(w io.Writer) error { return write(w, true) })
-	}
-	if err != nil {
+	if err := writeReport(e, t, a.format, a.out); err != nil {
 		return fmt.Errorf("report %s: %w", a.kind, err)
 	}
 
@@ -119,6 +106,23 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			a.kind, r.Number, r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
 	}
 	return nil
+}
+
+// writeReport writes t as format (csv or xlsx) to the file out, replaced
+// whole, or to stdout when out is empty.
+func writeReport(e *env, t report.Table, format, out string) error {
+	write := func(w io.Writer, toFile bool) error {
+		if format == "xlsx" {
+			return report.WriteXLSX(w, t)
+		}
+		// Excel needs the BOM to read a file as UTF-8; a program reading
+		// stdout does not want it.
+		return report.WriteCSV(w, t, toFile)
+	}
+	if out == "" {
+		return write(e.stdout, false)
+	}
+	return writeFileAtomic(out, func(w io.Writer) error { return write(w, true) })
 }
 
 // outputFormat is a report's format: as given (csv or xlsx), else xlsx for

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -123,20 +124,8 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("report %s: contest %s %s: %w", a.kind, c.Code, scope, err)
 	}
 
-	write := func(w io.Writer, toFile bool) error {
-		if a.format == "xlsx" {
-			return report.WriteXLSX(w, t)
-		}
-		return report.WriteCSV(w, t, toFile)
-	}
-	dest := "stdout"
-	if a.out == "" {
-		err = write(e.stdout, false)
-	} else {
-		dest = a.out
-		err = writeFileAtomic(a.out, func(w io.Writer) error { return write(w, true) })
-	}
-	if err != nil {
+	dest := cmp.Or(a.out, "stdout")
+	if err := writeReport(e, t, a.format, a.out); err != nil {
 		return fmt.Errorf("report %s: %w", a.kind, err)
 	}
 	fmt.Fprintf(e.stderr, "report %s: contest %s %s: %s, %s to %s\n", a.kind, c.Code, scope, summary, a.format, dest)

@@ -131,18 +131,7 @@ func cmdReportPrizes(ctx context.Context, e *env, args []string) error {
 	if a.headings == "vi" {
 		t = t.Vietnamese()
 	}
-	write := func(w io.Writer, toFile bool) error {
-		if a.format == "xlsx" {
-			return report.WriteXLSX(w, t)
-		}
-		return report.WriteCSV(w, t, toFile)
-	}
-	if a.out == "" {
-		err = write(e.stdout, false)
-	} else {
-		err = writeFileAtomic(a.out, func(w io.Writer) error { return write(w, true) })
-	}
-	if err != nil {
+	if err := writeReport(e, t, a.format, a.out); err != nil {
 		return fmt.Errorf("report %s: %w", a.kind, err)
 	}
 	for _, n := range notes {
