@@ -580,12 +580,17 @@ func (s *Service) matches(sess Session, ok bool, st *Status) bool {
 	return !ok
 }
 
+// predictionPending reports whether the member of st has none open and has
+// not given the prediction of their last submitted attempt, which the
+// contest asks for; whether they still may is the deadline's say.
+func predictionPending(st *Status) bool {
+	return st.Open == nil && st.last != nil && st.last.Prediction == nil && st.Contest.Prediction != ""
+}
+
 // owesPrediction reports whether the member of st has yet to give the
-// prediction of their last submitted attempt (and has none open), and may
-// still.
+// prediction of their last submitted attempt, and may still.
 func (s *Service) owesPrediction(st *Status) bool {
-	return st.Open == nil && st.last != nil && st.last.Prediction == nil && st.Contest.Prediction != "" &&
-		s.clock.Now().Before(st.Contest.PredictionDeadline(*st.last))
+	return predictionPending(st) && s.clock.Now().Before(st.Contest.PredictionDeadline(*st.last))
 }
 
 // settle returns cur (ok: there is one) if it matches the member's attempts
@@ -638,9 +643,6 @@ func (s *Service) build(ctx context.Context, m Member, st *Status) (Session, boo
 	ev.check(m.ID, sess, true)
 	return sess, true, nil
 }
-
-// latest is the most recently submitted attempt of the status, if any.
-func (st Status) latest() *Attempt { return st.last }
 
 // Current returns the question the member is on, as the Store says.
 func (s *Service) Current(ctx context.Context, m Member) (View, error) {
@@ -1060,15 +1062,11 @@ var ErrPredictionLate = &Error{Code: ECONFLICT, Message: "Đã hết thời gian
 // that nothing else took).
 func (s *Service) MissedPrediction(ctx context.Context, m Member) (a Attempt, reveal, missed bool, err error) {
 	st, err := s.Status(ctx, m)
-	if err != nil || st.Round == nil || st.Open != nil {
+	if err != nil || st.Round == nil || !predictionPending(&st) ||
+		s.clock.Now().Before(st.Contest.PredictionDeadline(*st.last)) {
 		return Attempt{}, false, false, err
 	}
-	last := st.latest()
-	if last == nil || last.Prediction != nil || st.Contest.Prediction == "" ||
-		s.clock.Now().Before(st.Contest.PredictionDeadline(*last)) {
-		return Attempt{}, false, false, nil
-	}
-	return *last, st.Contest.Reveal == RevealImmediately, true, nil
+	return *st.last, st.Contest.Reveal == RevealImmediately, true, nil
 }
 
 var predictionRe = regexp.MustCompile(`^(\d{1,3}([., ]\d{3})+|\d+)$`)
