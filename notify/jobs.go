@@ -205,7 +205,7 @@ func (n *Notifier) unreachedHeads(recipients []Recipient, s *Summary) []string {
 	byUnit := map[string][]string{}
 	for _, r := range recipients {
 		w := n.Windows[r.Platform]
-		if r.Role != quiz.RoleHead || w <= 0 || (r.LastInbound != nil && now.Sub(*r.LastInbound) <= w) {
+		if r.Role != quiz.RoleHead || w <= 0 || inWindow(r.LastInbound, w, now) {
 			continue
 		}
 		u, _ := s.Unit(r.UnitCode)

@@ -279,7 +279,7 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 		// (without taking a rate slot).
 		var tmpl TemplateSender
 		var why string
-		if w, ok := m.(WindowedMessenger); ok && w.Window() > 0 && !inWindow(c, w.Window(), s.clock.Now()) {
+		if w, ok := m.(WindowedMessenger); ok && w.Window() > 0 && !inWindow(c.LastInbound, w.Window(), s.clock.Now()) {
 			why = windowReason(p, w.Window(), c)
 			var not string
 			if tmpl, not = reachByTemplate(m, c); tmpl == nil {

@@ -91,8 +91,8 @@ func templatePhone(phone string) (string, bool) {
 }
 
 // inWindow reports whether the account wrote within window before now.
-func inWindow(c Claimed, window time.Duration, now time.Time) bool {
-	return c.LastInbound != nil && now.Sub(*c.LastInbound) <= window
+func inWindow(lastInbound *time.Time, window time.Duration, now time.Time) bool {
+	return lastInbound != nil && now.Sub(*lastInbound) <= window
 }
 
 // reachByTemplate reports whether a notification that cannot go as a
