@@ -217,7 +217,7 @@ func Parse(name string, data []byte) (*File, error) {
 // toContest converts the decoded document, reporting values it cannot read.
 func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{Line: f.Line(path), Field: display(path), Message: fmt.Sprintf(format, args...), path: path})
+		ps = append(ps, f.problem(quiz.Problem{Field: path, Message: fmt.Sprintf(format, args...)}))
 	}
 	text := func(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
@@ -235,22 +235,21 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 	if d.AttemptsPerRound != nil {
 		c.AttemptsPerRound = *d.AttemptsPerRound
 	}
-	if s := strings.TrimSpace(d.TimeLimit); s != "" {
-		tl, err := time.ParseDuration(s)
-		if err != nil {
-			add("time_limit", "%q is not a duration: write a number with a unit, such as 20m, 1h30m or 900s", s)
+	// duration reads the duration at path into dst when one is written; the
+	// examples say what the key expects.
+	duration := func(path, raw, examples string, dst *time.Duration) {
+		s := strings.TrimSpace(raw)
+		if s == "" {
+			return
+		}
+		if v, err := time.ParseDuration(s); err != nil {
+			add(path, "%q is not a duration: write a number with a unit, such as "+examples, s)
 		} else {
-			c.TimeLimit = tl
+			*dst = v
 		}
 	}
-	if s := strings.TrimSpace(d.PredictionGrace); s != "" {
-		g, err := time.ParseDuration(s)
-		if err != nil {
-			add("prediction_grace", "%q is not a duration: write a number with a unit, such as 2m or 90s (0 for none)", s)
-		} else {
-			c.PredictionGrace = g
-		}
-	}
+	duration("time_limit", d.TimeLimit, "20m, 1h30m or 900s", &c.TimeLimit)
+	duration("prediction_grace", d.PredictionGrace, "2m or 90s (0 for none)", &c.PredictionGrace)
 	c.Integrity = quiz.DefaultIntegrity
 	if s := strings.TrimSpace(d.Integrity.MinSecondsPerQuestion); s != "" {
 		n, err := strconv.Atoi(s)
@@ -260,14 +259,7 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 			c.Integrity.MinSecondsPerQuestion = n
 		}
 	}
-	if s := strings.TrimSpace(d.Integrity.SameAnswersWindow); s != "" {
-		w, err := time.ParseDuration(s)
-		if err != nil {
-			add("integrity.same_answers_window", "%q is not a duration: write a number with a unit, such as 10m or 1h", s)
-		} else {
-			c.Integrity.SameAnswersWindow = w
-		}
-	}
+	duration("integrity.same_answers_window", d.Integrity.SameAnswersWindow, "10m or 1h", &c.Integrity.SameAnswersWindow)
 	for _, r := range d.Schedule.Reminders {
 		c.Reminders = append(c.Reminders, strings.TrimSpace(r))
 	}
@@ -315,7 +307,7 @@ func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) 
 		return nil, ps
 	}
 	add := func(path, format string, args ...any) {
-		ps = append(ps, Problem{Line: f.Line(path), Field: display(path), Message: fmt.Sprintf(format, args...), path: path})
+		ps = append(ps, f.problem(quiz.Problem{Field: path, Message: fmt.Sprintf(format, args...)}))
 	}
 	counts := func(part string, g report.GradeCounts) {
 		for i, n := range []int{g.Nhat, g.Nhi, g.Ba, g.KhuyenKhich} {
