@@ -157,6 +157,10 @@ func kindName(k Kind) string {
 		return "contact"
 	case KindCallback:
 		return "callback"
+	case KindFollow:
+		return "follow"
+	case KindUnfollow:
+		return "unfollow"
 	}
 	return "text"
 }
