@@ -16,6 +16,7 @@ package webchat
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"embed"
@@ -27,6 +28,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +38,7 @@ import (
 
 	"quizbot/bot/chat"
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // HTTP limits.
@@ -190,6 +193,11 @@ func (w *WebChat) handleMembers(rw http.ResponseWriter, r *http.Request) {
 	}
 	more := len(ms) > sampleLimit
 	ms = ms[:min(len(ms), sampleLimit)]
+	// The database's order is byte order (Đ after Z); people look for a name
+	// in the Vietnamese order, unit by unit.
+	slices.SortStableFunc(ms, func(a, b quiz.Member) int {
+		return cmp.Or(report.CompareNames(a.UnitName, b.UnitName), report.CompareNames(a.FullName, b.FullName))
+	})
 	out := make([]memberJSON, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, toJSON(m))
