@@ -170,6 +170,10 @@ func checkServe(t *testing.T, objs []object, overlay bool) {
 	if port == "" {
 		t.Fatalf("the container does not publish LISTEN_ADDR's port 8080: %v", get(c, "ports"))
 	}
+	// serve lets requests in flight finish for up to 60 s after SIGTERM.
+	if g, _ := get(pod, "spec", "terminationGracePeriodSeconds").(float64); g <= 60 {
+		t.Errorf("terminationGracePeriodSeconds %v: serve may take 60 s to finish its requests", g)
+	}
 	for probe, path := range map[string]string{"readinessProbe": "/readyz", "livenessProbe": "/healthz", "startupProbe": "/healthz"} {
 		if got := str(c, probe, "httpGet", "path"); got != path || str(c, probe, "httpGet", "port") != port {
 			t.Errorf("%s: %s on %v, want %s on %s", probe, got, get(c, probe, "httpGet", "port"), path, port)
@@ -177,9 +181,9 @@ func checkServe(t *testing.T, objs []object, overlay bool) {
 	}
 	for _, w := range []map[string]any{pod, get(job, "spec", "template").(map[string]any)} {
 		sc := get(w, "spec", "securityContext")
-		if get(sc, "runAsNonRoot") != true || get(w, "spec", "automountServiceAccountToken") != false {
-			t.Errorf("%s: runAsNonRoot %v, automountServiceAccountToken %v", str(w, "metadata", "labels", "app.kubernetes.io/component"),
-				get(sc, "runAsNonRoot"), get(w, "spec", "automountServiceAccountToken"))
+		if get(sc, "runAsNonRoot") != true || str(sc, "seccompProfile", "type") != "RuntimeDefault" || get(w, "spec", "automountServiceAccountToken") != false {
+			t.Errorf("%s: securityContext %v, automountServiceAccountToken %v", str(w, "metadata", "labels", "app.kubernetes.io/component"),
+				sc, get(w, "spec", "automountServiceAccountToken"))
 		}
 		for _, c := range get(w, "spec", "containers").([]any) {
 			csc := get(c, "securityContext")
