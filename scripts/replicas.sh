@@ -12,8 +12,8 @@
 # Installs nginx (and PostgreSQL and Redis, through scripts/services.sh)
 # from the Debian packages when missing, with sudo unless root. Settings:
 # PG_PORT and REDIS_PORT (default 55435, 56382) for the throwaway servers,
-# QUIZBOT_REPLICAS_PORT (default 58070: nginx; the replicas take the next
-# three ports), QUIZBOT_REPLICAS_MEMBERS (default 1000 members of 10
+# QUIZBOT_REPLICAS_PORT (default 58070: nginx and the replicas listen on
+# free ports of 127.0.0.1 from it to it + 9), QUIZBOT_REPLICAS_MEMBERS (default 1000 members of 10
 # answers each per scenario), QUIZBOT_REPLICAS_REPEAT (default 1: how many
 # times the 1, 2 and 3 replica runs are repeated, alternated).
 set -euo pipefail

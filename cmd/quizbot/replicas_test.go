@@ -152,18 +152,27 @@ func runReplicas(t *testing.T, o replicaRun) replicaResult {
 		"TELEGRAM_TOKEN="+fake.Token(), "TELEGRAM_API_URL="+fake.URL(), "TELEGRAM_WEBHOOK_SECRET="+testSecret,
 		"PUBLIC_URL=https://quizbot.example.vn", "WEBCHAT=0", "RATE_LIMIT=0"))
 	dir := t.TempDir()
-	var procs []*exec.Cmd
+	// Ports of 127.0.0.1 from o.port on: one each, free when probed (they
+	// are in the kernel's ephemeral range, where an outgoing connection
+	// may hold one for a while: a replica that cannot bind is started
+	// again on another).
+	used := map[int]bool{}
+	var procs []*proc
 	var upstreams []string
 	for i := range o.replicas {
-		addr := fmt.Sprintf("127.0.0.1:%d", o.port+1+i)
-		cmd := startProcess(t, filepath.Join(dir, fmt.Sprintf("serve%d.log", i+1)), append(env, "LISTEN_ADDR="+addr), o.bin, "serve")
-		procs = append(procs, cmd)
-		upstreams = append(upstreams, addr)
+		for try := 0; ; try++ {
+			addr := freeAddr(t, o.port, used)
+			p := startProcess(t, filepath.Join(dir, fmt.Sprintf("serve%d-%d.log", i+1, try)), append(env, "LISTEN_ADDR="+addr), o.bin, "serve")
+			if waitReady(t, "http://"+addr+"/readyz", p) {
+				procs, upstreams = append(procs, p), append(upstreams, addr)
+				break
+			}
+			if try == 3 {
+				t.Fatalf("replica %d did not start", i+1)
+			}
+		}
 	}
-	for _, a := range upstreams {
-		waitHTTP(t, "http://"+a+"/readyz")
-	}
-	front := startNginx(t, o.nginx, o.port, upstreams)
+	front := startNginx(t, o.nginx, o.port, used, upstreams)
 	hook := "http://" + front + "/webhook/telegram"
 
 	// The driver.
@@ -291,9 +300,9 @@ func runReplicas(t *testing.T, o replicaRun) replicaResult {
 					}
 				}
 				if !killed && acked.Load() >= total/2 {
-					procs[1].Process.Signal(syscall.SIGKILL)
+					procs[1].cmd.Process.Signal(syscall.SIGKILL)
 					killed = true
-					t.Logf("killed replica 2 (pid %d) after %d of %d answers", procs[1].Process.Pid, acked.Load(), total)
+					t.Logf("killed replica 2 (pid %d) after %d of %d answers", procs[1].cmd.Process.Pid, acked.Load(), total)
 					return
 				}
 			}
@@ -525,9 +534,15 @@ func daytimeZone(now time.Time) string {
 	return "UTC"
 }
 
+// proc is a process the test started; done is closed when it has exited.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
 // startProcess starts bin with args and env, its output in logPath, and
-// kills it when the test ends.
-func startProcess(t *testing.T, logPath string, env []string, bin string, args ...string) *exec.Cmd {
+// stops it when the test ends.
+func startProcess(t *testing.T, logPath string, env []string, bin string, args ...string) *proc {
 	t.Helper()
 	logf, err := os.Create(logPath)
 	if err != nil {
@@ -538,15 +553,15 @@ func startProcess(t *testing.T, logPath string, env []string, bin string, args .
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
 		select {
-		case <-done:
+		case <-p.done:
 		case <-time.After(20 * time.Second):
 			cmd.Process.Kill()
-			<-done
+			<-p.done
 		}
 		logf.Close()
 		if t.Failed() {
@@ -554,12 +569,32 @@ func startProcess(t *testing.T, logPath string, env []string, bin string, args .
 			t.Logf("%s (last 2 KB):\n%s", logPath, b[max(0, len(b)-2048):])
 		}
 	})
-	return cmd
+	return p
 }
 
-// waitHTTP polls url until it answers 200: another process is starting,
-// and nothing else says when it is ready.
-func waitHTTP(t *testing.T, url string) {
+// freeAddr returns a 127.0.0.1 address with a port from base to base+9
+// that is not in used and can be listened on now, and adds it to used.
+func freeAddr(t *testing.T, base int, used map[int]bool) string {
+	t.Helper()
+	for port := base; port < base+10; port++ {
+		if used[port] {
+			continue
+		}
+		used[port] = true
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+			return addr
+		}
+	}
+	t.Fatalf("no free port from %d to %d (QUIZBOT_REPLICAS_PORT chooses others)", base, base+9)
+	return ""
+}
+
+// waitReady polls url until it answers 200 (another process is starting,
+// and nothing else says when it is ready) and reports true; false if p
+// exited first.
+func waitReady(t *testing.T, url string, p *proc) bool {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -567,8 +602,13 @@ func waitHTTP(t *testing.T, url string) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return true
 			}
+		}
+		select {
+		case <-p.done:
+			return false
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not ready after 60 s (%v)", url, err)
@@ -577,11 +617,12 @@ func waitHTTP(t *testing.T, url string) {
 	}
 }
 
-// startNginx runs nginx on 127.0.0.1:port in front of the upstreams and
-// returns its address. A replica that refuses connections is skipped for
-// 10 s; a request already sent to one that dies is not re-sent elsewhere
-// (POST): the client gets 502 and re-delivers, as Telegram does.
-func startNginx(t *testing.T, nginx string, port int, upstreams []string) string {
+// startNginx runs nginx on a free port of 127.0.0.1 in front of the
+// upstreams and returns its address. A replica that refuses connections
+// is skipped for 10 s; a request already sent to one that dies is not
+// re-sent elsewhere (POST): the client gets 502 and re-delivers, as
+// Telegram does.
+func startNginx(t *testing.T, nginx string, base int, used map[int]bool, upstreams []string) string {
 	t.Helper()
 	// Not t.TempDir: nginx's workers run as an unprivileged user when it
 	// is started as root, and must reach their temporary directories.
@@ -595,8 +636,9 @@ func startNginx(t *testing.T, nginx string, port int, upstreams []string) string
 	for _, u := range upstreams {
 		fmt.Fprintf(&servers, "    server %s max_fails=1 fail_timeout=10s;\n", u)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	conf := fmt.Sprintf(`daemon off;
+	for try := 0; ; try++ {
+		addr := freeAddr(t, base, used)
+		conf := fmt.Sprintf(`daemon off;
 worker_processes auto;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
@@ -623,15 +665,16 @@ http {
   }
 }
 `, dir, servers.String(), addr)
-	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
+		if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p := startProcess(t, filepath.Join(dir, fmt.Sprintf("nginx-%d.out", try)), os.Environ(), nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
+		if waitReady(t, "http://"+addr+"/healthz", p) {
+			return addr
+		}
+		if try == 3 {
+			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			t.Fatalf("nginx did not start:\n%s", b)
+		}
 	}
-	if ln, err := net.Listen("tcp", addr); err != nil {
-		t.Fatalf("nginx's port %d is taken (QUIZBOT_REPLICAS_PORT chooses another): %v", port, err)
-	} else {
-		ln.Close()
-	}
-	startProcess(t, filepath.Join(dir, "nginx.out"), os.Environ(), nginx, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	waitHTTP(t, "http://"+addr+"/healthz")
-	return addr
 }
