@@ -85,9 +85,9 @@ func TestReplicas(t *testing.T) {
 	t.Run("failover", func(t *testing.T) {
 		res := runReplicas(t, replicaRun{bin: bin, nginx: nginx, port: port, replicas: 3, takers: takers, idle: 300, failover: true})
 		summary = append(summary, fmt.Sprintf("failover (3 replicas, one killed at half, remind at a quarter): %d answers in %.1f s, "+
-			"%d re-deliveries (%d answered 502 by nginx, %d 503 busy, %d other), %d reminders, %d of them sent again after the kill",
+			"%d re-deliveries (%d answered 502 by nginx, %d 503 busy, %d other), %d reminders, %d of them claimed again after a lease ran out, %d sent twice",
 			res.answers, res.elapsed.Seconds(), res.retries, res.status[502], res.status[503], res.retries-res.status[502]-res.status[503],
-			res.reminders, res.remindAgain))
+			res.reminders, res.takenOver, res.remindAgain))
 	})
 	for _, s := range summary {
 		t.Log(s)
@@ -119,6 +119,7 @@ type replicaResult struct {
 	status      map[int]int
 	reminders   int
 	remindAgain int
+	takenOver   int // reminders claimed again after a lease ran out
 	// commits and redisCmds are counted over the drive, by PostgreSQL
 	// (this database's) and Redis (the whole server: the test's alone).
 	commits, redisCmds float64
@@ -405,7 +406,7 @@ func runReplicas(t *testing.T, o replicaRun) replicaResult {
 	}
 
 	if o.failover {
-		res.reminders, res.remindAgain = checkReminders(t, db, fake, idle, takers)
+		res.reminders, res.remindAgain, res.takenOver = checkReminders(t, db, fake, idle, takers)
 	}
 	return res
 }
@@ -415,7 +416,7 @@ func runReplicas(t *testing.T, o replicaRun) replicaResult {
 // quizbot checks again at each send). A message may go twice only where
 // the killed replica held its row when it died: it was taken over after
 // its lease (tries > 1), since whether it reached Telegram cannot be known.
-func checkReminders(t *testing.T, db *storage.DB, fake *telegramtest.Fake, idle, takers []int64) (sent, again int) {
+func checkReminders(t *testing.T, db *storage.DB, fake *telegramtest.Fake, idle, takers []int64) (sent, again, takenOver int) {
 	got := map[int64]int{}
 	for _, c := range fake.CallsTo("sendMessage") {
 		if c.OK() && strings.HasPrefix(c.Param("text"), "⏰ Nhắc nhở") {
@@ -428,25 +429,25 @@ func checkReminders(t *testing.T, db *storage.DB, fake *telegramtest.Fake, idle,
 		`SELECT chat_id::bigint FROM notifications WHERE kind = $1 AND tries > 1`, notify.KindRemind); err != nil {
 		t.Fatal(err)
 	}
-	takenOver := map[int64]bool{}
+	over := map[int64]bool{}
 	for _, id := range retried {
-		takenOver[id] = true
+		over[id] = true
 	}
 	for _, id := range idle {
 		switch n := got[id]; {
 		case n == 1:
-		case n == 2 && takenOver[id]:
+		case n == 2 && over[id]:
 			again++
 		default:
 			t.Errorf("member %d, who did not take part, got the reminder %d times", id, n)
 		}
 	}
 	for _, id := range takers {
-		if n := got[id]; n > 1 && !(n == 2 && takenOver[id]) {
+		if n := got[id]; n > 1 && !(n == 2 && over[id]) {
 			t.Errorf("member %d got the reminder %d times", id, n)
 		}
 	}
-	return sent, again
+	return sent, again, len(retried)
 }
 
 // counters reads PostgreSQL's committed transactions in db's database and
