@@ -103,7 +103,7 @@ func orDefault(v, def string) string {
 
 type replicaRun struct {
 	bin, nginx     string
-	port           int // nginx's; the replicas take the next ones
+	port           int // the first of ten ports where nginx and the replicas may listen
 	replicas       int
 	takers, idle   int // members who take the quiz, members who do not
 	failover       bool
@@ -120,8 +120,10 @@ type replicaResult struct {
 	reminders   int
 	remindAgain int
 	takenOver   int // reminders claimed again after a lease ran out
-	// commits and redisCmds are counted over the drive, by PostgreSQL
-	// (this database's) and Redis (the whole server: the test's alone).
+	// commits and redisCmds are counted from before the replicas start
+	// to after they stop (throughput runs only), by PostgreSQL (this
+	// database's transactions) and Redis (the whole server's commands:
+	// the test's alone).
 	commits, redisCmds float64
 }
 
