@@ -30,6 +30,9 @@ type Config struct {
 	// loopback address of its own, never on ListenAddr.
 	WebChat     bool
 	WebChatAddr string
+	// AdminAddr serves /metrics and /debug/pprof/ (ADMIN_ADDR): loopback
+	// by default, never on ListenAddr; "" when turned off (ADMIN_ADDR=0).
+	AdminAddr string
 	// DatabaseMaxConns bounds the connections to PostgreSQL of this
 	// process (DefaultDatabaseMaxConns when DATABASE_MAX_CONNS is unset).
 	DatabaseMaxConns int
@@ -70,6 +73,7 @@ func (z Zalo) Enabled() bool { return z.AppID != "" }
 const (
 	DefaultListenAddr     = ":8080"
 	DefaultWebChatAddr    = "127.0.0.1:8081"
+	DefaultAdminAddr      = "127.0.0.1:9090"
 	DefaultTelegramAPIURL = "https://api.telegram.org"
 	DefaultNotifyRate     = 25
 
@@ -230,6 +234,7 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	} else if c.WebChat && samePort(c.WebChatAddr, c.ListenAddr) {
 		bad("WEBCHAT_ADDR", "must use another port than LISTEN_ADDR (%s): the web chat has a listener of its own, on loopback", c.ListenAddr)
 	}
+	c.AdminAddr = loadAdminAddr(getenv, c, bad)
 	c.Zalo = loadZalo(getenv, bad)
 	switch c.Verify = strings.ToLower(strings.TrimSpace(getenv("VERIFY"))); c.Verify {
 	case "":
@@ -259,6 +264,37 @@ func checkWebChatAddr(addr string) string {
 			"from another machine, use an SSH tunnel (ssh -L 8081:127.0.0.1:8081 SERVER)", addr)
 	}
 	return ""
+}
+
+// loadAdminAddr reads ADMIN_ADDR, the listener of /metrics and
+// /debug/pprof/: DefaultAdminAddr when unset, "" (off) for 0 or off. Any
+// host is accepted when set explicitly, since Prometheus in a cluster
+// scrapes the pod's own address (ADMIN_ADDR=:9090); but never the port of
+// LISTEN_ADDR, which a server publishes, nor that of the web chat: metrics
+// and profiles have no login, and the webhook's address must not show them.
+func loadAdminAddr(getenv func(string) string, c Config, bad func(name, format string, args ...any)) string {
+	v := strings.TrimSpace(getenv("ADMIN_ADDR"))
+	switch v {
+	case "":
+		v = DefaultAdminAddr
+	case "0", "off":
+		return ""
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		bad("ADMIN_ADDR", "must be host:port such as %s (or :9090 for every interface), or 0 to turn it off, got %q", DefaultAdminAddr, v)
+		return ""
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("ADMIN_ADDR", "port must be a number from 0 to 65535, got %q", port)
+		return ""
+	}
+	if samePort(v, c.ListenAddr) {
+		bad("ADMIN_ADDR", "must use another port than LISTEN_ADDR (%s): metrics and profiles are never served on the public webhook address", c.ListenAddr)
+	} else if c.WebChat && samePort(v, c.WebChatAddr) {
+		bad("ADMIN_ADDR", "must use another port than WEBCHAT_ADDR (%s)", c.WebChatAddr)
+	}
+	return v
 }
 
 // samePort reports whether two valid listen addresses use the same fixed

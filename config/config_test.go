@@ -86,6 +86,11 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"WEBCHAT_ADDR": "0.0.0.0:8081", "WEBCHAT": "0"}, "WEBCHAT_ADDR: must be a loopback address"},
 		{map[string]string{"WEBCHAT_ADDR": "127.0.0.1:8080"}, "WEBCHAT_ADDR: must use another port than LISTEN_ADDR"},
 		{map[string]string{"VERIFY": "sms"}, "VERIFY: must be phone, code or either"},
+		{map[string]string{"ADMIN_ADDR": "9090"}, "ADMIN_ADDR: must be host:port"},
+		{map[string]string{"ADMIN_ADDR": "127.0.0.1:90900"}, "ADMIN_ADDR: port must be"},
+		{map[string]string{"ADMIN_ADDR": ":8080"}, "ADMIN_ADDR: must use another port than LISTEN_ADDR"},
+		{map[string]string{"ADMIN_ADDR": "127.0.0.1:7000", "LISTEN_ADDR": "0.0.0.0:7000"}, "ADMIN_ADDR: must use another port than LISTEN_ADDR"},
+		{map[string]string{"ADMIN_ADDR": "127.0.0.1:8081"}, "ADMIN_ADDR: must use another port than WEBCHAT_ADDR"},
 	}
 	for _, tc := range cases {
 		m := base()
@@ -96,6 +101,36 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: got %v, want error containing %q", tc.set, err, tc.want)
 		}
+	}
+}
+
+// TestAdminAddr: the admin listener (/metrics, /debug/pprof/) is on
+// loopback unless told otherwise, off with 0, and may be on every
+// interface when set so (a cluster's Prometheus scrapes the pod's address).
+func TestAdminAddr(t *testing.T) {
+	for _, tc := range []struct{ set, want string }{
+		{"", DefaultAdminAddr},
+		{"0", ""},
+		{"off", ""},
+		{" 127.0.0.1:9100 ", "127.0.0.1:9100"},
+		{":9090", ":9090"},
+		{"127.0.0.1:0", "127.0.0.1:0"},
+	} {
+		m := base()
+		m["ADMIN_ADDR"] = tc.set
+		c, err := Load(env(m), all)
+		if err != nil || c.AdminAddr != tc.want {
+			t.Errorf("ADMIN_ADDR=%q: %q %v, want %q", tc.set, c.AdminAddr, err, tc.want)
+		}
+	}
+	if DefaultAdminAddr != "127.0.0.1:9090" {
+		t.Errorf("the default admin address %q is not on loopback", DefaultAdminAddr)
+	}
+	// The web chat's port is free for the admin listener while it is off.
+	m := base()
+	m["WEBCHAT"], m["ADMIN_ADDR"] = "0", "127.0.0.1:8081"
+	if c, err := Load(env(m), all); err != nil || c.AdminAddr != "127.0.0.1:8081" {
+		t.Errorf("web chat off: %q %v", c.AdminAddr, err)
 	}
 }
 
