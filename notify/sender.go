@@ -97,6 +97,7 @@ type Sender struct {
 	settled chan struct{}
 
 	sent, failed, unreachable, cancelled, retried atomic.Int64
+	observer                                      Observer // told of outcomes and pauses (Observe); nil: nobody
 }
 
 // SenderStore is what a Sender needs of storage: the queue, and the rounds
@@ -347,13 +348,13 @@ func (s *Sender) skip(ctx context.Context, c Claimed) bool {
 	switch {
 	case c.Linked == nil:
 		_, err = s.db.MarkCancelled(rctx, c, "the account was unlinked from the member")
-		s.cancelled.Add(1)
+		s.count(c, OutcomeCancelled)
 	case !*c.Linked:
 		_, err = s.db.MarkUnreachable(rctx, c, c.PartsSent, "the account is unreachable (blocked the bot)")
-		s.unreachable.Add(1)
+		s.count(c, OutcomeUnreachable)
 	case c.Stale:
 		_, err = s.db.MarkCancelled(rctx, c, "no longer needed: the member took part or was excused, or the round closed")
-		s.cancelled.Add(1)
+		s.count(c, OutcomeCancelled)
 	default:
 		return false
 	}
@@ -420,7 +421,7 @@ func (s *Sender) deliver(ctx context.Context, p quiz.Platform, m Messenger, c Cl
 	if !ok {
 		s.log.Warn("notify: sent after the lease ran out; it may be sent twice", "id", c.ID, "kind", c.Kind)
 	}
-	s.sent.Add(1)
+	s.count(c, OutcomeSent)
 }
 
 // quiet reports whether c's contest is in its quiet hours now, and when
@@ -476,22 +477,25 @@ func (s *Sender) sendFailed(ctx context.Context, p quiz.Platform, c Claimed, par
 			s.log.Error("notify: pause sends", "platform", p, "err", perr)
 		}
 		s.log.Warn("notify: the platform asked to slow down; pausing", "platform", p, "retry_after", wait)
+		if s.observer != nil {
+			s.observer.RateLimited(p, wait)
+		}
 		if _, rerr := s.db.Requeue(rctx, c, parts, wait, clip(err.Error()), false); rerr != nil {
 			s.log.Error("notify: requeue", "id", c.ID, "err", rerr)
 		}
-		s.retried.Add(1)
+		s.count(c, OutcomeRetried)
 	case errors.Is(err, outbound.ErrUnreachable):
 		s.log.Info("notify: recipient unreachable", "platform", p, "member", c.MemberID.Int64, "kind", c.Kind)
 		if _, rerr := s.db.MarkUnreachable(rctx, c, parts, clip(err.Error())); rerr != nil {
 			s.log.Error("notify: record unreachable", "id", c.ID, "err", rerr)
 		}
-		s.unreachable.Add(1)
+		s.count(c, OutcomeUnreachable)
 	case errors.Is(err, outbound.ErrRejected):
 		s.log.Error("notify: message rejected by the platform, not retried", "platform", p, "id", c.ID, "kind", c.Kind, "err", err)
 		if _, rerr := s.db.MarkFailed(rctx, c, parts, clip(err.Error())); rerr != nil {
 			s.log.Error("notify: record failure", "id", c.ID, "err", rerr)
 		}
-		s.failed.Add(1)
+		s.count(c, OutcomeFailed)
 	default:
 		s.retry(ctx, c, parts, err)
 	}
@@ -507,7 +511,7 @@ func (s *Sender) retry(ctx context.Context, c Claimed, parts int, err error) {
 		if _, rerr := s.db.MarkFailed(rctx, c, parts, clip(err.Error())); rerr != nil {
 			s.log.Error("notify: record failure", "id", c.ID, "err", rerr)
 		}
-		s.failed.Add(1)
+		s.count(c, OutcomeFailed)
 		return
 	}
 	wait := s.backoff(c.Tries)
@@ -515,7 +519,7 @@ func (s *Sender) retry(ctx context.Context, c Claimed, parts int, err error) {
 	if _, rerr := s.db.Requeue(rctx, c, parts, wait, clip(err.Error()), true); rerr != nil {
 		s.log.Error("notify: requeue", "id", c.ID, "err", rerr)
 	}
-	s.retried.Add(1)
+	s.count(c, OutcomeRetried)
 }
 
 // giveBack returns a claimed notification to the queue without counting a

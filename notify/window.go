@@ -129,7 +129,7 @@ func (s *Sender) settleWindow(ctx context.Context, p quiz.Platform, c Claimed, p
 	if _, err := s.db.SettleWindowClosed(rctx, c, parts, clip(reason)); err != nil {
 		s.log.Error("notify: record window closed", "id", c.ID, "err", err)
 	}
-	s.unreachable.Add(1)
+	s.count(c, OutcomeUnreachable)
 }
 
 // sendTemplate sends a reminder as a template message by phone, to someone
@@ -156,7 +156,7 @@ func (s *Sender) sendTemplate(ctx context.Context, p quiz.Platform, ts TemplateS
 		}
 		s.log.Info("notify: sent as a template message by phone", "platform", p, "member", c.MemberID.Int64,
 			"phone", quiz.MaskPhone(c.Phone), "kind", c.Kind, "why", why)
-		s.sent.Add(1)
+		s.count(c, OutcomeSent)
 	case errors.As(err, &rl):
 		s.sendFailed(ctx, p, c, c.PartsSent, err)
 	case errors.Is(err, outbound.ErrRejected), errors.Is(err, outbound.ErrUnreachable):

@@ -30,6 +30,7 @@ type Service struct {
 	sessions SessionStore
 	clock    Clock
 	shuffle  func(n int, swap func(i, j int))
+	observer Observer // told of attempts and answers (Observe); nil: nobody
 
 	mu        sync.Mutex
 	questions map[int64]cachedQuestion
@@ -301,7 +302,7 @@ func (s *Service) memberStatus(ctx context.Context, st *Status, m Member) error 
 	for i := range atts {
 		a := atts[i]
 		if !a.Submitted() && !now.Before(a.Deadline) {
-			done, _, err := s.store.SubmitAttempt(ctx, a.ID, a.Deadline)
+			done, _, err := s.submitAttempt(ctx, a.ID, a.Deadline)
 			if err != nil {
 				return fmt.Errorf("status: %w", err)
 			}
@@ -345,7 +346,7 @@ func (s *Service) finishAnswered(ctx context.Context, attemptID int64) (Attempt,
 	if a.Submitted() || !ok {
 		return a, false, nil
 	}
-	return s.store.SubmitAttempt(ctx, attemptID, at)
+	return s.submitAttempt(ctx, attemptID, at)
 }
 
 // lastAnswer is when the last question of an attempt was answered; ok is
@@ -457,6 +458,9 @@ func (s *Service) create(ctx context.Context, m Member, st Status, p Platform) (
 			return View{}, err
 		}
 		return View{}, fmt.Errorf("start attempt: %w", err)
+	}
+	if s.observer != nil {
+		s.observer.AttemptStarted(p)
 	}
 	// The session is saved once its first question is shown (SetMessage).
 	return s.view(ctx, sessionOf(a, c))
@@ -898,6 +902,9 @@ func (s *Service) Answer(ctx context.Context, m Member, attemptID int64, pos, le
 		}
 		return Answered{}, Errorf(ECONFLICT, "Câu trả lời cho câu này đã được ghi nhận.")
 	}
+	if s.observer != nil {
+		s.observer.AnswerRecorded(correct)
+	}
 	res := corrected(Answered{Pos: pos, Letter: letter, Correct: correct, Reveal: sess.Reveal,
 		Previous: prev, Deadline: sess.Deadline}, q, it.Order)
 	sess.Pos++
@@ -982,7 +989,7 @@ func (s *Service) expire(ctx context.Context, sess Session, prev View) (Answered
 // ECONFLICT when the attempt was closed already: a double tap, /thi or the
 // sweeper closed it first and told the member.
 func (s *Service) submit(ctx context.Context, sess Session, at time.Time, what string) (Attempt, error) {
-	a, closed, err := s.store.SubmitAttempt(ctx, sess.AttemptID, at)
+	a, closed, err := s.submitAttempt(ctx, sess.AttemptID, at)
 	if err != nil {
 		return Attempt{}, fmt.Errorf("%s: %w", what, err)
 	}
@@ -1193,7 +1200,7 @@ func (s *Service) SweepExpired(ctx context.Context) ([]Expired, error) {
 	var out []Expired
 	var errs []error
 	for _, a := range due {
-		done, closed, err := s.store.SubmitAttempt(ctx, a.ID, a.Deadline)
+		done, closed, err := s.submitAttempt(ctx, a.ID, a.Deadline)
 		if err != nil {
 			errs = append(errs, err)
 			continue

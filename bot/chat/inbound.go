@@ -91,9 +91,9 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
 
-// Receive handles one delivered event once, however often the platform
+// receive handles one delivered event once, however often the platform
 // delivers it, and says what the platform should hear. Adapters call it for
-// every event they decode. With a ledger (UseLedger) it claims the
+// every event they decode (through Receive). With a ledger (UseLedger) it claims the
 // delivery's key: a key already done is Handled at once, one under a live
 // claim is Busy, one whose earlier delivery failed or died is handled again
 // as a re-delivery (Redelivered). The claim's round trip also reads the
@@ -101,7 +101,7 @@ func (o Outcome) String() string {
 // and counts the event toward the sender's rate (WithEventCount); the round
 // trip that ends the claim saves the session of the question the event
 // showed (quiz.Shown). A panic in handling is recovered: the event failed.
-func (b *Bot) Receive(ctx context.Context, d Delivery) Outcome {
+func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	l := b.inbound.ledger
 	if l == nil {
 		if err := b.handleSafely(ctx, d); err != nil {

@@ -126,9 +126,10 @@ func (b *Bot) UseLedger(l Ledger) { b.inbound.ledger = l }
 
 // inbound is Receive's state: the ledger and the claims held.
 type inbound struct {
-	ledger Ledger
-	mu     sync.Mutex
-	held   map[string]Claim // by token
+	ledger   Ledger
+	observer Observer // told every event's outcome (Observe); nil: nobody
+	mu       sync.Mutex
+	held     map[string]Claim // by token
 }
 
 // hold keeps c renewed by KeepClaims until the returned function is called.

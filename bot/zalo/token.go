@@ -186,6 +186,9 @@ func (c *Client) refresh(ctx context.Context, stale string) (TokenPair, error) {
 			"app_id":        {c.cfg.AppID},
 			"grant_type":    {"refresh_token"},
 		})
+		if c.tokens != nil {
+			c.tokens.TokenRefreshed(err == nil)
+		}
 		if err != nil {
 			if errors.Is(err, ErrTokenRevoked) {
 				c.mu.Lock()
@@ -307,3 +310,14 @@ func flexSeconds(raw json.RawMessage) (int64, bool) {
 	}
 	return n, true
 }
+
+// TokenObserver is told of every refresh token spent, for the service's
+// metrics: ok when Zalo issued a new pair. It must be quick and safe for
+// concurrent use.
+type TokenObserver interface {
+	TokenRefreshed(ok bool)
+}
+
+// ObserveTokens tells o of every refresh from now on; nil, the default,
+// tells nobody. Call it before the client is used.
+func (c *Client) ObserveTokens(o TokenObserver) { c.tokens = o }

@@ -68,7 +68,8 @@ type Client struct {
 	dead    string
 	deadErr error
 
-	refreshing sync.Mutex // one refresh at a time in this process
+	refreshing sync.Mutex    // one refresh at a time in this process
+	tokens     TokenObserver // told of each refresh (ObserveTokens); nil: nobody
 }
 
 // New returns a client of the OA whose tokens store keeps.

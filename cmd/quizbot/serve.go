@@ -15,6 +15,7 @@ import (
 	"quizbot/bot/telegram"
 	"quizbot/bot/webchat"
 	"quizbot/bot/zalo"
+	"quizbot/metrics"
 	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -30,13 +31,18 @@ type server struct {
 	za     *zalo.Adapter      // nil without ZALO_APP_ID
 	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN); served by webRoutes only
 	notify *notify.Service
+	// metrics are served on ADMIN_ADDR alone (admin.go); adminLn is its
+	// listener, nil when ADMIN_ADDR is off.
+	metrics *metrics.Metrics
+	adminLn net.Listener
 }
 
 // newServer assembles the service from its parts.
 func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, clock quiz.Clock) (*server, error) {
 	s := &server{e: e, db: db, redis: rdb}
 	sessions := storage.NewSessions(rdb)
-	s.conv = chat.New(quiz.NewService(db, sessions, clock), db, e.log)
+	svc := quiz.NewService(db, sessions, clock)
+	s.conv = chat.New(svc, db, e.log)
 	// Every platform's events are claimed in Redis (chat.Bot.Receive), so
 	// that each takes effect once however often it is delivered.
 	s.conv.UseLedger(sessions)
@@ -53,6 +59,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	}
 	s.tg, s.web, s.za = ms.tg, ms.web, ms.za
 	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, notifyLimiter(e, rdb), clock, e.log)
+	s.observe(svc)
 	return s, nil
 }
 
@@ -162,6 +169,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("listen on WEBCHAT_ADDR %s: %w", e.cfg.WebChatAddr, err)
 		}
 	}
+	if s.adminLn, err = listenAdmin(e); err != nil {
+		ln.Close()
+		if webLn != nil {
+			webLn.Close()
+		}
+		return err
+	}
 	return s.serve(ctx, ln, webLn)
 }
 
@@ -184,7 +198,7 @@ func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
 	}
 	public := newHTTP(s.routes())
 	srvs := []*http.Server{public}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	// Each goroutine gets its own server, not srvs, which grows below.
 	go func() { errc <- public.Serve(ln) }()
 	s.e.log.Info("serving", "addr", ln.Addr().String())
@@ -195,6 +209,9 @@ func (s *server) serve(ctx context.Context, ln, webLn net.Listener) error {
 		s.e.log.Info("serving the local web chat (no login: loopback only)", "url", "http://"+webLn.Addr().String()+"/chat")
 	} else if webLn != nil {
 		webLn.Close()
+	}
+	if admin := s.serveAdmin(newHTTP, errc); admin != nil {
+		srvs = append(srvs, admin)
 	}
 	if s.tg == nil && s.web == nil && s.za == nil {
 		s.e.log.Warn("no chat platform: set TELEGRAM_TOKEN for the Telegram bot, ZALO_APP_ID for the Zalo OA, or leave WEBCHAT unset for the local web chat")
