@@ -96,8 +96,8 @@ func New(src Sources, log *slog.Logger) *Metrics {
 		Help: "Pauses asked for by 429 answers, in seconds, by platform."}, []string{"platform"})
 	m.refreshes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "quizbot_zalo_token_refreshes_total",
 		Help: "Zalo refresh tokens spent by this process, by result (ok, failed)."}, []string{"result"})
-	m.reg.MustRegister(m.updates, m.reply, m.answers, m.started, m.submitted, m.notifications, m.pauses, m.pausedFor, m.refreshes,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.own()...)
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"correct", "wrong"} {
 		m.answers.WithLabelValues(r)
 	}
@@ -111,6 +111,12 @@ func New(src Sources, log *slog.Logger) *Metrics {
 		m.reg.MustRegister(&redisPool{rdb: src.Redis})
 	}
 	return m
+}
+
+// own is quizbot's own collectors, apart from those that read the database
+// and Redis.
+func (m *Metrics) own() []prometheus.Collector {
+	return []prometheus.Collector{m.updates, m.reply, m.answers, m.started, m.submitted, m.notifications, m.pauses, m.pausedFor, m.refreshes}
 }
 
 // Registry is the metrics' registry.

@@ -195,3 +195,23 @@ func TestAdminAddrOffServesNoAdmin(t *testing.T) {
 		t.Fatalf("listener %v, error %v; want none", ln, err)
 	}
 }
+
+// TestMetricsCountZaloTokenRefreshes: the first Zalo event needs an access
+// token, which the stored refresh token buys once; the event and the
+// refresh are both counted.
+func TestMetricsCountZaloTokenRefreshes(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{}, "")
+	admin := httptest.NewServer(r.srv.adminRoutes())
+	defer admin.Close()
+	wantSeries(t, scrape(t, admin.URL+"/metrics"), map[string]string{
+		`quizbot_zalo_token_refreshes_total{result="ok"}`: "0",
+	})
+	r.zsend(r.z.TextEvent("z-an", "/start"))
+	r.zsend(r.z.TextEvent("z-an", "/huongdan"))
+	wantSeries(t, scrape(t, admin.URL+"/metrics"), map[string]string{
+		`quizbot_zalo_token_refreshes_total{result="ok"}`:          "1",
+		`quizbot_zalo_token_refreshes_total{result="failed"}`:      "0",
+		`quizbot_updates_total{outcome="handled",platform="zalo"}`: "2",
+	})
+}
