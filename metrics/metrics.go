@@ -38,6 +38,8 @@ type Metrics struct {
 	updates       *prometheus.CounterVec
 	reply         *prometheus.HistogramVec
 	answers       *prometheus.CounterVec
+	correct       prometheus.Counter // answers' children, looked up once
+	wrong         prometheus.Counter
 	started       *prometheus.CounterVec
 	submitted     *prometheus.CounterVec
 	notifications *prometheus.CounterVec
@@ -52,8 +54,10 @@ type Metrics struct {
 }
 
 type platformMetrics struct {
-	updates [3]prometheus.Counter // by chat.Outcome
-	reply   prometheus.Observer
+	updates   [3]prometheus.Counter // by chat.Outcome
+	reply     prometheus.Observer
+	started   prometheus.Counter
+	submitted [2]prometheus.Counter // answered, timed out
 }
 
 // ReplyBuckets are the reply latency histogram's bounds, in seconds: an
@@ -98,9 +102,7 @@ func New(src Sources, log *slog.Logger) *Metrics {
 		Help: "Zalo refresh tokens spent by this process, by result (ok, failed)."}, []string{"result"})
 	m.reg.MustRegister(m.own()...)
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	for _, r := range []string{"correct", "wrong"} {
-		m.answers.WithLabelValues(r)
-	}
+	m.correct, m.wrong = m.answers.WithLabelValues("correct"), m.answers.WithLabelValues("wrong")
 	for _, r := range []string{"ok", "failed"} {
 		m.refreshes.WithLabelValues(r)
 	}
@@ -158,7 +160,8 @@ func (m *Metrics) platform(p quiz.Platform) *platformMetrics {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if pm = m.byPlatform[p]; pm == nil {
-		pm = &platformMetrics{reply: m.reply.WithLabelValues(string(p))}
+		pm = &platformMetrics{reply: m.reply.WithLabelValues(string(p)), started: m.started.WithLabelValues(string(p)),
+			submitted: [2]prometheus.Counter{m.submitted.WithLabelValues(string(p), "answered"), m.submitted.WithLabelValues(string(p), "timed_out")}}
 		for o := range pm.updates {
 			pm.updates[o] = m.updates.WithLabelValues(string(p), chat.Outcome(o).String())
 		}
@@ -179,24 +182,24 @@ func (m *Metrics) Received(p quiz.Platform, outcome chat.Outcome, took time.Dura
 }
 
 // AttemptStarted implements quiz.Observer.
-func (m *Metrics) AttemptStarted(p quiz.Platform) { m.started.WithLabelValues(string(p)).Inc() }
+func (m *Metrics) AttemptStarted(p quiz.Platform) { m.platform(p).started.Inc() }
 
 // AnswerRecorded implements quiz.Observer.
 func (m *Metrics) AnswerRecorded(correct bool) {
-	r := "wrong"
 	if correct {
-		r = "correct"
+		m.correct.Inc()
+	} else {
+		m.wrong.Inc()
 	}
-	m.answers.WithLabelValues(r).Inc()
 }
 
 // AttemptSubmitted implements quiz.Observer.
 func (m *Metrics) AttemptSubmitted(p quiz.Platform, timedOut bool) {
-	how := "answered"
 	if timedOut {
-		how = "timed_out"
+		m.platform(p).submitted[1].Inc()
+	} else {
+		m.platform(p).submitted[0].Inc()
 	}
-	m.submitted.WithLabelValues(string(p), how).Inc()
 }
 
 // NotificationSettled implements notify.Observer.

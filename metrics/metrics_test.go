@@ -7,9 +7,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"quizbot/bot/chat"
+	"quizbot/quiz"
 )
 
 // TestDomainPackagesDoNotImportPrometheus: only this package (and the
@@ -131,5 +135,22 @@ func TestDashboardIsValid(t *testing.T) {
 		if !seen[n] {
 			t.Errorf("the dashboard shows no %s", n)
 		}
+	}
+}
+
+// TestHotPathAllocatesNothing: what every update and answer tells the
+// metrics costs no allocation once a platform has been seen.
+func TestHotPathAllocatesNothing(t *testing.T) {
+	m := New(Sources{}, nil)
+	m.Received(quiz.PlatformTelegram, chat.Handled, time.Millisecond)
+	m.AttemptStarted(quiz.PlatformTelegram)
+	m.AttemptSubmitted(quiz.PlatformTelegram, false)
+	if n := testing.AllocsPerRun(100, func() {
+		m.Received(quiz.PlatformTelegram, chat.Handled, time.Millisecond)
+		m.AnswerRecorded(true)
+		m.AttemptStarted(quiz.PlatformTelegram)
+		m.AttemptSubmitted(quiz.PlatformTelegram, false)
+	}); n != 0 {
+		t.Fatalf("%v allocations per update", n)
 	}
 }
