@@ -154,3 +154,27 @@ func TestHotPathAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per update", n)
 	}
 }
+
+// BenchmarkPerAnswer is what one answer through the webhook tells the
+// metrics: its update with the reply's latency, the answer, and a tenth of
+// an attempt started and submitted (10 questions each). Run in parallel, as
+// the webhook's requests are.
+//
+//	go test -run '^$' -bench PerAnswer ./metrics/
+func BenchmarkPerAnswer(b *testing.B) {
+	m := New(Sources{}, nil)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			start := time.Now()
+			m.AnswerRecorded(i%2 == 0)
+			if i%10 == 0 {
+				m.AttemptStarted(quiz.PlatformTelegram)
+				m.AttemptSubmitted(quiz.PlatformTelegram, false)
+			}
+			m.Received(quiz.PlatformTelegram, chat.Handled, time.Since(start))
+			i++
+		}
+	})
+}
