@@ -68,6 +68,7 @@ func TestMetricsCountWhatHappened(t *testing.T) {
 	r.verify(an, "0912000001")
 	r.verify(binh, "0912000002")
 	r.startQuiz(an)
+	wantSeries(t, scrape(t, metricsURL), map[string]string{`quizbot_attempts_open`: "1"})
 	q1 := r.last(an)
 	right := r.fake.Tap(t, an, q1, rightLabel(t, q1))
 	r.send(right)
