@@ -154,7 +154,7 @@ func runReplicas(t *testing.T, o replicaRun) replicaResult {
 	env := slices.Clip(append(os.Environ(),
 		"DATABASE_URL="+dbURL, "REDIS_URL="+redisURL,
 		"TELEGRAM_TOKEN="+fake.Token(), "TELEGRAM_API_URL="+fake.URL(), "TELEGRAM_WEBHOOK_SECRET="+testSecret,
-		"PUBLIC_URL=https://quizbot.example.vn", "WEBCHAT=0", "RATE_LIMIT=0"))
+		"PUBLIC_URL=https://quizbot.example.vn", "WEBCHAT=0", "RATE_LIMIT=0", "ADMIN_ADDR=0"))
 	dir := t.TempDir()
 	// Ports of 127.0.0.1 from o.port on: one each, free when probed (they
 	// are in the kernel's ephemeral range, where an outgoing connection
