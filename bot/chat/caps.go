@@ -168,6 +168,9 @@ func (c *conv) menuCmd(ctx context.Context) error {
 		b.WriteString("• /lydo: ghi nhận lý do vắng thi của cán bộ trong đơn vị\n")
 		b.WriteString("• /donvi: số liệu dự thi của đơn vị và danh sách chưa dự thi\n")
 	}
+	if known && (m.Role == quiz.RoleOrganizer || m.Role == quiz.RoleHead) {
+		b.WriteString("• /quantri: đường dẫn đăng nhập trang quản trị trên web\n")
+	}
 	b.WriteString("• /menu: danh sách này")
 	msg := Message{Text: b.String()}
 	if known && !c.menuFree() {

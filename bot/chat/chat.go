@@ -88,10 +88,11 @@ type Bot struct {
 	identities ChatResolver
 	messengers map[quiz.Platform]Messenger
 	log        *slog.Logger
-	rate       RateLimit    // per account (LimitRate); none when zero
-	counter    EventCounter // counts events for rate when no pipeline did
-	verify     VerifyMode   // how people verify (activate.go)
-	inbound    inbound      // Receive's ledger and claims (ledger.go)
+	rate       RateLimit     // per account (LimitRate); none when zero
+	counter    EventCounter  // counts events for rate when no pipeline did
+	verify     VerifyMode    // how people verify (activate.go)
+	inbound    inbound       // Receive's ledger and claims (ledger.go)
+	console    ConsoleLinker // the web console's links; nil when off (console.go)
 }
 
 // New returns the conversation over the quiz service.
@@ -304,6 +305,8 @@ func (c *conv) command(ctx context.Context) error {
 		return c.resultsCmd(ctx)
 	case "donvi":
 		return c.unitCmd(ctx)
+	case "quantri":
+		return c.consoleCmd(ctx)
 	default:
 		return c.say(ctx, textUnknown)
 	}
@@ -319,6 +322,8 @@ func (c *conv) text(ctx context.Context) error {
 		return c.stats(ctx)
 	case menuUnit:
 		return c.unitCmd(ctx)
+	case menuConsole:
+		return c.consoleCmd(ctx)
 	}
 	if handled, err := c.typedCode(ctx); handled {
 		return err

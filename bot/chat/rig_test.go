@@ -332,12 +332,12 @@ func (r *rig) wantMenu(u *chattest.User, want ...string) {
 }
 
 // menuCommands are the commands that do what the menu's buttons do.
-var menuCommands = map[string]string{"📝 Vào thi": "/thi", "ℹ️ Hướng dẫn": "/huongdan", "📋 Lý do vắng": "/lydo", "📊 Thống kê": "/thongke", "🏢 Đơn vị": "/donvi"}
+var menuCommands = map[string]string{"📝 Vào thi": "/thi", "ℹ️ Hướng dẫn": "/huongdan", "📋 Lý do vắng": "/lydo", "📊 Thống kê": "/thongke", "🏢 Đơn vị": "/donvi", "🖥 Trang quản trị": "/quantri"}
 
 var (
 	memberMenu    = []string{"📝 Vào thi", "ℹ️ Hướng dẫn"}
-	headMenu      = append(append([]string{}, memberMenu...), "📋 Lý do vắng", "🏢 Đơn vị")
-	organizerMenu = append(append([]string{}, memberMenu...), "📊 Thống kê", "🏢 Đơn vị")
+	headMenu      = append(append([]string{}, memberMenu...), "📋 Lý do vắng", "🏢 Đơn vị", "🖥 Trang quản trị")
+	organizerMenu = append(append([]string{}, memberMenu...), "📊 Thống kê", "🏢 Đơn vị", "🖥 Trang quản trị")
 )
 
 // sweep runs the sweeper of expired attempts as serve does.

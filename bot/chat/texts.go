@@ -37,6 +37,7 @@ const (
 		"• /ketqua: kết quả các đợt đã thi, xếp hạng, giải thưởng và đáp án kèm giải thích (sau khi đợt thi kết thúc).\n" +
 		"• Thủ trưởng đơn vị: /lydo (hoặc nút \"" + menuExcuse + "\") để ghi nhận lý do vắng thi của cán bộ trong đơn vị; /donvi (hoặc nút \"" + menuUnit + "\") để xem số liệu dự thi của đơn vị và danh sách chưa dự thi.\n" +
 		"• Ban tổ chức: /donvi kèm mã đơn vị (ví dụ: /donvi SNV) để xem số liệu của một đơn vị.\n" +
+		"• Ban tổ chức và thủ trưởng đơn vị: /quantri (hoặc nút \"" + menuConsole + "\") để nhận đường dẫn đăng nhập trang quản trị trên web.\n" +
 		"• Thắc mắc về danh sách dự thi: liên hệ đầu mối CCHC của cơ quan, đơn vị."
 	textResume  = "Anh/chị đang làm dở bài thi. Mời tiếp tục:"
 	textStarted = "Bài thi đã bắt đầu. Chúc anh/chị làm bài tốt!"
@@ -51,11 +52,11 @@ func menuFor(m quiz.Member) [][]string {
 	rows := [][]string{{menuQuiz, menuHelp}}
 	switch m.Role {
 	case quiz.RoleOrganizer:
-		rows = append(rows, []string{menuStats, menuUnit})
+		rows = append(rows, []string{menuStats, menuUnit}, []string{menuConsole})
 	case quiz.RoleHead:
 		// Heads record why their staff did not take part (/lydo), and
 		// follow their unit's figures (/donvi).
-		rows = append(rows, []string{menuExcuse, menuUnit})
+		rows = append(rows, []string{menuExcuse, menuUnit}, []string{menuConsole})
 	}
 	return rows
 }

@@ -39,6 +39,8 @@ Usage:
   quizbot report signals --round N [--contest CODE]      integrity signals to check (never penalties)
   quizbot notify remind|summary --round N [--contest CODE]
   quizbot notify status [--round N] [--contest CODE]
+  quizbot console link PHONE                   print a one-time sign-in link to the web console
+                                               (an organizer's or a head's)
   quizbot zalo connect [--redirect-uri URL]    connect the Zalo OA (prints the permission URL, reads the code)
 
 Configuration comes from the environment; see README.md.
@@ -100,6 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"report":  {cmdReport, pg},
 		"notify":  {cmdNotify, notifyNeeds},
 		"zalo":    {cmdZalo, zaloNeeds},
+		"console": {cmdConsole, pg},
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

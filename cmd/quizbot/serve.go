@@ -15,6 +15,7 @@ import (
 	"quizbot/bot/telegram"
 	"quizbot/bot/webchat"
 	"quizbot/bot/zalo"
+	"quizbot/console"
 	"quizbot/metrics"
 	"quizbot/notify"
 	"quizbot/quiz"
@@ -30,6 +31,7 @@ type server struct {
 	tg     *telegram.Telegram // nil without TELEGRAM_TOKEN
 	za     *zalo.Adapter      // nil without ZALO_APP_ID
 	web    *webchat.WebChat   // nil unless WEBCHAT (default without TELEGRAM_TOKEN); served by webRoutes only
+	cons   *console.Console   // the web console, under /console/ on LISTEN_ADDR
 	notify *notify.Service
 	// metrics are served on ADMIN_ADDR alone (admin.go); adminLn is its
 	// listener, nil when ADMIN_ADDR is off.
@@ -50,6 +52,12 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
 	s.conv.SetVerify(chat.VerifyMode(e.cfg.Verify))
+	cons, err := console.New(db, clock, e.log, console.BaseURL(e.cfg.PublicURL, e.cfg.ListenAddr))
+	if err != nil {
+		return nil, err
+	}
+	s.cons = cons
+	s.conv.UseConsole(cons)
 	if e.cfg.Zalo.Enabled() && e.cfg.PublicURL == "" {
 		return nil, errZaloPublicURL
 	}
@@ -64,11 +72,13 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 }
 
 // routes registers every route of LISTEN_ADDR, the address a server
-// publishes: health, readiness and the bots' webhooks. Never the web chat.
+// publishes: health, readiness, the bots' webhooks and the web console
+// (signed in by a link from the chat). Never the web chat.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	s.cons.Routes(mux)
 	if s.tg != nil {
 		mux.Handle("POST "+telegram.WebhookPath, s.tg)
 	}

@@ -1,0 +1,146 @@
+package console
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+)
+
+const (
+	// LinkTTL is how long a sign-in link can be opened.
+	LinkTTL = 10 * time.Minute
+	// SessionTTL is how long a session lasts after sign-in.
+	SessionTTL = 12 * time.Hour
+	// CookieName is the session cookie's name.
+	CookieName = "quizbot_console"
+)
+
+// ErrNotAllowed refuses a link to a member who is neither an organizer nor
+// a head; its text is what the chat and the command show.
+var ErrNotAllowed = quiz.Errorf(quiz.EFORBIDDEN, "Xin lỗi, trang quản trị chỉ dành cho Ban Tổ chức cuộc thi và thủ trưởng các đơn vị.")
+
+// CanUse says whether m may sign in to the console.
+func CanUse(m quiz.Member) bool {
+	return m.Active && (m.Role == quiz.RoleOrganizer || m.Role == quiz.RoleHead)
+}
+
+// Link issues a one-time sign-in link for m (read fresh by the caller),
+// good for LinkTTL: the URL to open. Only its token's hash is stored.
+func (c *Console) Link(ctx context.Context, m quiz.Member) (string, error) {
+	if !CanUse(m) {
+		return "", ErrNotAllowed
+	}
+	token := randomToken()
+	if err := c.store.CreateConsoleToken(ctx, hash(token), m, c.clock.Now().Add(LinkTTL)); err != nil {
+		return "", err
+	}
+	return c.base + "/console/login?token=" + url.QueryEscape(token), nil
+}
+
+// randomToken is 32 random bytes, URL-safe.
+func randomToken() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// textBadLink: spent, expired and forged links are told apart to nobody.
+const textBadLink = "Đường dẫn đăng nhập không hợp lệ, đã được sử dụng hoặc đã hết hạn (đường dẫn chỉ dùng được một lần, trong 10 phút). " +
+	"Vui lòng gửi lại lệnh /quantri cho bot để nhận đường dẫn mới."
+
+// login spends the link's token and opens a session.
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	// The token must not leak to other sites through Referer.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token := r.URL.Query().Get("token")
+	now := c.clock.Now()
+	fail := func(e *Error) { c.fail(w, r, nil, e) }
+	if token == "" || len(token) > 100 {
+		fail(&Error{http.StatusBadRequest, textBadLink})
+		return
+	}
+	m, gen, ok, err := c.store.SpendConsoleToken(r.Context(), hash(token), now)
+	if err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	if !ok {
+		fail(&Error{http.StatusGone, textBadLink})
+		return
+	}
+	if !CanUse(m) || m.Gen != gen {
+		fail(&Error{http.StatusForbidden, "Tài khoản của anh/chị đã thay đổi hoặc không còn quyền vào trang quản trị. " + howToSignIn})
+		return
+	}
+	session := randomToken()
+	if err := c.store.CreateConsoleSession(r.Context(), hash(session), m, gen, randomToken(), now, now.Add(SessionTTL)); err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: session, Path: "/console/",
+		MaxAge: int(SessionTTL / time.Second), HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode,
+	})
+	c.log.Info("console sign-in", "member", m.ID, "phone", quiz.MaskPhone(m.Phone), "role", m.Role)
+	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+}
+
+// secure says whether the cookie may travel over HTTPS only: the request
+// came over HTTPS (directly or through a proxy that says so), or the
+// console's address is https.
+func (c *Console) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") || strings.HasPrefix(c.base, "https://")
+}
+
+// signedIn reads the session of the request: errSignIn without a live one.
+func (c *Console) signedIn(hr *http.Request) (*Request, error) {
+	ck, err := hr.Cookie(CookieName)
+	if err != nil || ck.Value == "" {
+		return nil, errSignIn
+	}
+	h := hash(ck.Value)
+	m, csrf, ok, err := c.store.ConsoleSession(hr.Context(), h, c.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errSignIn
+	}
+	scope, err := c.scopeOf(hr.Context(), m)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{Request: hr, Member: m, Scope: scope, CSRF: csrf, session: h}, nil
+}
+
+// validCSRF compares the form's csrf field with the session's token.
+func validCSRF(r *Request) bool {
+	got := r.PostFormValue("csrf")
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(r.CSRF)) == 1
+}
+
+// logout ends the session here and everywhere (it lives in PostgreSQL).
+func (c *Console) logout(w http.ResponseWriter, r *Request) error {
+	if err := c.store.DeleteConsoleSession(r.Context(), r.session); err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/console/", MaxAge: -1,
+		HttpOnly: true, Secure: c.secure(r.Request), SameSite: http.SameSiteLaxMode})
+	c.renderStatus(w, http.StatusOK, "signedout", View{Title: "Đã đăng xuất"})
+	return nil
+}

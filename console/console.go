@@ -1,0 +1,276 @@
+// Package console is the web console of organizers and heads: server-
+// rendered pages under /console/ on the main listener, signed in by a
+// one-time link the bot gives (/quantri) or `quizbot console link PHONE`.
+//
+// Every page is registered in Console.routes through page (GET) or action
+// (POST): both sign the request in from its session cookie and hand the
+// handler a *Request with the member, their Scope (which units they may
+// see) and the session's CSRF token; action also refuses a POST without
+// the right token. A handler returns an error: Forbidden, NotFound or
+// BadRequest show a Vietnamese error page with that status, any other
+// error a 500 (logged). Pages render with Console.render, inside the
+// layout (navigation, sign-out), and record every change with
+// Console.Audit.
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+	"quizbot/report"
+	"quizbot/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the console reads and writes: storage.DB. The figures come
+// from the same aggregates as the reports and the workbook.
+type Store interface {
+	MemberByPhone(ctx context.Context, phone string) (quiz.Member, error)
+	CreateConsoleToken(ctx context.Context, hash []byte, m quiz.Member, expires time.Time) error
+	SpendConsoleToken(ctx context.Context, hash []byte, now time.Time) (quiz.Member, int64, bool, error)
+	CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Member, gen int64, csrf string, now, expires time.Time) error
+	ConsoleSession(ctx context.Context, hash []byte, now time.Time) (quiz.Member, string, bool, error)
+	DeleteConsoleSession(ctx context.Context, hash []byte) error
+	AddAudit(ctx context.Context, e storage.AuditEntry) error
+	AuditEntries(ctx context.Context, units []string, limit int) ([]storage.AuditEntry, error)
+
+	Units(ctx context.Context) ([]quiz.Unit, error)
+	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
+	UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]storage.UnitRoundFigure, error)
+	RoundParticipationByDay(ctx context.Context, roundID int64, now time.Time, tz string) ([]storage.UnitDayCount, error)
+	InProgressByUnit(ctx context.Context, roundID int64, now time.Time) ([]storage.UnitCount, error)
+	CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error)
+}
+
+// Console serves the pages.
+type Console struct {
+	store Store
+	clock quiz.Clock
+	log   *slog.Logger
+	// base is where the links point: PUBLIC_URL, or http:// and the
+	// listen address.
+	base  string
+	pages map[string]*template.Template
+}
+
+// New returns the console. base is the address people open (PUBLIC_URL,
+// or the listen address made into a URL by BaseURL).
+func New(store Store, clock quiz.Clock, log *slog.Logger, base string) (*Console, error) {
+	c := &Console{store: store, clock: clock, log: log, base: strings.TrimRight(base, "/"), pages: map[string]*template.Template{}}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", name, err)
+		}
+		c.pages[name] = t
+	}
+	return c, nil
+}
+
+// BaseURL is the console's address: publicURL when set, else http:// and
+// the listen address (":8080" as localhost:8080).
+func BaseURL(publicURL, listenAddr string) string {
+	if publicURL != "" {
+		return strings.TrimRight(publicURL, "/")
+	}
+	if strings.HasPrefix(listenAddr, ":") {
+		listenAddr = "localhost" + listenAddr
+	}
+	return "http://" + listenAddr
+}
+
+// Routes registers every console route on mux, under /console/.
+func (c *Console) Routes(mux *http.ServeMux) { c.routes(mux) }
+
+// routes is the one list of the console's addresses. A new page is a line
+// here: c.page for a GET, c.action for a POST (CSRF-checked), with a
+// handler func(w, *Request) error.
+func (c *Console) routes(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /console/login", c.login)
+	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+
+	c.page(mux, "GET /console/{$}", c.overview)
+	c.page(mux, "GET /console/live", c.overviewLive)
+	c.page(mux, "GET /console/units/{code}", c.unitPage)
+	c.page(mux, "GET /console/data", c.building(navData, "Dữ liệu"))
+	c.page(mux, "GET /console/reports", c.building(navReports, "Báo cáo"))
+	c.page(mux, "GET /console/notifications", c.building(navNotifications, "Thông báo"))
+	c.page(mux, "GET /console/audit", c.auditPage)
+	c.action(mux, "POST /console/logout", c.logout)
+}
+
+// Request is a signed-in request: its member, what they may see, and the
+// CSRF token that their forms carry (View.CSRF puts it in the layout).
+type Request struct {
+	*http.Request
+	Member quiz.Member
+	Scope  Scope
+	CSRF   string
+	// session is the cookie's hash, for sign-out.
+	session []byte
+}
+
+// handler is a console page or action.
+type handler func(w http.ResponseWriter, r *Request) error
+
+// page registers a GET handler for signed-in members.
+func (c *Console) page(mux *http.ServeMux, pattern string, h handler) {
+	mux.HandleFunc(pattern, c.serve(h, false))
+}
+
+// action registers a state-changing handler: the form must carry the
+// session's CSRF token in the field csrf.
+func (c *Console) action(mux *http.ServeMux, pattern string, h handler) {
+	mux.HandleFunc(pattern, c.serve(h, true))
+}
+
+func (c *Console) serve(h handler, csrf bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, hr *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		r, err := c.signedIn(hr)
+		if err == nil && csrf && !validCSRF(r) {
+			err = Forbidden("Yêu cầu không hợp lệ (thiếu hoặc sai mã bảo vệ biểu mẫu). Vui lòng tải lại trang rồi thử lại.")
+		}
+		if err == nil {
+			err = h(w, r)
+		}
+		if err != nil {
+			c.fail(w, hr, r, err)
+		}
+	}
+}
+
+// Error is an error page's status and Vietnamese message.
+type Error struct {
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Message) }
+
+// Forbidden is a 403 with its message.
+func Forbidden(msg string) error { return &Error{http.StatusForbidden, msg} }
+
+// NotFound is a 404 with its message.
+func NotFound(msg string) error { return &Error{http.StatusNotFound, msg} }
+
+// BadRequest is a 400 with its message.
+func BadRequest(msg string) error { return &Error{http.StatusBadRequest, msg} }
+
+// errSignIn: no live session; the page says how to get a link.
+var errSignIn = &Error{http.StatusUnauthorized, "Anh/chị chưa đăng nhập hoặc phiên làm việc đã kết thúc. " + howToSignIn}
+
+const howToSignIn = "Để đăng nhập, gửi lệnh /quantri cho bot thi trực tuyến (hoặc bấm nút \"🖥 Trang quản trị\") rồi mở đường dẫn bot gửi trong vòng 10 phút."
+
+// fail shows err's page; r is nil when the request is not signed in.
+func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		c.log.Error("console", "path", hr.URL.Path, "err", err)
+		e = &Error{http.StatusInternalServerError, "Đã có lỗi trong hệ thống. Vui lòng thử lại sau ít phút."}
+	}
+	v := View{Title: "Không thực hiện được", Content: e}
+	if r != nil {
+		v.Member, v.CSRF = r.Member, r.CSRF
+	}
+	c.renderStatus(w, e.Status, "error", v)
+}
+
+// View is what the layout needs, with the page's own Content.
+type View struct {
+	Title   string
+	Nav     string // which navigation entry is current: the nav* constants
+	Member  quiz.Member
+	CSRF    string
+	Content any
+}
+
+// Navigation entries (View.Nav).
+const (
+	navOverview      = "overview"
+	navUnits         = "units"
+	navData          = "data"
+	navReports       = "reports"
+	navNotifications = "notifications"
+	navAudit         = "audit"
+)
+
+// render writes page name inside the layout with r's member and token.
+func (c *Console) render(w http.ResponseWriter, r *Request, name string, v View) error {
+	v.Member, v.CSRF = r.Member, r.CSRF
+	c.renderStatus(w, http.StatusOK, name, v)
+	return nil
+}
+
+func (c *Console) renderStatus(w http.ResponseWriter, status int, name string, v View) {
+	t, ok := c.pages[name]
+	if !ok {
+		http.Error(w, "no template "+name, http.StatusInternalServerError)
+		return
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		c.log.Error("console render", "page", name, "err", err)
+		http.Error(w, "Lỗi hiển thị trang.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprint(w, b.String())
+}
+
+// building is a page still to be built (phase 2).
+func (c *Console) building(nav, title string) handler {
+	return func(w http.ResponseWriter, r *Request) error {
+		return c.render(w, r, "building", View{Title: title, Nav: nav})
+	}
+}
+
+// unitPage is the unit's page; for now it only checks the scope.
+func (c *Console) unitPage(w http.ResponseWriter, r *Request) error {
+	code := r.PathValue("code")
+	if !r.Scope.Known(code) {
+		return NotFound(fmt.Sprintf("Không có đơn vị mã %s.", code))
+	}
+	if !r.Scope.Allows(code) {
+		return Forbidden(fmt.Sprintf("Anh/chị không có quyền xem đơn vị %s.", code))
+	}
+	return c.render(w, r, "building", View{Title: "Đơn vị " + r.Scope.Name(code), Nav: navUnits})
+}
+
+// location is the current contest's time zone, for dates.
+func (c *Console) location(ctx context.Context) *time.Location {
+	ct, err := c.store.CurrentContest(ctx, c.clock.Now())
+	if err != nil {
+		ct = quiz.Contest{}
+	}
+	return ct.Location()
+}

@@ -1,0 +1,193 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"quizbot/quiz"
+)
+
+// The web console's sign-in links, sessions and audit log (migration
+// 00021). Tokens and cookies arrive here already hashed: the database
+// never holds one that could be replayed.
+
+// CreateConsoleToken stores a sign-in link's token hash for member m at
+// their current generation, good until expires.
+func (db *DB) CreateConsoleToken(ctx context.Context, hash []byte, m quiz.Member, expires time.Time) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO console_tokens (hash, member_id, member_gen, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, m.ID, m.Gen, expires)
+	if err != nil {
+		return fmt.Errorf("create console token: %w", err)
+	}
+	return nil
+}
+
+// SpendConsoleToken marks the token used at now and returns its member,
+// read again now; ok is false when no such token is unused and unexpired
+// at now. A token is spent whatever its member has become since: the
+// caller decides whether they may still sign in.
+func (db *DB) SpendConsoleToken(ctx context.Context, hash []byte, now time.Time) (m quiz.Member, tokenGen int64, ok bool, err error) {
+	var row struct {
+		MemberID int64 `db:"member_id"`
+		Gen      int64 `db:"member_gen"`
+	}
+	err = db.GetContext(ctx, &row, `UPDATE console_tokens SET used_at = $2
+		WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
+		RETURNING member_id, member_gen`, hash, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, 0, false, nil
+	}
+	if err != nil {
+		return m, 0, false, fmt.Errorf("spend console token: %w", err)
+	}
+	m, err = db.MemberByID(ctx, row.MemberID)
+	if err != nil {
+		return m, 0, false, fmt.Errorf("spend console token: %w", err)
+	}
+	return m, row.Gen, true, nil
+}
+
+// CreateConsoleSession stores a session (its cookie's hash) of member m at
+// their generation gen, with its CSRF token.
+func (db *DB) CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Member, gen int64, csrf string, now, expires time.Time) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO console_sessions (hash, member_id, member_gen, csrf, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, hash, m.ID, gen, csrf, now, expires)
+	if err != nil {
+		return fmt.Errorf("create console session: %w", err)
+	}
+	// Expired rows of both tables go on the way (cheap, indexed).
+	if _, err := db.ExecContext(ctx, `WITH t AS (DELETE FROM console_tokens WHERE expires_at < $1::timestamptz - interval '1 day')
+		DELETE FROM console_sessions WHERE expires_at < $1::timestamptz`, now); err != nil {
+		return fmt.Errorf("purge console sessions: %w", err)
+	}
+	return nil
+}
+
+// ConsoleSession returns the member of a live session and its CSRF token:
+// ok is false when the session is unknown or expired at now, or its member
+// is no longer the same (inactive, unlinked or otherwise changed: the
+// generation moved on), or no longer an organizer or a head.
+func (db *DB) ConsoleSession(ctx context.Context, hash []byte, now time.Time) (m quiz.Member, csrf string, ok bool, err error) {
+	var row struct {
+		MemberID int64  `db:"member_id"`
+		Gen      int64  `db:"member_gen"`
+		CSRF     string `db:"csrf"`
+	}
+	err = db.GetContext(ctx, &row, `SELECT member_id, member_gen, csrf FROM console_sessions WHERE hash = $1 AND expires_at > $2`, hash, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, "", false, nil
+	}
+	if err != nil {
+		return m, "", false, fmt.Errorf("console session: %w", err)
+	}
+	m, err = db.MemberByID(ctx, row.MemberID)
+	if quiz.ErrorCode(err) == quiz.ENOTFOUND {
+		return m, "", false, nil
+	}
+	if err != nil {
+		return m, "", false, fmt.Errorf("console session: %w", err)
+	}
+	if !m.Active || m.Gen != row.Gen || (m.Role != quiz.RoleOrganizer && m.Role != quiz.RoleHead) {
+		return m, "", false, nil
+	}
+	return m, row.CSRF, true, nil
+}
+
+// DeleteConsoleSession ends a session (sign-out).
+func (db *DB) DeleteConsoleSession(ctx context.Context, hash []byte) error {
+	if _, err := db.ExecContext(ctx, `DELETE FROM console_sessions WHERE hash = $1`, hash); err != nil {
+		return fmt.Errorf("delete console session: %w", err)
+	}
+	return nil
+}
+
+// AuditEntry is one line of the console's audit log.
+type AuditEntry struct {
+	ID        int64     `db:"id"`
+	At        time.Time `db:"at"`
+	MemberID  int64     `db:"member_id"`
+	ActorName string    `db:"actor_name"`
+	UnitCode  string    `db:"unit_code"`
+	Action    string    `db:"action"`
+	Detail    string    `db:"detail"`
+}
+
+// AddAudit appends an entry.
+func (db *DB) AddAudit(ctx context.Context, e AuditEntry) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO console_audit (at, member_id, actor_name, unit_code, action, detail)
+		VALUES ($1, $2, $3, $4, $5, $6)`, e.At, e.MemberID, e.ActorName, e.UnitCode, e.Action, e.Detail)
+	if err != nil {
+		return fmt.Errorf("add audit entry: %w", err)
+	}
+	return nil
+}
+
+// AuditEntries returns the latest entries first, at most limit; only those
+// whose unit is in units unless units is nil (every entry).
+func (db *DB) AuditEntries(ctx context.Context, units []string, limit int) ([]AuditEntry, error) {
+	var out []AuditEntry
+	err := db.SelectContext(ctx, &out, `SELECT id, at, member_id, actor_name, unit_code, action, detail
+		FROM console_audit WHERE ($1::text[] IS NULL OR unit_code = ANY($1::text[]))
+		ORDER BY at DESC, id DESC LIMIT $2`, unitsArg(units), limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit entries: %w", err)
+	}
+	return out, nil
+}
+
+func unitsArg(units []string) any {
+	if units == nil {
+		return nil
+	}
+	return pq.Array(units)
+}
+
+// UnitDayCount is how many members' counted attempts of a round, by unit
+// (its own roster), were submitted on a day of the contest's time zone.
+type UnitDayCount struct {
+	UnitCode     string    `db:"unit_code"`
+	Day          time.Time `db:"day"` // midnight UTC of the local date
+	Participated int       `db:"participated"`
+}
+
+// RoundParticipationByDay splits the round's participants at now (as
+// UnitRoundFigures counts them: active members, their counted attempt) by
+// unit and by the local day, in tz, of their counted attempt.
+func (db *DB) RoundParticipationByDay(ctx context.Context, roundID int64, now time.Time, tz string) ([]UnitDayCount, error) {
+	var out []UnitDayCount
+	err := db.SelectContext(ctx, &out, `
+		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
+		SELECT u.code AS unit_code, (b.submitted_at AT TIME ZONE $3)::date::timestamp AT TIME ZONE 'UTC' AS day, count(*) AS participated
+		FROM b JOIN members m ON m.id = b.member_id AND m.active JOIN units u ON u.id = m.unit_id
+		GROUP BY 1, 2 ORDER BY 2, 1`, pq.Array([]int64{roundID}), now, tz)
+	if err != nil {
+		return nil, fmt.Errorf("round %d participation by day: %w", roundID, err)
+	}
+	return out, nil
+}
+
+// UnitCount is a count for a unit (its own roster).
+type UnitCount struct {
+	UnitCode string `db:"unit_code"`
+	Count    int    `db:"n"`
+}
+
+// InProgressByUnit counts the round's attempts under way at now (started,
+// not submitted, before their deadline), by the unit of their member.
+func (db *DB) InProgressByUnit(ctx context.Context, roundID int64, now time.Time) ([]UnitCount, error) {
+	var out []UnitCount
+	err := db.SelectContext(ctx, &out, `
+		SELECT u.code AS unit_code, count(*) AS n
+		FROM attempts a JOIN members m ON m.id = a.member_id JOIN units u ON u.id = m.unit_id
+		WHERE a.round_id = $1 AND a.submitted_at IS NULL AND a.deadline > $2
+		GROUP BY 1 ORDER BY 1`, roundID, now)
+	if err != nil {
+		return nil, fmt.Errorf("round %d attempts in progress: %w", roundID, err)
+	}
+	return out, nil
+}
