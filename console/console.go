@@ -37,7 +37,8 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Store is what the console reads and writes: storage.DB. The figures come
-// from the same aggregates as the reports and the workbook.
+// from the same rosters and counted-attempt CTEs as the reports and the
+// workbook.
 type Store interface {
 	MemberByPhone(ctx context.Context, phone string) (quiz.Member, error)
 	CreateConsoleToken(ctx context.Context, hash []byte, m quiz.Member, expires time.Time) error
@@ -50,8 +51,7 @@ type Store interface {
 
 	Units(ctx context.Context) ([]quiz.Unit, error)
 	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
-	UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]storage.UnitRoundFigure, error)
-	RoundParticipationByDay(ctx context.Context, roundID int64, now time.Time, tz string) ([]storage.UnitDayCount, error)
+	UnitRoundDays(ctx context.Context, roundIDs []int64, now time.Time, tz string) ([]storage.UnitRoundDay, error)
 	InProgressByUnit(ctx context.Context, roundID int64, now time.Time) ([]storage.UnitCount, error)
 	CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error)
 }

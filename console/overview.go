@@ -71,8 +71,9 @@ func (c *Console) overviewLive(w http.ResponseWriter, r *Request) error {
 	return c.pages["overview"].ExecuteTemplate(w, "live", d)
 }
 
-// overviewFigures computes the page from the storage aggregates the
-// workbook uses (UnitRosters, UnitRoundFigures) rolled up by report.RollUp.
+// overviewFigures computes the page from the roster the reports use
+// (UnitRosters) and the counted attempts by unit, round and day
+// (UnitRoundDays, on the workbook's CTEs), rolled up by report.RollUp.
 func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	ctx := r.Context()
 	now := c.clock.Now()
@@ -123,7 +124,9 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	for i, rd := range started {
 		ids[i] = rd.ID
 	}
-	figs, err := c.store.UnitRoundFigures(ctx, ids, now)
+	// One pass over the counted attempts gives every figure below: by
+	// unit, round and day.
+	figs, err := c.store.UnitRoundDays(ctx, ids, now, loc.String())
 	if err != nil {
 		return d, err
 	}
@@ -218,13 +221,9 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	d.Live.Bars = barChart(bar, "Tỷ lệ tham gia theo đơn vị")
 
 	// How many took part each day of the round (the counted attempt's day).
-	byDay, err := c.store.RoundParticipationByDay(ctx, round.ID, now, loc.String())
-	if err != nil {
-		return d, err
-	}
 	counts := map[string]int{}
-	for _, x := range byDay {
-		if r.Scope.Allows(x.UnitCode) {
+	for _, x := range figs {
+		if x.RoundID == round.ID && r.Scope.Allows(x.UnitCode) {
 			counts[x.Day.UTC().Format(time.DateOnly)] += x.Participated
 		}
 	}

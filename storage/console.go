@@ -147,26 +147,29 @@ func unitsArg(units []string) any {
 	return pq.Array(units)
 }
 
-// UnitDayCount is how many members' counted attempts of a round, by unit
+// UnitRoundDay is how many members' counted attempts of a round, by unit
 // (its own roster), were submitted on a day of the contest's time zone.
-type UnitDayCount struct {
+type UnitRoundDay struct {
 	UnitCode     string    `db:"unit_code"`
+	RoundID      int64     `db:"round_id"`
 	Day          time.Time `db:"day"` // midnight UTC of the local date
 	Participated int       `db:"participated"`
 }
 
-// RoundParticipationByDay splits the round's participants at now (as
-// UnitRoundFigures counts them: active members, their counted attempt) by
-// unit and by the local day, in tz, of their counted attempt.
-func (db *DB) RoundParticipationByDay(ctx context.Context, roundID int64, now time.Time, tz string) ([]UnitDayCount, error) {
-	var out []UnitDayCount
+// UnitRoundDays is UnitRoundFigures' participation (active members, their
+// counted attempt, the same CTEs) split by the local day, in tz, of the
+// counted attempt: summed over days it is UnitRoundFigures' Participated.
+// The console's overview reads every figure it shows from this one pass.
+func (db *DB) UnitRoundDays(ctx context.Context, roundIDs []int64, now time.Time, tz string) ([]UnitRoundDay, error) {
+	var out []UnitRoundDay
 	err := db.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
-		SELECT u.code AS unit_code, (b.submitted_at AT TIME ZONE $3)::date::timestamp AT TIME ZONE 'UTC' AS day, count(*) AS participated
+		SELECT u.code AS unit_code, b.round_id, (b.submitted_at AT TIME ZONE $3)::date::timestamp AT TIME ZONE 'UTC' AS day,
+			count(*) AS participated
 		FROM b JOIN members m ON m.id = b.member_id AND m.active JOIN units u ON u.id = m.unit_id
-		GROUP BY 1, 2 ORDER BY 2, 1`, pq.Array([]int64{roundID}), now, tz)
+		GROUP BY 1, 2, 3 ORDER BY 2, 3, 1`, pq.Array(roundIDs), now, tz)
 	if err != nil {
-		return nil, fmt.Errorf("round %d participation by day: %w", roundID, err)
+		return nil, fmt.Errorf("participation by unit, round and day: %w", err)
 	}
 	return out, nil
 }

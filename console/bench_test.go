@@ -1,0 +1,92 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"quizbot/console"
+	"quizbot/quiz"
+	"quizbot/storage/storagetest"
+)
+
+// benchProvinceSQL seeds a province of 200 units (the province, 20
+// departments and districts, 179 communes under the districts) and 60,000
+// staff, one of them the organizer (member 1), and round 1, open, with
+// 45,000 members' attempts over its first three days and 300 under way.
+const benchProvinceSQL = `
+INSERT INTO units (id, code, name, parent_id) VALUES (1, 'TINH', 'UBND tỉnh', NULL);
+INSERT INTO units (id, code, name, parent_id) SELECT i, 'D' || lpad(i::text, 3, '0'), 'Sở, huyện ' || i, 1 FROM generate_series(2, 21) i;
+INSERT INTO units (id, code, name, parent_id) SELECT i, 'X' || lpad(i::text, 3, '0'), 'UBND xã ' || i, 2 + i % 20 FROM generate_series(22, 200) i;
+INSERT INTO members (id, full_name, phone, unit_id, position, role)
+	SELECT i, 'Cán bộ ' || i, '09' || lpad(i::text, 8, '0'), 1 + i % 200, 'Chuyên viên',
+		CASE WHEN i = 1 THEN 'organizer' ELSE 'member' END
+	FROM generate_series(1, 60000) i;
+SELECT setval('members_id_seq', 60000);
+INSERT INTO contests (id, code, name, timezone, questions_per_attempt, time_limit_seconds, attempts_per_round, prediction, prediction_target)
+	VALUES (1, 'bench', 'Bench', 'Asia/Ho_Chi_Minh', 20, 1200, 3, '', 'participants');
+INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1, '2026-03-02 07:30+07', '2026-03-06 16:30+07');
+INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total)
+	SELECT 1, m, 1, 'telegram',
+		'2026-03-02 08:00+07'::timestamptz + m * interval '5 seconds',
+		'2026-03-02 08:20+07'::timestamptz + m * interval '5 seconds',
+		'2026-03-02 08:05+07'::timestamptz + m * interval '5 seconds', m % 21, 20
+	FROM generate_series(2, 45001) m;
+INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
+	SELECT 1, m, 1, 'zalo', '2026-03-05 09:55+07', '2026-03-05 10:15+07', 20 FROM generate_series(50001, 50300) m;
+ANALYZE;`
+
+// BenchmarkOverview60k is one GET of Tổng quan (and of the live part that
+// refreshes it) by the organizer, over HTTP, at 60,000 staff and 200 units.
+func BenchmarkOverview60k(b *testing.B) {
+	db := storagetest.NewDB(b)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, benchProvinceSQL); err != nil {
+		b.Fatal(err)
+	}
+	loc, _ := time.LoadLocation(quiz.DefaultTimezone)
+	clock := quiz.NewFakeClock(time.Date(2026, 3, 5, 10, 0, 0, 0, loc))
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	cons, err := console.New(db, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), srv.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cons.Routes(mux)
+	org, err := db.MemberByID(ctx, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	link, err := cons.Link(ctx, org)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	get := func(path string, want string) {
+		res, err := c.Get(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			b.Fatalf("%s: %d %.300s", path, res.StatusCode, body)
+		}
+	}
+	get(link, "45.000")
+	for _, page := range []struct{ name, path string }{{"page", "/console/"}, {"live", "/console/live"}} {
+		b.Run(page.name, func(b *testing.B) {
+			for b.Loop() {
+				get(srv.URL+page.path, "45.000")
+			}
+		})
+	}
+}
