@@ -97,6 +97,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		MaxAge: int(SessionTTL / time.Second), HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 	c.log.Info("console sign-in", "member", m.ID, "phone", quiz.MaskPhone(m.Phone), "role", m.Role)
+	if err := c.Audit(r.Context(), m, "Đăng nhập", "bằng đường dẫn một lần"); err != nil {
+		c.log.Error("console audit", "err", err)
+	}
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
@@ -138,6 +141,9 @@ func validCSRF(r *Request) bool {
 func (c *Console) logout(w http.ResponseWriter, r *Request) error {
 	if err := c.store.DeleteConsoleSession(r.Context(), r.session); err != nil {
 		return fmt.Errorf("sign out: %w", err)
+	}
+	if err := c.Audit(r.Context(), r.Member, "Đăng xuất", ""); err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/console/", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure(r.Request), SameSite: http.SameSiteLaxMode})

@@ -5,12 +5,14 @@
 // Every page is registered in Console.routes through page (GET) or action
 // (POST): both sign the request in from its session cookie and hand the
 // handler a *Request with the member, their Scope (which units they may
-// see) and the session's CSRF token; action also refuses a POST without
-// the right token. A handler returns an error: Forbidden, NotFound or
-// BadRequest show a Vietnamese error page with that status, any other
-// error a 500 (logged). Pages render with Console.render, inside the
-// layout (navigation, sign-out), and record every change with
-// Console.Audit.
+// see: Scope.Allows(code)) and the session's CSRF token; action also
+// refuses a POST without the right token (403). A handler returns an
+// error: Forbidden, NotFound or BadRequest show a Vietnamese error page
+// with that status, any other error a 500 (logged). Pages render with
+// Console.render(w, r, "name", View{Title, Nav, Content}) from
+// templates/name.html, which defines "content" (given the View: the
+// page's data is .Content, and a form carries {{template "csrf" $}});
+// every change is recorded with Console.Audit.
 package console
 
 import (

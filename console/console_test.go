@@ -246,7 +246,9 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, body := f.signIn("org").get("/console/audit")
-	want := "09:01:00 02/12/2026 Phạm Thu Dung UBND tỉnh Hòa Bình Áp dụng cuộc thi cchc " +
+	// The organizer's own sign-in is the latest entry.
+	want := "09:01:00 02/12/2026 Phạm Thu Dung UBND tỉnh Hòa Bình Đăng nhập bằng đường dẫn một lần " +
+		"09:01:00 02/12/2026 Phạm Thu Dung UBND tỉnh Hòa Bình Áp dụng cuộc thi cchc " +
 		"09:00:00 02/12/2026 Lê Minh Chi Sở Nội vụ Ghi nhận lý do vắng Trần Thị Bình: đi công tác"
 	if !strings.Contains(text(body), want) {
 		t.Errorf("organizer's audit page lacks %q:\n%s", want, text(body))
