@@ -62,12 +62,38 @@ func hash(token string) []byte {
 const textBadLink = "Đường dẫn đăng nhập không hợp lệ, đã được sử dụng hoặc đã hết hạn (đường dẫn chỉ dùng được một lần, trong 10 phút). " +
 	"Vui lòng gửi lại lệnh /quantri cho bot để nhận đường dẫn mới."
 
-// login spends the link's token and opens a session.
-func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+// loginPage is what the link opens: a button that signs in (POST
+// /console/login). Opening the link spends nothing, because messengers
+// fetch the links in messages to show a preview (Telegram does): a GET
+// that signed in would spend the token before its owner opened it. A link
+// that is already spent, expired or forged says so at once.
+func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	// The token must not leak to other sites through Referer.
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token := r.URL.Query().Get("token")
+	if token == "" || len(token) > 100 {
+		c.fail(w, r, nil, &Error{http.StatusBadRequest, textBadLink})
+		return
+	}
+	ok, err := c.store.ConsoleTokenValid(r.Context(), hash(token), c.clock.Now())
+	if err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	if !ok {
+		c.fail(w, r, nil, &Error{http.StatusGone, textBadLink})
+		return
+	}
+	c.renderStatus(w, http.StatusOK, "login", View{Title: "Đăng nhập trang quản trị", Content: token})
+}
+
+// login spends the link's token (the form of loginPage) and opens a
+// session.
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token := r.PostFormValue("token")
 	now := c.clock.Now()
 	fail := func(e *Error) { c.fail(w, r, nil, e) }
 	if token == "" || len(token) > 100 {

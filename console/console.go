@@ -44,6 +44,7 @@ var staticFS embed.FS
 type Store interface {
 	MemberByPhone(ctx context.Context, phone string) (quiz.Member, error)
 	CreateConsoleToken(ctx context.Context, hash []byte, m quiz.Member, expires time.Time) error
+	ConsoleTokenValid(ctx context.Context, hash []byte, now time.Time) (bool, error)
 	SpendConsoleToken(ctx context.Context, hash []byte, now time.Time) (quiz.Member, int64, bool, error)
 	CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Member, gen int64, csrf string, now, expires time.Time) error
 	ConsoleSession(ctx context.Context, hash []byte, now time.Time) (quiz.Member, string, bool, error)
@@ -112,7 +113,8 @@ func (c *Console) Routes(mux *http.ServeMux) { c.routes(mux) }
 func (c *Console) routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /console/login", c.login)
+	mux.HandleFunc("GET /console/login", c.loginPage)
+	mux.HandleFunc("POST /console/login", c.login)
 	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})

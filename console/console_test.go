@@ -105,14 +105,24 @@ func TestLinks(t *testing.T) {
 	}
 	bad := "Đường dẫn đăng nhập không hợp lệ, đã được sử dụng hoặc đã hết hạn"
 
-	// Spent: the second opening is refused, even by the same browser.
+	// Opening the link (as a messenger's preview does) spends nothing;
+	// signing in does, and then the link is refused, page and button.
 	link := f.link("head")
+	token := tokenOf(t, link)
+	for range 2 {
+		if st, body := f.newClient().get(link); st != http.StatusOK || !strings.Contains(body, `id="signin"`) {
+			t.Fatalf("the link's page: %d %s", st, text(body))
+		}
+	}
 	c := f.newClient()
-	if st, _ := c.get(link); st != http.StatusOK {
-		t.Fatalf("first use: %d", st)
+	if st, body := c.open(link); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
+		t.Fatalf("first use: %d %s", st, text(body))
 	}
 	if st, body := f.newClient().get(link); st != http.StatusGone || !strings.Contains(text(body), bad) {
 		t.Errorf("spent link: %d %s", st, text(body))
+	}
+	if st, body := f.newClient().post("/console/login", url.Values{"token": {token}}); st != http.StatusGone || !strings.Contains(text(body), bad) {
+		t.Errorf("spent token posted: %d %s", st, text(body))
 	}
 
 	// Expired: 10 minutes and a second later.
@@ -121,27 +131,41 @@ func TestLinks(t *testing.T) {
 	if st, body := f.newClient().get(link); st != http.StatusGone || !strings.Contains(text(body), bad) {
 		t.Errorf("expired link: %d %s", st, text(body))
 	}
+	if st, _ := f.newClient().post("/console/login", url.Values{"token": {tokenOf(t, link)}}); st != http.StatusGone {
+		t.Errorf("expired token posted: %d", st)
+	}
 
 	// Forged: a token never issued, or none.
-	u, _ := url.Parse(f.link("org"))
-	for _, forged := range []string{"/console/login?token=" + strings.Repeat("A", 43), "/console/login", "/console/login?token=" + u.Query().Get("token") + "x"} {
-		if st, body := f.newClient().get(forged); st < 400 || st >= 500 || !strings.Contains(text(body), bad) {
-			t.Errorf("forged %s: %d %s", forged, st, text(body))
+	real := tokenOf(t, f.link("org"))
+	for _, forged := range []string{strings.Repeat("A", 43), "", real + "x", strings.Repeat("A", 500)} {
+		if st, body := f.newClient().get("/console/login?token=" + forged); st < 400 || st >= 500 || !strings.Contains(text(body), bad) {
+			t.Errorf("forged %q: %d %s", forged, st, text(body))
+		}
+		if st, body := f.newClient().post("/console/login", url.Values{"token": {forged}}); st < 400 || st >= 500 || !strings.Contains(text(body), bad) {
+			t.Errorf("forged %q posted: %d %s", forged, st, text(body))
 		}
 	}
 
 	// A link issued before the member was demoted signs nobody in.
 	link = f.link("head")
 	f.exec(`UPDATE members SET role = 'member' WHERE id = $1`, f.member("head").ID)
-	if st, _ := f.newClient().get(link); st != http.StatusForbidden {
+	if st, _ := f.newClient().open(link); st != http.StatusForbidden {
 		t.Errorf("demoted member's link: %d, want 403", st)
 	}
+}
+
+func tokenOf(t *testing.T, link string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("token")
 }
 
 func TestCookie(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	res, err := http.DefaultTransport.RoundTrip(mustRequest(t, f.link("org")))
+	res, err := http.DefaultTransport.RoundTrip(loginRequest(t, f, f.link("org")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +179,7 @@ func TestCookie(t *testing.T) {
 		t.Errorf("cookie over plain HTTP: %+v", ck)
 	}
 	// Behind a proxy that terminated HTTPS, the cookie is Secure.
-	req := mustRequest(t, f.link("org"))
+	req := loginRequest(t, f, f.link("org"))
 	req.Header.Set("X-Forwarded-Proto", "https")
 	res, err = http.DefaultTransport.RoundTrip(req)
 	if err != nil {
@@ -167,11 +191,13 @@ func TestCookie(t *testing.T) {
 	}
 }
 
-func mustRequest(t *testing.T, u string) *http.Request {
-	req, err := http.NewRequest(http.MethodGet, u, nil)
+// loginRequest is the Đăng nhập button's request for the link.
+func loginRequest(t *testing.T, f *fixture, link string) *http.Request {
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/console/login", strings.NewReader(url.Values{"token": {tokenOf(t, link)}}.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
 

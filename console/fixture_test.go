@@ -129,14 +129,31 @@ func (f *fixture) newClient() *client {
 	return &client{f: f, c: &http.Client{Jar: jar}}
 }
 
-// signIn opens member key's link; it must land on Tổng quan.
+// signIn opens member key's link and presses Đăng nhập; it must land on
+// Tổng quan.
 func (f *fixture) signIn(key string) *client {
 	f.t.Helper()
 	c := f.newClient()
-	if st, body := c.get(f.link(key)); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
+	if st, body := c.open(f.link(key)); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
 		f.t.Fatalf("sign in as %s: %d\n%s", key, st, body)
 	}
 	return c
+}
+
+// open opens a sign-in link as a person does: the page, then its
+// Đăng nhập button (POST /console/login with the token), following the
+// redirect. It returns the last status and page.
+func (c *client) open(link string) (int, string) {
+	c.f.t.Helper()
+	st, body := c.get(link)
+	if st != http.StatusOK {
+		return st, body
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	return c.post("/console/login", url.Values{"token": {u.Query().Get("token")}})
 }
 
 func (c *client) get(path string) (int, string) {

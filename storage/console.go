@@ -52,6 +52,17 @@ func (db *DB) SpendConsoleToken(ctx context.Context, hash []byte, now time.Time)
 	return m, row.Gen, true, nil
 }
 
+// ConsoleTokenValid says whether the token is unused and unexpired at now,
+// without spending it.
+func (db *DB) ConsoleTokenValid(ctx context.Context, hash []byte, now time.Time) (bool, error) {
+	var ok bool
+	err := db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM console_tokens WHERE hash = $1 AND used_at IS NULL AND expires_at > $2)`, hash, now)
+	if err != nil {
+		return false, fmt.Errorf("check console token: %w", err)
+	}
+	return ok, nil
+}
+
 // CreateConsoleSession stores a session (its cookie's hash) of member m at
 // their generation gen, with its CSRF token.
 func (db *DB) CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Member, gen int64, csrf string, now, expires time.Time) error {

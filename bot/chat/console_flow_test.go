@@ -47,10 +47,12 @@ func TestConsoleLinkFlow(t *testing.T) {
 			if link == "" || !strings.HasPrefix(u.text, "🖥 Đường dẫn đăng nhập trang quản trị (chỉ dùng được một lần, trong 10 phút") {
 				t.Fatalf("%s's /quantri: %q", u.name, u.text)
 			}
-			path := strings.TrimPrefix(link, "https://thi.example.gov.vn")
+			token := link[strings.Index(link, "token=")+len("token="):]
 			for i, want := range []int{http.StatusSeeOther, http.StatusGone} {
 				rec := httptest.NewRecorder()
-				mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				req := httptest.NewRequest(http.MethodPost, "/console/login", strings.NewReader("token="+token))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				mux.ServeHTTP(rec, req)
 				if rec.Code != want {
 					t.Errorf("%s's link, opening %d: %d, want %d", u.name, i+1, rec.Code, want)
 				}

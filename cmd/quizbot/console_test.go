@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,7 +50,15 @@ func TestConsoleLinkCommand(t *testing.T) {
 		t.Fatalf("console link for a head: %d %q %q", code, out, errOut)
 	}
 	jar, _ := cookiejar.New(nil)
-	res, err := (&http.Client{Jar: jar}).Get(strings.TrimSpace(out))
+	// The link's page, then its Đăng nhập button.
+	link := strings.TrimSpace(out)
+	client := &http.Client{Jar: jar}
+	if res, err := client.Get(link); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("the link's page: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
+	res, err := client.PostForm("http://"+ln.Addr().String()+"/console/login", url.Values{"token": {link[strings.Index(link, "token=")+len("token="):]}})
 	if err != nil {
 		t.Fatal(err)
 	}
