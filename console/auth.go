@@ -69,8 +69,9 @@ const textBadLink = "Đường dẫn đăng nhập không hợp lệ, đã đư�
 // that is already spent, expired or forged says so at once.
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	// The token must not leak to other sites through Referer.
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	// The token must not leak to other sites through Referer; same-origin
+	// (not no-referrer, which would make the button's Origin "null").
+	w.Header().Set("Referrer-Policy", "same-origin")
 	token := r.URL.Query().Get("token")
 	if token == "" || len(token) > 100 {
 		c.fail(w, r, nil, &Error{http.StatusBadRequest, textBadLink})
@@ -92,10 +93,22 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 // session.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin")
 	token := r.PostFormValue("token")
 	now := c.clock.Now()
 	fail := func(e *Error) { c.fail(w, r, nil, e) }
+	// No session yet, hence no CSRF token: another site's form must not
+	// sign a visitor in as someone else. Browsers send Origin on a POST.
+	if o := r.Header.Get("Origin"); o != "" {
+		// The console's own address counts too: a proxy may pass
+		// another Host.
+		u, err := url.Parse(o)
+		base, _ := url.Parse(c.base)
+		if err != nil || (u.Host != r.Host && (base == nil || u.Host != base.Host)) {
+			fail(&Error{http.StatusForbidden, "Yêu cầu đăng nhập không xuất phát từ trang quản trị. " + howToSignIn})
+			return
+		}
+	}
 	if token == "" || len(token) > 100 {
 		fail(&Error{http.StatusBadRequest, textBadLink})
 		return

@@ -115,6 +115,12 @@ func TestLinks(t *testing.T) {
 		}
 	}
 	c := f.newClient()
+	// Another site's form posting the token is refused, and spends nothing.
+	req := loginRequest(t, f, link)
+	req.Header.Set("Origin", "https://evil.example")
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != http.StatusForbidden || len(res.Cookies()) != 0 {
+		t.Fatalf("a cross-site sign-in: %v %v", err, res)
+	}
 	if st, body := c.open(link); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
 		t.Fatalf("first use: %d %s", st, text(body))
 	}
