@@ -138,6 +138,13 @@ func (c *Contest) Location() *time.Location {
 	return time.FixedZone("ICT", 7*3600)
 }
 
+// SettledAt is when nothing of round r can change any more: its close, plus
+// the time limit of an attempt started at the last moment, plus the grace
+// for typing its prediction. Until then its results are provisional.
+func (c *Contest) SettledAt(r Round) time.Time {
+	return r.ClosesAt.Add(c.TimeLimit + c.PredictionGrace)
+}
+
 // PredictionDeadline is when attempt a's prediction stops being accepted:
 // its deadline plus the contest's grace, and never after its round closes
 // (the figures it predicts are nearly known by then).

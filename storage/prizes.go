@@ -33,15 +33,15 @@ const countedAttempts = `
 	SELECT DISTINCT ON (c.round_id, c.member_id) c.*
 	FROM c ORDER BY c.round_id, c.member_id, c.correct DESC, c.dur, c.submitted_at, c.id`
 
-// Stream reads a query's rows one at a time, so that a report never holds
+// rowStream reads a query's rows one at a time, so that a report never holds
 // a whole round's attempts: the ranking is computed by PostgreSQL and the
-// caller stops reading when the prizes run out.
-type Stream[T any] struct {
+// caller stops reading when the prizes run out. It is report.Stream.
+type rowStream[T any] struct {
 	rows *sqlx.Rows
 }
 
 // Next returns the next row; ok is false at the end.
-func (s *Stream[T]) Next() (v T, ok bool, err error) {
+func (s *rowStream[T]) Next() (v T, ok bool, err error) {
 	if !s.rows.Next() {
 		return v, false, s.rows.Err()
 	}
@@ -52,19 +52,12 @@ func (s *Stream[T]) Next() (v T, ok bool, err error) {
 }
 
 // Close releases the rows; safe to call twice.
-func (s *Stream[T]) Close() error { return s.rows.Close() }
-
-// SettledAt is when nothing of a round can change any more: its close, plus
-// the time limit of an attempt started at the last moment, plus the grace
-// for typing its prediction.
-func SettledAt(c quiz.Contest, r quiz.Round) time.Time {
-	return r.ClosesAt.Add(c.TimeLimit + c.PredictionGrace)
-}
+func (s *rowStream[T]) Close() error { return s.rows.Close() }
 
 // RoundActual returns the figure the round's prediction question is
 // measured against: the one frozen in round_actuals if any, else computed
 // from the counted attempts at now (members who have since left the roster
-// count: they took part), and frozen when the round is settled (SettledAt):
+// count: they took part), and frozen when the round is settled (quiz.Contest.SettledAt):
 // the first report after that writes it, and every later one reads it back,
 // so that a published ranking never moves.
 func (db *DB) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now time.Time) (actual int64, frozen bool, err error) {
@@ -75,7 +68,7 @@ func (db *DB) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, fmt.Errorf("round %d actual: %w", r.ID, err)
 	}
-	settled := !now.Before(SettledAt(c, r))
+	settled := !now.Before(c.SettledAt(r))
 	err = db.GetContext(ctx, &actual, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
 		SELECT CASE WHEN $3 = 'perfect' THEN count(*) FILTER (WHERE b.total > 0 AND b.correct = b.total)
@@ -117,7 +110,7 @@ const roundRank = `rank() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, 
 // submission time (asc). Members equal on all four share a rank (SQL rank():
 // the next rank skips). Ties inside a rank come by member id; the prize
 // report orders them by name.
-func (db *DB) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (*Stream[report.Entry], error) {
+func (db *DB) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (report.Stream[report.Entry], error) {
 	rows, err := db.DB.QueryxContext(ctx, roundRanked+`
 		SELECT `+roundRank+` AS rank,
 			m.id AS member_id, m.full_name, m.phone, u.code AS unit_code, m.position, m.active,
@@ -127,7 +120,7 @@ func (db *DB) RoundRanking(ctx context.Context, roundID, actual int64, now time.
 	if err != nil {
 		return nil, fmt.Errorf("round %d ranking: %w", roundID, err)
 	}
-	return &Stream[report.Entry]{rows}, nil
+	return &rowStream[report.Entry]{rows}, nil
 }
 
 // ContestRanking streams the contest's individual ranking over the rounds
@@ -135,7 +128,7 @@ func (db *DB) RoundRanking(ctx context.Context, roundID, actual int64, now time.
 // sum of prediction distances (asc; a member who left a prediction out in a
 // round they took part in ranks after every member with all of them), the
 // total duration (asc). Equal members share a rank.
-func (db *DB) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now time.Time) (*Stream[report.Entry], error) {
+func (db *DB) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now time.Time) (report.Stream[report.Entry], error) {
 	rows, err := db.DB.QueryxContext(ctx, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`),
 		ra AS (SELECT * FROM unnest($1::bigint[], $3::bigint[]) AS t(round_id, actual)),
@@ -153,7 +146,7 @@ func (db *DB) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now
 	if err != nil {
 		return nil, fmt.Errorf("contest ranking: %w", err)
 	}
-	return &Stream[report.Entry]{rows}, nil
+	return &rowStream[report.Entry]{rows}, nil
 }
 
 // UnitRanking streams the contest's unit ranking over the rounds given:
@@ -164,7 +157,7 @@ func (db *DB) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now
 // correct answers of its participants' counted attempts. Eligible says
 // whether it clears the floor and the minimum staff; the rank counts every
 // unit.
-func (db *DB) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, p report.UnitPrizes) (*Stream[report.UnitEntry], error) {
+func (db *DB) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, p report.UnitPrizes) (report.Stream[report.UnitEntry], error) {
 	rows, err := db.DB.QueryxContext(ctx, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`),
 		st AS (
@@ -191,7 +184,7 @@ func (db *DB) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, 
 	if err != nil {
 		return nil, fmt.Errorf("unit ranking: %w", err)
 	}
-	return &Stream[report.UnitEntry]{rows}, nil
+	return &rowStream[report.UnitEntry]{rows}, nil
 }
 
 // ZeroScores returns the active members whose counted attempt in the round

@@ -36,7 +36,7 @@ func csvOf(t *testing.T, tb report.Table) string {
 }
 
 // rankingLines reads a whole ranking stream as "rank name correct dist dur".
-func rankingLines(t *testing.T, st *storage.Stream[report.Entry]) []string {
+func rankingLines(t *testing.T, st report.Stream[report.Entry]) []string {
 	t.Helper()
 	defer st.Close()
 	var out []string

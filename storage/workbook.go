@@ -4,23 +4,15 @@ import (
 	"context"
 	"fmt"
 	"time"
-)
 
-// UnitRoundFigure is one unit's counts in one round: its active members who
-// took part, their counted attempts' correct answers and zero scores.
-type UnitRoundFigure struct {
-	UnitCode     string `db:"unit_code"`
-	RoundID      int64  `db:"round_id"`
-	Participated int    `db:"participated"`
-	CorrectSum   int    `db:"correct_sum"`
-	ZeroScores   int    `db:"zero_scores"`
-}
+	"quizbot/report"
+)
 
 // UnitRoundFigures returns the counts per unit (its own roster, no roll-up)
 // and round of the rounds given, at now, by unit code then round: computed
 // by PostgreSQL, so the workbook holds units × rounds rows, not attempts.
-func (db *DB) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]UnitRoundFigure, error) {
-	var out []UnitRoundFigure
+func (db *DB) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]report.UnitRoundFigure, error) {
+	var out []report.UnitRoundFigure
 	err := db.DB.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
 		SELECT u.code AS unit_code, b.round_id, count(*) AS participated,

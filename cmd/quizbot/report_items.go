@@ -116,7 +116,7 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		summary = fmt.Sprintf("%d questions, %d flagged", len(t.Rows), flagged)
 	case report.KindSignals:
 		var signals []report.Signal
-		signals, err = roundSignals(ctx, db, c, rounds[0], now)
+		signals, err = report.RoundSignals(ctx, db, c, rounds[0], now)
 		t = report.SignalsTable(signals, loc)
 		summary = fmt.Sprintf("%d signals to check (none is a penalty)", len(signals))
 	}
@@ -136,44 +136,4 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	return nil
-}
-
-// signalsDB is what the signals report reads.
-type signalsDB interface {
-	ContestIntegrity(ctx context.Context, contestID int64) (quiz.Integrity, error)
-	FastAttempts(ctx context.Context, roundID int64, now time.Time, minPerQuestion int) ([]report.FastAttempt, error)
-	SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error)
-	SharedAccountEvents(ctx context.Context, until time.Time) ([]report.AccountEvent, error)
-	SamePredictions(ctx context.Context, roundID int64, now time.Time, minMembers int) ([]report.PredictionCopy, error)
-}
-
-// roundSignals gathers the round's integrity signals, kind by kind, with
-// the contest's thresholds.
-func roundSignals(ctx context.Context, db signalsDB, c quiz.Contest, r quiz.Round, now time.Time) ([]report.Signal, error) {
-	g, err := db.ContestIntegrity(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	loc := c.Location()
-	var out []report.Signal
-	fast, err := db.FastAttempts(ctx, r.ID, now, g.MinSecondsPerQuestion)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, report.FastSignals(fast, g.MinSecondsPerQuestion, loc)...)
-	pairs, err := db.SameAnswerPairs(ctx, r.ID, now, g.SameAnswersWindow, min(report.SameAnswersMinCommon, c.QuestionsPerAttempt))
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, report.SameAnswerSignals(pairs, g.SameAnswersWindow, loc)...)
-	events, err := db.SharedAccountEvents(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, report.SharedAccountSignals(events, loc)...)
-	preds, err := db.SamePredictions(ctx, r.ID, now, report.SamePredictionMembers)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, report.PredictionSignals(preds, loc)...), nil
 }

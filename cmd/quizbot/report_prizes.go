@@ -11,7 +11,6 @@ import (
 
 	"quizbot/quiz"
 	"quizbot/report"
-	"quizbot/storage"
 )
 
 // contestFlag is --contest for the prize reports: bare, it asks for the whole
@@ -140,9 +139,15 @@ func cmdReportPrizes(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// prizesDB is what the prize reports read.
+type prizesDB interface {
+	report.PrizeReads
+	ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]report.ZeroScore, error)
+}
+
 // buildPrizesReport returns the table and what the committee must read
 // beside it: the actual figures (frozen or provisional), and the ties.
-func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz.Contest, now time.Time) (report.Table, []string, error) {
+func buildPrizesReport(ctx context.Context, db prizesDB, a prizesArgs, c quiz.Contest, now time.Time) (report.Table, []string, error) {
 	var notes []string
 	rounds := c.Rounds
 	if !a.wholeContest() {
@@ -161,7 +166,7 @@ func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz
 	ids := roundIDs(rounds)
 	provisional := false
 	for _, r := range rounds {
-		if now.Before(storage.SettledAt(c, r)) {
+		if now.Before(c.SettledAt(r)) {
 			provisional = true
 		}
 	}
@@ -185,14 +190,9 @@ func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz
 		if !ok || p.Units == nil {
 			return report.Table{}, nil, errors.New("the contest file declares no unit prizes: add prizes: units: {nhat: …, min_participation: …, min_staff: …} and apply it")
 		}
-		st, err := db.UnitRanking(ctx, ids, now, *p.Units)
+		awards, ties, err := report.UnitAwards(ctx, db, *p.Units, ids, now)
 		if err != nil {
 			return report.Table{}, nil, err
-		}
-		defer st.Close()
-		awards, ties, err := report.AwardUnits(*p.Units, st.Next)
-		if err != nil {
-			return report.Table{}, nil, fmt.Errorf("unit ranking: %w", err)
 		}
 		notes = append(notes, fmt.Sprintf("%d unit prizes over %d rounds (floor %v, min staff %d)", len(awards), len(rounds), p.Units.MinParticipation, p.Units.MinStaff))
 		return report.UnitPrizesTable(awards), append(notes, tieNotes(ties)...), nil
@@ -206,36 +206,24 @@ func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz
 	if !ok || ip == nil {
 		return report.Table{}, nil, fmt.Errorf("the contest file declares no %s prizes: add prizes: %s: {nhat: …, nhi: …, ba: …, khuyen_khich: …} and apply it", what, what)
 	}
-	actuals := make([]int64, len(rounds))
+	actuals, frozen, err := report.RoundActuals(ctx, db, c, rounds, now)
+	if err != nil {
+		return report.Table{}, nil, err
+	}
 	target := "participants"
 	if c.PredictionTarget == quiz.PredictPerfect {
 		target = "perfect scores"
 	}
 	for i, r := range rounds {
-		act, frozen, err := db.RoundActual(ctx, c, r, now)
-		if err != nil {
-			return report.Table{}, nil, err
-		}
-		actuals[i] = act
 		state := "frozen"
-		if !frozen {
+		if !frozen[i] {
 			state = "provisional"
 		}
-		notes = append(notes, fmt.Sprintf("round %d: actual %s = %d (%s)", r.Number, target, act, state))
+		notes = append(notes, fmt.Sprintf("round %d: actual %s = %d (%s)", r.Number, target, actuals[i], state))
 	}
-	var st *storage.Stream[report.Entry]
-	if a.wholeContest() {
-		st, err = db.ContestRanking(ctx, ids, actuals, now)
-	} else {
-		st, err = db.RoundRanking(ctx, ids[0], actuals[0], now)
-	}
+	awards, ties, err := report.MemberAwards(ctx, db, *ip, a.wholeContest(), ids, actuals, now)
 	if err != nil {
 		return report.Table{}, nil, err
-	}
-	defer st.Close()
-	awards, ties, err := report.AwardMembers(*ip, st.Next)
-	if err != nil {
-		return report.Table{}, nil, fmt.Errorf("ranking: %w", err)
 	}
 	name := fmt.Sprintf("prizes round %d", rounds[0].Number)
 	if a.wholeContest() {

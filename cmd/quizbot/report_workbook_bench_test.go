@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/report"
 	"quizbot/storage/storagetest"
 )
 
@@ -63,7 +64,7 @@ ANALYZE;`
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		wb, err := buildWorkbook(ctx, db, c, 1, now)
+		wb, err := report.BuildWorkbook(ctx, db, c, 1, now, report.WorkbookOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}
