@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -346,42 +345,6 @@ func (s *Summary) OrganizerCard() []string {
 	}
 	return split(h.String(), fmt.Sprintf("📊 Tổng hợp đợt %d (tiếp theo)", s.Round.Number), lines,
 		"\nBảng tổng hợp (.xlsx) được gửi kèm.", outbound.MaxText)
-}
-
-// UnitWorkbook is the unit's report, ready to forward: its figures, its
-// absent list with reasons, and its members' results.
-func (s *Summary) UnitWorkbook(code string) ([]byte, error) {
-	u, _ := s.Unit(code)
-	var results report.Ranking
-	results.Target, results.Actual = s.Ranking.Target, s.Ranking.Actual
-	for _, r := range s.Ranking.Results {
-		if r.UnitCode == code {
-			results.Results = append(results.Results, r)
-		}
-	}
-	var buf bytes.Buffer
-	err := report.WriteXLSX(&buf, report.UnitsTable([]report.UnitResult{u}), report.AbsentTable(s.Absent[code]),
-		report.ResultsTable(results, s.Contest.Location()))
-	if err != nil {
-		return nil, fmt.Errorf("workbook of unit %s: %w", code, err)
-	}
-	return buf.Bytes(), nil
-}
-
-// RoundWorkbook is the province's workbook: every unit, every absentee,
-// every result.
-func (s *Summary) RoundWorkbook() ([]byte, error) {
-	var absent []report.Absent
-	for _, u := range s.Units {
-		absent = append(absent, s.Absent[u.Code]...)
-	}
-	var buf bytes.Buffer
-	err := report.WriteXLSX(&buf, report.UnitsTable(s.Units), report.AbsentTable(absent),
-		report.ResultsTable(s.Ranking, s.Contest.Location()))
-	if err != nil {
-		return nil, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
-	}
-	return buf.Bytes(), nil
 }
 
 // split lays out a card as messages of at most max UTF-16 units: the header

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -8,10 +9,14 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"quizbot/outbound"
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // Job is one scheduled (or operator-requested) run of a kind for a round.
@@ -96,10 +101,11 @@ func (n *Notifier) brokenChannels(ctx context.Context) []quiz.Platform {
 }
 
 // NotifierStore is what a Notifier needs of storage: where it queues, and
-// the reads a summary's figures come from.
+// the reads a summary's figures and workbooks come from.
 type NotifierStore interface {
 	Enqueuer
 	SummaryReads
+	report.WorkbookReads
 }
 
 // NewNotifier enqueues for recipients on the given platforms (in order of
@@ -173,6 +179,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)
 	s.BrokenChannels = n.brokenChannels(ctx)
+	reads := report.Remember(n.db)         // every workbook of the job from the same reads, each run once
 	type scope struct{ kind, unit string } // no unit for the province
 	payloads := map[scope][]byte{}
 	var rows []NewNotification
@@ -183,7 +190,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 		}
 		raw, ok := payloads[sc]
 		if !ok {
-			if raw, err = summaryPayload(s, sc.kind, sc.unit); err != nil {
+			if raw, err = summaryPayload(ctx, reads, s, sc.kind, sc.unit); err != nil {
 				return 0, err
 			}
 			payloads[sc] = raw
@@ -230,29 +237,40 @@ func WindowsOf(out map[quiz.Platform]Messenger) map[quiz.Platform]time.Duration 
 }
 
 // summaryPayload is the payload of a summary of kind: a head's card for
-// unit, or an organizer's for the province, and its workbook.
-func summaryPayload(s *Summary, kind, unit string) ([]byte, error) {
+// unit with the workbook's slice of their unit and the units under it, or an
+// organizer's card for the province with the whole workbook, as `quizbot
+// report workbook` writes it. reads is shared by the job's workbooks, so
+// that each of their queries runs once.
+func summaryPayload(ctx context.Context, reads report.WorkbookReads, s *Summary, kind, unit string) ([]byte, error) {
 	number := s.Round.Number
 	var pl payload
 	if kind == KindSummaryOrg {
-		wb, err := s.RoundWorkbook()
+		wb, err := summaryWorkbook(ctx, reads, s, "")
 		if err != nil {
 			return nil, err
 		}
 		pl = payload{Parts: s.OrganizerCard(), Doc: &document{
-			Name:    fmt.Sprintf("tong-hop-dot-%d.xlsx", number),
-			Caption: fmt.Sprintf("📎 Tổng hợp Đợt %d: số liệu các đơn vị, danh sách chưa dự thi, kết quả.", number),
+			Name:    fmt.Sprintf("Bao-cao-dot-%d-toan-tinh.xlsx", number),
+			Caption: fmt.Sprintf("📎 Báo cáo Đợt %d toàn tỉnh: tổng hợp theo tuần, các đơn vị, kết quả cá nhân, giải thưởng, danh sách chưa dự thi, điểm 0, phân tích câu hỏi, dấu hiệu bất thường.", number),
 			Data:    wb,
 		}}
 	} else {
-		wb, err := s.UnitWorkbook(unit)
+		wb, err := summaryWorkbook(ctx, reads, s, unit)
+		if err != nil {
+			return nil, err
+		}
+		units, err := reads.Units(ctx)
 		if err != nil {
 			return nil, err
 		}
 		u, _ := s.Unit(unit)
+		who := u.Name
+		if slices.ContainsFunc(units, func(x quiz.Unit) bool { return x.ParentCode == unit && x.Code != unit }) {
+			who += " và các đơn vị trực thuộc"
+		}
 		pl = payload{Parts: s.HeadCard(unit), Doc: &document{
-			Name:    fmt.Sprintf("bao-cao-dot-%d-%s.xlsx", number, unit),
-			Caption: outbound.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu, danh sách chưa dự thi kèm lý do, kết quả từng người.", number, u.Name), 1024),
+			Name:    fmt.Sprintf("Bao-cao-dot-%d-%s.xlsx", number, fileSafe(unit)),
+			Caption: outbound.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu theo tuần, kết quả từng người, giải thưởng, danh sách chưa dự thi kèm lý do, điểm 0.", number, who), 1024),
 			Data:    wb,
 		}}
 		if len(s.Absent[unit]) > 0 {
@@ -264,6 +282,33 @@ func summaryPayload(s *Summary, kind, unit string) ([]byte, error) {
 		return nil, fmt.Errorf("summary payload: %w", err)
 	}
 	return raw, nil
+}
+
+// summaryWorkbook writes the round's workbook at the summary's time: the
+// province's, or unit's slice.
+func summaryWorkbook(ctx context.Context, reads report.WorkbookReads, s *Summary, unit string) ([]byte, error) {
+	wb, err := report.BuildWorkbook(ctx, reads, s.Contest, s.Round.Number, s.At, report.WorkbookOptions{Unit: unit})
+	if err == nil {
+		var buf bytes.Buffer
+		if err = wb.Write(&buf); err == nil {
+			return buf.Bytes(), nil
+		}
+	}
+	if unit == "" {
+		return nil, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
+	}
+	return nil, fmt.Errorf("workbook of round %d, unit %s: %w", s.Round.Number, unit, err)
+}
+
+// fileSafe keeps a unit's code fit for a file name on every phone: letters,
+// digits, - and _; anything else becomes -.
+func fileSafe(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+			return r
+		}
+		return '-'
+	}, code)
 }
 
 // LockKey is the Redis key a replica holds while running a job: it only

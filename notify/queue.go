@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // The queue's vocabulary. The queue lives in PostgreSQL (the
@@ -218,4 +219,5 @@ type Store interface {
 	Enqueuer
 	Jobs
 	SummaryReads
+	report.WorkbookReads
 }

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"quizbot/notify"
+	"quizbot/outbound"
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 // summaryRig: SNV has an, binh, chi (head), dung (organizer), an
@@ -86,26 +89,28 @@ func TestSummaryHeadCardFiguresAndList(t *testing.T) {
 	if b, ok := head[0].Button("📝 Ghi nhận lý do vắng"); !ok || b.CallbackData != "xl:"+itoa(r.f.Next.ID) {
 		t.Errorf("excuse button: %+v", head[0].Buttons)
 	}
+	// The workbook is the province's, sliced to SNV and the unit under it
+	// (XA1), with no item analysis.
 	doc := head[1].Document
-	if doc == nil || doc.Name != "bao-cao-dot-2-SNV.xlsx" {
+	if doc == nil || doc.Name != "Bao-cao-dot-2-SNV.xlsx" {
 		t.Fatalf("workbook: %+v", head[1])
 	}
-	rows := sheet(t, doc.Data, "absent")
-	reasons := map[string]string{}
-	for _, row := range rows[1:] {
-		reasons[row[1]] = row[len(row)-1]
+	if want := "📎 Báo cáo Đợt 2 – Sở Nội vụ và các đơn vị trực thuộc: "; !strings.HasPrefix(head[1].Text, want) {
+		t.Errorf("workbook caption %q, want it to start %q", head[1].Text, want)
 	}
-	if len(rows) != 4 || reasons["Phạm Thu Dung"] != "Đi công tác" || reasons[ms["unverified"].FullName] != "chưa kích hoạt" {
+	if got, want := sheetNames(t, doc.Data), []string{"Tổng hợp", "Đơn vị", "Cá nhân", "Giải thưởng", "Chưa tham gia", "Điểm 0", "Dấu hiệu bất thường"}; !slices.Equal(got, want) {
+		t.Errorf("head's sheets %q, want %q", got, want)
+	}
+	rows := sheet(t, doc.Data, "Chưa tham gia")
+	reasons := map[string]string{}
+	for _, row := range rows[2:] {
+		reasons[row[2]] = row[len(row)-1]
+	}
+	if len(rows) != 5 || reasons["Phạm Thu Dung"] != "Đi công tác" || reasons[ms["unverified"].FullName] != "chưa kích hoạt" {
 		t.Fatalf("absent sheet: %v", rows)
 	}
-	for _, row := range sheet(t, doc.Data, "results")[1:] {
-		if row[3] != "SNV" {
-			t.Fatalf("the unit's workbook holds another unit's result: %v", row)
-		}
-	}
-
 	org := r.fake.Sent(r.chats[ms["dung"].ID])
-	if len(org) != 2 || org[1].Document == nil || org[1].Document.Name != "tong-hop-dot-2.xlsx" {
+	if len(org) != 2 || org[1].Document == nil || org[1].Document.Name != "Bao-cao-dot-2-toan-tinh.xlsx" {
 		t.Fatalf("organizer got %+v", org)
 	}
 	for _, want := range []string{"TỔNG HỢP ĐỢT 2", "Đã dự thi: 4 (57,1%)", "Đơn vị dưới 50%: 0",
@@ -114,8 +119,8 @@ func TestSummaryHeadCardFiguresAndList(t *testing.T) {
 			t.Errorf("organizer card lacks %q:\n%s", want, org[0].Text)
 		}
 	}
-	if n := len(sheet(t, org[1].Document.Data, "units")); n != 3 {
-		t.Errorf("province workbook has %d unit rows, want 2 and the header", n)
+	if n := len(sheet(t, org[1].Document.Data, "Đơn vị")); n != 4 {
+		t.Errorf("province workbook has %d rows on Đơn vị, want the title, the headings and 2 units", n)
 	}
 	// The operator runs it again the same day: nothing new.
 	if n := r.enqueue(r.job(notify.KindSummary, slot, r.f.Next)); n != 0 {
@@ -189,6 +194,8 @@ func TestSummaryLongListSplit(t *testing.T) {
 	}
 }
 
+// sheet reads a sheet of an attached workbook, numbers as stored (0.5, not
+// 50,0%), without the empty cells that end a row.
 func sheet(t *testing.T, data []byte, name string) [][]string {
 	t.Helper()
 	f, err := excelize.OpenReader(bytes.NewReader(data))
@@ -196,9 +203,140 @@ func sheet(t *testing.T, data []byte, name string) [][]string {
 		t.Fatalf("open workbook: %v", err)
 	}
 	defer f.Close()
-	rows, err := f.GetRows(name)
+	rows, err := f.GetRows(name, excelize.Options{RawCellValue: true})
 	if err != nil {
 		t.Fatalf("sheet %s: %v", name, err)
 	}
+	for i, r := range rows {
+		for len(r) > 0 && r[len(r)-1] == "" {
+			r = r[:len(r)-1]
+		}
+		rows[i] = r
+	}
 	return rows
+}
+
+func sheetNames(t *testing.T, data []byte) []string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("open workbook: %v", err)
+	}
+	defer f.Close()
+	return f.GetSheetList()
+}
+
+// TestSummaryWorkbooksSliceAndProvince: em heads XA1 (under SNV), which
+// has one more member, who did not take part; the round gives a Nhất and a
+// Nhì. Each head's card attaches the province workbook's slice of their
+// unit and the units under it, the organizer's the whole province's: read
+// back cell by cell.
+func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
+	r, ms := summaryRig(t)
+	ctx := context.Background()
+	if _, err := r.db.ExecContext(ctx, `UPDATE members SET role = 'head' WHERE id = $1`, ms["em"].ID); err != nil {
+		t.Fatal(err)
+	}
+	absentee := r.addMembers(1, "XA1")[0]
+	if err := r.db.SetContestPrizes(ctx, r.f.Contest.Code, &report.Prizes{
+		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	slot := notify.SummarySlot(r.clock.Now(), r.f.Contest.Location())
+	if n := r.enqueue(r.job(notify.KindSummary, slot, r.f.Next)); n != 3 {
+		t.Fatalf("enqueued %d summaries, want 3 (the heads chi and em, the organizer dung)", n)
+	}
+	r.drain(r.sender(50, notify.SenderOptions{}), r.f.Next.ID, notify.KindSummary, notify.KindSummaryOrg)
+	attached := func(key string) *outbound.Document {
+		t.Helper()
+		msgs := r.fake.Sent(r.chats[ms[key].ID])
+		if len(msgs) == 0 || msgs[len(msgs)-1].Document == nil {
+			t.Fatalf("%s got no workbook: %+v", key, msgs)
+		}
+		d := msgs[len(msgs)-1].Document
+		return &outbound.Document{Name: d.Name, Data: d.Data}
+	}
+	eq := func(what string, got []string, want ...string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s:\n got %q\nwant %q", what, got, want)
+		}
+	}
+	loc := r.f.Contest.Location()
+	period := func(rd quiz.Round) string {
+		return rd.OpensAt.In(loc).Format("02/01/2006") + " – " + rd.ClosesAt.In(loc).Format("02/01/2006")
+	}
+	title := "Tìm hiểu cải cách hành chính 2026 — Kết quả vòng 2 (" + period(r.f.Next) + ")"
+	person := func(rank string, m quiz.Member, unit, unitName, correct string) []string {
+		return []string{rank, m.FullName, m.Phone, unit, unitName, m.Position, correct, "", "300"}
+	}
+
+	// em's slice: XA1 alone, nobody of SNV.
+	xa := attached("em")
+	if xa.Name != "Bao-cao-dot-2-XA1.xlsx" {
+		t.Errorf("em's workbook is %q", xa.Name)
+	}
+	eq("XA1 sheets", sheetNames(t, xa.Data), "Tổng hợp", "Đơn vị", "Cá nhân", "Giải thưởng", "Chưa tham gia", "Điểm 0", "Dấu hiệu bất thường")
+	sum := sheet(t, xa.Data, "Tổng hợp")
+	eq("XA1 title", sum[0], title+" — Đơn vị: UBND xã Hòa Phú (XA1)")
+	eq("XA1 round 1", sum[2], "1", period(r.f.Round), "2", "0", "0", "", "0")
+	eq("XA1 round 2", sum[3], "2", period(r.f.Next), "2", "1", "0.5", "2", "0")
+	units := sheet(t, xa.Data, "Đơn vị")
+	if len(units) != 3 {
+		t.Fatalf("XA1 Đơn vị: %q", units)
+	}
+	eq("XA1 Đơn vị", units[2], "XA1", "UBND xã Hòa Phú", "2", "SNV", "2", "2", "1", "0.5", "2", "0", "2", "2", "1", "0.5", "2", "0", "1")
+	members := sheet(t, xa.Data, "Cá nhân")
+	if len(members) != 3 {
+		t.Fatalf("XA1 Cá nhân: %q", members)
+	}
+	eq("XA1 Cá nhân", members[2], person("2", ms["em"], "XA1", "UBND xã Hòa Phú", "2")...)
+	prizes := sheet(t, xa.Data, "Giải thưởng")
+	if len(prizes) != 3 {
+		t.Fatalf("XA1 Giải thưởng: %q", prizes)
+	}
+	eq("XA1 Giải Nhì", prizes[2], "Giải Nhì", "2", ms["em"].FullName, ms["em"].Phone, "XA1", ms["em"].Position, "2", "", "300")
+	absent := sheet(t, xa.Data, "Chưa tham gia")
+	eq("XA1 Chưa tham gia title", absent[0], "Tìm hiểu cải cách hành chính 2026 — Chưa tham gia vòng 2 — Đơn vị: UBND xã Hòa Phú (XA1)")
+	if len(absent) != 3 {
+		t.Fatalf("XA1 Chưa tham gia: %q", absent)
+	}
+	eq("XA1 absentee", absent[2], "XA1", "UBND xã Hòa Phú", absentee.FullName, absentee.Phone, "Chuyên viên", "có")
+	if z := sheet(t, xa.Data, "Điểm 0"); len(z) != 2 {
+		t.Errorf("XA1 Điểm 0 holds another unit's zero score: %q", z)
+	}
+
+	// chi's slice: SNV and XA1 under it.
+	snv := attached("chi")
+	eq("SNV title", sheet(t, snv.Data, "Tổng hợp")[0], title+" — Đơn vị: Sở Nội vụ (SNV) và 1 đơn vị trực thuộc")
+	eq("SNV round 2", sheet(t, snv.Data, "Tổng hợp")[3], "2", period(r.f.Next), "8", "4", "0.5", "1.75", "1")
+	if n := len(sheet(t, snv.Data, "Cá nhân")); n != 6 {
+		t.Errorf("SNV Cá nhân has %d rows, want the title, the headings and 4 people", n)
+	}
+
+	// The organizer's: the whole province, with Câu hỏi.
+	prov := attached("dung")
+	eq("province sheets", sheetNames(t, prov.Data), "Tổng hợp", "Đơn vị", "Cá nhân", "Giải thưởng", "Chưa tham gia", "Điểm 0", "Câu hỏi", "Dấu hiệu bất thường")
+	sum = sheet(t, prov.Data, "Tổng hợp")
+	eq("province title", sum[0], title)
+	eq("province round 1", sum[2], "1", period(r.f.Round), "8", "2", "0.25", "2", "0")
+	eq("province round 2", sum[3], "2", period(r.f.Next), "8", "4", "0.5", "1.75", "1")
+	units = sheet(t, prov.Data, "Đơn vị")
+	eq("province SNV", units[2], "SNV", "Sở Nội vụ", "1", "", "6", "5", "3", "0.5", "1.67", "1", "8", "7", "4", "0.5", "1.75", "1", "2")
+	members = sheet(t, prov.Data, "Cá nhân")
+	if len(members) != 6 {
+		t.Fatalf("province Cá nhân: %q", members)
+	}
+	eq("rank 1", members[2], person("1", ms["an"], "SNV", "Sở Nội vụ", "3")...)
+	eq("rank 2 (H before T)", members[3], person("2", ms["em"], "XA1", "UBND xã Hòa Phú", "2")...)
+	eq("rank 2 (T)", members[4], person("2", ms["binh"], "SNV", "Sở Nội vụ", "2")...)
+	eq("rank 4", members[5], person("4", ms["chi"], "SNV", "Sở Nội vụ", "0")...)
+	prizes = sheet(t, prov.Data, "Giải thưởng")
+	if len(prizes) != 5 || prizes[2][0] != "Giải Nhất" || prizes[2][2] != ms["an"].FullName {
+		t.Errorf("province Giải thưởng: %q", prizes)
+	}
+	if n := len(sheet(t, prov.Data, "Chưa tham gia")); n != 6 {
+		t.Errorf("province Chưa tham gia has %d rows, want 4 absentees", n)
+	}
+	eq("province Điểm 0", sheet(t, prov.Data, "Điểm 0")[2][:5], "2", "SNV", "Sở Nội vụ", ms["chi"].FullName, ms["chi"].Phone)
 }
