@@ -150,6 +150,17 @@ func RoundSignals(ctx context.Context, db SignalReads, c quiz.Contest, r quiz.Ro
 	return append(out, PredictionSignals(preds, loc)...), nil
 }
 
+// roundSignals is RoundSignals, made once per round over Remember's reads:
+// each head's slice filters the same signals.
+func roundSignals(ctx context.Context, db WorkbookReads, c quiz.Contest, r quiz.Round, now time.Time) ([]Signal, error) {
+	if m, ok := db.(*remembered); ok {
+		return once(m, key("signals", r.ID, now.UnixNano()), func() ([]Signal, error) {
+			return RoundSignals(ctx, m.db, c, r, now)
+		})
+	}
+	return RoundSignals(ctx, db, c, r, now)
+}
+
 // WorkbookOptions choose what a workbook covers.
 type WorkbookOptions struct {
 	// Unit, when set, is a unit's code: the workbook keeps that unit and
@@ -513,13 +524,13 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			col("Thành viên", 36), col("Số điện thoại", 24), col("Bằng chứng", 60), col("Từ lúc", 20), col("Đến lúc", 20)},
 		Rows: func(emit func([]any) error) error {
 			for _, r := range scope {
-				signals, err := RoundSignals(ctx, db, c, r, now)
+				signals, err := roundSignals(ctx, db, c, r, now)
 				if err != nil {
 					return err
 				}
 				// A slice keeps the signals whose members are all its
 				// own: the evidence names them.
-				signals = slices.DeleteFunc(signals, func(s Signal) bool {
+				signals = slices.DeleteFunc(slices.Clone(signals), func(s Signal) bool {
 					return slices.ContainsFunc(s.Members, func(m SignalMember) bool { return !keep(m.UnitCode) })
 				})
 				for _, row := range SignalsTable(signals, loc).Rows {
