@@ -106,6 +106,7 @@ type NotifierStore interface {
 	Enqueuer
 	SummaryReads
 	report.WorkbookReads
+	Documents
 }
 
 // NewNotifier enqueues for recipients on the given platforms (in order of
@@ -177,6 +178,9 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if _, err := n.db.PruneSummaryDocuments(ctx, job.Round.ID); err != nil {
+		return 0, err
+	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)
 	s.BrokenChannels = n.brokenChannels(ctx)
 	reads := report.Remember(n.db)         // every workbook of the job from the same reads, each run once
@@ -190,7 +194,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 		}
 		raw, ok := payloads[sc]
 		if !ok {
-			if raw, err = summaryPayload(ctx, reads, s, sc.kind, sc.unit); err != nil {
+			if raw, err = n.summaryPayload(ctx, reads, s, sc.kind, sc.unit); err != nil {
 				return 0, err
 			}
 			payloads[sc] = raw
@@ -241,21 +245,21 @@ func WindowsOf(out map[quiz.Platform]Messenger) map[quiz.Platform]time.Duration 
 // organizer's card for the province with the whole workbook, as `quizbot
 // report workbook` writes it. reads is shared by the job's workbooks, so
 // that each of their queries runs once.
-func summaryPayload(ctx context.Context, reads report.WorkbookReads, s *Summary, kind, unit string) ([]byte, error) {
+func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookReads, s *Summary, kind, unit string) ([]byte, error) {
 	number := s.Round.Number
 	var pl payload
 	if kind == KindSummaryOrg {
-		wb, err := summaryWorkbook(ctx, reads, s, "")
+		ref, err := n.summaryDocument(ctx, reads, s, "")
 		if err != nil {
 			return nil, err
 		}
 		pl = payload{Parts: s.OrganizerCard(), Doc: &document{
 			Name:    fmt.Sprintf("Bao-cao-dot-%d-toan-tinh.xlsx", number),
 			Caption: fmt.Sprintf("📎 Báo cáo Đợt %d toàn tỉnh: tổng hợp theo tuần, các đơn vị, kết quả cá nhân, giải thưởng, danh sách chưa dự thi, điểm 0, phân tích câu hỏi, dấu hiệu bất thường.", number),
-			Data:    wb,
+			Ref:     ref,
 		}}
 	} else {
-		wb, err := summaryWorkbook(ctx, reads, s, unit)
+		ref, err := n.summaryDocument(ctx, reads, s, unit)
 		if err != nil {
 			return nil, err
 		}
@@ -271,7 +275,7 @@ func summaryPayload(ctx context.Context, reads report.WorkbookReads, s *Summary,
 		pl = payload{Parts: s.HeadCard(unit), Doc: &document{
 			Name:    fmt.Sprintf("Bao-cao-dot-%d-%s.xlsx", number, fileSafe(unit)),
 			Caption: outbound.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu theo tuần, kết quả từng người, giải thưởng, danh sách chưa dự thi kèm lý do, điểm 0.", number, who), 1024),
-			Data:    wb,
+			Ref:     ref,
 		}}
 		if len(s.Absent[unit]) > 0 {
 			pl.ExcuseRound = s.Round.ID
@@ -284,20 +288,22 @@ func summaryPayload(ctx context.Context, reads report.WorkbookReads, s *Summary,
 	return raw, nil
 }
 
-// summaryWorkbook writes the round's workbook at the summary's time: the
-// province's, or unit's slice.
-func summaryWorkbook(ctx context.Context, reads report.WorkbookReads, s *Summary, unit string) ([]byte, error) {
+// summaryDocument writes the round's workbook at the summary's time, the
+// province's or unit's slice, and saves it once for every notification
+// that attaches it: a province's workbook is megabytes, and every
+// organizer gets it.
+func (n *Notifier) summaryDocument(ctx context.Context, reads report.WorkbookReads, s *Summary, unit string) (int64, error) {
 	wb, err := report.BuildWorkbook(ctx, reads, s.Contest, s.Round.Number, s.At, report.WorkbookOptions{Unit: unit})
 	if err == nil {
 		var buf bytes.Buffer
 		if err = wb.Write(&buf); err == nil {
-			return buf.Bytes(), nil
+			return n.db.SaveSummaryDocument(ctx, s.Round.ID, unit, buf.Bytes())
 		}
 	}
 	if unit == "" {
-		return nil, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
+		return 0, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
 	}
-	return nil, fmt.Errorf("workbook of round %d, unit %s: %w", s.Round.Number, unit, err)
+	return 0, fmt.Errorf("workbook of round %d, unit %s: %w", s.Round.Number, unit, err)
 }
 
 // fileSafe keeps a unit's code fit for a file name on every phone: letters,

@@ -220,4 +220,19 @@ type Store interface {
 	Jobs
 	SummaryReads
 	report.WorkbookReads
+	Documents
+}
+
+// Documents keeps a summary's workbook once for every notification that
+// attaches it (the province's goes to every organizer, a unit's to each of
+// its heads): a payload carries its id, not a copy of its bytes.
+type Documents interface {
+	// SaveSummaryDocument returns the id of data, saved for the round and
+	// scope (a unit's code, or "" for the province), the same id for the
+	// same bytes.
+	SaveSummaryDocument(ctx context.Context, roundID int64, scope string, data []byte) (int64, error)
+	SummaryDocument(ctx context.Context, id int64) ([]byte, error)
+	// PruneSummaryDocuments deletes the round's documents that no
+	// notification refers to any more.
+	PruneSummaryDocuments(ctx context.Context, roundID int64) (int64, error)
 }

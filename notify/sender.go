@@ -105,6 +105,7 @@ type Sender struct {
 type SenderStore interface {
 	Queue
 	Rounds
+	SummaryDocument(ctx context.Context, id int64) ([]byte, error)
 }
 
 // NewSender returns a sender over the queue in db, pacing through lim,
@@ -582,10 +583,13 @@ type payload struct {
 	Doc         *document `json:"doc,omitempty"`
 }
 
+// document is a file sent after the parts: its bytes, or Ref, the id of a
+// saved summary document (Documents) that several notifications share.
 type document struct {
 	Name    string `json:"name"`
 	Caption string `json:"caption,omitempty"`
-	Data    []byte `json:"data"`
+	Data    []byte `json:"data,omitempty"`
+	Ref     int64  `json:"ref,omitempty"`
 }
 
 func (pl payload) messages(btn Buttons) []outbound.Message {
@@ -622,6 +626,13 @@ func (s *Sender) render(ctx context.Context, c Claimed) ([]outbound.Message, err
 		if err := json.Unmarshal(c.Payload, &pl); err != nil {
 			return nil, fmt.Errorf("notification %d payload: %w", c.ID, err)
 		}
+	}
+	if pl.Doc != nil && pl.Doc.Ref != 0 && len(pl.Doc.Data) == 0 {
+		data, err := s.db.SummaryDocument(ctx, pl.Doc.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("notification %d: %w", c.ID, err)
+		}
+		pl.Doc.Data = data
 	}
 	if len(pl.Parts) > 0 || pl.Doc != nil {
 		return pl.messages(s.btn), nil

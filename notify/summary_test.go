@@ -234,7 +234,8 @@ func sheetNames(t *testing.T, data []byte) []string {
 func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 	r, ms := summaryRig(t)
 	ctx := context.Background()
-	if _, err := r.db.ExecContext(ctx, `UPDATE members SET role = 'head' WHERE id = $1`, ms["em"].ID); err != nil {
+	if _, err := r.db.ExecContext(ctx, `UPDATE members SET role = CASE id WHEN $1 THEN 'head' ELSE 'organizer' END
+		WHERE id IN ($1, $2)`, ms["em"].ID, ms["binh"].ID); err != nil {
 		t.Fatal(err)
 	}
 	absentee := r.addMembers(1, "XA1")[0]
@@ -243,8 +244,20 @@ func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 		t.Fatal(err)
 	}
 	slot := notify.SummarySlot(r.clock.Now(), r.f.Contest.Location())
-	if n := r.enqueue(r.job(notify.KindSummary, slot, r.f.Next)); n != 3 {
-		t.Fatalf("enqueued %d summaries, want 3 (the heads chi and em, the organizer dung)", n)
+	if n := r.enqueue(r.job(notify.KindSummary, slot, r.f.Next)); n != 4 {
+		t.Fatalf("enqueued %d summaries, want 4 (the heads chi and em, the organizers binh and dung)", n)
+	}
+	// One copy of each workbook (SNV's, XA1's, the province's), however
+	// many cards attach it; the rows carry the cards' text only.
+	var docs, orgRefs int
+	var largest int64
+	if err := r.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM summary_documents WHERE round_id = $1),
+		(SELECT count(DISTINCT payload->'doc'->>'ref') FROM notifications WHERE round_id = $1 AND kind = 'summary_org'),
+		(SELECT max(octet_length(payload::text)) FROM notifications WHERE round_id = $1)`, r.f.Next.ID).Scan(&docs, &orgRefs, &largest); err != nil {
+		t.Fatal(err)
+	}
+	if docs != 3 || orgRefs != 1 || largest > 4000 {
+		t.Errorf("%d documents saved, the organizers' cards refer to %d, the largest payload has %d bytes; want 3, 1 and under 4,000", docs, orgRefs, largest)
 	}
 	r.drain(r.sender(50, notify.SenderOptions{}), r.f.Next.ID, notify.KindSummary, notify.KindSummaryOrg)
 	attached := func(key string) *outbound.Document {
