@@ -220,6 +220,22 @@ func TestReportWorkbookReadBack(t *testing.T) {
 	if got := g.GetSheetList(); len(got) != 9 || got[4] != "Giải đơn vị" {
 		t.Errorf("contest sheets %q: want Giải đơn vị after Giải thưởng", got)
 	}
+	// Chưa tham gia lists every round's absent, each with its round: Đỗ
+	// Minh missed both, 7 of the 13 missed round 2.
+	rows, err = g.GetRows("Chưa tham gia", raw)
+	if err != nil || len(rows) < 3 {
+		t.Fatalf("contest Chưa tham gia %q, %v", rows, err)
+	}
+	eq("contest Chưa tham gia title", rows[0], "Tìm hiểu cải cách hành chính 2026 — Chưa tham gia các vòng 1–2")
+	eq("contest Chưa tham gia headings", rows[1], "Vòng", "Mã đơn vị", "Tên đơn vị", "Họ và tên", "Số điện thoại", "Chức vụ", "Đã kích hoạt", "Lý do")
+	eq("contest Chưa tham gia round 1", rows[2], "1", "UA", "Phòng A", "Đỗ Minh", "0912000013", "Văn thư", "không", "chưa kích hoạt")
+	perRound := map[string]int{}
+	for _, r := range rows[2:] {
+		perRound[r[0]]++
+	}
+	if perRound["1"] != 1 || perRound["2"] != 7 || len(perRound) != 2 {
+		t.Errorf("contest Chưa tham gia by round %v, want 1 in round 1 and 7 in round 2", perRound)
+	}
 	// Units on their own staff: Trạm D (100%) has under 2 staff.
 	rows, err = g.GetRows("Giải đơn vị", raw)
 	if err != nil || len(rows) != 5 {
