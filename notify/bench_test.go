@@ -72,7 +72,7 @@ func BenchmarkEnqueue(b *testing.B) {
 // members of whom 50,000 took part in round 2, a head in each unit and 5
 // organizers, each card with its workbook (the head's slice, the
 // province's). It reports what the queue holds: the payload bytes per
-// organizer row and in all.
+// row and in all, the notifications table and the saved workbooks.
 //
 //	PG_PORT=55561 REDIS_PORT=56561 scripts/test.sh -run '^$' -bench BenchmarkSummaryJob -benchtime 1x ./notify/
 func BenchmarkSummaryJob(b *testing.B) {
@@ -131,8 +131,8 @@ func BenchmarkSummaryJob(b *testing.B) {
 		max(octet_length(payload::text)) AS max FROM notifications GROUP BY kind ORDER BY kind`); err != nil {
 		b.Fatal(err)
 	}
-	var table int64
-	if err := db.GetContext(ctx, &table, `SELECT pg_total_relation_size('notifications')`); err != nil {
+	var table, docs int64
+	if err := db.QueryRowContext(ctx, `SELECT pg_total_relation_size('notifications'), pg_total_relation_size('summary_documents')`).Scan(&table, &docs); err != nil {
 		b.Fatal(err)
 	}
 	for _, s := range sizes {
@@ -140,4 +140,5 @@ func BenchmarkSummaryJob(b *testing.B) {
 	}
 	b.ReportMetric(float64(queued), "cards/op")
 	b.ReportMetric(float64(table)/(1<<20), "table-MB")
+	b.ReportMetric(float64(docs)/(1<<20), "documents-MB")
 }

@@ -174,7 +174,10 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if len(recipients) == 0 {
 		return 0, nil
 	}
-	s, err := LoadSummary(ctx, n.db, job.Contest, job.Round, n.clock.Now())
+	// Every workbook of the job, and the cards' roster and absent list,
+	// from the same reads, each run once.
+	reads := report.Remember(n.db)
+	s, err := LoadSummary(ctx, sharedReads{n.db, reads}, job.Contest, job.Round, n.clock.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -183,7 +186,6 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)
 	s.BrokenChannels = n.brokenChannels(ctx)
-	reads := report.Remember(n.db)         // every workbook of the job from the same reads, each run once
 	type scope struct{ kind, unit string } // no unit for the province
 	payloads := map[scope][]byte{}
 	var rows []NewNotification
@@ -206,6 +208,21 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 		})
 	}
 	return n.db.InsertNotifications(ctx, rows)
+}
+
+// sharedReads are the summary's reads with the roster and the absent list
+// the workbooks read too, run once for both.
+type sharedReads struct {
+	SummaryReads
+	wb report.WorkbookReads
+}
+
+func (r sharedReads) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
+	return r.wb.UnitRosters(ctx)
+}
+
+func (r sharedReads) AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error) {
+	return r.wb.AbsentMembers(ctx, roundID, now)
 }
 
 // unreachedHeads are the heads whose card cannot reach them: their account

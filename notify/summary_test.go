@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
+	"quizbot/storage"
 )
 
 // summaryRig: SNV has an, binh, chi (head), dung (organizer), an
@@ -352,4 +354,106 @@ func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 		t.Errorf("province Chưa tham gia has %d rows, want 4 absentees", n)
 	}
 	eq("province Điểm 0", sheet(t, prov.Data, "Điểm 0")[2][:5], "2", "SNV", "Sở Nội vụ", ms["chi"].FullName, ms["chi"].Phone)
+}
+
+// countingDB is the real storage, counting the summary's and workbooks'
+// round-wide reads.
+type countingDB struct {
+	*storage.DB
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *countingDB) count(name string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls[name]++
+}
+
+func (c *countingDB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
+	c.count("UnitRosters")
+	return c.DB.UnitRosters(ctx)
+}
+
+func (c *countingDB) AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error) {
+	c.count("AbsentMembers")
+	return c.DB.AbsentMembers(ctx, roundID, now)
+}
+
+func (c *countingDB) Units(ctx context.Context) ([]quiz.Unit, error) {
+	c.count("Units")
+	return c.DB.Units(ctx)
+}
+
+func (c *countingDB) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]report.UnitRoundFigure, error) {
+	c.count("UnitRoundFigures")
+	return c.DB.UnitRoundFigures(ctx, roundIDs, now)
+}
+
+func (c *countingDB) RoundActual(ctx context.Context, ct quiz.Contest, r quiz.Round, now time.Time) (int64, bool, error) {
+	c.count("RoundActual")
+	return c.DB.RoundActual(ctx, ct, r, now)
+}
+
+func (c *countingDB) ContestPrizes(ctx context.Context, contestID int64) (report.Prizes, bool, error) {
+	c.count("ContestPrizes")
+	return c.DB.ContestPrizes(ctx, contestID)
+}
+
+func (c *countingDB) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (report.Stream[report.Entry], error) {
+	c.count("RoundRanking")
+	return c.DB.RoundRanking(ctx, roundID, actual, now)
+}
+
+func (c *countingDB) ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]report.ZeroScore, error) {
+	c.count("ZeroScores")
+	return c.DB.ZeroScores(ctx, roundID, now, loc)
+}
+
+func (c *countingDB) QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(report.QuestionStat) error) error {
+	c.count("QuestionStats")
+	return c.DB.QuestionStats(ctx, roundIDs, now, emit)
+}
+
+func (c *countingDB) FastAttempts(ctx context.Context, roundID int64, now time.Time, minPerQuestion int) ([]report.FastAttempt, error) {
+	c.count("FastAttempts")
+	return c.DB.FastAttempts(ctx, roundID, now, minPerQuestion)
+}
+
+func (c *countingDB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error) {
+	c.count("SameAnswerPairs")
+	return c.DB.SameAnswerPairs(ctx, roundID, now, window, minCommon)
+}
+
+func (c *countingDB) SamePredictions(ctx context.Context, roundID int64, now time.Time, minMembers int) ([]report.PredictionCopy, error) {
+	c.count("SamePredictions")
+	return c.DB.SamePredictions(ctx, roundID, now, minMembers)
+}
+
+func (c *countingDB) SharedAccountEvents(ctx context.Context, until time.Time) ([]report.AccountEvent, error) {
+	c.count("SharedAccountEvents")
+	return c.DB.SharedAccountEvents(ctx, until)
+}
+
+// TestSummaryJobReadsOnce: the job builds three workbooks (two heads'
+// slices, the province's for two organizers) and the cards, and runs each
+// round-wide read once, each slice filtering the same rows.
+func TestSummaryJobReadsOnce(t *testing.T) {
+	r, ms := summaryRig(t)
+	ctx := context.Background()
+	if _, err := r.db.ExecContext(ctx, `UPDATE members SET role = CASE id WHEN $1 THEN 'head' ELSE 'organizer' END
+		WHERE id IN ($1, $2)`, ms["em"].ID, ms["binh"].ID); err != nil {
+		t.Fatal(err)
+	}
+	db := &countingDB{DB: r.db, calls: map[string]int{}}
+	n, err := notify.NewNotifier(db, r.clock, r.log, nil).Run(ctx, r.job(notify.KindSummary, "d", r.f.Next))
+	if err != nil || n != 4 {
+		t.Fatalf("summary job: %d queued, %v; want 4", n, err)
+	}
+	for _, name := range []string{"UnitRosters", "AbsentMembers", "Units", "UnitRoundFigures", "RoundActual", "ContestPrizes",
+		"RoundRanking", "ZeroScores", "QuestionStats", "FastAttempts", "SameAnswerPairs", "SamePredictions", "SharedAccountEvents"} {
+		if db.calls[name] != 1 {
+			t.Errorf("%s ran %d times, want once", name, db.calls[name])
+		}
+	}
 }
