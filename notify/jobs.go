@@ -181,7 +181,7 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if _, err := n.db.PruneSummaryDocuments(ctx, job.Round.ID); err != nil {
+	if _, err := n.db.PruneSummaryDocuments(ctx); err != nil { // last week's, sent
 		return 0, err
 	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)

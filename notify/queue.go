@@ -232,7 +232,7 @@ type Documents interface {
 	// same bytes.
 	SaveSummaryDocument(ctx context.Context, roundID int64, scope string, data []byte) (int64, error)
 	SummaryDocument(ctx context.Context, id int64) ([]byte, error)
-	// PruneSummaryDocuments deletes the round's documents that no
-	// notification refers to any more.
-	PruneSummaryDocuments(ctx context.Context, roundID int64) (int64, error)
+	// PruneSummaryDocuments deletes the documents that no notification
+	// still to be sent refers to.
+	PruneSummaryDocuments(ctx context.Context) (int64, error)
 }

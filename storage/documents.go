@@ -34,18 +34,21 @@ func (db *DB) SummaryDocument(ctx context.Context, id int64) ([]byte, error) {
 	return data, nil
 }
 
-// PruneSummaryDocuments deletes the round's workbooks that no notification
-// refers to, saved over an hour ago: those of a job run again the same day,
-// whose notifications were already queued. A job still queuing its
-// notifications is younger than that.
-func (db *DB) PruneSummaryDocuments(ctx context.Context, roundID int64) (int64, error) {
+// PruneSummaryDocuments deletes the saved workbooks that no notification
+// still to be sent (queued or sending) refers to, saved over an hour ago
+// (a job still queuing its notifications is younger than that): those of
+// cards already delivered or given up, and those of a job run again the
+// same day, whose notifications were queued before. A delivered card's
+// workbook can be written again with `quizbot report workbook`.
+func (db *DB) PruneSummaryDocuments(ctx context.Context) (int64, error) {
 	res, err := db.ExecContext(ctx, `
 		DELETE FROM summary_documents d
-		WHERE d.round_id = $1 AND d.created_at < now() - interval '1 hour'
+		WHERE d.created_at < now() - interval '1 hour'
 			AND NOT EXISTS (SELECT 1 FROM notifications n
-				WHERE n.round_id = $1 AND n.payload->'doc'->>'ref' = d.id::text)`, roundID)
+				WHERE n.round_id = d.round_id AND n.kind IN ('summary', 'summary_org') AND n.status IN ('queued', 'sending')
+					AND n.payload->'doc'->>'ref' = d.id::text)`)
 	if err != nil {
-		return 0, fmt.Errorf("prune summary documents of round %d: %w", roundID, err)
+		return 0, fmt.Errorf("prune summary documents: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
