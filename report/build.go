@@ -176,9 +176,9 @@ var signalKindsVI = map[string]string{
 	SignalSamePrediction: "Dự đoán trùng nhau",
 }
 
-// ErrNoRoundOpened is BuildWorkbook's error for the whole contest before
+// errNoRoundOpened is BuildWorkbook's error for the whole contest before
 // its first round opens.
-var ErrNoRoundOpened = errors.New("no round has opened yet")
+var errNoRoundOpened = errors.New("no round has opened yet")
 
 // BuildWorkbook gathers the small figures at once (units × rounds) and
 // leaves the long lists (Cá nhân above all) to stream from db while the file
@@ -216,7 +216,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		wb.Subject = fmt.Sprintf("vòng %d", r.Number)
 	} else {
 		if len(opened) == 0 {
-			return wb, ErrNoRoundOpened
+			return wb, errNoRoundOpened
 		}
 		scope, weeks = opened, opened
 		wb.Title = fmt.Sprintf("%s — Kết quả toàn cuộc thi (vòng %d–%d)", title, opened[0].Number, opened[len(opened)-1].Number)

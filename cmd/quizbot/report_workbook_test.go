@@ -245,6 +245,58 @@ func TestReportWorkbookReadBack(t *testing.T) {
 	eq("unit Nhì", rows[3], "Giải Nhì", "3", "UA", "Phòng A", "4", "0.625", "4.4")
 	eq("unit Ba", rows[4], "Giải Ba", "4", "UC", "Xã C", "4", "0.625", "2.8")
 
+	// A head's slice (the weekly card's): Phòng A and Phòng B under it,
+	// their people only, no Câu hỏi.
+	c, err := db.ContestByCode(ctx, reporttest.PrizesContest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := report.BuildWorkbook(ctx, db, c, 1, reporttest.PrizesNow, report.WorkbookOptions{Unit: "UA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sliced := filepath.Join(t.TempDir(), "UA.xlsx")
+	if err := writeFileAtomic(sliced, wb.Write); err != nil {
+		t.Fatal(err)
+	}
+	h, err := excelize.OpenFile(sliced)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if got, want := h.GetSheetList(), slices.DeleteFunc(slices.Clone(wantSheets), func(s string) bool { return s == "Câu hỏi" }); !slices.Equal(got, want) {
+		t.Errorf("slice's sheets %q, want %q", got, want)
+	}
+	srows := func(sheet string) [][]string {
+		t.Helper()
+		rows, err := h.GetRows(sheet, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	eq("slice title", srows("Tổng hợp")[0], title+" — Đơn vị: Phòng A (UA) và 1 đơn vị trực thuộc")
+	eq("slice round 1", srows("Tổng hợp")[2], "1", "02/03/2026 – 06/03/2026", "8", "7", "0.875", "4.29", "0")
+	units := srows("Đơn vị")
+	if len(units) != 4 {
+		t.Fatalf("slice's Đơn vị %q", units)
+	}
+	eq("slice Phòng A", units[2], "UA", "Phòng A", "2", "UE", "4", "0", "3", "0.75", "4.67", "0", "8", "0", "7", "0.875", "4.29", "0", "2")
+	eq("slice Phòng B", units[3], "UB", "Phòng B", "3", "UA", "4", "0", "4", "1", "4", "0", "4", "0", "4", "1", "4", "0", "1")
+	people := srows("Cá nhân")
+	if len(people) != 10 {
+		t.Errorf("slice's Cá nhân has %d rows, want the title, the headings and 8 people (Khánh, who left, included)", len(people))
+	}
+	for _, r := range people[2:] {
+		if r[3] != "UA" && r[3] != "UB" {
+			t.Errorf("slice's Cá nhân holds another unit's member: %q", r)
+		}
+	}
+	eq("slice Chưa tham gia", srows("Chưa tham gia")[2], "UA", "Phòng A", "Đỗ Minh", "0912000013", "Văn thư", "không", "chưa kích hoạt")
+	if z := srows("Điểm 0"); len(z) != 2 {
+		t.Errorf("slice's Điểm 0 holds Xã C's zero scores: %q", z)
+	}
+
 	for _, c := range []struct {
 		args []string
 		want string
