@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,7 +73,8 @@ func BenchmarkEnqueue(b *testing.B) {
 // members of whom 50,000 took part in round 2, a head in each unit and 5
 // organizers, each card with its workbook (the head's slice, the
 // province's). It reports what the queue holds: the payload bytes per
-// row and in all, the notifications table and the saved workbooks.
+// row and in all, the notifications table and the saved workbooks, and the
+// test process's peak resident memory (getrusage).
 //
 //	PG_PORT=55561 REDIS_PORT=56561 scripts/test.sh -run '^$' -bench BenchmarkSummaryJob -benchtime 1x ./notify/
 func BenchmarkSummaryJob(b *testing.B) {
@@ -141,4 +143,8 @@ func BenchmarkSummaryJob(b *testing.B) {
 	b.ReportMetric(float64(queued), "cards/op")
 	b.ReportMetric(float64(table)/(1<<20), "table-MB")
 	b.ReportMetric(float64(docs)/(1<<20), "documents-MB")
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "max-rss-MB")
+	}
 }
