@@ -523,15 +523,19 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		Columns: []Column{col("Vòng", 8), col("Loại dấu hiệu", 24), col("Mã đơn vị", 12), col("Tên đơn vị", 28),
 			col("Thành viên", 36), col("Số điện thoại", 24), col("Bằng chứng", 60), col("Từ lúc", 20), col("Đến lúc", 20)},
 		Rows: func(emit func([]any) error) error {
-			for _, r := range scope {
+			for i, r := range scope {
 				signals, err := roundSignals(ctx, db, c, r, now)
 				if err != nil {
 					return err
 				}
 				// A slice keeps the signals whose members are all its
-				// own: the evidence names them.
+				// own: the evidence names them. A shared account is no
+				// round's (its history until now): the whole contest
+				// lists it once, under the last round.
+				last := i == len(scope)-1
 				signals = slices.DeleteFunc(slices.Clone(signals), func(s Signal) bool {
-					return slices.ContainsFunc(s.Members, func(m SignalMember) bool { return !keep(m.UnitCode) })
+					return (s.Kind == SignalSharedAccount && !last) ||
+						slices.ContainsFunc(s.Members, func(m SignalMember) bool { return !keep(m.UnitCode) })
 				})
 				for _, row := range SignalsTable(signals, loc).Rows {
 					if k, ok := signalKindsVI[row[0].(string)]; ok {

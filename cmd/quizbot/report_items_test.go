@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestReportQuestionsAndSignalsCommands runs the two reports on the report
@@ -60,6 +63,32 @@ func TestReportQuestionsAndSignalsCommands(t *testing.T) {
 	}
 	if !strings.Contains(out, "\nshared_account,\"SNV, SGD\",,Trần Thị Bình; Vũ Thị Dung,0912000002; 0912000004,Một tài khoản Telegram (mã 1002) đã lần lượt xác thực 2 người:") {
 		t.Errorf("no shared account signal in\n%s", out)
+	}
+	// The whole contest's workbook lists it once, not once per round.
+	out = filepath.Join(t.TempDir(), "ca-cuoc-thi.xlsx")
+	if code, _, errOut := runReport(t, getenv, "workbook", "--contest", "--out", out); code != 0 {
+		t.Fatalf("report workbook --contest: exit %d: %s", code, errOut)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Dấu hiệu bất thường")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	for _, r := range rows[2:] {
+		if len(r) > 1 && r[1] == "Một tài khoản xác thực nhiều người" {
+			shared++
+			if r[0] != "2" {
+				t.Errorf("the shared account under round %q, want the last round, 2", r[0])
+			}
+		}
+	}
+	if shared != 1 {
+		t.Errorf("the contest's workbook lists the shared account %d times, want once:\n%q", shared, rows)
 	}
 
 	for _, tc := range []struct {
