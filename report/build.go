@@ -154,7 +154,7 @@ func RoundSignals(ctx context.Context, db SignalReads, c quiz.Contest, r quiz.Ro
 // each head's slice filters the same signals.
 func roundSignals(ctx context.Context, db WorkbookReads, c quiz.Contest, r quiz.Round, now time.Time) ([]Signal, error) {
 	if m, ok := db.(*remembered); ok {
-		return once(m, key("signals", r.ID, now.UnixNano()), func() ([]Signal, error) {
+		return once(m, memoKey("signals", r.ID, now.UnixNano()), func() ([]Signal, error) {
 			return RoundSignals(ctx, m.db, c, r, now)
 		})
 	}

@@ -73,7 +73,7 @@ func (r *replay[T]) Next() (v T, ok bool, err error) {
 
 func (r *replay[T]) Close() error { return nil }
 
-func key(name string, args ...any) string { return name + fmt.Sprint(args...) }
+func memoKey(name string, args ...any) string { return name + fmt.Sprint(args...) }
 
 type actualFrozen struct {
 	actual int64
@@ -86,7 +86,7 @@ type prizesOK struct {
 }
 
 func (m *remembered) ContestPrizes(ctx context.Context, contestID int64) (Prizes, bool, error) {
-	v, err := once(m, key("prizes", contestID), func() (prizesOK, error) {
+	v, err := once(m, memoKey("prizes", contestID), func() (prizesOK, error) {
 		p, ok, err := m.db.ContestPrizes(ctx, contestID)
 		return prizesOK{p, ok}, err
 	})
@@ -94,7 +94,7 @@ func (m *remembered) ContestPrizes(ctx context.Context, contestID int64) (Prizes
 }
 
 func (m *remembered) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now time.Time) (int64, bool, error) {
-	v, err := once(m, key("actual", r.ID, now.UnixNano()), func() (actualFrozen, error) {
+	v, err := once(m, memoKey("actual", r.ID, now.UnixNano()), func() (actualFrozen, error) {
 		a, f, err := m.db.RoundActual(ctx, c, r, now)
 		return actualFrozen{a, f}, err
 	})
@@ -102,84 +102,84 @@ func (m *remembered) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Rou
 }
 
 func (m *remembered) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (Stream[Entry], error) {
-	rows, err := once(m, key("round ranking", roundID, actual, now.UnixNano()), func() ([]Entry, error) {
+	rows, err := once(m, memoKey("round ranking", roundID, actual, now.UnixNano()), func() ([]Entry, error) {
 		return drain(m.db.RoundRanking(ctx, roundID, actual, now))
 	})
 	return &replay[Entry]{rows}, err
 }
 
 func (m *remembered) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now time.Time) (Stream[Entry], error) {
-	rows, err := once(m, key("contest ranking", roundIDs, actuals, now.UnixNano()), func() ([]Entry, error) {
+	rows, err := once(m, memoKey("contest ranking", roundIDs, actuals, now.UnixNano()), func() ([]Entry, error) {
 		return drain(m.db.ContestRanking(ctx, roundIDs, actuals, now))
 	})
 	return &replay[Entry]{rows}, err
 }
 
 func (m *remembered) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, p UnitPrizes) (Stream[UnitEntry], error) {
-	rows, err := once(m, key("unit ranking", roundIDs, now.UnixNano(), p), func() ([]UnitEntry, error) {
+	rows, err := once(m, memoKey("unit ranking", roundIDs, now.UnixNano(), p), func() ([]UnitEntry, error) {
 		return drain(m.db.UnitRanking(ctx, roundIDs, now, p))
 	})
 	return &replay[UnitEntry]{rows}, err
 }
 
 func (m *remembered) ContestIntegrity(ctx context.Context, contestID int64) (quiz.Integrity, error) {
-	return once(m, key("integrity", contestID), func() (quiz.Integrity, error) {
+	return once(m, memoKey("integrity", contestID), func() (quiz.Integrity, error) {
 		return m.db.ContestIntegrity(ctx, contestID)
 	})
 }
 
 func (m *remembered) FastAttempts(ctx context.Context, roundID int64, now time.Time, minPerQuestion int) ([]FastAttempt, error) {
-	return once(m, key("fast", roundID, now.UnixNano(), minPerQuestion), func() ([]FastAttempt, error) {
+	return once(m, memoKey("fast", roundID, now.UnixNano(), minPerQuestion), func() ([]FastAttempt, error) {
 		return m.db.FastAttempts(ctx, roundID, now, minPerQuestion)
 	})
 }
 
 func (m *remembered) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]SamePair, error) {
-	return once(m, key("same answers", roundID, now.UnixNano(), window, minCommon), func() ([]SamePair, error) {
+	return once(m, memoKey("same answers", roundID, now.UnixNano(), window, minCommon), func() ([]SamePair, error) {
 		return m.db.SameAnswerPairs(ctx, roundID, now, window, minCommon)
 	})
 }
 
 func (m *remembered) SharedAccountEvents(ctx context.Context, until time.Time) ([]AccountEvent, error) {
-	return once(m, key("shared accounts", until.UnixNano()), func() ([]AccountEvent, error) {
+	return once(m, memoKey("shared accounts", until.UnixNano()), func() ([]AccountEvent, error) {
 		return m.db.SharedAccountEvents(ctx, until)
 	})
 }
 
 func (m *remembered) SamePredictions(ctx context.Context, roundID int64, now time.Time, minMembers int) ([]PredictionCopy, error) {
-	return once(m, key("same predictions", roundID, now.UnixNano(), minMembers), func() ([]PredictionCopy, error) {
+	return once(m, memoKey("same predictions", roundID, now.UnixNano(), minMembers), func() ([]PredictionCopy, error) {
 		return m.db.SamePredictions(ctx, roundID, now, minMembers)
 	})
 }
 
 func (m *remembered) Units(ctx context.Context) ([]quiz.Unit, error) {
-	return once(m, key("units"), func() ([]quiz.Unit, error) { return m.db.Units(ctx) })
+	return once(m, memoKey("units"), func() ([]quiz.Unit, error) { return m.db.Units(ctx) })
 }
 
 func (m *remembered) UnitRosters(ctx context.Context) ([]UnitRoster, error) {
-	return once(m, key("rosters"), func() ([]UnitRoster, error) { return m.db.UnitRosters(ctx) })
+	return once(m, memoKey("rosters"), func() ([]UnitRoster, error) { return m.db.UnitRosters(ctx) })
 }
 
 func (m *remembered) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]UnitRoundFigure, error) {
-	return once(m, key("unit figures", roundIDs, now.UnixNano()), func() ([]UnitRoundFigure, error) {
+	return once(m, memoKey("unit figures", roundIDs, now.UnixNano()), func() ([]UnitRoundFigure, error) {
 		return m.db.UnitRoundFigures(ctx, roundIDs, now)
 	})
 }
 
 func (m *remembered) AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]Absent, error) {
-	return once(m, key("absent", roundID, now.UnixNano()), func() ([]Absent, error) {
+	return once(m, memoKey("absent", roundID, now.UnixNano()), func() ([]Absent, error) {
 		return m.db.AbsentMembers(ctx, roundID, now)
 	})
 }
 
 func (m *remembered) ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]ZeroScore, error) {
-	return once(m, key("zeros", roundID, now.UnixNano(), loc.String()), func() ([]ZeroScore, error) {
+	return once(m, memoKey("zeros", roundID, now.UnixNano(), loc.String()), func() ([]ZeroScore, error) {
 		return m.db.ZeroScores(ctx, roundID, now, loc)
 	})
 }
 
 func (m *remembered) QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(QuestionStat) error) error {
-	stats, err := once(m, key("questions", roundIDs, now.UnixNano()), func() ([]QuestionStat, error) {
+	stats, err := once(m, memoKey("questions", roundIDs, now.UnixNano()), func() ([]QuestionStat, error) {
 		var out []QuestionStat
 		err := m.db.QuestionStats(ctx, roundIDs, now, func(s QuestionStat) error {
 			out = append(out, s)
