@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -191,9 +192,48 @@ func (s *Sessions) CachedAccount(ctx context.Context, p quiz.Platform, externalI
 // as a re-delivery within seconds, instead of being told "in progress"
 // until a long TTL ran out. The key itself lives longer than the lease
 // (claimKeep), so that a lapsed claim is still recognised as an earlier
-// delivery that failed. Then "d" once done, "r" after a failure.
+// delivery that failed. Then "r" after a failure, kept for the ending's
+// Keep.
+//
+// Done marks are what most of Redis would hold (one per event for as long
+// as the platform may re-deliver: a day of traffic), so they are stored by
+// what the key allows:
+//
+//   - Telegram's update_ids increase per bot, densely: an update's done
+//     mark is one bit, in a bitmap of 65,536 consecutive ids
+//     ("qb:done:tg:<update_id / 65536>", at most 8 KB, kept Keep after its
+//     last mark), and its claim's key is deleted. A million updates cost
+//     about 16 bitmaps instead of a million keys. A watermark (every id
+//     below it done) would be smaller still but is not safe: Telegram
+//     delivers over several connections at once and holds a chat's later
+//     updates behind one that keeps failing, so a new id may arrive hours
+//     after far higher ones were done.
+//   - Other keys (Zalo's msg_ids, the web chat's) are not numbers in order:
+//     their done mark is "d" in the key, kept for the ending's Keep, which
+//     their adapter sizes to the platform's re-delivery horizon (Zalo: a few
+//     hours, the web chat: none), so that they cost memory in proportion to
+//     the events of that horizon, not of two days.
+//
+// A "d" key is read as done whatever the key (the marks of a quizbot before
+// the bitmaps, until they expire).
 
-const deliveryPrefix = "qb:upd:"
+const (
+	deliveryPrefix = "qb:upd:"
+	doneBitsPrefix = "qb:done:"
+	// doneBitsShift: a bitmap holds the marks of 1<<doneBitsShift ids.
+	doneBitsShift = 16
+)
+
+// doneBit is where a delivery key's done mark goes: the bitmap and the bit
+// of a Telegram update, or (bit -1) the delivery's own key.
+func doneBit(key string) (bitmap string, bit int64) {
+	if id, ok := strings.CutPrefix(key, "tg:"); ok {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && n >= 0 {
+			return doneBitsPrefix + "tg:" + strconv.FormatInt(n>>doneBitsShift, 10), n & (1<<doneBitsShift - 1)
+		}
+	}
+	return deliveryPrefix + key, -1
+}
 
 // claimKeep is how long a claim's key outlives its lease.
 const claimKeep = 10
@@ -201,12 +241,15 @@ const claimKeep = 10
 // beginUpdate claims a delivered event (KEYS[1]) for processing: a new
 // event, one whose earlier processing failed ("r") or whose claim lapsed
 // becomes claimed by ARGV[1] ("p:<token>:"), until ARGV[3] (ms), the key
-// kept ARGV[4] ms; ARGV[2] is the time now (ms). It returns what the key
-// held ("p" for a live claim, "r" for a lapsed one, false for new) and,
-// when it claimed, the account's cached member and session. A bare "p" is
+// kept ARGV[4] ms; ARGV[2] is the time now (ms). An event without a key is
+// done if its bit ARGV[5] is set in bitmap KEYS[2] (-1: no bitmap). It
+// returns what the key held ("p" for a live claim, "r" for a lapsed one,
+// "d" for done, false for new) and, when it claimed, the account's cached
+// member and session (KEYS[3], ARGV[6] the session prefix). A bare "p" is
 // the claim of an older quizbot, without a lease: it runs out with its key.
-// With a third key, a new event also counts as one of the account's events
-// in a rate window (KEYS[3], kept ARGV[6] ms), whose count comes fourth.
+// With a fourth key, a new event also counts as one of the account's
+// events in a rate window (KEYS[4], kept ARGV[7] ms), whose count comes
+// fourth.
 var beginUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
 if v == 'p' then return {v, false, false, 0} end
@@ -216,13 +259,15 @@ if v and string.sub(v, 1, 2) == 'p:' then
 	v = 'r'
 elseif v and v ~= 'r' then
 	return {v, false, false, 0}
+elseif not v and ARGV[5] ~= '-1' and redis.call('GETBIT', KEYS[2], ARGV[5]) == 1 then
+	return {'d', false, false, 0}
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ARGV[3], 'PX', ARGV[4])
-local k, o = 2, 4` + accountLua + `
+local k, o = 3, 5` + accountLua + `
 local n = 0
-if #KEYS > 2 and not v then
-	n = redis.call('INCR', KEYS[3])
-	if n == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
+if #KEYS > 3 and not v then
+	n = redis.call('INCR', KEYS[4])
+	if n == 1 then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
 end
 return {v, who, sess, n}`)
 
@@ -273,7 +318,9 @@ func claimArgs(c chat.Claim, lease time.Duration, now time.Time) []any {
 // events in it, in the same round trip. The claim must be renewed
 // (RenewDelivery) while the event runs longer than the lease.
 func (s *Sessions) ClaimDelivery(ctx context.Context, c chat.Claim, r chat.ClaimRequest) (chat.Claimed, error) {
-	keys, args := []string{deliveryPrefix + c.Key, whoKey(r.Platform, r.UserID)}, append(claimArgs(c, r.Lease, r.Now), sessionPrefix)
+	bitmap, bit := doneBit(c.Key)
+	keys := []string{deliveryPrefix + c.Key, bitmap, whoKey(r.Platform, r.UserID)}
+	args := append(claimArgs(c, r.Lease, r.Now), bit, sessionPrefix)
 	if r.Rate.Length > 0 && r.UserID != "" {
 		keys = append(keys, rateKey(r.Rate, r.Platform, r.UserID))
 		args = append(args, rateTTL(r.Rate))
@@ -323,24 +370,36 @@ func (s *Sessions) RenewDelivery(ctx context.Context, c chat.Claim, lease time.D
 	return n == 1, nil
 }
 
-// endUpdate marks an event (KEYS[1]) ARGV[1] for ARGV[2] seconds and, with
-// a second key, saves a shown question's session as saveShown does. ARGV[3]
-// is the claim's prefix ("p:<token>:"): a failure ("r") does not replace a
-// done mark or another delivery's claim (that delivery marks it when it
-// ends); done ("d") always does.
+// endUpdate ends the claim of an event (KEYS[1]): ARGV[1] is "d" (done) or
+// "r" (failed), kept ARGV[2] seconds, ARGV[3] the claim's prefix
+// ("p:<token>:"), ARGV[4] the event's bit in bitmap KEYS[2] (-1: none).
+// Done always wins: its bit is set and the key deleted, or, without a
+// bitmap, the key becomes "d". A failure ("r") replaces neither a done mark
+// nor another delivery's claim (that delivery marks it when it ends). With
+// a third key, it saves a shown question's session as saveShown does.
 var endUpdate = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-local mine = not v or v == 'r' or string.sub(v, 1, #ARGV[3]) == ARGV[3]
-if ARGV[1] == 'd' or mine then
-	redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+local bits = ARGV[4] ~= '-1'
+if ARGV[1] == 'd' then
+	if bits then
+		redis.call('SETBIT', KEYS[2], ARGV[4], 1)
+		redis.call('EXPIRE', KEYS[2], ARGV[2])
+		if v then redis.call('DEL', KEYS[1]) end
+	else
+		redis.call('SET', KEYS[1], 'd', 'EX', ARGV[2])
+	end
+elseif not v or v == 'r' or string.sub(v, 1, #ARGV[3]) == ARGV[3] then
+	if not (bits and redis.call('GETBIT', KEYS[2], ARGV[4]) == 1) then
+		redis.call('SET', KEYS[1], 'r', 'EX', ARGV[2])
+	end
 end
-if #KEYS > 1 then
-	local k, o = 2, 3` + saveShownLua + `
+if #KEYS > 2 then
+	local k, o = 3, 4` + saveShownLua + `
 end
 return 1`)
 
-// EndDelivery implements chat.Ledger: it marks a claimed event done ("d")
-// or failed ("r", to be processed again when re-delivered), for e.Keep, and
+// EndDelivery implements chat.Ledger: it marks a claimed event done or
+// failed ("r", to be processed again when re-delivered), for e.Keep, and
 // saves the session of a question shown while processing it (e.Shown), in
 // one round trip.
 func (s *Sessions) EndDelivery(ctx context.Context, c chat.Claim, e chat.Ending) error {
@@ -348,7 +407,9 @@ func (s *Sessions) EndDelivery(ctx context.Context, c chat.Claim, e chat.Ending)
 	if e.Done {
 		state = "d"
 	}
-	keys, args := []string{deliveryPrefix + c.Key}, []any{state, max(int64(e.Keep.Seconds()), 1), claimPrefix(c)}
+	bitmap, bit := doneBit(c.Key)
+	keys := []string{deliveryPrefix + c.Key, bitmap}
+	args := []any{state, max(int64(e.Keep.Seconds()), 1), claimPrefix(c), bit}
 	if e.Shown != nil {
 		more, err := shownArgs(*e.Shown, e.ShownTTL)
 		if err != nil {

@@ -175,7 +175,12 @@ func TestDeliveryClaimAndEnd(t *testing.T) {
 	if s, ok, _ := ss.Session(ctx, 42); !ok || s.Pos != 2 || s.MessageID != "77" {
 		t.Fatalf("session after the event: %+v", s)
 	}
-	if ttl := rdb.TTL(ctx, "qb:upd:tg:1").Val(); ttl <= time.Minute {
+	// A Telegram update's done mark is a bit, kept for the ending's Keep;
+	// its claim's key goes.
+	if n := rdb.Exists(ctx, "qb:upd:tg:1").Val(); n != 0 {
+		t.Fatal("the done update's key is kept")
+	}
+	if ttl := rdb.TTL(ctx, "qb:done:tg:0").Val(); ttl <= time.Minute || ttl > time.Hour {
 		t.Fatalf("done mark kept for %v", ttl)
 	}
 	// A failed event is claimed again by its re-delivery.
@@ -316,5 +321,98 @@ func TestDeliveryClaimLease(t *testing.T) {
 	}
 	if prev := claim(chat.NewClaim("tg:1"), 29*time.Second); prev != chat.PriorDone {
 		t.Fatalf("done: %v", prev)
+	}
+}
+
+// Telegram's done marks are bits, one bitmap per 65,536 update_ids: a
+// thousand updates done leave one key, every one of them is done when
+// delivered again, an id never delivered is new, a failure neither stays
+// nor undoes a done mark, and a "d" written by an older quizbot still
+// counts.
+func TestTelegramDoneMarksAreBits(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	ss := storage.NewSessions(rdb)
+	ctx := context.Background()
+	now := time.Now()
+	end := func(c chat.Claim, done bool) {
+		t.Helper()
+		if err := ss.EndDelivery(ctx, c, chat.Ending{Done: done, Keep: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const first = 900_000_000 // 13,732 bitmaps of ids before it
+	for id := first; id < first+1000; id++ {
+		if id == first+500 {
+			continue // delivered later, out of order
+		}
+		c := chat.NewClaim("tg:" + strconv.Itoa(id))
+		if got := claimFor(t, ss, c, now, ""); got.Prior != chat.PriorNone {
+			t.Fatalf("update %d: %v", id, got.Prior)
+		}
+		end(c, true)
+	}
+	if keys := rdb.Keys(ctx, "*").Val(); len(keys) != 1 || keys[0] != "qb:done:tg:13732" {
+		t.Fatalf("a thousand updates done leave %d keys (%v…)", len(keys), keys[:min(len(keys), 3)])
+	}
+	for _, id := range []int{first, first + 499, first + 501, first + 999} {
+		if got := claimFor(t, ss, chat.NewClaim("tg:"+strconv.Itoa(id)), now, ""); got.Prior != chat.PriorDone {
+			t.Fatalf("update %d delivered again: %v", id, got.Prior)
+		}
+	}
+	late := chat.NewClaim("tg:" + strconv.Itoa(first+500))
+	if got := claimFor(t, ss, late, now, ""); got.Prior != chat.PriorNone {
+		t.Fatalf("an update delivered after later ones: %v", got.Prior)
+	}
+	end(late, false)
+	again := chat.NewClaim(late.Key)
+	if got := claimFor(t, ss, again, now, ""); got.Prior != chat.PriorFailed {
+		t.Fatalf("the failed update delivered again: %v", got.Prior)
+	}
+	end(again, true)
+	end(late, false) // the first delivery's failure, reported late
+	if got := claimFor(t, ss, chat.NewClaim(late.Key), now, ""); got.Prior != chat.PriorDone {
+		t.Fatalf("a late failure undid the done mark: %v", got.Prior)
+	}
+	// Ids either side of a bitmap's edge.
+	for _, id := range []int{65_535, 65_536} {
+		c := chat.NewClaim("tg:" + strconv.Itoa(id))
+		claimFor(t, ss, c, now, "")
+		end(c, true)
+	}
+	for _, id := range []int{65_535, 65_536} {
+		if got := claimFor(t, ss, chat.NewClaim("tg:"+strconv.Itoa(id)), now, ""); got.Prior != chat.PriorDone {
+			t.Fatalf("update %d: %v", id, got.Prior)
+		}
+	}
+	if got := claimFor(t, ss, chat.NewClaim("tg:65537"), now, ""); got.Prior != chat.PriorNone {
+		t.Fatalf("update 65537: %v", got.Prior)
+	}
+	// An older quizbot's done mark.
+	rdb.Set(ctx, "qb:upd:tg:7", "d", time.Hour)
+	if got := claimFor(t, ss, chat.NewClaim("tg:7"), now, ""); got.Prior != chat.PriorDone {
+		t.Fatalf("an older done mark: %v", got.Prior)
+	}
+}
+
+// Keys that are not Telegram's numbers (Zalo's msg_ids, the web chat's)
+// keep their done mark in their own key, for the ending's Keep, which the
+// adapter sizes to its platform's re-deliveries.
+func TestOtherDoneMarksLastTheirKeep(t *testing.T) {
+	rdb := storagetest.NewRedis(t)
+	ss := storage.NewSessions(rdb)
+	ctx := context.Background()
+	c := chat.NewClaim("zalo:msg:5f1c0a")
+	claimFor(t, ss, c, time.Now(), "")
+	if err := ss.EndDelivery(ctx, c, chat.Ending{Done: true, Keep: 6 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.TTL(ctx, "qb:upd:zalo:msg:5f1c0a").Val(); ttl <= 5*time.Hour || ttl > 6*time.Hour {
+		t.Fatalf("done mark kept for %v", ttl)
+	}
+	if got := claimFor(t, ss, chat.NewClaim(c.Key), time.Now(), ""); got.Prior != chat.PriorDone {
+		t.Fatalf("delivered again: %v", got.Prior)
+	}
+	if keys := rdb.Keys(ctx, "qb:done:*").Val(); len(keys) != 0 {
+		t.Fatalf("bitmaps for a Zalo key: %v", keys)
 	}
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime/debug"
@@ -60,9 +61,15 @@ func CapabilitiesOf(m Messenger) Capabilities {
 type Delivery struct {
 	// Key names the platform's event, the same on every re-delivery of it
 	// and unique among the platform's events: "tg:<update_id>",
-	// "zalo:<msg_id>".
+	// "zalo:<msg_id>". Telegram's update_ids increase, which lets the ledger
+	// keep their done marks as bits (storage.Sessions).
 	Key   string
 	Event Event
+	// Keep is how long the event is remembered once handled (or failed):
+	// longer than the platform re-delivers an event, which the adapter
+	// knows (0: DeliveryKeep, Telegram's). A re-delivery after that would
+	// be handled again.
+	Keep time.Duration
 }
 
 // Outcome is what became of a delivery, for the platform's answer.
@@ -136,7 +143,7 @@ func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	release := b.inbound.hold(claim)
 	failed := b.handleSafely(ctx, d)
 	release()
-	end := Ending{Done: failed == nil, Keep: DeliveryKeep}
+	end := Ending{Done: failed == nil, Keep: cmp.Or(d.Keep, DeliveryKeep)}
 	if failed != nil {
 		b.log.Error("event failed, the platform will deliver it again", "platform", ev.Platform, "key", d.Key, "err", failed)
 	}

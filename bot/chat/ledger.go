@@ -24,8 +24,9 @@ import (
 // event runs, KeepClaims renews its claim every third of it.
 const ClaimLease = 15 * time.Second
 
-// DeliveryKeep is how long a handled event's key is remembered: longer
-// than any platform re-delivers (Telegram: 24 hours).
+// DeliveryKeep is how long a handled event's key is remembered unless its
+// adapter says otherwise (Delivery.Keep): longer than Telegram re-delivers
+// (24 hours).
 const DeliveryKeep = 48 * time.Hour
 
 // Claim is a delivery's hold on its event's key: the key (Delivery.Key)

@@ -80,6 +80,7 @@ type ledgerCalls struct {
 	*storage.Sessions
 	mu    sync.Mutex
 	calls map[string]int
+	kept  time.Duration // the last Ending's Keep
 }
 
 func (s *ledgerCalls) count(name string) {
@@ -106,7 +107,17 @@ func (s *ledgerCalls) RenewDelivery(ctx context.Context, c chat.Claim, lease tim
 }
 func (s *ledgerCalls) EndDelivery(ctx context.Context, c chat.Claim, e chat.Ending) error {
 	s.count("EndDelivery")
+	s.mu.Lock()
+	s.kept = e.Keep
+	s.mu.Unlock()
 	return s.Sessions.EndDelivery(ctx, c, e)
+}
+
+// lastKeep is how long the last ended delivery was to be remembered.
+func (s *ledgerCalls) lastKeep() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.kept
 }
 func (s *ledgerCalls) Session(ctx context.Context, memberID int64) (quiz.Session, bool, error) {
 	s.count("Session")
@@ -439,5 +450,28 @@ func TestReceiveAnswerIsTwoRoundTrips(t *testing.T) {
 	sess, ok, err := r.ss.Session(context.Background(), r.f.Members["an"].ID)
 	if err != nil || !ok || sess.Pos != 1 || sess.MessageID != nextID {
 		t.Fatalf("the session saved with the claim's end: %+v %v %v", sess, ok, err)
+	}
+}
+
+// A handled or failed event is remembered for as long as its adapter says
+// its platform may deliver it again, two days when it does not say.
+func TestReceiveKeepsTheMarkAsLongAsTheAdapterSays(t *testing.T) {
+	t.Parallel()
+	r := newPipeRig(t)
+	ev := help
+	ev.Platform, ev.UserID, ev.ChatID, ev.Private = quiz.PlatformTelegram, "7", "7", true
+	for _, c := range []struct {
+		keep, want time.Duration
+		fail       bool
+	}{{0, chat.DeliveryKeep, false}, {6 * time.Hour, 6 * time.Hour, false}, {time.Minute, time.Minute, true}} {
+		r.out.setOnSend(nil)
+		if c.fail {
+			r.out.setOnSend(func(chat.Message) error { return errors.New("timeout") })
+		}
+		key := fmt.Sprintf("t:keep:%v", c.keep)
+		r.bot.Receive(context.Background(), chat.Delivery{Key: key, Event: ev, Keep: c.keep})
+		if got := r.calls.lastKeep(); got != c.want {
+			t.Errorf("Keep %v (failed %v): remembered for %v, want %v", c.keep, c.fail, got, c.want)
+		}
 	}
 }

@@ -387,8 +387,10 @@ func (w *WebChat) handleEvent(rw http.ResponseWriter, r *http.Request) {
 	}
 	// The same pipeline as every platform's (rate, memo, panics); the
 	// conversation logs what failed.
+	// The key is new on every request: nothing is ever delivered again
+	// under it, so its mark need not outlive the request by much.
 	key := w.keyPrefix + strconv.FormatInt(w.events.Add(1), 10)
-	out := w.conv.Receive(ctx, chat.Delivery{Key: key, Event: ev})
+	out := w.conv.Receive(ctx, chat.Delivery{Key: key, Event: ev, Keep: time.Minute})
 	var note string
 	if ev.Kind == chat.KindCallback {
 		w.mu.Lock()

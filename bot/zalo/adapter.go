@@ -33,6 +33,15 @@ const PayloadPrefix = "#qb "
 // it done rather than half done.
 const handleTimeout = 30 * time.Second
 
+// Redelivery is how long a handled event is remembered against Zalo's
+// re-deliveries (chat.Delivery.Keep). Zalo re-delivers an event it got no
+// 200 for after about 30 s, 5, 15 and 30 minutes and 1 hour (as reported:
+// under 2 hours in all); 6 hours leave a wide margin, and Redis holds the
+// marks of 6 hours of Zalo's events instead of two days'. A re-delivery
+// after that would be handled again: its effects hold once (answers,
+// attempts), a message may repeat.
+const Redelivery = 6 * time.Hour
+
 //go:embed verify.png
 var infoImage []byte
 
@@ -133,7 +142,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
 	defer cancel()
-	switch a.conv.Receive(ctx, chat.Delivery{Key: "zalo:" + ev.DedupKey(), Event: ce}) {
+	switch a.conv.Receive(ctx, chat.Delivery{Key: "zalo:" + ev.DedupKey(), Event: ce, Keep: Redelivery}) {
 	case chat.Handled:
 		w.WriteHeader(http.StatusOK)
 	case chat.Busy:

@@ -597,4 +597,15 @@ func TestZaloRedeliveredEventTakesEffectOnce(t *testing.T) {
 	if err := r.db.Get(&answered, `SELECT count(*) FROM answers WHERE chosen IS NOT NULL`); err != nil || answered != 1 {
 		t.Fatalf("%d answers recorded (%v), want 1", answered, err)
 	}
+	// The events' done marks last Zalo's re-delivery horizon, not two days.
+	ctx := context.Background()
+	keys := r.rdb.Keys(ctx, "qb:upd:zalo:*").Val()
+	if len(keys) == 0 {
+		t.Fatal("no done mark of a Zalo event")
+	}
+	for _, k := range keys {
+		if ttl := r.rdb.TTL(ctx, k).Val(); ttl <= zalo.Redelivery-time.Hour || ttl > zalo.Redelivery {
+			t.Errorf("%s kept for %v, want %v", k, ttl, zalo.Redelivery)
+		}
+	}
 }
