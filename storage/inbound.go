@@ -48,8 +48,7 @@ var _ quiz.InboundRecorder = (*Inbound)(nil)
 // If Redis fails, it writes PostgreSQL anyway: the time matters more than
 // the saving.
 func (in *Inbound) TouchInbound(ctx context.Context, p quiz.Platform, externalID string, at time.Time) error {
-	slot := at.UnixNano() / int64(in.every)
-	key := "qb:inbound:" + string(p) + ":" + externalID + ":" + strconv.FormatInt(slot, 10)
+	key := inboundKey(p, externalID, at, in.every)
 	first, rerr := in.rdb.SetNX(ctx, key, "1", in.every+time.Minute).Result()
 	if rerr == nil && !first {
 		return nil
@@ -65,6 +64,15 @@ func (in *Inbound) TouchInbound(ctx context.Context, p quiz.Platform, externalID
 		return fmt.Errorf("inbound time of a %s account: throttle: %w", p, rerr)
 	}
 	return nil
+}
+
+const inboundPrefix = "qb:inbound:"
+
+// inboundKey is the mark of an account's slot of length every that holds
+// at: set by the slot's first event (here, or in the claim of a delivery:
+// Sessions.ClaimDelivery), kept a minute past the slot.
+func inboundKey(p quiz.Platform, externalID string, at time.Time, every time.Duration) string {
+	return inboundPrefix + string(p) + ":" + externalID + ":" + strconv.FormatInt(at.UnixNano()/int64(every), 10)
 }
 
 // TouchInbound writes the account's last inbound time, unthrottled; it

@@ -247,29 +247,33 @@ const claimKeep = 10
 // "d" for done, false for new) and, when it claimed, the account's cached
 // member and session (KEYS[3], ARGV[6] the session prefix). A bare "p" is
 // the claim of an older quizbot, without a lease: it runs out with its key.
-// With a fourth key, a new event also counts as one of the account's
+// Unless ARGV[7] is 0, a new event also counts as one of the account's
 // events in a rate window (KEYS[4], kept ARGV[7] ms), whose count comes
-// fourth.
+// fourth. Unless ARGV[8] is 0, the event, whatever became of its claim,
+// notes the sender's inbound slot (KEYS[5], kept ARGV[8] ms: Inbound's
+// throttle), and the fifth value is 1 if it was the slot's first.
 var beginUpdate = redis.NewScript(`
+local first = 0
+if ARGV[8] ~= '0' and redis.call('SET', KEYS[5], '1', 'NX', 'PX', ARGV[8]) then first = 1 end
 local v = redis.call('GET', KEYS[1])
-if v == 'p' then return {v, false, false, 0} end
+if v == 'p' then return {v, false, false, 0, first} end
 if v and string.sub(v, 1, 2) == 'p:' then
 	local exp = tonumber(string.match(v, ':(%d+)$'))
-	if exp and exp > tonumber(ARGV[2]) then return {'p', false, false, 0} end
+	if exp and exp > tonumber(ARGV[2]) then return {'p', false, false, 0, first} end
 	v = 'r'
 elseif v and v ~= 'r' then
-	return {v, false, false, 0}
+	return {v, false, false, 0, first}
 elseif not v and ARGV[5] ~= '-1' and redis.call('GETBIT', KEYS[2], ARGV[5]) == 1 then
-	return {'d', false, false, 0}
+	return {'d', false, false, 0, first}
 end
 redis.call('SET', KEYS[1], ARGV[1] .. ARGV[3], 'PX', ARGV[4])
 local k, o = 3, 5` + accountLua + `
 local n = 0
-if #KEYS > 3 and not v then
+if ARGV[7] ~= '0' and not v then
 	n = redis.call('INCR', KEYS[4])
 	if n == 1 then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
 end
-return {v, who, sess, n}`)
+return {v, who, sess, n, first}`)
 
 // RateWindow is an account's rate window (see chat.RateLimit).
 type RateWindow = chat.RateWindow
@@ -319,17 +323,21 @@ func claimArgs(c chat.Claim, lease time.Duration, now time.Time) []any {
 // (RenewDelivery) while the event runs longer than the lease.
 func (s *Sessions) ClaimDelivery(ctx context.Context, c chat.Claim, r chat.ClaimRequest) (chat.Claimed, error) {
 	bitmap, bit := doneBit(c.Key)
-	keys := []string{deliveryPrefix + c.Key, bitmap, whoKey(r.Platform, r.UserID)}
-	args := append(claimArgs(c, r.Lease, r.Now), bit, sessionPrefix)
+	// The rate and inbound keys are named even when unused (their TTL 0):
+	// the script's keys stay in place.
+	keys := []string{deliveryPrefix + c.Key, bitmap, whoKey(r.Platform, r.UserID), ratePrefix, inboundPrefix}
+	args := append(claimArgs(c, r.Lease, r.Now), bit, sessionPrefix, 0, 0)
 	if r.Rate.Length > 0 && r.UserID != "" {
-		keys = append(keys, rateKey(r.Rate, r.Platform, r.UserID))
-		args = append(args, rateTTL(r.Rate))
+		keys[3], args[6] = rateKey(r.Rate, r.Platform, r.UserID), rateTTL(r.Rate)
+	}
+	if r.Inbound && r.UserID != "" {
+		keys[4], args[7] = inboundKey(r.Platform, r.UserID, r.Now, InboundEvery), (InboundEvery + time.Minute).Milliseconds()
 	}
 	vals, err := beginUpdate.Run(ctx, s.hot, keys, args...).Slice()
 	if err != nil {
 		return chat.Claimed{}, fmt.Errorf("claim delivery: %w", err)
 	}
-	if len(vals) != 4 {
+	if len(vals) != 5 {
 		return chat.Claimed{}, fmt.Errorf("claim delivery: %d values from the script", len(vals))
 	}
 	var got chat.Claimed
@@ -344,6 +352,7 @@ func (s *Sessions) ClaimDelivery(ctx context.Context, c chat.Claim, r chat.Claim
 		got.Prior = chat.PriorLive
 	}
 	got.Count, _ = vals[3].(int64)
+	got.InboundDue = vals[4] == int64(1)
 	got.Account = account(vals[1], vals[2])
 	return got, nil
 }

@@ -70,6 +70,10 @@ type Delivery struct {
 	// knows (0: DeliveryKeep, Telegram's). A re-delivery after that would
 	// be handled again.
 	Keep time.Duration
+	// Inbound: the person wrote (a text, a tap, a form, a follow), which
+	// opens the platform's reply window again (Zalo); Receive records the
+	// time (RecordInbound).
+	Inbound bool
 }
 
 // Outcome is what became of a delivery, for the platform's answer.
@@ -107,10 +111,16 @@ func (o Outcome) String() string {
 // sender's cached member and session, for the whole event (quiz.WithAccount),
 // and counts the event toward the sender's rate (WithEventCount); the round
 // trip that ends the claim saves the session of the question the event
-// showed (quiz.Shown). A panic in handling is recovered: the event failed.
+// showed (quiz.Shown). An event that opens its platform's reply window
+// (Delivery.Inbound) is noted in the claim too, and its time recorded if it
+// is its sender's first of a throttle slot (RecordInbound). A panic in
+// handling is recovered: the event failed.
 func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	l := b.inbound.ledger
 	if l == nil {
+		if d.Inbound {
+			b.recordInbound(ctx, d.Event, b.now())
+		}
 		if err := b.handleSafely(ctx, d); err != nil {
 			b.log.Error("event failed, the platform will deliver it again", "platform", d.Event.Platform, "key", d.Key, "err", err)
 			return Failed
@@ -119,11 +129,15 @@ func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	}
 	ev := d.Event
 	claim := NewClaim(d.Key)
-	req := ClaimRequest{Lease: ClaimLease, Now: b.now(), Platform: ev.Platform, UserID: ev.UserID}
+	req := ClaimRequest{Lease: ClaimLease, Now: b.now(), Platform: ev.Platform, UserID: ev.UserID,
+		Inbound: d.Inbound && b.inbound.recorder != nil}
 	if start, window, ok := b.RateWindow(); ok {
 		req.Rate = RateWindow{Start: start, Length: window}
 	}
 	got, err := l.ClaimDelivery(ctx, claim, req)
+	if err == nil && got.InboundDue {
+		b.recordInbound(ctx, ev, req.Now)
+	}
 	switch {
 	case err != nil:
 		b.log.Error("claim an event, the platform will deliver it again", "platform", ev.Platform, "key", d.Key, "err", err)

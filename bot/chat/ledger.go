@@ -78,6 +78,10 @@ type ClaimRequest struct {
 	// Rate, when Length is not zero, is the window a new event (PriorNone)
 	// of the sender counts in.
 	Rate RateWindow
+	// Inbound: the event opens the platform's reply window
+	// (Delivery.Inbound); the ledger notes it in the sender's throttle slot
+	// of quiz.InboundRecorder, whatever becomes of the claim.
+	Inbound bool
 }
 
 // Claimed is the ledger's answer to a claim.
@@ -89,6 +93,9 @@ type Claimed struct {
 	// Count is the sender's events in the rate window, this one included;
 	// 0 when nothing was counted (no window, no sender, a re-delivery).
 	Count int64
+	// InboundDue: the event was its sender's first of a throttle slot
+	// (ClaimRequest.Inbound): its time is to be recorded.
+	InboundDue bool
 }
 
 // Ending is how a claimed delivery ends.
@@ -125,10 +132,18 @@ type Ledger interface {
 // the events in progress are renewed only while KeepClaims runs.
 func (b *Bot) UseLedger(l Ledger) { b.inbound.ledger = l }
 
+// RecordInbound makes Receive record the time of the events that open
+// their platform's reply window (Delivery.Inbound) in r, unthrottled: with
+// a ledger, only the first event of each of the sender's slots, which the
+// claim's round trip tells; without one, every such event. A failed write
+// is logged and left to the next slot.
+func (b *Bot) RecordInbound(r quiz.InboundRecorder) { b.inbound.recorder = r }
+
 // inbound is Receive's state: the ledger and the claims held.
 type inbound struct {
 	ledger   Ledger
 	observer Observer // told every event's outcome (Observe); nil: nobody
+	recorder quiz.InboundRecorder
 	mu       sync.Mutex
 	held     map[string]Claim // by token
 }
@@ -205,4 +220,15 @@ func (b *Bot) now() time.Time {
 		return time.Now()
 	}
 	return b.quiz.Now()
+}
+
+// recordInbound writes the time of ev, which opened its platform's reply
+// window.
+func (b *Bot) recordInbound(ctx context.Context, ev Event, at time.Time) {
+	if b.inbound.recorder == nil || ev.UserID == "" {
+		return
+	}
+	if err := b.inbound.recorder.TouchInbound(ctx, ev.Platform, ev.UserID, at); err != nil {
+		b.log.Warn("record the last inbound time", "platform", ev.Platform, "err", err)
+	}
 }

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -174,6 +175,7 @@ func (l *lockedBuffer) String() string {
 type pipeRig struct {
 	t     *testing.T
 	f     storagetest.Fixture
+	db    *storage.DB
 	ss    *storage.Sessions
 	calls *ledgerCalls
 	clock *quiz.FakeClock
@@ -187,7 +189,7 @@ func newPipeRig(t *testing.T) *pipeRig {
 	db := storagetest.NewDB(t)
 	f := storagetest.Seed(t, db, storagetest.SeedOptions{QuestionsPerAttempt: 3})
 	ss := storage.NewSessions(storagetest.NewRedis(t))
-	r := &pipeRig{t: t, f: f, ss: ss, calls: &ledgerCalls{Sessions: ss, calls: map[string]int{}},
+	r := &pipeRig{t: t, f: f, db: db, ss: ss, calls: &ledgerCalls{Sessions: ss, calls: map[string]int{}},
 		clock: quiz.NewFakeClock(f.Now), out: &memChat{}, logs: &lockedBuffer{}}
 	r.bot = chat.New(quiz.NewService(db, r.calls, r.clock), db, slog.New(slog.NewTextHandler(r.logs, nil)))
 	r.bot.UseLedger(r.calls)
@@ -473,5 +475,58 @@ func TestReceiveKeepsTheMarkAsLongAsTheAdapterSays(t *testing.T) {
 		if got := r.calls.lastKeep(); got != c.want {
 			t.Errorf("Keep %v (failed %v): remembered for %v, want %v", c.keep, c.fail, got, c.want)
 		}
+	}
+}
+
+// An event that opens its platform's reply window is noted in the claim's
+// round trip (no Redis call of its own), and its time written once per
+// throttle slot: the first event of a slot moves the account's last inbound
+// time, the next ones in it do not, the first of the next slot does.
+func TestReceiveRecordsTheReplyWindowInTheClaim(t *testing.T) {
+	t.Parallel()
+	r := newPipeRig(t)
+	r.bot.RecordInbound(r.db)
+	r.mustDeliver("t:verify", "7", chat.Event{Kind: chat.KindContact, Contact: &chat.Contact{Phone: "0912000001", UserID: "7"}})
+	inbound := func() time.Time {
+		t.Helper()
+		var at sql.NullTime
+		if err := r.db.GetContext(context.Background(), &at, `SELECT last_inbound_at FROM identities WHERE platform = 'telegram' AND external_id = '7'`); err != nil {
+			t.Fatal(err)
+		}
+		return at.Time
+	}
+	wrote := func(key string) {
+		t.Helper()
+		ev := help
+		ev.Platform, ev.UserID, ev.ChatID, ev.Private = quiz.PlatformTelegram, "7", "7", true
+		r.calls.take()
+		if out := r.bot.Receive(context.Background(), chat.Delivery{Key: key, Event: ev, Inbound: true}); out != chat.Handled {
+			t.Fatalf("%s: %v", key, out)
+		}
+		// The claim and its end (none for a re-delivery of a done event).
+		if c := r.calls.take(); c["ClaimDelivery"] != 1 || c["EndDelivery"] > 1 || len(c) > 2 {
+			t.Fatalf("%s: Redis calls %v", key, c)
+		}
+	}
+	// Linking wrote the database's time: start from none.
+	if _, err := r.db.ExecContext(context.Background(), `UPDATE identities SET last_inbound_at = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Advance(storage.InboundEvery) // a slot of its own, after the verification's
+	first := r.clock.Now()
+	wrote("t:w1")
+	if got := inbound(); !got.Equal(first) {
+		t.Fatalf("last inbound %v, want %v", got, first)
+	}
+	r.clock.Advance(time.Minute)
+	wrote("t:w2")
+	wrote("t:w1") // a re-delivery
+	if got := inbound(); !got.Equal(first) {
+		t.Fatalf("within the slot the time moved: %v, want %v", got, first)
+	}
+	r.clock.Advance(storage.InboundEvery)
+	wrote("t:w3")
+	if got := inbound(); !got.Equal(r.clock.Now()) {
+		t.Fatalf("next slot: last inbound %v, want %v", got, r.clock.Now())
 	}
 }

@@ -67,7 +67,9 @@ type AdapterConfig struct {
 	// InfoImagePath); without it the form cannot be sent.
 	InfoImageURL string
 	// Inbound records when each account last wrote, which bounds Zalo's
-	// reply window (notify reads it); nil records nothing.
+	// reply window (notify reads it), for the events the conversation does
+	// not receive (an image, a sticker); the conversation records the
+	// others (chat.Bot.RecordInbound). nil records nothing.
 	Inbound quiz.InboundRecorder
 	// Now is the clock the recorder is given (time.Now when nil).
 	Now func() time.Time
@@ -134,15 +136,19 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request body", http.StatusBadRequest)
 		return
 	}
-	a.touchInbound(r.Context(), ev)
 	ce, ok := Decode(ev)
 	if !ok {
-		w.WriteHeader(http.StatusOK) // seen, delivered, images…: not ours
+		// Seen, delivered, images…: not the conversation's, but an image
+		// is the person writing all the same.
+		a.touchInbound(r.Context(), ev)
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
 	defer cancel()
-	switch a.conv.Receive(ctx, chat.Delivery{Key: "zalo:" + ev.DedupKey(), Event: ce, Keep: Redelivery}) {
+	// The conversation notes the reply window in the claim's round trip.
+	d := chat.Delivery{Key: "zalo:" + ev.DedupKey(), Event: ce, Keep: Redelivery, Inbound: opensWindow(ev)}
+	switch a.conv.Receive(ctx, d) {
 	case chat.Handled:
 		w.WriteHeader(http.StatusOK)
 	case chat.Busy:
@@ -152,15 +158,18 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// touchInbound records that the event's sender wrote to the OA, for every
-// event a person sends (texts, taps, files, the form, a follow): each opens
-// Zalo's reply window again. Receipts and unfollows do not. A failure is
-// logged; it never fails the event.
+// opensWindow tells the events a person sends (texts, taps, files, the
+// form, a follow): each opens Zalo's reply window again. Receipts and
+// unfollows do not.
+func opensWindow(ev Event) bool {
+	return ev.Name == EventFollow || ev.Name == EventUserSubmitInfo || strings.HasPrefix(ev.Name, "user_send_")
+}
+
+// touchInbound records that the sender of an event the conversation does
+// not receive wrote to the OA (an image, a sticker). A failure is logged;
+// it never fails the event.
 func (a *Adapter) touchInbound(ctx context.Context, ev Event) {
-	if a.cfg.Inbound == nil || ev.UserID == "" {
-		return
-	}
-	if ev.Name != EventFollow && ev.Name != EventUserSubmitInfo && !strings.HasPrefix(ev.Name, "user_send_") {
+	if a.cfg.Inbound == nil || ev.UserID == "" || !opensWindow(ev) {
 		return
 	}
 	now := time.Now

@@ -48,6 +48,9 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	// Every platform's events are claimed in Redis (chat.Bot.Receive), so
 	// that each takes effect once however often it is delivered.
 	s.conv.UseLedger(sessions)
+	// The events that open a reply window (Zalo's) are throttled in the
+	// claim's round trip and written here once per slot.
+	s.conv.RecordInbound(db)
 	if e.cfg.RateLimitEvents > 0 {
 		s.conv.LimitRate(chat.RateLimit{Events: e.cfg.RateLimitEvents, Window: e.cfg.RateLimitWindow}, sessions)
 	}
