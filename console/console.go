@@ -57,6 +57,13 @@ type Store interface {
 	UnitRoundDays(ctx context.Context, roundIDs []int64, now time.Time, tz string) ([]storage.UnitRoundDay, error)
 	InProgressByUnit(ctx context.Context, roundID int64, now time.Time) ([]storage.UnitCount, error)
 	CurrentContest(ctx context.Context, t time.Time) (quiz.Contest, error)
+
+	// Đơn vị: a unit's members in a round, and the reasons for absence
+	// (the storage functions the chat's /lydo uses).
+	UnitMembers(ctx context.Context, roundID, unitID int64, now time.Time) ([]storage.UnitMemberStatus, error)
+	MemberByID(ctx context.Context, id int64) (quiz.Member, error)
+	ExcuseCandidates(ctx context.Context, roundID, unitID int64, now time.Time) ([]quiz.Member, map[int64]string, error)
+	RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error)
 }
 
 // Console serves the pages.
@@ -68,12 +75,15 @@ type Console struct {
 	// listen address.
 	base  string
 	pages map[string]*template.Template
+	// cache shares the participation figures between requests.
+	cache figureCache
 }
 
 // New returns the console. base is the address people open (PUBLIC_URL,
 // or the listen address made into a URL by BaseURL).
 func New(store Store, clock quiz.Clock, log *slog.Logger, base string) (*Console, error) {
-	c := &Console{store: store, clock: clock, log: log, base: strings.TrimRight(base, "/"), pages: map[string]*template.Template{}}
+	c := &Console{store: store, clock: clock, log: log, base: strings.TrimRight(base, "/"), pages: map[string]*template.Template{},
+		cache: figureCache{ttl: figuresTTL, stale: figuresStale, clock: clock}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -121,7 +131,9 @@ func (c *Console) routes(mux *http.ServeMux) {
 
 	c.page(mux, "GET /console/{$}", c.overview)
 	c.page(mux, "GET /console/live", c.overviewLive)
+	c.page(mux, "GET /console/units", c.unitsPage)
 	c.page(mux, "GET /console/units/{code}", c.unitPage)
+	c.action(mux, "POST /console/units/{code}/excuses", c.recordExcuse)
 	c.page(mux, "GET /console/data", c.building(navData, "Dữ liệu"))
 	c.page(mux, "GET /console/reports", c.building(navReports, "Báo cáo"))
 	c.page(mux, "GET /console/notifications", c.building(navNotifications, "Thông báo"))
@@ -256,18 +268,6 @@ func (c *Console) building(nav, title string) handler {
 	return func(w http.ResponseWriter, r *Request) error {
 		return c.render(w, r, "building", View{Title: title, Nav: nav})
 	}
-}
-
-// unitPage is the unit's page; for now it only checks the scope.
-func (c *Console) unitPage(w http.ResponseWriter, r *Request) error {
-	code := r.PathValue("code")
-	if !r.Scope.Known(code) {
-		return NotFound(fmt.Sprintf("Không có đơn vị mã %s.", code))
-	}
-	if !r.Scope.Allows(code) {
-		return Forbidden(fmt.Sprintf("Anh/chị không có quyền xem đơn vị %s.", code))
-	}
-	return c.render(w, r, "building", View{Title: "Đơn vị " + r.Scope.Name(code), Nav: navUnits})
 }
 
 // location is the current contest's time zone, for dates.

@@ -64,6 +64,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every request reads the figures afresh: tests change the data
+	// between two pages (the cache has its own test).
+	cons.SetFiguresTTL(0)
 	cons.Routes(mux)
 	return &fixture{t: t, db: db, clock: clock, cons: cons, srv: srv, seed: seed}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"quizbot/outbound"
-	"quizbot/quiz"
 	"quizbot/report"
 )
 
@@ -82,69 +81,31 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	if !r.Scope.All() {
 		d.Scope = r.Scope.Name(r.Scope.Root())
 	}
-	ct, err := c.store.CurrentContest(ctx, now)
-	if quiz.ErrorCode(err) == quiz.ENOTFOUND {
-		d.Empty = "Chưa có cuộc thi nào."
-		return d, nil
-	}
+	st, err := c.roundNow(ctx)
 	if err != nil {
 		return d, err
 	}
-	d.Contest = ct.Name
-	loc := ct.Location()
-	var started []quiz.Round
-	for _, rd := range ct.Rounds {
-		if !rd.OpensAt.After(now) {
-			started = append(started, rd)
-		}
-	}
-	if len(started) == 0 {
-		d.Empty = "Cuộc thi chưa bắt đầu."
-		if next, ok := ct.NextRound(now); ok {
-			d.Empty = fmt.Sprintf("Cuộc thi chưa bắt đầu: đợt %d mở lúc %s.", next.Number, outbound.When(next.OpensAt, loc))
-		}
+	if st.Empty != "" {
+		d.Empty = st.Empty
 		return d, nil
 	}
-	round, open := ct.RoundAt(now)
-	if !open {
-		round = started[len(started)-1]
-	}
+	ct, started, round, open := st.Contest, st.Started, st.Round, st.Open
+	d.Contest = ct.Name
+	loc := ct.Location()
 	d.Round, d.Open = round.Number, open
 	d.Period = outbound.When(round.OpensAt, loc) + " – " + outbound.When(round.ClosesAt, loc)
 
-	units, err := c.store.Units(ctx)
+	// The figures every viewer shares, read at most every few seconds.
+	fig, err := c.figuresOf(ctx, roundIDs(started), round.ID)
 	if err != nil {
 		return d, err
 	}
-	rosters, err := c.store.UnitRosters(ctx)
-	if err != nil {
-		return d, err
-	}
-	ids := make([]int64, len(started))
-	for i, rd := range started {
-		ids[i] = rd.ID
-	}
-	// One pass over the counted attempts gives every figure below: by
-	// unit, round and day.
-	figs, err := c.store.UnitRoundDays(ctx, ids, now, loc.String())
-	if err != nil {
-		return d, err
-	}
-	staffOf := map[string]int{}
-	for _, ro := range rosters {
-		staffOf[ro.Code] = ro.Staff
-	}
-	nodes := make([]report.UnitNode, len(units))
-	index := map[string]int{}
-	for i, u := range units {
-		nodes[i] = report.UnitNode{Code: u.Code, Name: u.Name, ParentCode: u.ParentCode}
-		nodes[i].Own.Staff = staffOf[u.Code]
-		index[u.Code] = i
-	}
+	now = fig.at
+	figs := fig.days
 	scopeStaff := 0
-	for _, u := range units {
-		if r.Scope.Allows(u.Code) {
-			scopeStaff += staffOf[u.Code]
+	for _, ro := range fig.rosters {
+		if r.Scope.Allows(ro.Code) {
+			scopeStaff += ro.Staff
 		}
 	}
 	perRound := map[int64]int{}
@@ -152,11 +113,8 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 		if r.Scope.Allows(f.UnitCode) {
 			perRound[f.RoundID] += f.Participated
 		}
-		if i, ok := index[f.UnitCode]; ok && f.RoundID == round.ID {
-			nodes[i].Own.Participations += f.Participated
-		}
 	}
-	rolled := report.RollUp(nodes)
+	rolled := fig.tree(round.ID)
 
 	// The scope's total, and its bars: the units one level below the
 	// scope's top (the province's departments and districts; a head's
@@ -239,12 +197,8 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	}
 	d.Live.Days = dayChart(days)
 
-	progress, err := c.store.InProgressByUnit(ctx, round.ID, now)
-	if err != nil {
-		return d, err
-	}
 	n := 0
-	for _, p := range progress {
+	for _, p := range fig.progress {
 		if r.Scope.Allows(p.UnitCode) {
 			n += p.Count
 		}

@@ -165,18 +165,21 @@ type UnitRoundDay struct {
 	RoundID      int64     `db:"round_id"`
 	Day          time.Time `db:"day"` // midnight UTC of the local date
 	Participated int       `db:"participated"`
+	CorrectSum   int       `db:"correct_sum"` // their counted attempts' correct answers
+	ZeroScores   int       `db:"zero_scores"` // of them, counted attempts with no correct answer
 }
 
 // UnitRoundDays is UnitRoundFigures' participation (active members, their
 // counted attempt, the same CTEs) split by the local day, in tz, of the
-// counted attempt: summed over days it is UnitRoundFigures' Participated.
-// The console's overview reads every figure it shows from this one pass.
+// counted attempt: summed over days it is UnitRoundFigures' row (the same
+// participants, correct answers and zero scores). The console reads every
+// participation figure it shows from this one pass.
 func (db *DB) UnitRoundDays(ctx context.Context, roundIDs []int64, now time.Time, tz string) ([]UnitRoundDay, error) {
 	var out []UnitRoundDay
 	err := db.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttemptsIn+`), b AS (`+countedAttempts+`)
 		SELECT u.code AS unit_code, b.round_id, (b.submitted_at AT TIME ZONE $3)::date::timestamp AT TIME ZONE 'UTC' AS day,
-			count(*) AS participated
+			count(*) AS participated, sum(b.correct)::bigint AS correct_sum, count(*) FILTER (WHERE b.correct = 0) AS zero_scores
 		FROM b JOIN members m ON m.id = b.member_id AND m.active JOIN units u ON u.id = m.unit_id
 		GROUP BY 1, 2, 3 ORDER BY 2, 3, 1`, pq.Array(roundIDs), now, tz)
 	if err != nil {
@@ -202,6 +205,50 @@ func (db *DB) InProgressByUnit(ctx context.Context, roundID int64, now time.Time
 		GROUP BY 1 ORDER BY 1`, roundID, now)
 	if err != nil {
 		return nil, fmt.Errorf("round %d attempts in progress: %w", roundID, err)
+	}
+	return out, nil
+}
+
+// UnitMemberStatus is a member of a unit's roster and where they stand in
+// a round: their counted attempt (the workbook's rule), an attempt under
+// way, whether they have linked a chat account, and the reason for their
+// absence recorded by /lydo or the console.
+type UnitMemberStatus struct {
+	quiz.Member
+	Verified    bool       `db:"verified"`
+	Counted     bool       `db:"counted"`
+	Correct     int        `db:"correct"`
+	Total       int        `db:"total"`
+	SubmittedAt *time.Time `db:"submitted_at"`
+	InProgress  bool       `db:"in_progress"`
+	Excuse      string     `db:"excuse"`
+}
+
+// UnitMembers returns the active members directly on a unit's roster with
+// their standing in the round at now, in id order (the caller sorts by
+// name the Vietnamese way). The counted attempt is the one the reports
+// count (closedAttemptsIn, countedAttempts), limited to the unit's members
+// so that a department of 500 costs its own attempts, not the province's.
+func (db *DB) UnitMembers(ctx context.Context, roundID, unitID int64, now time.Time) ([]UnitMemberStatus, error) {
+	var out []UnitMemberStatus
+	err := db.SelectContext(ctx, &out, `
+		WITH c AS (SELECT x.* FROM (`+closedAttemptsIn+`) x
+				WHERE x.member_id IN (SELECT id FROM members WHERE unit_id = $3 AND active)),
+			b AS (`+countedAttempts+`)
+		SELECT `+memberColumns+`,
+			EXISTS (SELECT 1 FROM identities i WHERE i.member_id = m.id AND i.platform <> 'web') AS verified,
+			b.member_id IS NOT NULL AS counted, coalesce(b.correct, 0) AS correct, coalesce(b.total, 0) AS total,
+			b.submitted_at,
+			EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = $1[1] AND a.member_id = m.id
+				AND a.submitted_at IS NULL AND a.deadline > $2) AS in_progress,
+			coalesce(e.reason, '') AS excuse
+		FROM members m JOIN units u ON u.id = m.unit_id
+		LEFT JOIN b ON b.member_id = m.id
+		LEFT JOIN excuses e ON e.round_id = $1[1] AND e.member_id = m.id
+		WHERE m.unit_id = $3 AND m.active
+		ORDER BY m.id`, pq.Array([]int64{roundID}), now, unitID)
+	if err != nil {
+		return nil, fmt.Errorf("members of unit %d in round %d: %w", unitID, roundID, err)
 	}
 	return out, nil
 }
