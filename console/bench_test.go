@@ -19,8 +19,9 @@ import (
 
 // benchProvinceSQL seeds a province of 200 units (the province, 20
 // departments and districts, 179 communes under the districts) and 60,000
-// staff, one of them the organizer (member 1), and round 1, open, with
-// 45,000 members' attempts over its first three days and 300 under way.
+// staff, one of them the organizer (member 1), the department D002 of 500
+// (the others 300 or 299), and round 1, open, with 45,000 members'
+// attempts over its first three days and 300 under way.
 const benchProvinceSQL = `
 INSERT INTO units (id, code, name, parent_id) VALUES (1, 'TINH', 'UBND tỉnh', NULL);
 INSERT INTO units (id, code, name, parent_id) SELECT i, 'D' || lpad(i::text, 3, '0'), 'Sở, huyện ' || i, 1 FROM generate_series(2, 21) i;
@@ -29,6 +30,7 @@ INSERT INTO members (id, full_name, phone, unit_id, position, role)
 	SELECT i, 'Cán bộ ' || i, '09' || lpad(i::text, 8, '0'), 1 + i % 200, 'Chuyên viên',
 		CASE WHEN i = 1 THEN 'organizer' ELSE 'member' END
 	FROM generate_series(1, 60000) i;
+UPDATE members SET unit_id = 2 WHERE id >= 59800; -- 200 more: 500
 SELECT setval('members_id_seq', 60000);
 INSERT INTO contests (id, code, name, timezone, questions_per_attempt, time_limit_seconds, attempts_per_round, prediction, prediction_target)
 	VALUES (1, 'bench', 'Bench', 'Asia/Ho_Chi_Minh', 20, 1200, 3, '', 'participants');
@@ -44,7 +46,8 @@ INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, 
 ANALYZE;`
 
 // BenchmarkOverview60k is one GET of Tổng quan (and of the live part that
-// refreshes it) by the organizer, over HTTP, at 60,000 staff and 200 units.
+// refreshes it), of the unit tree and of a unit of 500, by the organizer,
+// over HTTP, at 60,000 staff and 200 units.
 func BenchmarkOverview60k(b *testing.B) {
 	db := storagetest.NewDB(b)
 	ctx := context.Background()
@@ -88,11 +91,26 @@ func BenchmarkOverview60k(b *testing.B) {
 		b.Fatalf("sign in: %v %v", err, res)
 	}
 	res.Body.Close()
-	for _, page := range []struct{ name, path string }{{"page", "/console/"}, {"live", "/console/live"}} {
-		b.Run(page.name, func(b *testing.B) {
-			for b.Loop() {
-				get(srv.URL+page.path, "45.000")
-			}
-		})
+	pages := []struct{ name, path, want string }{
+		{"page", "/console/", "45.000"},
+		{"live", "/console/live", "45.000"},
+		{"units", "/console/units", "45.000"},
+		{"unit500", "/console/units/D002", "Cán bộ của đơn vị (500)"},
+	}
+	// cached: the figures shared between requests (what a page costs
+	// while they are fresh, nearly always); uncached: read for each request
+	// (what the one request that reads them pays).
+	for _, mode := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", 5 * time.Second}, {"uncached", 0}} {
+		cons.SetFiguresTTL(mode.ttl)
+		for _, page := range pages {
+			b.Run(mode.name+"/"+page.name, func(b *testing.B) {
+				for b.Loop() {
+					get(srv.URL+page.path, page.want)
+				}
+			})
+		}
 	}
 }
