@@ -83,7 +83,7 @@ type Console struct {
 // or the listen address made into a URL by BaseURL).
 func New(store Store, clock quiz.Clock, log *slog.Logger, base string) (*Console, error) {
 	c := &Console{store: store, clock: clock, log: log, base: strings.TrimRight(base, "/"), pages: map[string]*template.Template{},
-		cache: figureCache{ttl: figuresTTL, stale: figuresStale, clock: clock}}
+		cache: figureCache{ttl: figuresTTL, stale: figuresStale, clock: clock, log: log}}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -100,6 +101,7 @@ func (f *figures) tree(round int64) []report.RolledUnit {
 type figureCache struct {
 	ttl, stale time.Duration
 	clock      quiz.Clock
+	log        *slog.Logger // a background read's failure; nil: none
 
 	mu      sync.Mutex
 	key     string
@@ -165,6 +167,8 @@ func (fc *figureCache) start(key string, read func(context.Context) (*figures, e
 		delete(fc.loading, key)
 		if l.err == nil {
 			fc.key, fc.val = key, l.val
+		} else if fc.log != nil {
+			fc.log.Error("console figures", "key", key, "err", l.err)
 		}
 		fc.mu.Unlock()
 		close(l.done)
