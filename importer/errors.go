@@ -12,6 +12,10 @@ import (
 type Problem struct {
 	Line   int
 	Reason string // Vietnamese, for the operator
+	// Column is the header's name of the column at fault ("phone"), or ""
+	// when the problem is the row's or the file's as a whole. Reason names
+	// it already where it matters; Column is for a table of problems.
+	Column string
 }
 
 // Error is a rejected file with every problem found in it.

@@ -49,7 +49,7 @@ func (f fields) check(r Row) []Problem {
 	if f.csv {
 		for _, v := range r.Values[min(f.width, len(r.Values)):] {
 			if v != "" {
-				problems = append(problems, Problem{r.Line, "dòng có nhiều ô hơn dòng tiêu đề: kiểm tra dấu phân cách hoặc bao ô có dấu phẩy trong ngoặc kép"})
+				problems = append(problems, Problem{Line: r.Line, Reason: "dòng có nhiều ô hơn dòng tiêu đề: kiểm tra dấu phân cách hoặc bao ô có dấu phẩy trong ngoặc kép"})
 				break
 			}
 		}
@@ -58,7 +58,7 @@ func (f fields) check(r Row) []Problem {
 		i := f.index[col]
 		if i < len(r.Values) {
 			if reason := control(r.Values[i]); reason != "" {
-				problems = append(problems, Problem{r.Line, fmt.Sprintf("cột %s (ô %s): %s", col, cellName(i, r.Line), reason)})
+				problems = append(problems, Problem{Line: r.Line, Column: col, Reason: fmt.Sprintf("cột %s (ô %s): %s", col, cellName(i, r.Line), reason)})
 			}
 		}
 	}
@@ -161,7 +161,7 @@ func header(t *Table, required, optional []string) (fields, []Problem) {
 		}
 		if _, dup := f.index[c]; dup {
 			if slices.Contains(required, c) || slices.Contains(optional, c) {
-				problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("cột %s có hai lần", c)})
+				problems = append(problems, Problem{Line: t.HeaderLine, Column: c, Reason: fmt.Sprintf("cột %s có hai lần", c)})
 			}
 			continue
 		}
@@ -177,13 +177,13 @@ func header(t *Table, required, optional []string) (fields, []Problem) {
 		}
 	}
 	if len(missing) > 0 {
-		problems = append(problems, Problem{t.HeaderLine, fmt.Sprintf("thiếu cột bắt buộc %s (dòng tiêu đề cần: %s)%s",
+		problems = append(problems, Problem{Line: t.HeaderLine, Reason: fmt.Sprintf("thiếu cột bắt buộc %s (dòng tiêu đề cần: %s)%s",
 			strings.Join(missing, ", "), strings.Join(required, ", "), t.otherSheet(required))})
 	}
 	if len(problems) == 0 && len(t.Rows) == 0 {
 		// Rejected rather than imported: an empty roster would deactivate
 		// every member.
-		problems = append(problems, Problem{0, "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào"})
+		problems = append(problems, Problem{Line: 0, Reason: "tệp chỉ có dòng tiêu đề, không có dòng dữ liệu nào"})
 	}
 	return f, problems
 }
@@ -208,19 +208,19 @@ func ParseUnits(t *Table) ([]UnitRow, []Problem) {
 	rows := make([]UnitRow, 0, len(t.Rows))
 	for _, r := range t.Rows {
 		u := UnitRow{Line: r.Line, Code: f.get(r, "code"), Name: f.get(r, "name"), ParentCode: f.get(r, "parent_code")}
-		bad := func(format string, args ...any) {
-			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		bad := func(col, format string, args ...any) {
+			problems = append(problems, Problem{Line: r.Line, Column: col, Reason: fmt.Sprintf(format, args...)})
 		}
 		problems = append(problems, f.check(r)...)
 		if u.Code == "" {
-			bad("thiếu mã đơn vị (code)")
+			bad("code", "thiếu mã đơn vị (code)")
 		} else if first, ok := seen[u.Code]; ok {
-			bad("trùng mã đơn vị %s với dòng %d", u.Code, first)
+			bad("code", "trùng mã đơn vị %s với dòng %d", u.Code, first)
 		} else {
 			seen[u.Code] = r.Line
 		}
 		if u.Name == "" {
-			bad("thiếu tên đơn vị (name)")
+			bad("name", "thiếu tên đơn vị (name)")
 		}
 		rows = append(rows, u)
 	}
@@ -251,7 +251,7 @@ func CheckUnitTree(rows []UnitRow, existing map[string]quiz.Unit) []Problem {
 			continue
 		}
 		if _, ok := parent[u.ParentCode]; !ok {
-			problems = append(problems, Problem{u.Line, fmt.Sprintf("không có đơn vị cha mã %s", u.ParentCode)})
+			problems = append(problems, Problem{Line: u.Line, Column: "parent_code", Reason: fmt.Sprintf("không có đơn vị cha mã %s", u.ParentCode)})
 			continue
 		}
 		// Walk up from u; coming back to u means u is on a cycle. Every
@@ -261,7 +261,7 @@ func CheckUnitTree(rows []UnitRow, existing map[string]quiz.Unit) []Problem {
 		for c := u.ParentCode; c != "" && len(path) <= len(parent); c = parent[c] {
 			path = append(path, c)
 			if c == u.Code {
-				problems = append(problems, Problem{u.Line, "vòng lặp đơn vị cha: " + strings.Join(path, " → ")})
+				problems = append(problems, Problem{Line: u.Line, Column: "parent_code", Reason: "vòng lặp đơn vị cha: " + strings.Join(path, " → ")})
 				break
 			}
 		}
@@ -301,30 +301,30 @@ func ParseMembers(t *Table) ([]MemberRow, []Problem) {
 	for _, r := range t.Rows {
 		m := MemberRow{Line: r.Line, FullName: f.get(r, "full_name"), RawPhone: f.get(r, "phone"),
 			UnitCode: f.get(r, "unit_code"), Position: f.get(r, "position")}
-		bad := func(format string, args ...any) {
-			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		bad := func(col, format string, args ...any) {
+			problems = append(problems, Problem{Line: r.Line, Column: col, Reason: fmt.Sprintf(format, args...)})
 		}
 		problems = append(problems, f.check(r)...)
 		if m.FullName == "" {
-			bad("thiếu họ tên (full_name)")
+			bad("full_name", "thiếu họ tên (full_name)")
 		}
 		if m.RawPhone == "" {
-			bad("thiếu số điện thoại (phone)")
+			bad("phone", "thiếu số điện thoại (phone)")
 		} else if p, err := quiz.NormalizePhone(excelPhone(m.RawPhone)); err != nil {
-			bad("số điện thoại %s không hợp lệ", m.RawPhone)
+			bad("phone", "số điện thoại %s không hợp lệ", m.RawPhone)
 		} else if first, ok := seen[p]; ok {
 			m.Phone = p
-			bad("trùng số điện thoại với dòng %d", first)
+			bad("phone", "trùng số điện thoại với dòng %d", first)
 		} else {
 			m.Phone = p
 			seen[p] = r.Line
 		}
 		if m.UnitCode == "" {
-			bad("thiếu mã đơn vị (unit_code)")
+			bad("unit_code", "thiếu mã đơn vị (unit_code)")
 		}
 		role, ok := quiz.ParseRole(strings.ToLower(f.get(r, "role")))
 		if !ok {
-			bad("vai trò %q không hợp lệ: để trống hoặc ghi member, head, organizer", f.get(r, "role"))
+			bad("role", "vai trò %q không hợp lệ: để trống hoặc ghi member, head, organizer", f.get(r, "role"))
 		}
 		m.Role = role
 		rows = append(rows, m)
@@ -350,7 +350,7 @@ func CheckMemberUnits(rows []MemberRow, units map[string]quiz.Unit) []Problem {
 			continue
 		}
 		if _, ok := units[m.UnitCode]; !ok {
-			problems = append(problems, Problem{m.Line, fmt.Sprintf("không có đơn vị mã %s", m.UnitCode)})
+			problems = append(problems, Problem{Line: m.Line, Column: "unit_code", Reason: fmt.Sprintf("không có đơn vị mã %s", m.UnitCode)})
 		}
 	}
 	return problems
@@ -386,19 +386,19 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 	for _, r := range t.Rows {
 		q := quiz.Question{Code: f.get(r, "code"), Text: f.get(r, "question"),
 			Explanation: f.get(r, "explanation"), Topic: f.get(r, "topic"), Active: true}
-		bad := func(format string, args ...any) {
-			problems = append(problems, Problem{r.Line, fmt.Sprintf(format, args...)})
+		bad := func(col, format string, args ...any) {
+			problems = append(problems, Problem{Line: r.Line, Column: col, Reason: fmt.Sprintf(format, args...)})
 		}
 		problems = append(problems, f.check(r)...)
 		if q.Code == "" {
-			bad("thiếu mã câu hỏi (code)")
+			bad("code", "thiếu mã câu hỏi (code)")
 		} else if first, ok := seen[q.Code]; ok {
-			bad("trùng mã câu hỏi %s với dòng %d", q.Code, first)
+			bad("code", "trùng mã câu hỏi %s với dòng %d", q.Code, first)
 		} else {
 			seen[q.Code] = r.Line
 		}
 		if q.Text == "" {
-			bad("thiếu nội dung câu hỏi (question)")
+			bad("question", "thiếu nội dung câu hỏi (question)")
 		}
 
 		var opts [len(optionLetters)]string
@@ -411,12 +411,12 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 		}
 		optionsOK := true
 		if filled < 2 {
-			bad("cần ít nhất hai phương án trả lời (cột a và b)")
+			bad("a", "cần ít nhất hai phương án trả lời (cột a và b)")
 			optionsOK = false
 		} else {
 			for i := 0; i < last; i++ {
 				if opts[i] == "" {
-					bad("phương án %c để trống nhưng phương án sau nó có nội dung", upper(i))
+					bad(optionLetters[i:i+1], "phương án %c để trống nhưng phương án sau nó có nội dung", upper(i))
 					optionsOK = false
 					break
 				}
@@ -426,7 +426,7 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 			q.Options = slices.Clone(opts[:last+1])
 			for i := 1; i < len(q.Options); i++ {
 				if j := slices.Index(q.Options[:i], q.Options[i]); j >= 0 {
-					bad("phương án %c trùng với phương án %c", upper(i), upper(j))
+					bad(optionLetters[i:i+1], "phương án %c trùng với phương án %c", upper(i), upper(j))
 				}
 			}
 		}
@@ -434,11 +434,11 @@ func ParseQuestions(t *Table) ([]QuestionRow, []Problem) {
 		answer := strings.ToUpper(f.get(r, "answer"))
 		switch {
 		case answer == "":
-			bad("thiếu đáp án (answer)")
+			bad("answer", "thiếu đáp án (answer)")
 		case len(answer) != 1 || answer[0] < 'A' || answer[0] > 'F':
-			bad("đáp án %q không hợp lệ: ghi một chữ cái từ A đến F", f.get(r, "answer"))
+			bad("answer", "đáp án %q không hợp lệ: ghi một chữ cái từ A đến F", f.get(r, "answer"))
 		case opts[answer[0]-'A'] == "":
-			bad("đáp án %s chỉ vào phương án để trống", answer)
+			bad("answer", "đáp án %s chỉ vào phương án để trống", answer)
 		default:
 			q.Correct = int(answer[0] - 'A')
 		}
@@ -461,7 +461,7 @@ func CheckUsedQuestions(rows []QuestionRow, used map[string]quiz.Question) []Pro
 		if !ok || (len(old.Options) == len(r.Question.Options) && old.Correct == r.Question.Correct) {
 			continue
 		}
-		problems = append(problems, Problem{r.Line, fmt.Sprintf("câu hỏi %s đã được dùng trong bài thi: "+
+		problems = append(problems, Problem{Line: r.Line, Column: "answer", Reason: fmt.Sprintf("câu hỏi %s đã được dùng trong bài thi: "+
 			"không được đổi số phương án hoặc đáp án đúng; hãy thêm câu hỏi mới với mã khác", r.Question.Code)})
 	}
 	return problems

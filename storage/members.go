@@ -57,6 +57,12 @@ func (db *DB) MemberByID(ctx context.Context, id int64) (quiz.Member, error) {
 // as is. Members missing from the roster are made inactive (never deleted:
 // their results stay); members who reappear become active again.
 func (db *DB) ImportMembers(ctx context.Context, members []quiz.Member, check func(units map[string]quiz.Unit) error) (ImportResult, error) {
+	return db.ImportMembersWith(ctx, members, check, ImportOptions{})
+}
+
+// ImportMembersWith is ImportMembers as a preview or as the apply of one
+// (see ImportOptions).
+func (db *DB) ImportMembersWith(ctx context.Context, members []quiz.Member, check func(units map[string]quiz.Unit) error, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
@@ -72,9 +78,15 @@ func (db *DB) ImportMembers(ctx context.Context, members []quiz.Member, check fu
 			}
 		}
 		var stored []quiz.Member
-		if err := tx.SelectContext(ctx, &stored, `SELECT id, full_name, phone, unit_id, position, role, active FROM members`); err != nil {
+		if err := tx.SelectContext(ctx, &stored, `SELECT id, full_name, phone, unit_id, position, role, active FROM members ORDER BY id`); err != nil {
 			return fmt.Errorf("import members: %w", err)
 		}
+		state := newStateHash("members")
+		state.units(units)
+		for _, m := range stored {
+			state.row(m.ID, m.FullName, m.Phone, m.UnitID, m.Position, string(m.Role), m.Active)
+		}
+		res.State = state.sum()
 		byPhone := make(map[string]quiz.Member, len(stored))
 		for _, m := range stored {
 			byPhone[m.Phone] = m
@@ -119,6 +131,9 @@ func (db *DB) ImportMembers(ctx context.Context, members []quiz.Member, check fu
 			}
 		}
 		res.Deactivated = len(gone)
+		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+			return err
+		}
 
 		if len(add.phone) > 0 {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO members (phone, full_name, unit_id, position, role)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/jmoiron/sqlx"
@@ -100,14 +101,28 @@ func (db *DB) QuestionByCode(ctx context.Context, code string) (quiz.Question, e
 // aborts the import and is returned as is. Whatever check returns, storage
 // refuses to reshape a drawn question.
 func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error) (ImportResult, error) {
+	return db.ImportQuestionsWith(ctx, questions, check, ImportOptions{})
+}
+
+// ImportQuestionsWith is ImportQuestions as a preview or as the apply of
+// one (see ImportOptions).
+func (db *DB) ImportQuestionsWith(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
 			return err
 		}
-		stored, err := selectQuestions(ctx, tx, questionSelect)
+		stored, err := selectQuestions(ctx, tx, questionSelect+` ORDER BY id`)
 		if err != nil {
 			return fmt.Errorf("import questions: %w", err)
+		}
+		state := newStateHash("questions")
+		for _, q := range stored {
+			state.row(q.ID, q.Code, q.Text, len(q.Options))
+			for _, o := range q.Options {
+				state.row(o)
+			}
+			state.row(q.Correct, q.Explanation, q.Topic, q.Active)
 		}
 		byCode := make(map[string]quiz.Question, len(stored))
 		for _, q := range stored {
@@ -117,6 +132,12 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 		if err != nil {
 			return fmt.Errorf("import questions: %w", err)
 		}
+		// Whether a reshaped question has been drawn decides whether the
+		// file is accepted: part of what a preview saw.
+		for _, code := range slices.Sorted(maps.Keys(used)) {
+			state.row("used", code)
+		}
+		res.State = state.sum()
 		if check != nil {
 			if err := check(used); err != nil {
 				return err
@@ -148,6 +169,9 @@ func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, ch
 			default:
 				res.Unchanged++
 			}
+		}
+		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+			return err
 		}
 		// Rows of different option counts cannot share one unnest() of a
 		// two-dimensional array, so the rows go as one JSON document: one

@@ -16,6 +16,10 @@ type ImportResult struct {
 	Updated     int
 	Unchanged   int // the row was identical to what was stored
 	Deactivated int // members missing from a re-imported roster
+	// State digests the stored rows the import read under its lock: a
+	// preview's, given back as ImportOptions.ExpectState, binds the apply
+	// to what the preview counted.
+	State string
 }
 
 // importLock serialises imports, so that the snapshot an import validates
@@ -71,6 +75,12 @@ func unitsByCode(ctx context.Context, q sqlx.QueryerContext) (map[string]quiz.Un
 // units, by code, under the import lock; an error from it aborts the import
 // and is returned as is. Units absent from the import are kept.
 func (db *DB) ImportUnits(ctx context.Context, units []quiz.Unit, check func(existing map[string]quiz.Unit) error) (ImportResult, error) {
+	return db.ImportUnitsWith(ctx, units, check, ImportOptions{})
+}
+
+// ImportUnitsWith is ImportUnits as a preview or as the apply of one (see
+// ImportOptions).
+func (db *DB) ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func(existing map[string]quiz.Unit) error, opt ImportOptions) (ImportResult, error) {
 	var res ImportResult
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
@@ -80,6 +90,9 @@ func (db *DB) ImportUnits(ctx context.Context, units []quiz.Unit, check func(exi
 		if err != nil {
 			return fmt.Errorf("import units: %w", err)
 		}
+		state := newStateHash("units")
+		state.units(existing)
+		res.State = state.sum()
 		if check != nil {
 			if err := check(existing); err != nil {
 				return err
@@ -109,6 +122,11 @@ func (db *DB) ImportUnits(ctx context.Context, units []quiz.Unit, check func(exi
 				continue
 			}
 			treeCodes, treeParents = append(treeCodes, u.Code), append(treeParents, u.ParentCode)
+		}
+		// After the checks: a stale preview of a file that is now wrong
+		// gets the file's problems, which are what must be fixed first.
+		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+			return err
 		}
 		// Rows first, parents second: a parent may be a unit this same
 		// import creates.

@@ -4,91 +4,100 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"quizbot/config"
 	"quizbot/importer"
+	"quizbot/ingest"
 	"quizbot/outbound"
-	"quizbot/quiz"
 	"quizbot/storage"
 )
 
-// cmdImport runs `quizbot import units|members|questions FILE`: all or
-// nothing. A rejected file lists every bad row on stderr as FILE:LINE: reason
-// and changes nothing; an accepted one prints what changed.
+// cmdImport runs `quizbot import units|members|questions [--dry-run |
+// --confirm TOKEN] FILE`: all or nothing. A rejected file lists every bad
+// row on stderr as FILE:LINE: reason and changes nothing; an accepted one
+// prints what changed. --dry-run runs the same checks and prints what would
+// change, and a token that --confirm takes to apply exactly that: the file
+// and the stored rows as they were previewed, or nothing.
 func cmdImport(ctx context.Context, e *env, args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("%w: import takes what to import (units, members or questions) and a .csv or .xlsx FILE", errUsage)
+	const usage = "import takes what to import (units, members or questions), optionally --dry-run or --confirm TOKEN, and a .csv or .xlsx FILE"
+	var (
+		dryRun        bool
+		token         string
+		kindArg, path string
+		rest          []string
+	)
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--dry-run":
+			dryRun = true
+		case a == "--confirm" && i+1 < len(args):
+			i++
+			token = args[i]
+		case strings.HasPrefix(a, "--confirm="):
+			token = strings.TrimPrefix(a, "--confirm=")
+		case strings.HasPrefix(a, "--"):
+			return fmt.Errorf("%w: %s: unknown flag %s", errUsage, usage, a)
+		default:
+			rest = append(rest, a)
+		}
 	}
-	kind, path := args[0], args[1]
-	if kind != "units" && kind != "members" && kind != "questions" {
-		return fmt.Errorf("%w: import %s: can import units, members or questions", errUsage, kind)
+	if len(rest) != 2 || (dryRun && token != "") || (token == "" && slices.Contains(args, "--confirm")) {
+		return fmt.Errorf("%w: %s", errUsage, usage)
+	}
+	kindArg, path = rest[0], rest[1]
+	kind, ok := ingest.ParseKind(kindArg)
+	if !ok {
+		return fmt.Errorf("%w: import %s: can import units, members or questions", errUsage, kindArg)
 	}
 	// The file first: its mistakes should show even when the database is down.
 	t, err := importer.ReadFile(path)
 	if err != nil {
-		return rejected(e, kind, err)
+		return rejected(e, kindArg, err)
 	}
-
-	// Each kind parses its rows and says how to store them; the checks that
-	// need the database run in store, under the import lock.
-	var (
-		problems []importer.Problem // found in the file alone
-		parsed   bool               // the rows can go on to the database's checks
-		store    func(*storage.DB) (storage.ImportResult, error)
-	)
-	switch kind {
-	case "units":
-		var rows []importer.UnitRow
-		rows, problems = importer.ParseUnits(t)
-		parsed = rows != nil
-		store = func(db *storage.DB) (storage.ImportResult, error) {
-			return db.ImportUnits(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
-				return importer.Reject(t.File, append(problems, importer.CheckUnitTree(rows, existing)...))
-			})
-		}
-	case "members":
-		var rows []importer.MemberRow
-		rows, problems = importer.ParseMembers(t)
-		parsed = rows != nil
-		store = func(db *storage.DB) (storage.ImportResult, error) {
-			return db.ImportMembers(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
-				return importer.Reject(t.File, append(problems, importer.CheckMemberUnits(rows, units)...))
-			})
-		}
-	case "questions":
-		var rows []importer.QuestionRow
-		rows, problems = importer.ParseQuestions(t)
-		parsed = len(problems) == 0
-		// A question drawn for an attempt keeps its number of options and
-		// its correct option.
-		store = func(db *storage.DB) (storage.ImportResult, error) {
-			return db.ImportQuestions(ctx, importer.Questions(rows), func(used map[string]quiz.Question) error {
-				return importer.Reject(t.File, importer.CheckUsedQuestions(rows, used))
-			})
-		}
+	sum, err := ingest.SumFile(path)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", kind, err)
 	}
-	if !parsed {
-		return rejected(e, kind, importer.Reject(t.File, problems))
+	f := ingest.Parse(kind, t, sum)
+	if !f.Ready() {
+		return rejected(e, kindArg, f.Err())
 	}
-	db, err := openImportDB(ctx, e, kind, t.File, problems)
+	db, err := openImportDB(ctx, e, kindArg, t.File, f.Problems)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	res, err := store(db)
+	var res ingest.Result
+	if dryRun {
+		res, err = f.Preview(ctx, db)
+	} else {
+		res, err = f.Apply(ctx, db, token)
+	}
+	if ingest.IsStale(err) {
+		return fmt.Errorf("import %s: %s: the file or the stored data changed since the dry run, nothing was changed: run --dry-run again", kind, path)
+	}
 	if err != nil {
-		return rejected(e, kind, err)
+		return rejected(e, kindArg, err)
 	}
 	if t.TitleRows > 0 {
 		// Said, so that the operator sees which rows were not imported.
 		fmt.Fprintf(e.stdout, "%s: dòng tiêu đề là dòng %d; %d dòng phía trên (tên bảng) không được nhập\n", t.File, t.HeaderLine, t.TitleRows)
 	}
+	if dryRun {
+		fmt.Fprint(e.stdout, "dry run, nothing changed: would be ")
+	}
 	fmt.Fprintf(e.stdout, "%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
-	if kind == "members" {
+	if kind == ingest.Members {
 		fmt.Fprintf(e.stdout, ", %d deactivated", res.Deactivated)
 	}
 	fmt.Fprintln(e.stdout)
-	if kind != "questions" && res.Updated+res.Deactivated > 0 {
+	if dryRun {
+		fmt.Fprintf(e.stdout, "to apply exactly this: quizbot import %s --confirm %s %s\n", kind, res.Token, path)
+		return nil
+	}
+	if kind != ingest.Questions && res.Updated+res.Deactivated > 0 {
 		forgetCachedMembers(ctx, e)
 	}
 	return nil
@@ -98,8 +107,10 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 // change who a chat account stands for, so they clear the bots' cache of
 // members in Redis; questions need only Postgres.
 func importNeeds(args []string) config.Need {
-	if len(args) > 0 && (args[0] == "units" || args[0] == "members") {
-		return config.NeedDatabase | config.NeedRedis
+	for _, a := range args {
+		if a == "units" || a == "members" {
+			return config.NeedDatabase | config.NeedRedis
+		}
 	}
 	return config.NeedDatabase
 }
