@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"quizbot/quiz"
+	"quizbot/report"
 )
 
 const contestColumns = `id, code, name, timezone, questions_per_attempt, time_limit_seconds,
@@ -90,11 +93,49 @@ func nonNil(s []string) []string {
 //     time limit, attempts, prediction, reveal) stay as they are (ECONFLICT):
 //     changing them would make attempts already taken incomparable.
 func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, err error) {
+	ch, err := db.ApplyContestWith(ctx, c, ContestOptions{})
+	return ch.Created, err
+}
+
+// ContestOptions make ApplyContestWith a preview, bind it to one, or save
+// more than the contest's rules in the same transaction.
+type ContestOptions struct {
+	// DryRun runs every check and every write, then rolls them back.
+	DryRun bool
+	// ExpectState, when set, is the State of a preview: the apply refuses
+	// with ErrStale when the stored contest is not the one previewed.
+	ExpectState string
+	// Prizes and Source are saved with the contest when SaveFile is set:
+	// the file's prizes: section (nil: none) and its text.
+	SaveFile bool
+	Prizes   *report.Prizes
+	Source   string
+}
+
+// ContestChange is what an apply did, or would do.
+type ContestChange struct {
+	Created bool
+	// Rounds added, updated (window or topics), removed and left as they
+	// were.
+	RoundsAdded, RoundsUpdated, RoundsRemoved, RoundsUnchanged int
+	// State digests the stored contest and rounds as the apply read them
+	// under its lock.
+	State string
+}
+
+// errRollback ends a dry run's transaction; never returned.
+var errRollback = errors.New("dry run: roll back")
+
+// ApplyContestWith is ApplyContest as a preview, as the apply of one, or
+// with the file's prizes and text (see ContestOptions).
+func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestOptions) (ContestChange, error) {
+	var ch ContestChange
 	c.ApplyDefaults()
 	if err := c.Validate(); err != nil {
-		return false, fmt.Errorf("apply contest %s: %w", c.Code, err)
+		return ch, fmt.Errorf("apply contest %s: %w", c.Code, err)
 	}
-	err = db.InTx(ctx, func(tx *sqlx.Tx) error {
+	created := false
+	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		// Serialise applies of one code, so that two first applies do not
 		// both insert and one fail on the unique code.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('quizbot.contest:' || $1))`, c.Code); err != nil {
@@ -126,6 +167,20 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 				return fmt.Errorf("load rounds of contest %s: %w", c.Code, err)
 			}
 		}
+
+		state := newStateHash("contest")
+		if exists {
+			var source sql.NullString
+			if err := tx.GetContext(ctx, &source, `SELECT source FROM contests WHERE id = $1`, old.ID); err != nil {
+				return fmt.Errorf("load contest %s: %w", c.Code, err)
+			}
+			state.row(fmt.Sprintf("%+v", old), source.String)
+			for _, r := range oldRounds {
+				state.row(r.ID, r.Number, r.OpensAt.UTC().Format(time.RFC3339), r.ClosesAt.UTC().Format(time.RFC3339), strings.Join(r.Topics, "\x1f"), r.HasAttempts)
+			}
+		}
+		ch.State = state.sum()
+		ch.countRounds(oldRounds, c)
 
 		ps := lockProblems(old, oldRounds, c)
 		code := quiz.ECONFLICT
@@ -165,13 +220,83 @@ func (db *DB) ApplyContest(ctx context.Context, c quiz.Contest) (created bool, e
 		if err := saveIntegrity(ctx, tx, id, c.Integrity); err != nil {
 			return err
 		}
-		return saveRounds(ctx, tx, id, c, oldRounds)
+		if err := saveRounds(ctx, tx, id, c, oldRounds); err != nil {
+			return err
+		}
+		if opt.SaveFile {
+			if err := saveContestFile(ctx, tx, id, opt.Prizes, opt.Source); err != nil {
+				return err
+			}
+		}
+		// After every check and write: a stale preview of a file that is
+		// now wrong gets the file's problems, which are what must be fixed.
+		if err := checkExpected(ImportOptions{ExpectState: opt.ExpectState}, ch.State); err != nil {
+			return err
+		}
+		if opt.DryRun {
+			return errRollback
+		}
+		return nil
 	})
 	catalogChanged() // whether or not it committed: a commit may fail after the fact
-	if err != nil {
-		return false, fmt.Errorf("apply contest %s: %w", c.Code, err)
+	if err != nil && !errors.Is(err, errRollback) {
+		return ContestChange{}, fmt.Errorf("apply contest %s: %w", c.Code, err)
 	}
-	return created, nil
+	ch.Created = created
+	return ch, nil
+}
+
+// countRounds counts what saveRounds will do to the stored rounds.
+func (ch *ContestChange) countRounds(oldRounds []roundRow, c quiz.Contest) {
+	oldByNumber := map[int]roundRow{}
+	for _, o := range oldRounds {
+		oldByNumber[o.Number] = o
+		if _, ok := c.RoundByNumber(o.Number); !ok {
+			ch.RoundsRemoved++
+		}
+	}
+	for _, r := range c.Rounds {
+		o, ok := oldByNumber[r.Number]
+		switch {
+		case !ok:
+			ch.RoundsAdded++
+		case !o.OpensAt.Equal(r.OpensAt) || !o.ClosesAt.Equal(r.ClosesAt) || !slices.Equal(nonNil([]string(o.Topics)), nonNil(r.Topics)):
+			ch.RoundsUpdated++
+		default:
+			ch.RoundsUnchanged++
+		}
+	}
+}
+
+// saveContestFile stores the file's prizes (nil: none) and text.
+func saveContestFile(ctx context.Context, tx *sqlx.Tx, id int64, p *report.Prizes, source string) error {
+	var js any
+	if p != nil {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("contest prizes: %w", err)
+		}
+		js = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE contests SET prizes = $2::jsonb, source = $3 WHERE id = $1`, id, js, source); err != nil {
+		return fmt.Errorf("save contest file: %w", err)
+	}
+	return nil
+}
+
+// ContestSource returns the text of the contest file last applied; ok is
+// false for a contest applied before the text was kept, or by a caller
+// that did not give it.
+func (db *DB) ContestSource(ctx context.Context, code string) (source string, ok bool, err error) {
+	var s sql.NullString
+	err = db.GetContext(ctx, &s, `SELECT source FROM contests WHERE code = $1`, code)
+	if notFound(err) {
+		return "", false, quiz.Errorf(quiz.ENOTFOUND, "Không tìm thấy cuộc thi có mã %q.", code)
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("contest %s source: %w", code, err)
+	}
+	return s.String, s.Valid, nil
 }
 
 // lockProblems lists the changes c makes to what attempts already depend on.

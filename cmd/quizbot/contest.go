@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"quizbot/contestfile"
+	"quizbot/ingest"
 	"quizbot/quiz"
 )
 
@@ -19,20 +20,28 @@ func cmdContest(ctx context.Context, e *env, args []string) error {
 	}
 	switch args[0] {
 	case "apply":
-		if len(args) != 2 {
-			return fmt.Errorf("%w: contest apply takes one file: contest apply FILE.yaml", errUsage)
+		rest, dryRun := args[1:], false
+		if len(rest) > 0 && rest[0] == "--dry-run" {
+			rest, dryRun = rest[1:], true
+		} else if len(rest) > 1 && rest[1] == "--dry-run" {
+			rest, dryRun = rest[:1], true
 		}
-		return contestApply(ctx, e, args[1])
+		if len(rest) != 1 || strings.HasPrefix(rest[0], "-") {
+			return fmt.Errorf("%w: contest apply takes one file, and optionally --dry-run: contest apply [--dry-run] FILE.yaml", errUsage)
+		}
+		return contestApply(ctx, e, rest[0], dryRun)
 	default:
 		return fmt.Errorf("%w: unknown contest subcommand %q (want apply)", errUsage, args[0])
 	}
 }
 
-// contestApply makes the database hold the contest the file declares. The
-// file is checked on its own before the database is touched; the database's
-// own checks (question pool, rounds with attempts) come back pointed at the
-// file's lines too.
-func contestApply(ctx context.Context, e *env, path string) error {
+// contestApply makes the database hold the contest the file declares, its
+// prizes and its text, in one transaction. The file is checked on its own
+// before the database is touched; the database's own checks (question pool,
+// rounds with attempts) come back pointed at the file's lines too. A dry run
+// makes the same checks and writes, rolls them back and says what would
+// change.
+func contestApply(ctx context.Context, e *env, path string, dryRun bool) error {
 	data, err := readContestFile(path)
 	if err != nil {
 		return fmt.Errorf("contest apply: %w", err)
@@ -46,18 +55,28 @@ func contestApply(ctx context.Context, e *env, path string) error {
 		return fmt.Errorf("contest apply: %w", err)
 	}
 	defer db.Close()
-	created, err := db.ApplyContest(ctx, f.Contest)
-	if err != nil {
-		return contestRejected(e, path, f.Explain(err))
+	if dryRun {
+		ch, err := ingest.PreviewContest(ctx, db, f, data)
+		if err != nil {
+			return contestRejected(e, path, err)
+		}
+		verb := "updated"
+		if ch.Created {
+			verb = "created"
+		}
+		fmt.Fprintf(e.stdout, "dry run, nothing changed: contest %s would be %s; rounds: %d added, %d updated, %d removed, %d unchanged\n",
+			f.Contest.Code, verb, ch.RoundsAdded, ch.RoundsUpdated, ch.RoundsRemoved, ch.RoundsUnchanged)
+		return nil
 	}
-	if err := db.SetContestPrizes(ctx, f.Contest.Code, f.Prizes); err != nil {
-		return fmt.Errorf("contest apply: applied, but saving its prizes failed: %w", err)
+	ch, err := ingest.ApplyContest(ctx, db, f, data, "")
+	if err != nil {
+		return contestRejected(e, path, err)
 	}
 	c, err := db.ContestByCode(ctx, f.Contest.Code)
 	if err != nil {
 		return fmt.Errorf("contest apply: applied, but reading it back failed: %w", err)
 	}
-	printContest(e, c, created)
+	printContest(e, c, ch.Created)
 	return nil
 }
 

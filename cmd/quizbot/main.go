@@ -29,7 +29,8 @@ Usage:
   quizbot import units|members|questions FILE  import a .csv or .xlsx file
   quizbot import KIND --dry-run FILE           check it and print what would change, changing nothing
   quizbot import KIND --confirm TOKEN FILE     apply exactly what the dry run printed, or nothing
-  quizbot contest apply [--dry-run] FILE.yaml  create or update a contest (--dry-run: check only)
+  quizbot contest apply FILE.yaml              create or update a contest
+  quizbot contest apply --dry-run FILE.yaml    check it and print what would change, changing nothing
   quizbot member unlink PHONE                  detach a member's chat accounts
   quizbot member codes [--unit CODE | --phone PHONE] [--days N] --out FILE.xlsx
                                                issue one-time activation codes
