@@ -40,9 +40,9 @@ func ParseKind(s string) (Kind, bool) {
 
 // Store is what an import needs of storage.
 type Store interface {
-	ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func(map[string]quiz.Unit) error, opt storage.ImportOptions) (storage.ImportResult, error)
-	ImportMembersWith(ctx context.Context, members []quiz.Member, check func(map[string]quiz.Unit) error, opt storage.ImportOptions) (storage.ImportResult, error)
-	ImportQuestionsWith(ctx context.Context, questions []quiz.Question, check func(map[string]quiz.Question) error, opt storage.ImportOptions) (storage.ImportResult, error)
+	ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func(map[string]quiz.Unit) error, opt storage.ImportOptions) (storage.ImportPlan, error)
+	ImportMembersWith(ctx context.Context, members []quiz.Member, check func(map[string]quiz.Unit) error, opt storage.ImportOptions) (storage.ImportPlan, error)
+	ImportQuestionsWith(ctx context.Context, questions []quiz.Question, check func(map[string]quiz.Question) error, opt storage.ImportOptions) (storage.ImportPlan, error)
 }
 
 // File is a file read and parsed, with what its rows alone show wrong.
@@ -56,7 +56,7 @@ type File struct {
 	// theirs in Preview and Apply.
 	Problems []importer.Problem
 	parsed   bool // the rows can go on to the database's checks
-	store    func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportResult, error)
+	store    func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportPlan, error)
 }
 
 // Sum is the digest of a file's bytes that File.Sum holds.
@@ -89,7 +89,7 @@ func Parse(kind Kind, t *importer.Table, sum string) *File {
 		var rows []importer.UnitRow
 		rows, f.Problems = importer.ParseUnits(t)
 		f.parsed = rows != nil
-		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportResult, error) {
+		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportPlan, error) {
 			return db.ImportUnitsWith(ctx, importer.Units(rows), func(existing map[string]quiz.Unit) error {
 				return importer.Reject(t.File, append(f.Problems, importer.CheckUnitTree(rows, existing)...))
 			}, opt)
@@ -98,7 +98,7 @@ func Parse(kind Kind, t *importer.Table, sum string) *File {
 		var rows []importer.MemberRow
 		rows, f.Problems = importer.ParseMembers(t)
 		f.parsed = rows != nil
-		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportResult, error) {
+		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportPlan, error) {
 			return db.ImportMembersWith(ctx, importer.Members(rows), func(units map[string]quiz.Unit) error {
 				return importer.Reject(t.File, append(f.Problems, importer.CheckMemberUnits(rows, units)...))
 			}, opt)
@@ -109,7 +109,7 @@ func Parse(kind Kind, t *importer.Table, sum string) *File {
 		f.parsed = len(f.Problems) == 0
 		// A question drawn for an attempt keeps its number of options and
 		// its correct option.
-		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportResult, error) {
+		f.store = func(ctx context.Context, db Store, opt storage.ImportOptions) (storage.ImportPlan, error) {
 			return db.ImportQuestionsWith(ctx, importer.Questions(rows), func(used map[string]quiz.Question) error {
 				return importer.Reject(t.File, importer.CheckUsedQuestions(rows, used))
 			}, opt)
@@ -130,7 +130,7 @@ func (f *File) Err() error { return importer.Reject(f.Table.File, f.Problems) }
 
 // Result is what an import would change (a preview) or changed (an apply).
 type Result struct {
-	storage.ImportResult
+	storage.ImportPlan
 	// Token binds an apply to this preview: the file's Sum and the State of
 	// the stored rows it counted.
 	Token string
@@ -178,5 +178,5 @@ func (f *File) run(ctx context.Context, db Store, opt storage.ImportOptions) (Re
 		// Storage's errors carry their "import KIND:" already.
 		return Result{}, err
 	}
-	return Result{ImportResult: res, Token: f.Sum + res.State}, nil
+	return Result{ImportPlan: res, Token: f.Sum + res.State}, nil
 }

@@ -57,13 +57,14 @@ func (db *DB) MemberByID(ctx context.Context, id int64) (quiz.Member, error) {
 // as is. Members missing from the roster are made inactive (never deleted:
 // their results stay); members who reappear become active again.
 func (db *DB) ImportMembers(ctx context.Context, members []quiz.Member, check func(units map[string]quiz.Unit) error) (ImportResult, error) {
-	return db.ImportMembersWith(ctx, members, check, ImportOptions{})
+	plan, err := db.ImportMembersWith(ctx, members, check, ImportOptions{})
+	return plan.ImportResult, err
 }
 
 // ImportMembersWith is ImportMembers as a preview or as the apply of one
 // (see ImportOptions).
-func (db *DB) ImportMembersWith(ctx context.Context, members []quiz.Member, check func(units map[string]quiz.Unit) error, opt ImportOptions) (ImportResult, error) {
-	var res ImportResult
+func (db *DB) ImportMembersWith(ctx context.Context, members []quiz.Member, check func(units map[string]quiz.Unit) error, opt ImportOptions) (ImportPlan, error) {
+	var res ImportPlan
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
 			return err
@@ -159,7 +160,7 @@ func (db *DB) ImportMembersWith(ctx context.Context, members []quiz.Member, chec
 		return nil
 	})
 	if err != nil {
-		return ImportResult{}, err
+		return ImportPlan{}, err
 	}
 	return res, nil
 }

@@ -101,13 +101,14 @@ func (db *DB) QuestionByCode(ctx context.Context, code string) (quiz.Question, e
 // aborts the import and is returned as is. Whatever check returns, storage
 // refuses to reshape a drawn question.
 func (db *DB) ImportQuestions(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error) (ImportResult, error) {
-	return db.ImportQuestionsWith(ctx, questions, check, ImportOptions{})
+	plan, err := db.ImportQuestionsWith(ctx, questions, check, ImportOptions{})
+	return plan.ImportResult, err
 }
 
 // ImportQuestionsWith is ImportQuestions as a preview or as the apply of
 // one (see ImportOptions).
-func (db *DB) ImportQuestionsWith(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error, opt ImportOptions) (ImportResult, error) {
-	var res ImportResult
+func (db *DB) ImportQuestionsWith(ctx context.Context, questions []quiz.Question, check func(used map[string]quiz.Question) error, opt ImportOptions) (ImportPlan, error) {
+	var res ImportPlan
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
 			return err
@@ -206,7 +207,7 @@ func (db *DB) ImportQuestionsWith(ctx context.Context, questions []quiz.Question
 	})
 	catalogChanged() // whether or not it committed: a commit may fail after the fact
 	if err != nil {
-		return ImportResult{}, err
+		return ImportPlan{}, err
 	}
 	return res, nil
 }

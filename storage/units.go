@@ -16,9 +16,14 @@ type ImportResult struct {
 	Updated     int
 	Unchanged   int // the row was identical to what was stored
 	Deactivated int // members missing from a re-imported roster
-	// State digests the stored rows the import read under its lock: a
-	// preview's, given back as ImportOptions.ExpectState, binds the apply
-	// to what the preview counted.
+}
+
+// ImportPlan is what an import did, or a preview would do, and the State
+// of the stored rows it read under its lock: a preview's State, given back
+// as ImportOptions.ExpectState, binds the apply to what the preview
+// counted.
+type ImportPlan struct {
+	ImportResult
 	State string
 }
 
@@ -75,13 +80,14 @@ func unitsByCode(ctx context.Context, q sqlx.QueryerContext) (map[string]quiz.Un
 // units, by code, under the import lock; an error from it aborts the import
 // and is returned as is. Units absent from the import are kept.
 func (db *DB) ImportUnits(ctx context.Context, units []quiz.Unit, check func(existing map[string]quiz.Unit) error) (ImportResult, error) {
-	return db.ImportUnitsWith(ctx, units, check, ImportOptions{})
+	plan, err := db.ImportUnitsWith(ctx, units, check, ImportOptions{})
+	return plan.ImportResult, err
 }
 
 // ImportUnitsWith is ImportUnits as a preview or as the apply of one (see
 // ImportOptions).
-func (db *DB) ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func(existing map[string]quiz.Unit) error, opt ImportOptions) (ImportResult, error) {
-	var res ImportResult
+func (db *DB) ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func(existing map[string]quiz.Unit) error, opt ImportOptions) (ImportPlan, error) {
+	var res ImportPlan
 	err := db.InTx(ctx, func(tx *sqlx.Tx) error {
 		if err := lockImports(ctx, tx); err != nil {
 			return err
@@ -154,7 +160,7 @@ func (db *DB) ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func
 		return nil
 	})
 	if err != nil {
-		return ImportResult{}, err
+		return ImportPlan{}, err
 	}
 	return res, nil
 }
