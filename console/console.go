@@ -64,6 +64,7 @@ type Store interface {
 	MemberByID(ctx context.Context, id int64) (quiz.Member, error)
 	ExcuseCandidates(ctx context.Context, roundID, unitID int64, now time.Time) ([]quiz.Member, map[int64]string, error)
 	RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error)
+	dataStore // data.go
 }
 
 // Console serves the pages.
@@ -77,6 +78,8 @@ type Console struct {
 	pages map[string]*template.Template
 	// cache shares the participation figures between requests.
 	cache figureCache
+	// rosterChanged runs after an import changed units or members (data.go).
+	rosterChanged func(context.Context) error
 }
 
 // New returns the console. base is the address people open (PUBLIC_URL,
@@ -134,7 +137,7 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.page(mux, "GET /console/units", c.unitsPage)
 	c.page(mux, "GET /console/units/{code}", c.unitPage)
 	c.action(mux, "POST /console/units/{code}/excuses", c.recordExcuse)
-	c.page(mux, "GET /console/data", c.building(navData, "Dữ liệu"))
+	c.dataRoutes(mux) // data.go
 	c.page(mux, "GET /console/reports", c.building(navReports, "Báo cáo"))
 	c.page(mux, "GET /console/notifications", c.building(navNotifications, "Thông báo"))
 	c.page(mux, "GET /console/audit", c.auditPage)

@@ -61,6 +61,9 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	}
 	s.cons = cons
 	s.conv.UseConsole(cons)
+	// An import on the console clears the bots' member cache, as the
+	// import command does.
+	cons.OnRosterChange(func(ctx context.Context) error { _, err := sessions.ForgetAllMembers(ctx); return err })
 	if e.cfg.Zalo.Enabled() && e.cfg.PublicURL == "" {
 		return nil, errZaloPublicURL
 	}
