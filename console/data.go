@@ -131,7 +131,7 @@ type dataView struct {
 }
 
 func (c *Console) dataPage(w http.ResponseWriter, r *Request) error {
-	v, err := c.dataBase(r, "", r.URL.Query().Get("contest"), true)
+	v, err := c.dataBase(r, "", r.URL.Query().Get("contest"), true, true)
 	if err != nil {
 		return err
 	}
@@ -143,8 +143,9 @@ func (c *Console) renderData(w http.ResponseWriter, r *Request, v dataView) erro
 }
 
 // dataBase is the page without a preview: the kinds, the contests and the
-// text of the contest code (the latest when "").
-func (c *Console) dataBase(r *Request, kind ingest.Kind, code string, loadSource bool) (dataView, error) {
+// text of the contest code; with latest, "" means the latest contest, else
+// a new one.
+func (c *Console) dataBase(r *Request, kind ingest.Kind, code string, latest, loadSource bool) (dataView, error) {
 	v := dataView{Organizer: r.Member.Role == quiz.RoleOrganizer}
 	for _, k := range kindOrder {
 		v.Kinds = append(v.Kinds, kindOption{Value: string(k), Name: kindNames[k], Selected: k == kind})
@@ -156,7 +157,7 @@ func (c *Console) dataBase(r *Request, kind ingest.Kind, code string, loadSource
 	if err != nil {
 		return v, err
 	}
-	if code == "" && len(contests) > 0 {
+	if latest && code == "" && len(contests) > 0 {
 		code = contests[len(contests)-1].Code
 	}
 	for _, ct := range contests {
@@ -205,7 +206,7 @@ func (c *Console) dataUpload(w http.ResponseWriter, r *Request) error {
 		return BadRequest("Không đọc được tệp tải lên. Vui lòng thử lại.")
 	}
 	name := filepath.Base(strings.ReplaceAll(hdr.Filename, `\`, "/"))
-	v, err := c.dataBase(r, kind, "", true)
+	v, err := c.dataBase(r, kind, "", true, true)
 	if err != nil {
 		return err
 	}
@@ -318,7 +319,7 @@ func (c *Console) dataApply(w http.ResponseWriter, r *Request) error {
 		return BadRequest("Tệp đã xem trước không còn được lưu (đã áp dụng, đã quá 1 giờ, hoặc anh/chị đã tải lên tệp khác). Vui lòng tải tệp lên lại.")
 	}
 	kind, _ := ingest.ParseKind(u.Kind)
-	v, err := c.dataBase(r, kind, "", true)
+	v, err := c.dataBase(r, kind, "", true, true)
 	if err != nil {
 		return err
 	}
@@ -381,7 +382,7 @@ func (c *Console) dataContest(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	source := strings.ReplaceAll(r.PostFormValue("source"), "\r\n", "\n")
-	v, err := c.dataBase(r, "", r.PostFormValue("contest"), false)
+	v, err := c.dataBase(r, "", r.PostFormValue("contest"), false, false)
 	if err != nil {
 		return err
 	}
