@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // rosterGood is the fixture's roster with Bình promoted (updated), Ngô Văn
@@ -270,5 +272,37 @@ func TestDataContestFile(t *testing.T) {
 	_, body = c.get("/console/audit")
 	if !strings.Contains(text(body), "Áp dụng tệp cuộc thi Cuộc thi thu-2027 đã được tạo mới") {
 		t.Errorf("audit:\n%s", text(body))
+	}
+}
+
+func TestDataUploadXLSX(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signIn("org")
+	wb := excelize.NewFile()
+	defer wb.Close()
+	// A title row above the header, as organizers' sheets have.
+	rows := [][]any{{"DANH SÁCH CÁN BỘ"}, {"full_name", "phone", "unit_code", "position", "role"}}
+	for _, line := range strings.Split(strings.TrimSpace(rosterGood), "\n")[1:] {
+		var r []any
+		for _, v := range strings.Split(line, ",") {
+			r = append(r, v)
+		}
+		rows = append(rows, r)
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := wb.SetSheetRow(wb.GetSheetName(0), cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b bytes.Buffer
+	if err := wb.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	st, body := c.upload("members", "danh-sach.xlsx", b.String(), c.csrf())
+	want := "Dòng tiêu đề là dòng 2; 1 dòng phía trên (tên bảng) không được nhập. Sẽ thêm mới 2 Sẽ cập nhật 1 Sẽ ngừng tham gia 1"
+	if page := text(body); st != http.StatusOK || !strings.Contains(page, want) {
+		t.Fatalf("xlsx roster: %d, want %q in\n%s", st, want, page)
 	}
 }
