@@ -104,11 +104,11 @@ func cmdNotify(ctx context.Context, e *env, args []string) error {
 	kinds := []string{notify.KindRemind}
 	switch a.action {
 	case "remind":
-		if !r.Open(now) {
+		var open bool
+		if job, open = notify.ManualRemind(c, r, now); !open {
 			return fmt.Errorf("notify remind: round %d of %s is not open (%s – %s, %s): nobody can take part now",
 				r.Number, c.Code, r.OpensAt.In(loc).Format(quiz.LocalTimeLayout), r.ClosesAt.In(loc).Format(quiz.LocalTimeLayout), c.Timezone)
 		}
-		job.Kind, job.Slot = notify.KindRemind, notify.ManualRemindSlot(now, loc)
 	case "summary":
 		if now.Before(r.OpensAt) {
 			return fmt.Errorf("notify summary: round %d of %s opens only at %s", r.Number, c.Code, r.OpensAt.In(loc).Format(quiz.LocalTimeLayout))

@@ -8,12 +8,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"quizbot/quiz"
 	"quizbot/report"
+	"quizbot/reports"
 	"quizbot/storage"
 )
 
@@ -86,7 +86,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if !ok {
 		return fmt.Errorf("report %s: contest %s has no round %d; %s", a.kind, c.Code, a.round, roundList(c))
 	}
-	t, summary, err := buildReport(ctx, db, a.kind, c, r, now)
+	t, summary, err := reports.Round(ctx, db, a.kind, c, r, now, nil)
 	if err != nil {
 		return fmt.Errorf("report %s: contest %s round %d: %w", a.kind, c.Code, r.Number, err)
 	}
@@ -212,67 +212,7 @@ func contestCodes(ctx context.Context, db *storage.DB) (string, error) {
 }
 
 // roundList says which rounds a contest has, for an unknown round number.
-func roundList(c quiz.Contest) string {
-	if len(c.Rounds) == 0 {
-		return "it has no rounds"
-	}
-	ns := make([]string, len(c.Rounds))
-	for i, r := range c.Rounds {
-		ns[i] = strconv.Itoa(r.Number)
-	}
-	return "its rounds are " + strings.Join(ns, ", ")
-}
-
-// buildReport reads one report's data in a few set-based queries and lays it
-// out; summary describes it for the operator.
-func buildReport(ctx context.Context, db *storage.DB, kind report.Kind, c quiz.Contest, r quiz.Round, now time.Time) (t report.Table, summary string, err error) {
-	switch kind {
-	case report.KindResults:
-		atts, err := db.RoundAttempts(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		// The actual figure the prizes use: frozen once the round settled.
-		actual, _, err := db.RoundActual(ctx, c, r, now)
-		if err != nil {
-			return t, "", err
-		}
-		rk := report.RankAt(atts, c.PredictionTarget, actual)
-		what := "participants"
-		if rk.Target == quiz.PredictPerfect {
-			what = "perfect scores"
-		}
-		return report.ResultsTable(rk, c.Location()), fmt.Sprintf("%d ranked, actual %s %d", len(rk.Results), what, rk.Actual), nil
-	case report.KindUnits:
-		roster, err := db.UnitRosters(ctx)
-		if err != nil {
-			return t, "", err
-		}
-		atts, err := db.RoundAttempts(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		units := report.Units(roster, atts)
-		staff, took, webOnly := 0, 0, 0
-		for _, u := range units {
-			staff, took, webOnly = staff+u.Staff, took+u.Participated, webOnly+u.WebOnly
-		}
-		summary = fmt.Sprintf("%d units, %d of %d staff took part", len(units), took, staff)
-		if webOnly > 0 {
-			// The column stays the real activation figure; say why it may
-			// look low beside the participants.
-			summary += fmt.Sprintf("; verified leaves out %d who only tried the local web chat (không tính %d người chỉ dùng thử trên trang web cục bộ)", webOnly, webOnly)
-		}
-		return report.UnitsTable(units), summary, nil
-	case report.KindAbsent:
-		absent, err := db.AbsentMembers(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		return report.AbsentTable(absent), fmt.Sprintf("%d absent", len(absent)), nil
-	}
-	return t, "", fmt.Errorf("unknown report %q", kind)
-}
+func roundList(c quiz.Contest) string { return reports.RoundList(c) }
 
 // isTerminal reports whether w is a character device such as a terminal.
 // (/dev/null is one too; refusing a binary there costs nothing.)

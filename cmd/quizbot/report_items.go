@@ -12,6 +12,7 @@ import (
 
 	"quizbot/quiz"
 	"quizbot/report"
+	"quizbot/reports"
 )
 
 // itemsReport reports whether args name one of the reports of this file
@@ -99,26 +100,9 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 	var summary string
 	switch a.kind {
 	case report.KindQuestions:
-		t = report.Table{Name: string(report.KindQuestions), Columns: report.QuestionsColumns}
-		ids := roundIDs(rounds)
-		flagged := 0
-		err = db.QuestionStats(ctx, ids, now, func(s report.QuestionStat) error {
-			if !a.whole() {
-				s.Round = rounds[0].Number
-			}
-			row := report.QuestionRow(s)
-			if row[len(row)-1] != "" {
-				flagged++
-			}
-			t.Rows = append(t.Rows, row)
-			return nil
-		})
-		summary = fmt.Sprintf("%d questions, %d flagged", len(t.Rows), flagged)
+		t, summary, err = reports.Questions(ctx, db, rounds, a.whole(), now)
 	case report.KindSignals:
-		var signals []report.Signal
-		signals, err = report.RoundSignals(ctx, db, c, rounds[0], now)
-		t = report.SignalsTable(signals, loc)
-		summary = fmt.Sprintf("%d signals to check (none is a penalty)", len(signals))
+		t, summary, err = reports.Signals(ctx, db, c, rounds[0], now, nil)
 	}
 	if err != nil {
 		return fmt.Errorf("report %s: contest %s %s: %w", a.kind, c.Code, scope, err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 
 	"quizbot/quiz"
 	"quizbot/report"
+	"quizbot/reports"
+	"quizbot/storage"
 )
 
 // contestFlag is --contest for the prize reports: bare, it asks for the whole
@@ -139,104 +140,7 @@ func cmdReportPrizes(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// prizesDB is what the prize reports read.
-type prizesDB interface {
-	report.PrizeReads
-	ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]report.ZeroScore, error)
-}
-
-// buildPrizesReport returns the table and what the committee must read
-// beside it: the actual figures (frozen or provisional), and the ties.
-func buildPrizesReport(ctx context.Context, db prizesDB, a prizesArgs, c quiz.Contest, now time.Time) (report.Table, []string, error) {
-	var notes []string
-	rounds := c.Rounds
-	if !a.wholeContest() {
-		r, ok := c.RoundByNumber(a.round)
-		if !ok {
-			return report.Table{}, nil, fmt.Errorf("no round %d; %s", a.round, roundList(c))
-		}
-		rounds = []quiz.Round{r}
-	} else {
-		// The rounds that have opened: the contest so far.
-		rounds = slices.DeleteFunc(slices.Clone(rounds), func(r quiz.Round) bool { return now.Before(r.OpensAt) })
-		if len(rounds) == 0 {
-			return report.Table{}, nil, errors.New("no round has opened yet")
-		}
-	}
-	ids := roundIDs(rounds)
-	provisional := false
-	for _, r := range rounds {
-		if now.Before(c.SettledAt(r)) {
-			provisional = true
-		}
-	}
-	if provisional {
-		notes = append(notes, "a round is still open or its last attempts may still finish: the figures are provisional (kết quả tạm thời)")
-	}
-
-	if a.kind == "zeros" {
-		z, err := db.ZeroScores(ctx, ids[0], now, c.Location())
-		if err != nil {
-			return report.Table{}, nil, err
-		}
-		return report.ZerosTable(z), append(notes, fmt.Sprintf("round %d: %d zero scores", rounds[0].Number, len(z))), nil
-	}
-
-	p, ok, err := db.ContestPrizes(ctx, c.ID)
-	if err != nil {
-		return report.Table{}, nil, err
-	}
-	if a.units {
-		if !ok || p.Units == nil {
-			return report.Table{}, nil, errors.New("the contest file declares no unit prizes: add prizes: units: {nhat: …, min_participation: …, min_staff: …} and apply it")
-		}
-		awards, ties, err := report.UnitAwards(ctx, db, *p.Units, ids, now)
-		if err != nil {
-			return report.Table{}, nil, err
-		}
-		notes = append(notes, fmt.Sprintf("%d unit prizes over %d rounds (floor %v, min staff %d)", len(awards), len(rounds), p.Units.MinParticipation, p.Units.MinStaff))
-		return report.UnitPrizesTable(awards), append(notes, tieNotes(ties)...), nil
-	}
-
-	ip := p.Round
-	what := "round"
-	if a.wholeContest() {
-		ip, what = p.Contest, "contest"
-	}
-	if !ok || ip == nil {
-		return report.Table{}, nil, fmt.Errorf("the contest file declares no %s prizes: add prizes: %s: {nhat: …, nhi: …, ba: …, khuyen_khich: …} and apply it", what, what)
-	}
-	actuals, frozen, err := report.RoundActuals(ctx, db, c, rounds, now)
-	if err != nil {
-		return report.Table{}, nil, err
-	}
-	target := "participants"
-	if c.PredictionTarget == quiz.PredictPerfect {
-		target = "perfect scores"
-	}
-	for i, r := range rounds {
-		state := "frozen"
-		if !frozen[i] {
-			state = "provisional"
-		}
-		notes = append(notes, fmt.Sprintf("round %d: actual %s = %d (%s)", r.Number, target, actuals[i], state))
-	}
-	awards, ties, err := report.MemberAwards(ctx, db, *ip, a.wholeContest(), ids, actuals, now)
-	if err != nil {
-		return report.Table{}, nil, err
-	}
-	name := fmt.Sprintf("prizes round %d", rounds[0].Number)
-	if a.wholeContest() {
-		name = "prizes contest"
-	}
-	notes = append(notes, fmt.Sprintf("%d %s prizes", len(awards), what))
-	return report.PrizesTable(name, awards), append(notes, tieNotes(ties)...), nil
-}
-
-func tieNotes(ties []report.Tie) []string {
-	out := make([]string, len(ties))
-	for i, t := range ties {
-		out[i] = "TIE (đồng hạng, for the committee): " + t.String()
-	}
-	return out
+// buildPrizesReport is the report of a's command line.
+func buildPrizesReport(ctx context.Context, db *storage.DB, a prizesArgs, c quiz.Contest, now time.Time) (report.Table, []string, error) {
+	return reports.BuildPrizes(ctx, db, reports.Prizes{Zeros: a.kind == "zeros", Round: a.round, Units: a.units}, c, now, nil)
 }
