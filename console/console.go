@@ -80,6 +80,10 @@ type Console struct {
 	cache figureCache
 	// rosterChanged runs after an import changed units or members (data.go).
 	rosterChanged func(context.Context) error
+	// notify and reports are Thông báo's and Báo cáo's parts (UseNotify,
+	// UseReports); nil until given.
+	notify  *notifyDeps
+	reports *reportsDeps
 }
 
 // New returns the console. base is the address people open (PUBLIC_URL,
@@ -138,8 +142,11 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.page(mux, "GET /console/units/{code}", c.unitPage)
 	c.action(mux, "POST /console/units/{code}/excuses", c.recordExcuse)
 	c.dataRoutes(mux) // data.go
-	c.page(mux, "GET /console/reports", c.building(navReports, "Báo cáo"))
-	c.page(mux, "GET /console/notifications", c.building(navNotifications, "Thông báo"))
+	c.page(mux, "GET /console/reports", c.reportsPage)
+	c.page(mux, "GET /console/reports/download", c.download)
+	c.action(mux, "POST /console/reports/codes", c.issueCodes)
+	c.page(mux, "GET /console/notifications", c.notificationsPage)
+	c.action(mux, "POST /console/notifications/remind", c.remindNow)
 	c.page(mux, "GET /console/audit", c.auditPage)
 	c.action(mux, "POST /console/logout", c.logout)
 }

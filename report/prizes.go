@@ -310,6 +310,13 @@ var Headings = map[string]string{
 	"participation_pct": "Tỷ lệ tham gia (%)", "avg_correct": "Số câu đúng bình quân",
 	"submitted_at": "Thời điểm nộp bài", "prediction": "Dự đoán", "verified": "Đã kích hoạt",
 	"participated": "Số người tham gia", "zero_scores": "Số bài 0 điểm", "reason": "Lý do",
+	// The item analysis and the signals, as the workbook heads them.
+	"question_code": "Mã câu hỏi", "round": "Vòng", "topic": "Chủ đề", "asked": "Số lần hỏi",
+	"answered": "Số lần trả lời", "facility": "Độ khó (tỷ lệ đúng)", "discrimination": "Độ phân biệt",
+	"key": "Đáp án", "option_a": "Chọn A", "option_b": "Chọn B", "option_c": "Chọn C", "option_d": "Chọn D",
+	"option_e": "Chọn E", "option_f": "Chọn F", "flags": "Cảnh báo",
+	"kind": "Loại dấu hiệu", "members": "Thành viên", "phones": "Số điện thoại", "evidence": "Bằng chứng",
+	"first_at": "Từ lúc", "last_at": "Đến lúc",
 }
 
 // Vietnamese returns the table with its headings in Vietnamese (a column
