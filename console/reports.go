@@ -289,13 +289,24 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	if def.XLSXOnly && format != "xlsx" {
 		return formatErr(format)
 	}
+	// The slice: ?unit=CODE (a unit of the member's scope and the units
+	// under it), else a head's own unit, else the province.
+	unit := q.Get("unit")
+	if unit == "" && !r.Scope.All() {
+		unit = r.Scope.Root()
+	}
 	var slice reports.Slice
-	unit := ""
-	if !r.Scope.All() {
-		if def.Province {
-			return Forbidden(fmt.Sprintf("%s là số liệu toàn tỉnh, không tách theo đơn vị: chỉ Ban Tổ chức tải được.", def.Name))
+	if unit != "" {
+		if !r.Scope.Known(unit) {
+			return NotFound(fmt.Sprintf("Không có đơn vị mã %s.", unit))
 		}
-		slice, unit = r.Scope.Allows, r.Scope.Root()
+		if !r.Scope.Allows(unit) {
+			return Forbidden(fmt.Sprintf("Anh/chị không có quyền tải báo cáo của đơn vị %s.", unit))
+		}
+		if def.Province {
+			return Forbidden(fmt.Sprintf("%s là số liệu toàn tỉnh, không tách theo đơn vị: chỉ Ban Tổ chức tải được bản toàn tỉnh.", def.Name))
+		}
+		slice = NewScope(quiz.Member{Role: quiz.RoleHead, UnitCode: unit}, r.Scope.units).Allows
 	}
 
 	what := def.Name
@@ -309,7 +320,7 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	var body bytes.Buffer
 	if def.Key == "workbook" {
 		if c.reports.opt.Workbook == nil || (unit != "" && !c.reports.opt.WorkbookSlices) {
-			return Forbidden("Báo cáo tổng hợp chưa tách được theo đơn vị: chỉ Ban Tổ chức tải được.")
+			return Forbidden("Báo cáo tổng hợp chưa tách được theo đơn vị: chỉ Ban Tổ chức tải được bản toàn tỉnh.")
 		}
 		wb, err := c.reports.opt.Workbook(ctx, ct, round, unit, now)
 		if err != nil {
@@ -388,7 +399,7 @@ func (c *Console) reportErr(err error) error {
 }
 
 // attachment is a Content-Disposition for a file named name: an ASCII
-// name without diacritics for old clients (đ as d, spaces as dashes), and
+// name without diacritics for old clients (đ as d, spaces as one dash), and
 // the Vietnamese name for the others (RFC 6266, RFC 5987).
 func attachment(name string) string {
 	ascii := strings.Map(func(r rune) rune {
@@ -400,6 +411,9 @@ func attachment(name string) string {
 		}
 		return -1
 	}, foldKeepCase(name))
+	for strings.Contains(ascii, "--") {
+		ascii = strings.ReplaceAll(ascii, "--", "-")
+	}
 	return mime.FormatMediaType("attachment", map[string]string{"filename": ascii}) +
 		"; filename*=UTF-8''" + url.PathEscape(name)
 }
