@@ -88,6 +88,7 @@ type notifyData struct {
 	Open      bool
 	Organizer bool
 	Flash     string
+	Quiet     string
 	Upcoming  []upcomingLine
 	Statuses  []string
 	Counts    []countLine
@@ -110,9 +111,12 @@ type upcomingLine struct{ When, What string }
 
 type countLine struct {
 	Kind   string
-	Counts []string
+	Counts []countCell
 	Total  string
 }
+
+// countCell is a count with its status, the label a phone shows beside it.
+type countCell struct{ Status, N string }
 
 type failureLine struct {
 	When, Who, Phone, Unit, Kind, Platform, Status, Tries, Reason string
@@ -202,8 +206,12 @@ func (c *Console) notifyFigures(r *Request) (notifyData, error) {
 	case q != "":
 		if n, err := strconv.Atoi(q); err == nil {
 			d.Flash = fmt.Sprintf("Đã xếp hàng %s tin nhắc nhở đợt %d; hệ thống đang gửi.", outbound.GroupDigits(int64(n)), rd.Number)
+			if end, quiet := notify.QuietEnd(now, loc); quiet {
+				d.Flash = fmt.Sprintf("Đã xếp hàng %s tin nhắc nhở đợt %d. Đang trong giờ nghỉ: tin sẽ được gửi từ %s.", outbound.GroupDigits(int64(n)), rd.Number, outbound.When(end, loc))
+			}
 		}
 	}
+	d.Quiet = fmt.Sprintf("Không gửi tin trong giờ nghỉ (%02d:00–%02d:00); tin đến hạn trong giờ nghỉ được gửi lúc %02d:00.", notify.QuietFrom, notify.QuietUntil, notify.QuietUntil)
 
 	for _, u := range c.notify.sched.Upcoming(ct, now, 8) {
 		what := fmt.Sprintf("%s · Đợt %d", nameOr(noticeKindNames, u.Kind), u.Round.Number)
@@ -235,7 +243,7 @@ func (c *Console) notifyFigures(r *Request) (notifyData, error) {
 		line := countLine{Kind: nameOr(noticeKindNames, k)}
 		sum := 0
 		for _, s := range notify.Statuses {
-			line.Counts = append(line.Counts, outbound.GroupDigits(int64(byKind[k][s])))
+			line.Counts = append(line.Counts, countCell{statusNames[s], outbound.GroupDigits(int64(byKind[k][s]))})
 			sum += byKind[k][s]
 		}
 		line.Total = outbound.GroupDigits(int64(sum))
