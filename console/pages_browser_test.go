@@ -1,12 +1,15 @@
 package console_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 )
 
 // download fetches the link matched by css with the browser's session, as
@@ -79,8 +82,24 @@ func TestReportsAndNotificationsBrowser(t *testing.T) {
 			if got, want := strings.Join(ranked, "; "), "1 Nguyễn Văn An SNV 3; 2 Vũ Văn Hải SYT 3; 3 Hoàng Văn Em XA1 2; 4 Bùi Thị Lan SYT 0"; got != want {
 				t.Errorf("results read back: %q, want %q", got, want)
 			}
-			if workbookFunc(f) != nil {
-				downloadWorkbook(t, c)
+			// The round's workbook, as `quizbot report workbook --round 1`
+			// writes it.
+			st, disp, body = c.download(`#round-1 a[href*="report=workbook"]`)
+			if st != http.StatusOK || !strings.Contains(disp, "filename=Bao-cao-tong-hop-dot-1.xlsx") {
+				t.Fatalf("workbook download: %d %q", st, disp)
+			}
+			// The figures by hand: TINH has the organizer; SNV the head,
+			// a1 (3 right) and a2 (taking it), all three linked; XA1 x1 (2
+			// right) and x2 (linked); SYT y1 (3), y2 (0) and y3 (linked).
+			if got, want := joinRows(sheetRows(t, body, "Đơn vị")[2:]),
+				"TINH|UBND tỉnh Hòa Bình|1||1|0|0|0.0%||0|9|5|4|44.4%|2.00|1|4\n"+
+					"SNV|Sở Nội vụ|2|TINH|3|3|1|33.3%|3.00|0|5|4|2|40.0%|2.50|0|2\n"+
+					"XA1|UBND xã Hòa Phú|3|SNV|2|1|1|50.0%|2.00|0|2|1|1|50.0%|2.00|0|1\n"+
+					"SYT|Sở Y tế|2|TINH|3|1|2|66.7%|1.50|1|3|1|2|66.7%|1.50|1|1"; got != want {
+				t.Errorf("workbook's Đơn vị:\n%s\nwant\n%s", got, want)
+			}
+			if got, want := joinRows(sheetRows(t, body, "Tổng hợp")[2:3]), "1|30/11/2026 – 04/12/2026|9|4|44.4%|2.00|1"; got != want {
+				t.Errorf("workbook's Tổng hợp: %q, want %q", got, want)
 			}
 
 			c.do("open Thông báo", chromedp.Click(chromedp.Search(`//nav//a[normalize-space(.)="Thông báo"]`)),
@@ -108,6 +127,19 @@ func TestReportsAndNotificationsBrowser(t *testing.T) {
 			}
 			if rows := sheetRows(t, body, ""); len(rows) != 3 || rows[1][1] != "Nguyễn Văn An" || rows[2][1] != "Hoàng Văn Em" {
 				t.Errorf("head's results read back:\n%s", joinRows(rows))
+			}
+			st, disp, body = h.download(`#round-1 a[href*="report=workbook"]`)
+			if st != http.StatusOK || !strings.Contains(disp, "filename=Bao-cao-tong-hop-dot-1-SNV.xlsx") {
+				t.Fatalf("head's workbook download: %d %q", st, disp)
+			}
+			if got, want := joinRows(sheetRows(t, body, "Đơn vị")[1:]),
+				"Mã đơn vị|Tên đơn vị|Cấp|Đơn vị cấp trên|Số CBCCVC (riêng đơn vị)|Đã kích hoạt (riêng đơn vị)|Số người tham gia (riêng đơn vị)|Tỷ lệ tham gia (riêng đơn vị)|Số câu đúng bình quân (riêng đơn vị)|Số bài 0 điểm (riêng đơn vị)|Số CBCCVC (gồm đơn vị trực thuộc)|Đã kích hoạt (gồm đơn vị trực thuộc)|Số người tham gia (gồm đơn vị trực thuộc)|Tỷ lệ tham gia (gồm đơn vị trực thuộc)|Số câu đúng bình quân (gồm đơn vị trực thuộc)|Số bài 0 điểm (gồm đơn vị trực thuộc)|Số đơn vị cộng dồn\n"+
+					"SNV|Sở Nội vụ|2|TINH|3|3|1|33.3%|3.00|0|5|4|2|40.0%|2.50|0|2\n"+
+					"XA1|UBND xã Hòa Phú|3|SNV|2|1|1|50.0%|2.00|0|2|1|1|50.0%|2.00|0|1"; got != want {
+				t.Errorf("head's workbook's Đơn vị:\n%s\nwant\n%s", got, want)
+			}
+			if x, err := excelize.OpenReader(bytes.NewReader(body)); err != nil || slices.Contains(x.GetSheetList(), "Câu hỏi") {
+				t.Errorf("the head's workbook has the province's item analysis (%v)", err)
 			}
 			h.do("edit the address to another unit", chromedp.Navigate(f.srv.URL+"/console/reports/download?report=results&round=1&format=xlsx&unit=SYT"),
 				chromedp.WaitVisible(chromedp.CSS(".error")))

@@ -36,7 +36,7 @@ func pagesFixture(t *testing.T) *fixture {
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
 	n := notify.NewNotifier(f.db, f.clock, log, []quiz.Platform{quiz.PlatformTelegram})
 	f.cons.UseNotify(f.db, n, notify.NewScheduler(f.db, nil, n, f.clock, log, notify.SchedulerOptions{}))
-	f.cons.UseReports(f.db, console.ReportsOptions{Codes: true, Workbook: workbookFunc(f), WorkbookSlices: workbookSlices})
+	f.cons.UseReports(f.db, console.ReportsOptions{Codes: true})
 	return f
 }
 

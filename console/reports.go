@@ -31,21 +31,11 @@ import (
 // Every download is written to the audit log: the files hold names and
 // phone numbers.
 
-// WorkbookFunc builds the province's workbook of a round (round 0: the
-// whole contest so far); unit, when set, is a head's slice: their unit
-// and the units under it.
-type WorkbookFunc func(ctx context.Context, c quiz.Contest, round int, unit string, now time.Time) (report.Workbook, error)
-
 // ReportsOptions are what Báo cáo may offer.
 type ReportsOptions struct {
 	// Codes: members may verify by activation code (VERIFY is not
 	// phone), so the page issues them.
 	Codes bool
-	// Workbook builds the workbook; nil leaves it out.
-	Workbook WorkbookFunc
-	// WorkbookSlices says whether Workbook can cut a head's slice; if not,
-	// heads do not get the workbook.
-	WorkbookSlices bool
 }
 
 type reportsDeps struct {
@@ -194,15 +184,10 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 			if (whole && !def.Whole) || (!whole && !def.Round) || (def.Prizes != "" && !has[def.Prizes]) {
 				continue
 			}
-			if def.Key == "workbook" && c.reports.opt.Workbook == nil {
-				continue
-			}
 			it := reportItem{Name: def.Name}
 			switch {
 			case d.Head && def.Province:
 				it.Note = "Chỉ Ban Tổ chức: số liệu toàn tỉnh, không tách theo đơn vị."
-			case d.Head && def.Key == "workbook" && !c.reports.opt.WorkbookSlices:
-				it.Note = "Chỉ Ban Tổ chức: báo cáo tổng hợp chưa tách được theo đơn vị."
 			default:
 				it.XLSX = link(def, round, "xlsx")
 				if !def.XLSXOnly {
@@ -319,10 +304,9 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	}
 	var body bytes.Buffer
 	if def.Key == "workbook" {
-		if c.reports.opt.Workbook == nil || (unit != "" && !c.reports.opt.WorkbookSlices) {
-			return Forbidden("Báo cáo tổng hợp chưa tách được theo đơn vị: chỉ Ban Tổ chức tải được bản toàn tỉnh.")
-		}
-		wb, err := c.reports.opt.Workbook(ctx, ct, round, unit, now)
+		// The command's workbook; a slice leaves out Câu hỏi, the
+		// province's item analysis, as the heads' weekly cards do.
+		wb, err := report.BuildWorkbook(ctx, c.reports.db, ct, round, now, report.WorkbookOptions{Unit: unit})
 		if err != nil {
 			return c.reportErr(err)
 		}

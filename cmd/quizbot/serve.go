@@ -74,7 +74,7 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	s.tg, s.web, s.za = ms.tg, ms.web, ms.za
 	s.notify = notify.NewService(db, rdb, ms.out, chat.NoticeButtons{}, notifyLimiter(e, rdb), clock, e.log)
 	s.cons.UseNotify(db, s.notify.Notifier, s.notify.Scheduler)
-	s.cons.UseReports(db, consoleReports(db, e.cfg.Verify))
+	s.cons.UseReports(db, consoleReports(e.cfg.Verify))
 	s.observe(svc)
 	return s, nil
 }
