@@ -384,3 +384,46 @@ func TestRemindNowOncePerDay(t *testing.T) {
 		t.Errorf("audit has %d reminders:\n%s", got, text(audit))
 	}
 }
+
+func TestNotificationFailuresPaginated(t *testing.T) {
+	t.Parallel()
+	f := pagesFixture(t)
+	// 23 failed reminders of x2 (XA1) and 2 unreachable of y3 (SYT), as a
+	// sender records them (rows written directly: one member's 25 slots).
+	for i := range 25 {
+		who, status := "x2", "failed"
+		if i >= 23 {
+			who, status = "y3", "unreachable"
+		}
+		if _, err := f.db.ExecContext(context.Background(), `INSERT INTO notifications
+			(dedup_key, kind, round_id, member_id, platform, chat_id, status, tries, last_error)
+			VALUES ($1, 'remind', $2, $3, 'zalo', 'c', $4, 5, $5)`,
+			fmt.Sprintf("remind:%d:%d:slot-%02d", f.seed.Round.ID, f.member(who).ID, i), f.seed.Round.ID, f.member(who).ID, status,
+			fmt.Sprintf("lỗi số %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	org := f.signIn("org")
+	_, page := org.get("/console/notifications?round=1")
+	body := text(page)
+	if !strings.Contains(body, "Thông báo không gửi được (25)") || !strings.Contains(body, "Trang 1/2") ||
+		strings.Count(body, "Nhắc nhở Zalo") != 20 || !strings.Contains(page, `href="/console/notifications?page=2&amp;round=1#failures"`) ||
+		!strings.Contains(body, "Ngô Văn Minh 091****009 Sở Y tế Nhắc nhở Zalo Không liên lạc được 5 lỗi số 24") ||
+		strings.Contains(body, "lỗi số 4 ") {
+		t.Errorf("page 1:\n%s", body)
+	}
+	_, page = org.get("/console/notifications?round=1&page=2")
+	body = text(page)
+	if !strings.Contains(body, "Trang 2/2") || strings.Count(body, "Nhắc nhở Zalo") != 5 ||
+		!strings.Contains(body, "Đỗ Thị Giang 091****006 UBND xã Hòa Phú Nhắc nhở Zalo Lỗi 5 lỗi số 0") {
+		t.Errorf("page 2:\n%s", body)
+	}
+	// The head sees XA1's 23, not SYT's.
+	_, page = f.signIn("head").get("/console/notifications?round=1&page=2")
+	if body = text(page); !strings.Contains(body, "Thông báo không gửi được (23)") || strings.Contains(body, "Ngô Văn Minh") {
+		t.Errorf("head's page 2:\n%s", body)
+	}
+	if st, page := org.get("/console/notifications?round=1&page=0"); st != 400 || !strings.Contains(text(page), `Số trang "0" không hợp lệ.`) {
+		t.Errorf("page 0: %d %s", st, text(page))
+	}
+}
