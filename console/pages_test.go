@@ -427,3 +427,46 @@ func TestNotificationFailuresPaginated(t *testing.T) {
 		t.Errorf("page 0: %d %s", st, text(page))
 	}
 }
+
+// TestPrizesAndZerosSliced: the round's prizes and zero scores, as the
+// organizer gets them and as a head's slice (SNV and XA1) has them.
+func TestPrizesAndZerosSliced(t *testing.T) {
+	t.Parallel()
+	f := pagesFixture(t)
+	if _, err := f.db.ExecContext(context.Background(), `UPDATE contests SET prizes = '{"round": {"nhat": 1, "nhi": 1, "ba": 1}}'`); err != nil {
+		t.Fatal(err)
+	}
+	org, head := f.signIn("org"), f.signIn("head")
+	if _, page := head.get("/console/reports"); !strings.Contains(text(page), "Giải thưởng Excel (.xlsx) CSV") {
+		t.Errorf("the round's prizes are not offered:\n%s", text(page))
+	}
+	csv := func(c *client, path string) string {
+		t.Helper()
+		st, _, b := c.fetch(path)
+		if st != 200 {
+			t.Fatalf("GET %s: %d %s", path, st, text(string(b)))
+		}
+		return strings.TrimPrefix(string(b), "\ufeff")
+	}
+	const prizes = "/console/reports/download?report=prizes&round=1&format=csv"
+	if got, want := csv(org, prizes), "Giải,Hạng,Họ và tên,Số điện thoại,Mã đơn vị,Chức vụ,Số câu đúng,Chênh lệch dự đoán,Thời gian làm bài (giây)\n"+
+		"nhat,1,Nguyễn Văn An,0912000003,SNV,Chuyên viên,3,,120\nnhi,2,Vũ Văn Hải,0912000007,SYT,Bác sĩ,3,,120\nba,3,Hoàng Văn Em,0912000005,XA1,Công chức,2,,120\n"; got != want {
+		t.Errorf("organizer's prizes:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := csv(head, prizes), "Giải,Hạng,Họ và tên,Số điện thoại,Mã đơn vị,Chức vụ,Số câu đúng,Chênh lệch dự đoán,Thời gian làm bài (giây)\n"+
+		"nhat,1,Nguyễn Văn An,0912000003,SNV,Chuyên viên,3,,120\nba,3,Hoàng Văn Em,0912000005,XA1,Công chức,2,,120\n"; got != want {
+		t.Errorf("head's prizes:\n%s\nwant\n%s", got, want)
+	}
+	const zeros = "/console/reports/download?report=zeros&round=1&format=csv"
+	if got := csv(org, zeros); !strings.Contains(got, "\nSYT,Sở Y tế,Bùi Thị Lan,0912000008,Điều dưỡng,3,120,") || strings.Count(got, "\n") != 2 {
+		t.Errorf("organizer's zero scores:\n%s", got)
+	}
+	if got := csv(head, zeros); strings.Count(got, "\n") != 1 {
+		t.Errorf("head's zero scores hold another unit's:\n%s", got)
+	}
+	// The contest declares no contest prizes: not offered, and asked for,
+	// said so.
+	if st, page := org.get("/console/reports/download?report=prizes&format=csv"); st != 404 || !strings.Contains(text(page), "Thể lệ cuộc thi không quy định giải thưởng này.") {
+		t.Errorf("contest prizes: %d %s", st, text(page))
+	}
+}
