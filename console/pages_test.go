@@ -211,7 +211,22 @@ func TestReportsPageLists(t *testing.T) {
 		}
 	}
 	if strings.Contains(page, `value="SYT"`) {
-		t.Error("the head is offered SYT's codes")
+		t.Error("the head is offered SYT's units")
+	}
+	if st, page := f.signIn("head").get("/console/reports?unit=SYT"); st != 403 || !strings.Contains(text(page), "Anh/chị không có quyền tải báo cáo của đơn vị SYT.") {
+		t.Errorf("head's Báo cáo of SYT: %d %s", st, text(page))
+	}
+	// An organizer picks a unit's slice: the links carry it.
+	_, page = f.signIn("org").get("/console/reports?unit=SYT")
+	for _, want := range []string{
+		"Phạm vi: Sở Y tế",
+		"Các tệp chỉ gồm Sở Y tế và các đơn vị trực thuộc; thứ hạng là thứ hạng toàn tỉnh.",
+		"Phân tích câu hỏi Số liệu toàn tỉnh, không tách theo đơn vị: chọn phạm vi Toàn tỉnh.",
+		`href="/console/reports/download?contest=cchc&amp;format=xlsx&amp;report=results&amp;round=1&amp;unit=SYT"`,
+	} {
+		if !strings.Contains(text(page), want) && !strings.Contains(page, want) {
+			t.Errorf("organizer's Báo cáo of SYT lacks %q:\n%s", want, text(page))
+		}
 	}
 }
 

@@ -96,6 +96,7 @@ type reportsData struct {
 	Notes    []string
 	Codes    bool
 	Units    []quiz.Unit
+	Unit     string // the slice asked for (?unit=), "" for the default
 	Days     int
 }
 
@@ -138,7 +139,22 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 	ctx := r.Context()
 	now := c.clock.Now()
 	d := reportsData{Scope: "Toàn tỉnh", Head: !r.Scope.All(), Days: quiz.DefaultCodeDays}
-	if d.Head {
+	// ?unit=CODE: the files of that unit and the units under it (a head's
+	// own unit by default).
+	d.Unit = r.URL.Query().Get("unit")
+	if d.Unit != "" {
+		if !r.Scope.Known(d.Unit) {
+			return d, NotFound(fmt.Sprintf("Không có đơn vị mã %s.", d.Unit))
+		}
+		if !r.Scope.Allows(d.Unit) {
+			return d, Forbidden(fmt.Sprintf("Anh/chị không có quyền tải báo cáo của đơn vị %s.", d.Unit))
+		}
+	}
+	sliced := d.Head || d.Unit != ""
+	switch {
+	case d.Unit != "":
+		d.Scope = r.Scope.Name(d.Unit)
+	case d.Head:
 		d.Scope = r.Scope.Name(r.Scope.Root())
 	}
 	if c.reports == nil {
@@ -173,6 +189,9 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 	loc := ct.Location()
 	link := func(def reportDef, round int, format string) string {
 		v := url.Values{"contest": {ct.Code}, "report": {def.Key}, "format": {format}}
+		if d.Unit != "" {
+			v.Set("unit", d.Unit)
+		}
 		if round > 0 {
 			v.Set("round", strconv.Itoa(round))
 		}
@@ -188,6 +207,8 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 			switch {
 			case d.Head && def.Province:
 				it.Note = "Chỉ Ban Tổ chức: số liệu toàn tỉnh, không tách theo đơn vị."
+			case sliced && def.Province:
+				it.Note = "Số liệu toàn tỉnh, không tách theo đơn vị: chọn phạm vi Toàn tỉnh."
 			default:
 				it.XLSX = link(def, round, "xlsx")
 				if !def.XLSXOnly {
@@ -222,7 +243,7 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 		d.Groups = append(d.Groups, g)
 	}
 	d.Groups = append(d.Groups, reportGroup{ID: "contest", Title: "Toàn cuộc thi", Items: items(true, 0)})
-	if d.Head {
+	if sliced {
 		d.Notes = append(d.Notes, fmt.Sprintf("Các tệp chỉ gồm %s và các đơn vị trực thuộc; thứ hạng là thứ hạng toàn tỉnh.", d.Scope))
 	}
 	return d, nil
