@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"quizbot/report"
@@ -25,12 +26,32 @@ import (
 // likewise to the lower group by the attempts strictly worse. So the groups
 // never depend on the order of the rows, and each weighs exactly 0.27 × n.
 // A weight depends only on the score, so the answers are first counted by
-// (question, score, choice) in integers, and the weights are applied to
-// those few thousand counts, not to every answer.
+// (question, correct, total, choice) in integers, and the weights are
+// applied to those few thousand counts, not to every answer.
+//
+// The closed attempts are those of closedAttempts: submitted ones with
+// their stored score, and those closed at their deadline unsubmitted (few)
+// scored from their answers. The two kinds are counted apart, so that the
+// big count groups by attempts' own columns, whose statistics tell
+// PostgreSQL that it makes a few thousand groups: it then reads the answers
+// once, in parallel workers, joined to the attempts by a hash and counted
+// by a hash in each worker. (Grouping by closedAttempts' computed score, it
+// expected a group per answer and sorted all of them, twice, on disk.)
 const questionStatsQuery = `
-	WITH c AS (` + "%s" + `),
-	s AS (SELECT c.id, c.correct::numeric / c.total AS score FROM c WHERE c.total > 0),
-	k AS (SELECT score, count(*) AS tied FROM s GROUP BY score),
+	WITH late AS (
+		SELECT a.id, a.total, (SELECT count(*) FROM answers x WHERE x.attempt_id = a.id AND x.is_correct) AS correct
+		FROM attempts a
+		WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NULL AND a.deadline <= $2 AND a.total > 0
+	),
+	kc AS (
+		SELECT a.correct::bigint AS correct, a.total, count(*) AS tied
+		FROM attempts a
+		WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NOT NULL AND a.total > 0
+		GROUP BY a.correct, a.total
+		UNION ALL
+		SELECT correct, total, count(*) FROM late GROUP BY correct, total
+	),
+	k AS (SELECT correct::numeric / total AS score, sum(tied)::bigint AS tied FROM kc GROUP BY 1),
 	w AS (
 		SELECT score, tied, sum(tied) OVER () AS n,
 			coalesce(sum(tied) OVER (ORDER BY score DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS above,
@@ -44,9 +65,14 @@ const questionStatsQuery = `
 		FROM w
 	),
 	a AS (
-		SELECT x.question_id, s.score, x.chosen, x.is_correct IS TRUE AS ok, count(*) AS cnt
-		FROM answers x JOIN s ON s.id = x.attempt_id
-		GROUP BY 1, 2, 3, 4
+		SELECT x.question_id, a.correct::bigint AS correct, a.total, x.chosen, x.is_correct IS TRUE AS ok, count(*) AS cnt
+		FROM answers x JOIN attempts a ON a.id = x.attempt_id
+		WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NOT NULL AND a.total > 0
+		GROUP BY 1, 2, 3, 4, 5
+		UNION ALL
+		SELECT x.question_id, l.correct, l.total, x.chosen, x.is_correct IS TRUE, count(*)
+		FROM answers x JOIN late l ON l.id = x.attempt_id
+		GROUP BY 1, 2, 3, 4, 5
 	)
 	SELECT q.code, q.topic, cardinality(q.options) AS options, q.correct AS key,
 		sum(a.cnt) AS asked, coalesce(sum(a.cnt) FILTER (WHERE a.chosen IS NOT NULL), 0) AS answered,
@@ -55,45 +81,35 @@ const questionStatsQuery = `
 		sum(g.wu * a.cnt)::text AS upper_n, coalesce(sum(g.wu * a.cnt) FILTER (WHERE a.ok), 0)::text AS upper_correct,
 		sum(g.wl * a.cnt)::text AS lower_n, coalesce(sum(g.wl * a.cnt) FILTER (WHERE a.ok), 0)::text AS lower_correct,
 		ARRAY[` + "%s" + `]::text[] AS upper_chosen
-	FROM a JOIN g ON g.score = a.score JOIN questions q ON q.id = a.question_id
+	FROM a JOIN g ON g.score = a.correct::numeric / a.total JOIN questions q ON q.id = a.question_id
 	GROUP BY q.id
 	ORDER BY q.code COLLATE "C"`
 
-func questionStatsSQL(attempts string) string {
+var questionStatsSQL = func() string {
 	var chosen, upper []string
 	for k := range report.MaxOptions {
 		chosen = append(chosen, fmt.Sprintf("coalesce(sum(a.cnt) FILTER (WHERE a.chosen = %d), 0)", k))
 		upper = append(upper, fmt.Sprintf("coalesce(sum(g.wu * a.cnt) FILTER (WHERE a.chosen = %d), 0)", k))
 	}
-	return fmt.Sprintf(questionStatsQuery, attempts, strings.Join(chosen, ", "), strings.Join(upper, ", "))
-}
-
-var (
-	roundQuestionStatsSQL   = questionStatsSQL(closedAttempts)
-	contestQuestionStatsSQL = questionStatsSQL(closedAttemptsIn)
-)
+	return fmt.Sprintf(questionStatsQuery, strings.Join(chosen, ", "), strings.Join(upper, ", "))
+}()
 
 // QuestionStats runs the item analysis of the round's attempts that count at
 // now (roundIDs holds one id), or of a whole contest's (every round id),
 // calling emit once per question in question-code order. Nothing but the
 // per-question sums is held in memory.
 func (db *DB) QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(report.QuestionStat) error) error {
-	var rows interface {
-		Next() bool
-		Scan(...any) error
-		Err() error
-		Close() error
-	}
-	var err error
-	if len(roundIDs) == 1 {
-		rows, err = db.QueryContext(ctx, roundQuestionStatsSQL, roundIDs[0], now)
-	} else {
-		rows, err = db.QueryContext(ctx, contestQuestionStatsSQL, pq.Int64Array(roundIDs), now)
-	}
-	if err != nil {
-		return fmt.Errorf("question statistics: %w", err)
-	}
-	defer rows.Close()
+	return db.inReport(ctx, func(tx *sqlx.Tx) error {
+		rows, err := tx.QueryContext(ctx, questionStatsSQL, pq.Int64Array(roundIDs), now)
+		if err != nil {
+			return fmt.Errorf("question statistics: %w", err)
+		}
+		defer rows.Close()
+		return scanQuestionStats(rows, emit)
+	})
+}
+
+func scanQuestionStats(rows *sql.Rows, emit func(report.QuestionStat) error) error {
 	for rows.Next() {
 		var s report.QuestionStat
 		var chosen pq.Int64Array

@@ -171,3 +171,24 @@ Q6,2,,21,21,0.905,0.353,A,19,1,1,0,,,unpicked:D;rare:BC
 		}
 	}
 }
+
+// TestItemAnalysisCountsAttemptClosedAtDeadline: an attempt that was never
+// submitted counts once its deadline passed, scored by its answers (its
+// stored score stays 0 until a submission): the same figures as when it was
+// submitted. Attempt 3, the upper group's only whole member, is the one.
+func TestItemAnalysisCountsAttemptClosedAtDeadline(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	seedItems(t, db)
+	want, wantContest := questionsCSV(t, db, 1, 1), questionsCSV(t, db, 0, 1, 2)
+	if _, err := db.ExecContext(context.Background(),
+		`UPDATE attempts SET submitted_at = NULL, correct = 0 WHERE id = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if got := questionsCSV(t, db, 1, 1); got != want {
+		t.Errorf("attempt 3 closed at its deadline:\n%s\nwant\n%s", got, want)
+	}
+	if got := questionsCSV(t, db, 0, 1, 2); got != wantContest {
+		t.Errorf("contest, attempt 3 closed at its deadline:\n%s\nwant\n%s", got, wantContest)
+	}
+}
