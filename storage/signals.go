@@ -79,43 +79,79 @@ func (db *DB) FastAttempts(ctx context.Context, roundID int64, now time.Time, mi
 // every answer agree without copying; sharing a mistake is the sign).
 // Attempts draw their questions at random, so the comparison is on the
 // questions they share, whatever their positions.
+//
+// A national round has a million attempts and as many pairs of neighbours,
+// so each attempt's answers are read once (one index scan) into arrays, and
+// the pairs come from a window over (unit, submission time) carrying the
+// arrays of the attempts submitted up to a window before: no answer is read
+// per pair, and nothing is hashed or joined by the million. A pair is
+// compared only if a wrong choice of one is among the other's choices (a
+// test on the arrays); those few are counted exactly as the join of their
+// answers on the question would count them.
 func (db *DB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error) {
 	var out []report.SamePair
-	err := db.SelectContext(ctx, &out, `
+	err := db.inReport(ctx, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttempts+`),
-		ca AS (SELECT c.id, c.member_id, m.unit_id, c.submitted_at,
-				floor(extract(epoch FROM c.submitted_at) / $3)::bigint AS slot
-			FROM c JOIN members m ON m.id = c.member_id),
-		-- Two submissions at most a window apart lie in the same or
-		-- neighbouring slots of that width: an equality join on (unit,
-		-- slot), instead of comparing every two attempts of a unit.
+		-- Each attempt with its answered questions as arrays: the
+		-- questions, the choices (question × 65536 + option: two are equal
+		-- exactly when both the question and the option are), whether each
+		-- is right, and the wrong choices alone. In the attempts' order,
+		-- which is about the answers' order on disk: read by the unit's
+		-- order instead, every attempt's answers cost a page read.
+		sg AS (
+			SELECT ca.id, ca.member_id, ca.unit_id, ca.submitted_at, x.q, x.e, x.ok, x.w
+			FROM (SELECT c.id, c.member_id, m.unit_id, c.submitted_at
+				FROM c JOIN members m ON m.id = c.member_id
+				ORDER BY c.id) ca
+			CROSS JOIN LATERAL (
+				SELECT array_agg(y.question_id) AS q, array_agg(y.question_id * 65536 + y.chosen) AS e,
+					array_agg(y.is_correct) AS ok,
+					array_agg(y.question_id * 65536 + y.chosen) FILTER (WHERE NOT y.is_correct) AS w
+				FROM answers y WHERE y.attempt_id = ca.id AND y.chosen IS NOT NULL) x
+		),
+		-- The attempts of the unit submitted from a window before up to the
+		-- same time (its peers at that time included).
+		nb AS (
+			SELECT sg.*, array_agg(ROW(sg.id, sg.member_id, sg.submitted_at, sg.q, sg.e, sg.ok, sg.w)) OVER (
+				PARTITION BY sg.unit_id ORDER BY sg.submitted_at
+				RANGE BETWEEN $3 * interval '1 second' PRECEDING AND CURRENT ROW) AS prev
+			FROM sg
+		),
+		-- Each two attempts by two members once (an attempt sees the
+		-- earlier ones, and of those at its own time the lower ids), as a
+		-- (the lower member id) and b.
 		p AS (
-			SELECT a.id AS a_id, b.id AS b_id
-			FROM ca a CROSS JOIN (VALUES (-1), (0), (1)) d(o)
-				JOIN ca b ON b.unit_id = a.unit_id AND b.slot = a.slot + d.o
-			WHERE b.member_id > a.member_id
-				AND b.submitted_at BETWEEN a.submitted_at - $3 * interval '1 second' AND a.submitted_at + $3 * interval '1 second'
+			SELECT CASE WHEN f THEN y.id ELSE nb.id END AS a_id, CASE WHEN f THEN nb.id ELSE y.id END AS b_id,
+				CASE WHEN f THEN y.member_id ELSE nb.member_id END AS a_member, CASE WHEN f THEN nb.member_id ELSE y.member_id END AS b_member,
+				CASE WHEN f THEN y.submitted_at ELSE nb.submitted_at END AS a_at, CASE WHEN f THEN nb.submitted_at ELSE y.submitted_at END AS b_at,
+				CASE WHEN f THEN y.q ELSE nb.q END AS aq, CASE WHEN f THEN y.e ELSE nb.e END AS ae,
+				CASE WHEN f THEN y.ok ELSE nb.ok END AS aok, CASE WHEN f THEN y.w ELSE nb.w END AS aw,
+				CASE WHEN f THEN nb.q ELSE y.q END AS bq, CASE WHEN f THEN nb.e ELSE y.e END AS be
+			FROM nb CROSS JOIN LATERAL unnest(nb.prev) AS y(id bigint, member_id bigint, submitted_at timestamptz, q bigint[], e bigint[], ok boolean[], w bigint[])
+				CROSS JOIN LATERAL (SELECT y.member_id < nb.member_id AS f) o
+			WHERE y.member_id <> nb.member_id AND (y.submitted_at < nb.submitted_at OR y.id < nb.id)
 		),
 		s AS (
-			SELECT p.a_id, p.b_id, count(*) AS common,
-				count(*) FILTER (WHERE x.chosen = y.chosen) AS same,
-				count(*) FILTER (WHERE x.chosen = y.chosen AND NOT x.is_correct) AS same_wrong
-			FROM p JOIN answers x ON x.attempt_id = p.a_id
-				JOIN answers y ON y.attempt_id = p.b_id AND y.question_id = x.question_id
-			WHERE x.chosen IS NOT NULL AND y.chosen IS NOT NULL
-			GROUP BY p.a_id, p.b_id
+			SELECT p.a_id, p.b_id, p.a_member, p.b_member, p.a_at, p.b_at, n.common, n.same, n.same_wrong
+			FROM p CROSS JOIN LATERAL (
+				SELECT sum(cardinality(array_positions(p.bq, u.q))) AS common,
+					sum(cardinality(array_positions(p.be, u.e))) AS same,
+					sum(cardinality(array_positions(p.be, u.e))) FILTER (WHERE NOT u.ok) AS same_wrong
+				FROM unnest(p.aq, p.ae, p.aok) u(q, e, ok)) n
+			WHERE p.aw && p.be
 		)
 		SELECT s.common, s.same_wrong,
-			ca.id AS "a.attempt_id", ma.id AS "a.member_id", ma.full_name AS "a.full_name", ma.phone AS "a.phone",
-			ua.code AS "a.unit_code", ua.name AS "a.unit_name", ca.submitted_at AS "a.submitted_at",
-			cb.id AS "b.attempt_id", mb.id AS "b.member_id", mb.full_name AS "b.full_name", mb.phone AS "b.phone",
-			ub.code AS "b.unit_code", ub.name AS "b.unit_name", cb.submitted_at AS "b.submitted_at"
-		FROM s JOIN c ca ON ca.id = s.a_id JOIN c cb ON cb.id = s.b_id
-			JOIN members ma ON ma.id = ca.member_id JOIN units ua ON ua.id = ma.unit_id
-			JOIN members mb ON mb.id = cb.member_id JOIN units ub ON ub.id = mb.unit_id
+			s.a_id AS "a.attempt_id", ma.id AS "a.member_id", ma.full_name AS "a.full_name", ma.phone AS "a.phone",
+			ua.code AS "a.unit_code", ua.name AS "a.unit_name", s.a_at AS "a.submitted_at",
+			s.b_id AS "b.attempt_id", mb.id AS "b.member_id", mb.full_name AS "b.full_name", mb.phone AS "b.phone",
+			ub.code AS "b.unit_code", ub.name AS "b.unit_name", s.b_at AS "b.submitted_at"
+		FROM s JOIN members ma ON ma.id = s.a_member JOIN units ua ON ua.id = ma.unit_id
+			JOIN members mb ON mb.id = s.b_member JOIN units ub ON ub.id = mb.unit_id
 		WHERE s.same = s.common AND s.common >= $4 AND s.same_wrong >= 1
-		ORDER BY ua.code COLLATE "C", least(ca.submitted_at, cb.submitted_at), ca.id, cb.id`,
-		roundID, now, int64(window/time.Second), minCommon)
+		ORDER BY ua.code COLLATE "C", least(s.a_at, s.b_at), s.a_id, s.b_id`,
+			roundID, now, int64(window/time.Second), minCommon)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("round %d identical answers: %w", roundID, err)
 	}

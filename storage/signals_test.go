@@ -220,3 +220,77 @@ func TestIdentityHistoryFromEveryWriter(t *testing.T) {
 		t.Errorf("events:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestSameAnswersOnCommonQuestions: identical answers are judged on the
+// questions both attempts drew and answered, whatever else each drew. Bank
+// Q1–Q8, key A everywhere, one unit, all submitted within four minutes;
+// "-" is a question drawn but not answered:
+//
+//	attempt drew         answers  with 1
+//	1       Q1–Q6        ABAAAC
+//	2       Q1–Q5, Q7    ABAAAD   5 common, all alike, B on Q2 shared: listed
+//	3       Q2–Q6, Q8    BAAACA   5 common (Q2–Q6), two wrong shared: listed
+//	4       Q1–Q6        AB-AAC   5 answered by both, alike: listed
+//	5       Q1–Q6        ABAADC   Q5 differs: with nobody
+//
+// 2 and 3 share Q2–Q5 only (4 < 5), 2 and 4 Q1, Q2, Q4, Q5 (4), 3 and 4
+// Q2, Q4–Q6 (4): none listed. In unit U2, attempts 6, 7 and 8 answer as 1
+// does, 7 and 8 at the same second, exactly ten minutes (the window) after
+// 6: each two of them once.
+func TestSameAnswersOnCommonQuestions(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	var b strings.Builder
+	b.WriteString(`
+INSERT INTO units (id, code, name) VALUES (1, 'U1', 'Sở Nội vụ'), (2, 'U2', 'UBND xã An Hòa');
+INSERT INTO members (id, full_name, phone, unit_id) SELECT g, 'Người ' || g, '09120000' || lpad(g::text, 2, '0'),
+	CASE WHEN g <= 5 THEN 1 ELSE 2 END FROM generate_series(1, 8) g;
+INSERT INTO questions (id, code, text, options, correct) SELECT g, 'Q' || g, 'Câu ' || g, '{a,b,c,d}', 0 FROM generate_series(1, 8) g;
+INSERT INTO contests (id, code, name, questions_per_attempt, time_limit_seconds) VALUES (1, 'c', 'Cuộc thi', 6, 600);
+INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1, '2026-03-02 07:30+07', '2026-03-06 16:30+07');
+`)
+	for i, a := range []struct {
+		qs      []int
+		answers string
+		minutes int // after 08:55
+	}{
+		{[]int{1, 2, 3, 4, 5, 6}, "ABAAAC", 0},
+		{[]int{1, 2, 3, 4, 5, 7}, "ABAAAD", 1},
+		{[]int{2, 3, 4, 5, 6, 8}, "BAAACA", 2},
+		{[]int{1, 2, 3, 4, 5, 6}, "AB-AAC", 3},
+		{[]int{1, 2, 3, 4, 5, 6}, "ABAADC", 4},
+		{[]int{1, 2, 3, 4, 5, 6}, "ABAAAC", 65},
+		{[]int{1, 2, 3, 4, 5, 6}, "ABAAAC", 75},
+		{[]int{1, 2, 3, 4, 5, 6}, "ABAAAC", 75},
+	} {
+		id := i + 1
+		fmt.Fprintf(&b, "INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total) VALUES (%d, 1, %d, 1, 'telegram', '2026-03-03 08:50+07', '2026-03-03 11:00+07', '2026-03-03 08:55+07'::timestamptz + %d * interval '1 minute', %d, 6);\n",
+			id, id, a.minutes, strings.Count(a.answers, "A"))
+		// Positions in reverse question order: the comparison is by question.
+		for p, q := range a.qs {
+			chosen, ok := "NULL", "NULL"
+			if c := a.answers[p]; c != '-' {
+				chosen, ok = fmt.Sprint(int(c-'A')), fmt.Sprint(c == 'A')
+			}
+			fmt.Fprintf(&b, "INSERT INTO answers (attempt_id, position, question_id, option_order, chosen, is_correct) VALUES (%d, %d, %d, '{0,1,2,3}', %s, %s);\n",
+				id, len(a.qs)-1-p, q, chosen, ok)
+		}
+	}
+	if _, err := db.ExecContext(context.Background(), b.String()); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	pairs, err := db.SameAnswerPairs(context.Background(), 1, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC),
+		quiz.DefaultIntegrity.SameAnswersWindow, report.SameAnswersMinCommon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pairs {
+		got = append(got, fmt.Sprintf("%d-%d common %d wrong %d", p.A.AttemptID, p.B.AttemptID, p.Common, p.SameWrong))
+	}
+	want := []string{"1-2 common 5 wrong 1", "1-3 common 5 wrong 2", "1-4 common 5 wrong 2",
+		"6-7 common 6 wrong 2", "6-8 common 6 wrong 2", "7-8 common 6 wrong 2"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("pairs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
