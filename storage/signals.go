@@ -84,36 +84,33 @@ func (db *DB) FastAttempts(ctx context.Context, roundID int64, now time.Time, mi
 // so each attempt's answers are read once (one index scan) into arrays, and
 // the pairs come from a window over (unit, submission time) carrying the
 // arrays of the attempts submitted up to a window before: no answer is read
-// per pair, and nothing is hashed or joined by the million. A pair is
-// compared only if a wrong choice of one is among the other's choices (a
-// test on the arrays); those few are counted exactly as the join of their
-// answers on the question would count them.
+// per pair, and nothing is hashed or joined by the million.
 func (db *DB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error) {
 	var out []report.SamePair
 	err := db.inReport(ctx, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttempts+`),
-		-- Each attempt with its answered questions as arrays: the
-		-- questions, the choices (question × 65536 + option: two are equal
-		-- exactly when both the question and the option are), whether each
-		-- is right, and the wrong choices alone. In the attempts' order,
-		-- which is about the answers' order on disk: read by the unit's
-		-- order instead, every attempt's answers cost a page read.
+		-- Each attempt's answered questions as two arrays: its choices,
+		-- each as question × 65536 + option + 32768 (two are equal exactly
+		-- when both the question and the option are, and the question is
+		-- the quotient by 65536), and its wrong choices alone. In the
+		-- attempts' order, which is about the answers' order on disk: read
+		-- by the unit's order instead, every attempt's answers cost a page
+		-- read.
 		sg AS (
-			SELECT ca.id, ca.member_id, ca.unit_id, ca.submitted_at, x.q, x.e, x.ok, x.w
+			SELECT ca.id, ca.member_id, ca.unit_id, ca.submitted_at, x.e, x.w
 			FROM (SELECT c.id, c.member_id, m.unit_id, c.submitted_at
 				FROM c JOIN members m ON m.id = c.member_id
 				ORDER BY c.id) ca
 			CROSS JOIN LATERAL (
-				SELECT array_agg(y.question_id) AS q, array_agg(y.question_id * 65536 + y.chosen) AS e,
-					array_agg(y.is_correct) AS ok,
-					array_agg(y.question_id * 65536 + y.chosen) FILTER (WHERE NOT y.is_correct) AS w
+				SELECT array_agg(y.question_id * 65536 + y.chosen + 32768) AS e,
+					array_agg(y.question_id * 65536 + y.chosen + 32768) FILTER (WHERE NOT y.is_correct) AS w
 				FROM answers y WHERE y.attempt_id = ca.id AND y.chosen IS NOT NULL) x
 		),
 		-- The attempts of the unit submitted from a window before up to the
 		-- same time (its peers at that time included).
 		nb AS (
-			SELECT sg.*, array_agg(ROW(sg.id, sg.member_id, sg.submitted_at, sg.q, sg.e, sg.ok, sg.w)) OVER (
+			SELECT sg.*, array_agg(ROW(sg.id, sg.member_id, sg.submitted_at, sg.e, sg.w)) OVER (
 				PARTITION BY sg.unit_id ORDER BY sg.submitted_at
 				RANGE BETWEEN $3 * interval '1 second' PRECEDING AND CURRENT ROW) AS prev
 			FROM sg
@@ -125,20 +122,23 @@ func (db *DB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time,
 			SELECT CASE WHEN f THEN y.id ELSE nb.id END AS a_id, CASE WHEN f THEN nb.id ELSE y.id END AS b_id,
 				CASE WHEN f THEN y.member_id ELSE nb.member_id END AS a_member, CASE WHEN f THEN nb.member_id ELSE y.member_id END AS b_member,
 				CASE WHEN f THEN y.submitted_at ELSE nb.submitted_at END AS a_at, CASE WHEN f THEN nb.submitted_at ELSE y.submitted_at END AS b_at,
-				CASE WHEN f THEN y.q ELSE nb.q END AS aq, CASE WHEN f THEN y.e ELSE nb.e END AS ae,
-				CASE WHEN f THEN y.ok ELSE nb.ok END AS aok, CASE WHEN f THEN y.w ELSE nb.w END AS aw,
-				CASE WHEN f THEN nb.q ELSE y.q END AS bq, CASE WHEN f THEN nb.e ELSE y.e END AS be
-			FROM nb CROSS JOIN LATERAL unnest(nb.prev) AS y(id bigint, member_id bigint, submitted_at timestamptz, q bigint[], e bigint[], ok boolean[], w bigint[])
+				CASE WHEN f THEN y.e ELSE nb.e END AS ae, CASE WHEN f THEN y.w ELSE nb.w END AS aw,
+				CASE WHEN f THEN nb.e ELSE y.e END AS be
+			FROM nb CROSS JOIN LATERAL unnest(nb.prev) AS y(id bigint, member_id bigint, submitted_at timestamptz, e bigint[], w bigint[])
 				CROSS JOIN LATERAL (SELECT y.member_id < nb.member_id AS f) o
 			WHERE y.member_id <> nb.member_id AND (y.submitted_at < nb.submitted_at OR y.id < nb.id)
 		),
+		-- Only a pair where a wrong choice of a is among b's choices (a test
+		-- on the arrays) is counted, as the join of their answers on the
+		-- question would count it: the pairs of answers to one question
+		-- (common), to one question with one option (same), of them a's
+		-- wrong ones (same_wrong).
 		s AS (
 			SELECT p.a_id, p.b_id, p.a_member, p.b_member, p.a_at, p.b_at, n.common, n.same, n.same_wrong
 			FROM p CROSS JOIN LATERAL (
-				SELECT sum(cardinality(array_positions(p.bq, u.q))) AS common,
-					sum(cardinality(array_positions(p.be, u.e))) AS same,
-					sum(cardinality(array_positions(p.be, u.e))) FILTER (WHERE NOT u.ok) AS same_wrong
-				FROM unnest(p.aq, p.ae, p.aok) u(q, e, ok)) n
+				SELECT (SELECT count(*) FROM unnest(p.ae) u, unnest(p.be) v WHERE u / 65536 = v / 65536) AS common,
+					(SELECT sum(cardinality(array_positions(p.be, u))) FROM unnest(p.ae) u) AS same,
+					(SELECT sum(cardinality(array_positions(p.be, u))) FROM unnest(p.aw) u) AS same_wrong) n
 			WHERE p.aw && p.be
 		)
 		SELECT s.common, s.same_wrong,
