@@ -35,15 +35,15 @@ type EventCounter interface {
 
 // LimitRate makes the bot answer at most l.Events events per account and
 // l.Window, counting them with counter (or with the count a platform's
-// pipeline passes in, see WithEventCount).
+// pipeline passes in, see withEventCount).
 func (b *Bot) LimitRate(l RateLimit, counter EventCounter) {
 	b.rate, b.counter = l, counter
 }
 
-// RateWindow is the current rate window, for a platform whose update
+// rateWindow is the current rate window, for a platform whose update
 // pipeline counts the event in its own round trip to the store (then
-// WithEventCount); ok is false when there is no limit.
-func (b *Bot) RateWindow() (start time.Time, window time.Duration, ok bool) {
+// withEventCount); ok is false when there is no limit.
+func (b *Bot) rateWindow() (start time.Time, window time.Duration, ok bool) {
 	if b.rate.Events <= 0 || b.rate.Window <= 0 || b.quiz == nil {
 		return time.Time{}, 0, false
 	}
@@ -53,11 +53,11 @@ func (b *Bot) RateWindow() (start time.Time, window time.Duration, ok bool) {
 
 type eventCountKey struct{}
 
-// WithEventCount passes the count of the sender's events in the current
-// window (RateWindow), as the platform's pipeline counted it; 0 means the
+// withEventCount passes the count of the sender's events in the current
+// window (rateWindow), as the platform's pipeline counted it; 0 means the
 // event was not counted (a re-delivery of an event that failed) and is let
 // through.
-func WithEventCount(ctx context.Context, n int64) context.Context {
+func withEventCount(ctx context.Context, n int64) context.Context {
 	return context.WithValue(ctx, eventCountKey{}, n)
 }
 
@@ -65,7 +65,7 @@ func WithEventCount(ctx context.Context, n int64) context.Context {
 // deals with it: the first event over the limit gets one message, every
 // tap its spinner stopped, anything else silence until the window passes.
 func (b *Bot) overRate(ctx context.Context, ev Event, out Messenger) (bool, error) {
-	start, window, ok := b.RateWindow()
+	start, window, ok := b.rateWindow()
 	if !ok || ev.UserID == "" {
 		return false, nil
 	}

@@ -109,7 +109,7 @@ func (o Outcome) String() string {
 // claim is Busy, one whose earlier delivery failed or died is handled again
 // as a re-delivery (Redelivered). The claim's round trip also reads the
 // sender's cached member and session, for the whole event (quiz.WithAccount),
-// and counts the event toward the sender's rate (WithEventCount); the round
+// and counts the event toward the sender's rate (withEventCount); the round
 // trip that ends the claim saves the session of the question the event
 // showed (quiz.Shown). An event that opens its platform's reply window
 // (Delivery.Inbound) is noted in the claim too, and its time recorded if it
@@ -131,7 +131,7 @@ func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	claim := NewClaim(d.Key)
 	req := ClaimRequest{Lease: ClaimLease, Now: b.now(), Platform: ev.Platform, UserID: ev.UserID,
 		Inbound: d.Inbound && b.inbound.recorder != nil}
-	if start, window, ok := b.RateWindow(); ok {
+	if start, window, ok := b.rateWindow(); ok {
 		req.Rate = RateWindow{Start: start, Length: window}
 	}
 	got, err := l.ClaimDelivery(ctx, claim, req)
@@ -152,7 +152,7 @@ func (b *Bot) receive(ctx context.Context, d Delivery) Outcome {
 	}
 	ctx = quiz.WithAccount(ctx, ev.Platform, ev.UserID, got.Account)
 	if req.Rate.Length > 0 {
-		ctx = WithEventCount(ctx, got.Count)
+		ctx = withEventCount(ctx, got.Count)
 	}
 	release := b.inbound.hold(claim)
 	failed := b.handleSafely(ctx, d)
