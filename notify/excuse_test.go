@@ -231,13 +231,6 @@ func (s *flakyExcuses) failing(call string) bool {
 	return true
 }
 
-func (s *flakyExcuses) HasExcusePrompt(ctx context.Context, headID int64, now time.Time) (bool, error) {
-	if s.failing("has") {
-		return false, errFlaky
-	}
-	return s.DB.HasExcusePrompt(ctx, headID, now)
-}
-
 func (s *flakyExcuses) TakeExcusePrompt(ctx context.Context, headID int64, now time.Time) (int64, int64, bool, error) {
 	if s.failing("take") {
 		return 0, 0, false, errFlaky
@@ -265,7 +258,7 @@ func TestExcuseTypedReasonSurvivesFailures(t *testing.T) {
 	r.handle(r.fake.Tap(t, r.user(chi), r.last(chi), "Lý do khác"))
 
 	ev, _ := telegram.Event(r.fake.TextMessage(r.user(chi), "Tập huấn tại Hà Nội"))
-	for _, call := range []string{"has", "take", "record"} {
+	for _, call := range []string{"take", "record"} {
 		store.failNext(call)
 		handled, err := r.conv.HandleExcuse(context.Background(), ev)
 		if !handled || !errors.Is(err, errFlaky) {

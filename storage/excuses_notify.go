@@ -132,14 +132,3 @@ func (db *DB) TakeExcusePrompt(ctx context.Context, headID int64, now time.Time)
 	}
 	return row.RoundID, row.MemberID, true, nil
 }
-
-// HasExcusePrompt reports whether the head has a prompt pending at now,
-// without taking it.
-func (db *DB) HasExcusePrompt(ctx context.Context, headID int64, now time.Time) (bool, error) {
-	var ok bool
-	err := db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM excuse_prompts WHERE head_id = $1 AND expires_at > $2)`, headID, now)
-	if err != nil {
-		return false, fmt.Errorf("excuse prompt of head %d: %w", headID, err)
-	}
-	return ok, nil
-}

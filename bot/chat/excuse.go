@@ -38,7 +38,6 @@ type ExcuseStore interface {
 	RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error)
 	SetExcusePrompt(ctx context.Context, headID, roundID, memberID int64, expires time.Time) error
 	TakeExcusePrompt(ctx context.Context, headID int64, now time.Time) (roundID, memberID int64, ok bool, err error)
-	HasExcusePrompt(ctx context.Context, headID int64, now time.Time) (bool, error)
 }
 
 // excuses returns the store behind the bot's identity resolver: in
@@ -445,38 +444,29 @@ func (c *conv) excuseText(ctx context.Context, m quiz.Member) (handled bool, err
 		return false, nil
 	}
 	now := c.quiz.Now()
-	// A failure here leaves unknown whether the text is the reason awaited:
-	// the event fails (and is delivered again) rather than go to Handle,
-	// which would take the reason for an ordinary text (handled false would
-	// drop the error too).
-	pending, err := st.HasExcusePrompt(ctx, m.ID, now)
-	if err != nil {
-		return true, err
-	}
-	if !pending {
-		return false, nil
-	}
-	// The quiz's prompt wins: the text is the head's own answer or
-	// prediction, and the reason awaited is dropped.
-	busy, err := c.quizAwaits(ctx, m)
-	if err != nil {
-		return true, err
-	}
-	if busy {
-		if _, _, _, err := st.TakeExcusePrompt(ctx, m.ID, now); err != nil {
-			return true, err
-		}
-		c.log.Info("excuse prompt dropped: the quiz awaits the head's input", "head", m.ID)
-		if err := c.say(ctx, textExcuseDropped); err != nil {
-			return true, err // delivered again, the text goes to the quiz
-		}
-		return false, nil
-	}
+	// One round trip takes the prompt when there is one; the paths that do
+	// not use it put it back. A failure here leaves unknown whether the
+	// text is the reason awaited: the event fails (and is delivered again)
+	// rather than go to Handle, which would take the reason for an
+	// ordinary text (handled false would drop the error too).
 	roundID, memberID, ok, err := st.TakeExcusePrompt(ctx, m.ID, now)
 	if err != nil {
 		return true, err
 	}
 	if !ok {
+		return false, nil
+	}
+	// The quiz's prompt wins: the text is the head's own answer or
+	// prediction, and the reason awaited is dropped (taken already).
+	busy, err := c.quizAwaits(ctx, m)
+	if err != nil {
+		return true, keepExcusePrompt(ctx, st, m.ID, roundID, memberID, now, err)
+	}
+	if busy {
+		c.log.Info("excuse prompt dropped: the quiz awaits the head's input", "head", m.ID)
+		if err := c.say(ctx, textExcuseDropped); err != nil {
+			return true, err // delivered again, the text goes to the quiz
+		}
 		return false, nil
 	}
 	reason := strings.TrimSpace(c.ev.Text)
