@@ -1,7 +1,6 @@
 package chat_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"quizbot/bot/chat"
+	"quizbot/internal/testlog"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -153,24 +153,6 @@ func (s *ledgerCalls) CountEvent(ctx context.Context, p quiz.Platform, userID st
 	return s.Sessions.CountEvent(ctx, p, userID, start, window)
 }
 
-// lockedBuffer is a log that handlers on several goroutines write to.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // pipeRig is a conversation with its ledger in Redis, as serve wires it.
 type pipeRig struct {
 	t     *testing.T
@@ -181,7 +163,7 @@ type pipeRig struct {
 	clock *quiz.FakeClock
 	bot   *chat.Bot
 	out   *memChat
-	logs  *lockedBuffer
+	logs  *testlog.Buffer
 }
 
 func newPipeRig(t *testing.T) *pipeRig {
@@ -190,7 +172,7 @@ func newPipeRig(t *testing.T) *pipeRig {
 	f := storagetest.Seed(t, db, storagetest.SeedOptions{QuestionsPerAttempt: 3})
 	ss := storage.NewSessions(storagetest.NewRedis(t))
 	r := &pipeRig{t: t, f: f, db: db, ss: ss, calls: &ledgerCalls{Sessions: ss, calls: map[string]int{}},
-		clock: quiz.NewFakeClock(f.Now), out: &memChat{}, logs: &lockedBuffer{}}
+		clock: quiz.NewFakeClock(f.Now), out: &memChat{}, logs: &testlog.Buffer{}}
 	r.bot = chat.New(quiz.NewService(db, r.calls, r.clock), db, slog.New(slog.NewTextHandler(r.logs, nil)))
 	r.bot.UseLedger(r.calls)
 	r.bot.Attach(quiz.PlatformTelegram, r.out)

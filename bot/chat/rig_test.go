@@ -1,13 +1,11 @@
 package chat_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -15,6 +13,7 @@ import (
 	"quizbot/bot/chat"
 	"quizbot/bot/chat/chattest"
 	"quizbot/bot/zalo"
+	"quizbot/internal/testlog"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -64,13 +63,13 @@ type rig struct {
 	f     storagetest.Fixture
 	bot   *chat.Bot
 	chat  *chattest.Messenger
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 }
 
 func newRig(t *testing.T, pf platform, o storagetest.SeedOptions) *rig {
 	t.Helper()
 	db := storagetest.NewDB(t)
-	r := &rig{t: t, pf: pf, caps: pf.caps, db: db, rdb: storagetest.NewRedis(t), logs: &syncBuffer{}}
+	r := &rig{t: t, pf: pf, caps: pf.caps, db: db, rdb: storagetest.NewRedis(t), logs: &testlog.Buffer{}}
 	r.f = storagetest.Seed(t, db, o)
 	r.clock = quiz.NewFakeClock(r.f.Now)
 	r.chat = chattest.New(t, pf.p, pf.caps, nil)
@@ -358,24 +357,6 @@ func (r *rig) count(query string, args ...any) int {
 }
 
 func (r *rig) memberID(key string) int64 { return r.f.Members[key].ID }
-
-// syncBuffer is the log, written by the conversation.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // liveNote is the note that points at the question on screen.
 func liveNote(k, n int, left string) string {

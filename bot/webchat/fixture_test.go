@@ -12,12 +12,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"quizbot/bot/chat"
 	"quizbot/bot/webchat"
+	"quizbot/internal/testlog"
 	"quizbot/quiz"
 	"quizbot/storage"
 	"quizbot/storage/storagetest"
@@ -66,7 +66,7 @@ type fixture struct {
 	srv     *httptest.Server
 	web     *webchat.WebChat
 	members map[string]int64 // by name
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 }
 
 // newFixture seeds a contest whose round 1 is open at now, and serves the
@@ -75,7 +75,7 @@ func newFixture(t *testing.T, clock quiz.Clock) *fixture {
 	t.Helper()
 	db := storagetest.NewDB(t)
 	rdb := storagetest.NewRedis(t)
-	f := &fixture{db: db, members: map[string]int64{}, logs: &syncBuffer{}}
+	f := &fixture{db: db, members: map[string]int64{}, logs: &testlog.Buffer{}}
 	seeded := storagetest.Seed(t, db, storagetest.SeedOptions{
 		Now:                 clock.Now(),
 		ContestName:         "Tìm hiểu cải cách hành chính năm 2026",
@@ -108,23 +108,6 @@ func newFixture(t *testing.T, clock quiz.Clock) *fixture {
 		}
 	})
 	return f
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // browser is one web chat user: a cookie jar and what it has seen so far.

@@ -1,7 +1,6 @@
 package zalo_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 
 	"quizbot/bot/zalo"
 	"quizbot/bot/zalo/zalotest"
+	"quizbot/internal/testlog"
 	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -24,30 +24,12 @@ type env struct {
 	fake  *zalotest.Fake
 	db    *storage.DB
 	clock *quiz.FakeClock
-	logs  *syncBuffer
-}
-
-// syncBuffer collects the clients' logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *testlog.Buffer
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return &env{fake: zalotest.New(t), db: storagetest.NewDB(t), clock: quiz.NewFakeClock(t0), logs: &syncBuffer{}}
+	return &env{fake: zalotest.New(t), db: storagetest.NewDB(t), clock: quiz.NewFakeClock(t0), logs: &testlog.Buffer{}}
 }
 
 func (e *env) client(seed string) *zalo.Client {
