@@ -279,13 +279,12 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 		// Outside the platform's reply window: a reminder goes as a
 		// template message by phone, anything else is settled at once
 		// (without taking a rate slot).
-		var tmpl TemplateSender
+		var tmpl template
+		var byTemplate bool
 		var why string
 		if w, ok := m.(WindowedMessenger); ok && w.Window() > 0 && !inWindow(c.LastInbound, w.Window(), s.clock.Now()) {
 			why = windowReason(p, w.Window(), c)
-			var not string
-			if tmpl, not = reachByTemplate(m, c); tmpl == nil {
-				s.settleWindow(ctx, p, c, c.PartsSent, why+"; "+not)
+			if tmpl, byTemplate = s.templateOrSettle(ctx, p, m, c, c.PartsSent, why); !byTemplate {
 				<-slots
 				continue
 			}
@@ -306,7 +305,7 @@ func (s *Sender) runPlatform(ctx context.Context, p quiz.Platform, m Messenger) 
 		}
 		inflight.Go(func() {
 			defer func() { <-slots }()
-			if tmpl != nil {
+			if byTemplate {
 				s.sendTemplate(ctx, p, tmpl, c, why)
 				return
 			}
@@ -444,12 +443,12 @@ func (s *Sender) quiet(ctx context.Context, c Claimed) (time.Time, bool) {
 // own), anything else is settled.
 func (s *Sender) windowClosed(ctx context.Context, p quiz.Platform, m Messenger, c Claimed, parts int, err error) {
 	why := fmt.Sprintf("the platform said the reply window has closed (%v)", err)
-	tmpl, not := reachByTemplate(m, c)
-	if tmpl == nil || parts > 0 {
-		if parts > 0 {
-			not = "some parts were sent"
-		}
-		s.settleWindow(ctx, p, c, parts, why+"; "+not)
+	if parts > 0 {
+		s.settleWindow(ctx, p, c, parts, why+"; some parts were sent")
+		return
+	}
+	tmpl, ok := s.templateOrSettle(ctx, p, m, c, parts, why)
+	if !ok {
 		return
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.opt.Lease/4)

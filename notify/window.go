@@ -95,21 +95,39 @@ func inWindow(lastInbound *time.Time, window time.Duration, now time.Time) bool 
 	return lastInbound != nil && now.Sub(*lastInbound) <= window
 }
 
+// template is how a notification reaches someone outside the window: the
+// messenger's template, to the member's phone in Zalo's 84 form.
+type template struct {
+	ts    TemplateSender
+	phone string
+}
+
 // reachByTemplate reports whether a notification that cannot go as a
 // message goes as a template: a reminder, on a messenger with a reminder
-// template configured; why not otherwise.
-func reachByTemplate(m Messenger, c Claimed) (TemplateSender, string) {
+// template configured, to a phone that can take one; why not otherwise.
+func reachByTemplate(m Messenger, c Claimed) (template, bool, string) {
 	ts, ok := m.(TemplateSender)
 	switch {
 	case c.Kind != KindRemind && c.Kind != KindLastCall:
-		return nil, "only reminders go by template message"
+		return template{}, false, "only reminders go by template message"
 	case !ok || !ts.RemindTemplate():
-		return nil, "no reminder template is configured"
+		return template{}, false, "no reminder template is configured"
 	}
-	if _, ok := templatePhone(c.Phone); !ok {
-		return nil, "their phone " + quiz.MaskPhone(c.Phone) + " cannot take a template message"
+	phone, ok := templatePhone(c.Phone)
+	if !ok {
+		return template{}, false, "their phone " + quiz.MaskPhone(c.Phone) + " cannot take a template message"
 	}
-	return ts, ""
+	return template{ts: ts, phone: phone}, true, ""
+}
+
+// templateOrSettle returns the template that reaches c outside the reply
+// window (why), or settles c and returns false.
+func (s *Sender) templateOrSettle(ctx context.Context, p quiz.Platform, m Messenger, c Claimed, parts int, why string) (template, bool) {
+	tmpl, ok, not := reachByTemplate(m, c)
+	if !ok {
+		s.settleWindow(ctx, p, c, parts, why+"; "+not)
+	}
+	return tmpl, ok
 }
 
 func windowReason(p quiz.Platform, window time.Duration, c Claimed) string {
@@ -134,15 +152,14 @@ func (s *Sender) settleWindow(ctx context.Context, p quiz.Platform, c Claimed, p
 
 // sendTemplate sends a reminder as a template message by phone, to someone
 // outside the window. The caller has taken the rate slot.
-func (s *Sender) sendTemplate(ctx context.Context, p quiz.Platform, ts TemplateSender, c Claimed, why string) {
+func (s *Sender) sendTemplate(ctx context.Context, p quiz.Platform, tmpl template, c Claimed, why string) {
 	contest, round, err := s.cache.get(ctx, c.RoundID.Int64)
 	if err != nil {
 		s.retry(ctx, c, c.PartsSent, fmt.Errorf("prepare template message: %w", err))
 		return
 	}
-	phone, _ := templatePhone(c.Phone)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
-	_, err = ts.SendRemindTemplate(sctx, phone, TemplateData(contest, round, c.FullName), "qb-n"+strconv.FormatInt(c.ID, 10))
+	_, err = tmpl.ts.SendRemindTemplate(sctx, tmpl.phone, TemplateData(contest, round, c.FullName), "qb-n"+strconv.FormatInt(c.ID, 10))
 	cancel()
 	var rl *outbound.RateLimitError
 	switch {
