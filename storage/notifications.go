@@ -121,7 +121,7 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 	var c notify.Claimed
 	err := db.GetContext(ctx, &c, `
 		WITH c AS (
-			SELECT id FROM notifications
+			SELECT id, member_id, platform, chat_id FROM notifications
 			WHERE status = 'queued' AND platform = $1 AND next_attempt_at <= now()
 			ORDER BY next_attempt_at, id
 			LIMIT 1
@@ -130,15 +130,18 @@ func (db *DB) ClaimNotification(ctx context.Context, p quiz.Platform, lease time
 		UPDATE notifications n SET status = 'sending', tries = n.tries + 1,
 			claimed_at = clock_timestamp(),
 			next_attempt_at = now() + $2 * interval '1 millisecond'
-		FROM c WHERE n.id = c.id
+		FROM c
+		-- The identity and the member are looked up once each (at most one
+		-- row: identities are unique per member and platform).
+		LEFT JOIN identities i ON i.member_id = c.member_id AND i.platform = c.platform AND i.chat_id = c.chat_id
+		LEFT JOIN members m ON m.id = c.member_id
+		WHERE n.id = c.id
 		RETURNING n.id, n.dedup_key, n.kind, n.round_id, n.member_id, n.platform, n.chat_id, n.payload,
 			n.status, n.tries, n.parts_sent, n.last_error, n.claimed_at, n.sent_at,
-			(SELECT i.unreachable_at IS NULL FROM identities i
-				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS linked,
-			(SELECT i.last_inbound_at FROM identities i
-				WHERE i.member_id = n.member_id AND i.platform = n.platform AND i.chat_id = n.chat_id) AS last_inbound,
-			coalesce((SELECT m.phone FROM members m WHERE m.id = n.member_id), '') AS phone,
-			coalesce((SELECT m.full_name FROM members m WHERE m.id = n.member_id), '') AS full_name,
+			CASE WHEN i.id IS NOT NULL THEN i.unreachable_at IS NULL END AS linked,
+			i.last_inbound_at AS last_inbound,
+			coalesce(m.phone, '') AS phone,
+			coalesce(m.full_name, '') AS full_name,
 			(n.kind IN ('open', 'remind', 'lastcall') AND (
 				EXISTS (SELECT 1 FROM attempts a WHERE a.round_id = n.round_id AND a.member_id = n.member_id)
 				OR (n.kind <> 'open' AND EXISTS (SELECT 1 FROM excuses e
