@@ -166,7 +166,9 @@ func kindName(k Kind) string {
 }
 
 // TextLimiter is outbound.TextLimiter: a Messenger that declares the
-// longest text it delivers; one that does not is held to MaxText.
+// longest text it delivers; one that does not is held to MaxText
+// (Telegram's, and the web chat's). It is the one declaration of a
+// messenger's limit, read by the conversation and by notify alike.
 type TextLimiter = outbound.TextLimiter
 
 // textLimit is the longest text out delivers.

@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"time"
 
-	"quizbot/outbound"
 	"quizbot/quiz"
 )
 
@@ -32,8 +31,6 @@ type Capabilities struct {
 	AnswerTap bool
 	// Documents: files can be sent (Message.Document).
 	Documents bool
-	// TextLimit is the longest text, in outbound.TextLen units.
-	TextLimit int
 	// ReplyWindow is how long after a person's last message the platform
 	// lets the bot write to them (0: no limit).
 	ReplyWindow time.Duration
@@ -42,7 +39,7 @@ type Capabilities struct {
 // TelegramCapabilities are Telegram's, and the default of a messenger that
 // declares none.
 var TelegramCapabilities = Capabilities{Edit: true, Buttons: 100, Menu: true, AskPhone: true, AnswerTap: true,
-	Documents: true, TextLimit: outbound.MaxText}
+	Documents: true}
 
 // Capable is a messenger that declares its capabilities.
 type Capable interface {

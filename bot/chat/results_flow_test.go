@@ -191,13 +191,13 @@ func TestLongReviewIsSplit(t *testing.T) {
 		before := an.Count()
 		an.Command("ketqua")
 		ms := an.Messages()[before:]
-		if want := (6*900)/r.caps.TextLimit + 1; len(ms) < want {
+		if want := (6*900)/r.chat.TextLimit() + 1; len(ms) < want {
 			t.Fatalf("review in %d messages, want at least %d", len(ms), want)
 		}
 		var all []string
 		for _, m := range ms {
-			if n := chat.TextLen(m.Text); n > r.caps.TextLimit {
-				t.Fatalf("a part of %d units over %d", n, r.caps.TextLimit)
+			if n := chat.TextLen(m.Text); n > r.chat.TextLimit() {
+				t.Fatalf("a part of %d units over %d", n, r.chat.TextLimit())
 			}
 			all = append(all, m.Text)
 		}

@@ -30,14 +30,16 @@ type platform struct {
 	name string
 	p    quiz.Platform
 	caps chat.Capabilities
+	// limit is the longest text the messenger declares (chat.TextLimiter).
+	limit int
 	// sequenced: the platform numbers both sides' messages in one
 	// sequence (Telegram), so a typed letter knows which question it saw.
 	sequenced bool
 }
 
 var platforms = []platform{
-	{"telegram", quiz.PlatformTelegram, chat.TelegramCapabilities, true},
-	{"zalo", quiz.PlatformZalo, zalo.Capabilities, false},
+	{"telegram", quiz.PlatformTelegram, chat.TelegramCapabilities, chat.MaxText, true},
+	{"zalo", quiz.PlatformZalo, zalo.Capabilities, zalo.MaxText, false},
 }
 
 // eachPlatform runs test on a rig of its own for every platform, in
@@ -74,6 +76,7 @@ func newRig(t *testing.T, pf platform, o storagetest.SeedOptions) *rig {
 	r.clock = quiz.NewFakeClock(r.f.Now)
 	r.chat = chattest.New(t, pf.p, pf.caps, nil)
 	r.chat.Sequenced = pf.sequenced
+	r.chat.Limit = pf.limit
 	r.start()
 	return r
 }

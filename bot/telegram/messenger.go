@@ -19,9 +19,6 @@ import (
 // units (chat.TextLen).
 const MaxText = 4096
 
-// TextLimit implements chat.TextLimiter.
-func (t *Telegram) TextLimit() int { return MaxText }
-
 // Send implements chat.Messenger. Text messages go out through call, as
 // JSON; documents through the library, which uploads them as multipart.
 func (t *Telegram) Send(ctx context.Context, chatID string, m chat.Message) (string, error) {

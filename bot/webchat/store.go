@@ -282,7 +282,3 @@ func cloneRows(rows [][]string) [][]string {
 	}
 	return out
 }
-
-// TextLimit implements chat.TextLimiter: the page shows any length, and a
-// typed text is bounded the same (maxText).
-func (w *WebChat) TextLimit() int { return maxText }

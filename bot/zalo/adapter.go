@@ -102,15 +102,15 @@ func NewAdapter(client *Client, cfg AdapterConfig, conv *chat.Bot) *Adapter {
 func (a *Adapter) Client() *Client { return a.client }
 
 // Capabilities are the OA's: no edits, no menu, no tap acknowledgment, no
-// files; five buttons; the phone form; 2,000 characters; consultation
-// messages only within 7 days of the person's last message. The
+// files; five buttons; the phone form; consultation messages only within 7
+// days of the person's last message (its 2,000 characters: TextLimit). The
 // conversation's flow tests run on them too.
-var Capabilities = chat.Capabilities{Buttons: MaxButtons, AskPhone: true, TextLimit: MaxText, ReplyWindow: Window}
+var Capabilities = chat.Capabilities{Buttons: MaxButtons, AskPhone: true, ReplyWindow: Window}
 
 // Capabilities implements chat.Capable.
 func (a *Adapter) Capabilities() chat.Capabilities { return Capabilities }
 
-// TextLimit implements outbound.TextLimiter.
+// TextLimit implements outbound.TextLimiter: 2,000 characters.
 func (a *Adapter) TextLimit() int { return MaxText }
 
 // ServeHTTP is the webhook: a bad or missing signature gets 401 and changes

@@ -23,7 +23,7 @@ func TestAdapterRendersMessagesForZalo(t *testing.T) {
 	a := zalo.NewAdapter(e.client(""), zalo.AdapterConfig{AppID: zalotest.AppID, InfoImageURL: "https://q.example.vn/zalo/verify.png"}, conv)
 	ctx := context.Background()
 
-	if c := a.Capabilities(); c.Edit || c.Menu || c.AnswerTap || c.Documents || !c.AskPhone || c.Buttons != 5 || c.TextLimit != 2000 || c.ReplyWindow != 7*24*time.Hour {
+	if c := a.Capabilities(); c.Edit || c.Menu || c.AnswerTap || c.Documents || !c.AskPhone || c.Buttons != 5 || a.TextLimit() != 2000 || c.ReplyWindow != 7*24*time.Hour {
 		t.Fatalf("capabilities %+v", c)
 	}
 	// A long text with seven buttons in two rows: split at a line, never

@@ -34,6 +34,9 @@ type Messenger struct {
 	// both sides (Telegram), and typed messages carry their number
 	// (chat.Event.MessageSeq).
 	Sequenced bool
+	// Limit is the longest text the platform delivers, in
+	// outbound.TextLen units (0: outbound.MaxText).
+	Limit int
 
 	mu      sync.Mutex
 	to      Receiver
@@ -97,7 +100,12 @@ func (m *Messenger) SetReceiver(r Receiver) {
 func (m *Messenger) Capabilities() chat.Capabilities { return m.caps }
 
 // TextLimit implements chat.TextLimiter.
-func (m *Messenger) TextLimit() int { return m.caps.TextLimit }
+func (m *Messenger) TextLimit() int {
+	if m.Limit > 0 {
+		return m.Limit
+	}
+	return outbound.MaxText
+}
 
 func (m *Messenger) chat(id string) *chatLog {
 	c, ok := m.chats[id]
@@ -124,8 +132,8 @@ func (m *Messenger) check(msg chat.Message) error {
 	switch {
 	case strings.TrimSpace(msg.Text) == "" && msg.Document == nil:
 		return m.refuse("empty message")
-	case outbound.TextLen(msg.Text) > m.caps.TextLimit:
-		return m.refuse("text of %d units over the limit of %d: %.80q", outbound.TextLen(msg.Text), m.caps.TextLimit, msg.Text)
+	case outbound.TextLen(msg.Text) > m.TextLimit():
+		return m.refuse("text of %d units over the limit of %d: %.80q", outbound.TextLen(msg.Text), m.TextLimit(), msg.Text)
 	case n > m.caps.Buttons:
 		return m.refuse("%d buttons, at most %d: %.80q", n, m.caps.Buttons, msg.Text)
 	case len(msg.Menu) > 0 && !m.caps.Menu:

@@ -46,8 +46,9 @@ func (e echo) Receive(ctx context.Context, d chat.Delivery) chat.Outcome {
 func TestMessengerRefusesWhatThePlatformCannotDo(t *testing.T) {
 	ctx := context.Background()
 	rec := &recorder{TB: t}
-	caps := chat.Capabilities{Buttons: 2, AskPhone: true, TextLimit: 10}
+	caps := chat.Capabilities{Buttons: 2, AskPhone: true}
 	m := chattest.New(rec, quiz.PlatformZalo, caps, nil)
+	m.Limit = 10
 	for _, msg := range []chat.Message{
 		{Text: "12345678901"},
 		{Text: "a", Buttons: [][]chat.Button{{{Text: "A"}, {Text: "B"}, {Text: "C"}}}},
@@ -69,6 +70,7 @@ func TestMessengerRefusesWhatThePlatformCannotDo(t *testing.T) {
 	// note where the platform cannot answer taps; a contact only by the
 	// button on screen.
 	m = chattest.New(t, quiz.PlatformZalo, caps, nil)
+	m.Limit = 10
 	m.SetReceiver(echo{m})
 	u := m.User(t, "7", "Bảy", "0912000007")
 	u.Type("xin chào")
