@@ -68,10 +68,9 @@ const textBadLink = "Đường dẫn đăng nhập không hợp lệ, đã đư�
 // that signed in would spend the token before its owner opened it. A link
 // that is already spent, expired or forged says so at once.
 func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	// The token must not leak to other sites through Referer; same-origin
-	// (not no-referrer, which would make the button's Origin "null").
-	w.Header().Set("Referrer-Policy", "same-origin")
+	// The token must not leak to other sites through Referer, and the
+	// page must not be framed (setHeaders).
+	setHeaders(w)
 	token := r.URL.Query().Get("token")
 	if token == "" || len(token) > 100 {
 		c.fail(w, r, nil, &Error{http.StatusBadRequest, textBadLink})
@@ -92,8 +91,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 // login spends the link's token (the form of loginPage) and opens a
 // session.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "same-origin")
+	setHeaders(w)
 	token := r.PostFormValue("token")
 	now := c.clock.Now()
 	fail := func(e *Error) { c.fail(w, r, nil, e) }

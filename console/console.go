@@ -129,7 +129,11 @@ func (c *Console) Routes(mux *http.ServeMux) { c.routes(mux) }
 // handler func(w, *Request) error.
 func (c *Console) routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
-	mux.Handle("GET /console/static/", http.StripPrefix("/console/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/console/static/", http.FileServerFS(static))
+	mux.HandleFunc("GET /console/static/", func(w http.ResponseWriter, r *http.Request) {
+		setHeaders(w)
+		files.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /console/login", c.loginPage)
 	mux.HandleFunc("POST /console/login", c.login)
 	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
@@ -178,9 +182,7 @@ func (c *Console) action(mux *http.ServeMux, pattern string, h handler) {
 
 func (c *Console) serve(h handler, csrf bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, hr *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Referrer-Policy", "same-origin")
+		setHeaders(w)
 		r, err := c.signedIn(hr)
 		if err == nil && csrf && !validCSRF(r) {
 			err = Forbidden("Yêu cầu không hợp lệ (thiếu hoặc sai mã bảo vệ biểu mẫu). Vui lòng tải lại trang rồi thử lại.")
@@ -192,6 +194,29 @@ func (c *Console) serve(h handler, csrf bool) http.HandlerFunc {
 			c.fail(w, hr, r, err)
 		}
 	}
+}
+
+// contentSecurityPolicy lets a page load only the console's own embedded
+// assets (live.js, style.css; no inline script or style anywhere), fetch
+// only from the console (live.js), post forms only to it, and be framed by
+// nobody (clickjacking of the sign-in or Lưu buttons).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// setHeaders gives every console response the protections a government
+// web application is expected to have: serve (every page and action,
+// hence every page added later), the sign-in and the static files call it.
+// Referrer-Policy is same-origin rather than no-referrer: the sign-in
+// link's token must not leak to another site, but no-referrer would make
+// the sign-in button's Origin "null", which login refuses.
+func setHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 }
 
 // Error is an error page's status and Vietnamese message.

@@ -59,6 +59,7 @@ func (c *Console) dataRoutes(mux *http.ServeMux) {
 func (c *Console) limitBody(max int64, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
+			setHeaders(w)
 			// Not drained: the connection closes after the answer.
 			c.fail(w, r, nil, &Error{http.StatusRequestEntityTooLarge, fmt.Sprintf(
 				"Tệp lớn hơn %d MB: trang quản trị không nhận tệp lớn như vậy. Hãy kiểm tra lại tệp, hoặc nhờ quản trị hệ thống nạp bằng lệnh quizbot import.", max>>20)})
