@@ -3,6 +3,7 @@ package console_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -61,5 +62,56 @@ func TestSecurityHeaders(t *testing.T) {
 	res.Body.Close()
 	if res.Header.Get("Content-Security-Policy") == "" || res.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("sign-in answer headers: %v", res.Header)
+	}
+}
+
+// Two presses of the same link's button at once (two tabs, a replayed
+// request) open one session: the token is spent by one UPDATE … WHERE
+// used_at IS NULL, which PostgreSQL serializes on the row.
+func TestLoginOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for range 5 {
+		link := f.link("head")
+		const n = 8
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		statuses := make([]int, n)
+		cookies := make([]int, n)
+		for i := range n {
+			req := loginRequest(t, f, link)
+			wg.Go(func() {
+				<-start
+				res, err := http.DefaultTransport.RoundTrip(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				statuses[i], cookies[i] = res.StatusCode, len(res.Cookies())
+			})
+		}
+		close(start)
+		wg.Wait()
+		signedIn := 0
+		for i := range n {
+			switch {
+			case statuses[i] == http.StatusSeeOther && cookies[i] == 1:
+				signedIn++
+			case statuses[i] == http.StatusGone && cookies[i] == 0:
+			default:
+				t.Errorf("press %d: %d with %d cookies", i, statuses[i], cookies[i])
+			}
+		}
+		if signedIn != 1 {
+			t.Fatalf("%d of %d simultaneous presses signed in, want 1 (%v)", signedIn, n, statuses)
+		}
+	}
+	var sessions int
+	if err := f.db.GetContext(t.Context(), &sessions, `SELECT count(*) FROM console_sessions`); err != nil {
+		t.Fatal(err)
+	}
+	if sessions != 5 {
+		t.Errorf("%d sessions for 5 links, want 5", sessions)
 	}
 }
