@@ -107,6 +107,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A browser that sends no Origin still says where the form came from
+	// (Fetch Metadata): another site's form is refused the same way.
+	if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		fail(&Error{http.StatusForbidden, "Yêu cầu đăng nhập không xuất phát từ trang quản trị. " + howToSignIn})
+		return
+	}
 	if token == "" || len(token) > 100 {
 		fail(&Error{http.StatusBadRequest, textBadLink})
 		return

@@ -115,3 +115,25 @@ func TestLoginOnceUnderConcurrency(t *testing.T) {
 		t.Errorf("%d sessions for 5 links, want 5", sessions)
 	}
 }
+
+// A cross-site form without Origin (Fetch Metadata says cross-site) does
+// not sign the visitor in as the link's owner (login CSRF).
+func TestLoginCrossSiteWithoutOrigin(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	link := f.link("head")
+	req := loginRequest(t, f, link)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || len(res.Cookies()) != 0 {
+		t.Fatalf("cross-site sign-in without Origin: %d %v", res.StatusCode, res.Cookies())
+	}
+	// Refused before spending: the owner's own press still works.
+	if st, body := f.newClient().open(link); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
+		t.Errorf("the owner's sign-in after the refused one: %d %s", st, text(body))
+	}
+}
