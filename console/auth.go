@@ -130,6 +130,15 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		fail(&Error{http.StatusForbidden, "Tài khoản của anh/chị đã thay đổi hoặc không còn quyền vào trang quản trị. " + howToSignIn})
 		return
 	}
+	// The browser's earlier session, if any, ends: a sign-in never keeps
+	// a session identifier that existed before it (fixation), and the
+	// replaced cookie leaves no live session behind.
+	if ck, err := r.Cookie(CookieName); err == nil && ck.Value != "" {
+		if err := c.store.DeleteConsoleSession(r.Context(), hash(ck.Value)); err != nil {
+			c.fail(w, r, nil, err)
+			return
+		}
+	}
 	session := randomToken()
 	if err := c.store.CreateConsoleSession(r.Context(), hash(session), m, gen, randomToken(), now, now.Add(SessionTTL)); err != nil {
 		c.fail(w, r, nil, err)

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -113,6 +114,33 @@ func TestLoginOnceUnderConcurrency(t *testing.T) {
 	}
 	if sessions != 5 {
 		t.Errorf("%d sessions for 5 links, want 5", sessions)
+	}
+}
+
+// Signing in again from a browser that has a session ends that session:
+// its cookie, kept by anyone (or planted before the sign-in), is dead.
+func TestLoginReplacesSession(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.signIn("head")
+	u, _ := url.Parse(f.srv.URL + "/console/")
+	old := c.c.Jar.Cookies(u)
+	if len(old) != 1 {
+		t.Fatalf("cookies: %v", old)
+	}
+	if st, body := c.open(f.link("head")); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
+		t.Fatalf("second sign-in: %d %s", st, text(body))
+	}
+	if now := c.c.Jar.Cookies(u); len(now) != 1 || now[0].Value == old[0].Value {
+		t.Fatalf("the sign-in kept the cookie: %v", now)
+	}
+	stale := f.newClient()
+	stale.c.Jar.SetCookies(u, old)
+	if st, _ := stale.get("/console/"); st != http.StatusUnauthorized {
+		t.Errorf("the replaced session still works: %d, want 401", st)
+	}
+	if st, _ := c.get("/console/"); st != http.StatusOK {
+		t.Errorf("the new session: %d", st)
 	}
 }
 
