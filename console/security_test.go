@@ -1,11 +1,13 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Every console response, signed in or not, page, fragment, error or
@@ -163,5 +165,54 @@ func TestLoginCrossSiteWithoutOrigin(t *testing.T) {
 	// Refused before spending: the owner's own press still works.
 	if st, body := f.newClient().open(link); st != http.StatusOK || !strings.Contains(body, "<h1>Tổng quan</h1>") {
 		t.Errorf("the owner's sign-in after the refused one: %d %s", st, text(body))
+	}
+}
+
+// Names, positions, unit names and reasons are data typed by people: a
+// name that is markup or a javascript: address shows as text on every
+// page, fragment and chart, and runs nothing.
+func TestHostileNamesShowAsText(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const (
+		name     = `<script>alert("n")</script>`
+		position = `"><img src=x onerror=alert('p')>`
+		unit     = `</title><svg onload=alert(1)>`
+		sub      = `javascript:alert(2)`
+		reason   = `<script>alert('r')</script>`
+	)
+	f.exec(`UPDATE members SET full_name = $2, position = $3 WHERE id = $1`, f.member("a1").ID, name, position)
+	f.exec(`UPDATE units SET name = $1 WHERE code = 'SNV'`, unit)
+	f.exec(`UPDATE units SET name = $1 WHERE code = 'XA1'`, sub)
+	f.verify("a1")
+	f.took("x1", 2, f.clock.Now().Add(-time.Hour))
+	head, org := f.signIn("head"), f.signIn("org")
+	form := url.Values{"csrf": {head.csrf()}, "member": {fmt.Sprint(f.member("a1").ID)}, "round": {fmt.Sprint(f.seed.Round.ID)},
+		"reason": {"other"}, "other": {reason}}
+	if st, body := head.post("/console/units/SNV/excuses", form); st != http.StatusOK || !strings.Contains(text(body), "Đã ghi nhận lý do vắng của "+name+": "+reason) {
+		t.Fatalf("recording the reason: %d %s", st, text(body))
+	}
+	for _, c := range []*client{head, org} {
+		for _, path := range []string{"/console/", "/console/live", "/console/units", "/console/units/SNV", "/console/units/XA1", "/console/audit"} {
+			st, body := c.get(path)
+			if st != http.StatusOK {
+				t.Errorf("%s: %d", path, st)
+				continue
+			}
+			for _, bad := range []string{"<script>alert", "<img src=x", "<svg onload", `href="javascript:`, `" onerror=`, `" onload=`} {
+				if strings.Contains(body, bad) {
+					t.Errorf("%s: %q in the page:\n%s", path, bad, body)
+				}
+			}
+		}
+	}
+	// And they read as typed.
+	_, body := org.get("/console/units/SNV")
+	if page := text(body); !strings.Contains(page, name+" "+position) || !strings.Contains(page, sub) {
+		t.Errorf("SNV's page does not show the names as typed:\n%s", page)
+	}
+	_, body = org.get("/console/audit")
+	if page := text(body); !strings.Contains(page, name+" ("+"SNV), đợt 1: "+reason) {
+		t.Errorf("the audit page does not show the entry as typed:\n%s", page)
 	}
 }
