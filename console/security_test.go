@@ -216,3 +216,33 @@ func TestHostileNamesShowAsText(t *testing.T) {
 		t.Errorf("the audit page does not show the entry as typed:\n%s", page)
 	}
 }
+
+// A head's rights follow the roster on the very next request: demoted,
+// moved to another unit, or their sub-unit moved out from under them.
+func TestRightsFollowTheRoster(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	head := f.signIn("head")
+	if st, _ := head.get("/console/units/XA1"); st != http.StatusOK {
+		t.Fatalf("head's sub-unit: %d", st)
+	}
+	// XA1 moves under SYT: the head loses it at once, page and form.
+	f.exec(`UPDATE units SET parent_id = (SELECT id FROM units WHERE code = 'SYT') WHERE code = 'XA1'`)
+	if st, _ := head.get("/console/units/XA1"); st != http.StatusForbidden {
+		t.Errorf("a sub-unit moved away: %d, want 403", st)
+	}
+	form := url.Values{"csrf": {head.csrf()}, "member": {fmt.Sprint(f.member("x2").ID)}, "round": {fmt.Sprint(f.seed.Round.ID)}, "reason": {"Ốm đau"}}
+	if st, _ := head.post("/console/units/XA1/excuses", form); st != http.StatusForbidden {
+		t.Errorf("a reason for a sub-unit moved away: %d, want 403", st)
+	}
+	// Demoted to a plain member, or an organizer made a head: every
+	// session of theirs ends (the member's generation moved on).
+	org := f.signIn("org")
+	f.exec(`UPDATE members SET role = 'member' WHERE id = $1`, f.member("head").ID)
+	f.exec(`UPDATE members SET role = 'head' WHERE id = $1`, f.member("org").ID)
+	for name, c := range map[string]*client{"demoted head": head, "organizer made head": org} {
+		if st, _ := c.get("/console/"); st != http.StatusUnauthorized {
+			t.Errorf("%s's session: %d, want 401", name, st)
+		}
+	}
+}
