@@ -71,6 +71,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 	// The token must not leak to other sites through Referer, and the
 	// page must not be framed (setHeaders).
 	setHeaders(w)
+	c.setHSTS(w, r)
 	token := r.URL.Query().Get("token")
 	if token == "" || len(token) > 100 {
 		c.fail(w, r, nil, &Error{http.StatusBadRequest, textBadLink})
@@ -92,6 +93,7 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 // session.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w)
+	c.setHSTS(w, r)
 	token := r.PostFormValue("token")
 	now := c.clock.Now()
 	fail := func(e *Error) { c.fail(w, r, nil, e) }

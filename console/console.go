@@ -183,6 +183,7 @@ func (c *Console) action(mux *http.ServeMux, pattern string, h handler) {
 func (c *Console) serve(h handler, csrf bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, hr *http.Request) {
 		setHeaders(w)
+		c.setHSTS(w, hr)
 		r, err := c.signedIn(hr)
 		if err == nil && csrf && !validCSRF(r) {
 			err = Forbidden("Yêu cầu không hợp lệ (thiếu hoặc sai mã bảo vệ biểu mẫu). Vui lòng tải lại trang rồi thử lại.")
@@ -217,6 +218,15 @@ func setHeaders(w http.ResponseWriter) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+// setHSTS tells a browser that reached the console over HTTPS to use only
+// HTTPS on this host for a year, so that the session cookie is never
+// offered to a downgraded http:// address. Browsers ignore it over HTTP.
+func (c *Console) setHSTS(w http.ResponseWriter, r *http.Request) {
+	if c.secure(r) {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	}
 }
 
 // Error is an error page's status and Vietnamese message.

@@ -246,3 +246,35 @@ func TestRightsFollowTheRoster(t *testing.T) {
 		}
 	}
 }
+
+// Over HTTPS (here behind a proxy that says so) the console asks the
+// browser to keep to HTTPS; over plain HTTP it says nothing (browsers
+// would ignore it).
+func TestHSTS(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	link := f.link("head")
+	for _, path := range []string{strings.TrimPrefix(link, f.srv.URL), "/console/"} {
+		for _, proto := range []string{"", "https"} {
+			req, err := http.NewRequest(http.MethodGet, f.srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if proto != "" {
+				req.Header.Set("X-Forwarded-Proto", proto)
+			}
+			res, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			got, want := res.Header.Get("Strict-Transport-Security"), ""
+			if proto == "https" {
+				want = "max-age=31536000"
+			}
+			if got != want {
+				t.Errorf("%s over %q: Strict-Transport-Security %q, want %q", path, proto, got, want)
+			}
+		}
+	}
+}
