@@ -258,6 +258,17 @@ func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *Request, err 
 		c.log.Error("console", "path", hr.URL.Path, "err", err)
 		e = &Error{http.StatusInternalServerError, "Đã có lỗi trong hệ thống. Vui lòng thử lại sau ít phút."}
 	}
+	// Refusals are logged for whoever watches the service: a member
+	// trying another unit's address or a form without its token, a link
+	// forged, spent or posted from another site. The path only: no query
+	// (the token), no cookie.
+	if e.Status == http.StatusForbidden || (hr.URL.Path == "/console/login" && e.Status < 500) {
+		args := []any{"path", hr.URL.Path, "method", hr.Method, "status", e.Status, "remote", hr.RemoteAddr}
+		if r != nil {
+			args = append(args, "member", r.Member.ID)
+		}
+		c.log.Warn("console refused", args...)
+	}
 	v := View{Title: "Không thực hiện được", Content: e}
 	if r != nil {
 		v.Member, v.CSRF = r.Member, r.CSRF

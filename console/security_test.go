@@ -2,12 +2,16 @@ package console_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"quizbot/console"
 )
 
 // Every console response, signed in or not, page, fragment, error or
@@ -277,4 +281,64 @@ func TestHSTS(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Refusals are logged with who and where, and never with the token, the
+// cookie or the full phone number.
+func TestRefusalsLogged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var buf syncBuffer
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	cons, err := console.New(f.db, f.clock, slog.New(slog.NewTextHandler(&buf, nil)), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons.Routes(mux)
+	g := *f
+	g.srv, g.cons = srv, cons
+	head := g.signIn("head")
+	link := g.link("head")
+	token := tokenOf(t, link)
+	g.newClient().get("/console/login?token=" + token + "x")
+	head.get("/console/units/SYT")
+	head.post("/console/logout", url.Values{"csrf": {"forged"}})
+	u, _ := url.Parse(srv.URL + "/console/")
+	cookie := head.c.Jar.Cookies(u)[0].Value
+	log := buf.String()
+	for _, want := range []string{
+		`msg="console refused" path=/console/login method=GET status=410`,
+		`msg="console refused" path=/console/units/SYT method=GET status=403 remote=127.0.0.1:`,
+		`path=/console/logout method=POST status=403`,
+		fmt.Sprintf(`member=%d`, f.member("head").ID),
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+	for _, secret := range []string{token, cookie, f.member("head").Phone} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the log holds %q:\n%s", secret, log)
+		}
+	}
+}
+
+// syncBuffer is a log's output written by the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
