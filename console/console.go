@@ -100,7 +100,7 @@ func New(store Store, clock quiz.Clock, log *slog.Logger, base string) (*Console
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(name).Funcs(funcs).Funcs(pathFuncs).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
 		}

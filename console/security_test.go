@@ -2,10 +2,12 @@ package console_test
 
 import (
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -341,4 +343,38 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// A unit code with characters that mean something in an address ("/",
+// "?", "#", a space) still leads to its unit: from the tree, the
+// overview, the parent's page, and the reason form posts to it.
+func TestUnitCodesInAddresses(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const code = "XÃ 1/2?a#b"
+	f.exec(`UPDATE units SET code = $1 WHERE code = 'XA1'`, code)
+	f.verify("x1")
+	head := f.signIn("head")
+	href := regexp.MustCompile(`href="(/console/units/[^"]*)">UBND xã Hòa Phú<`)
+	for _, from := range []string{"/console/units", "/console/units/SNV", "/console/"} {
+		_, body := head.get(from)
+		m := href.FindStringSubmatch(body)
+		if m == nil {
+			t.Errorf("%s: no link to the unit:\n%s", from, body)
+			continue
+		}
+		link := html.UnescapeString(m[1])
+		if st, body := head.get(link); st != http.StatusOK || !strings.Contains(text(body), "Hoàng Văn Em") {
+			t.Errorf("%s: the link %s: %d %s", from, link, st, text(body))
+		}
+	}
+	_, body := head.get("/console/units/" + url.PathEscape(code))
+	action := regexp.MustCompile(`<form method="post" action="([^"]*)" class="excuse">`).FindStringSubmatch(body)
+	if action == nil {
+		t.Fatalf("no reason form:\n%s", body)
+	}
+	form := url.Values{"csrf": {head.csrf()}, "member": {fmt.Sprint(f.member("x1").ID)}, "round": {fmt.Sprint(f.seed.Round.ID)}, "reason": {"Ốm đau"}}
+	if st, body := head.post(html.UnescapeString(action[1]), form); st != http.StatusOK || !strings.Contains(text(body), "Đã ghi nhận lý do vắng của Hoàng Văn Em: Ốm đau.") {
+		t.Errorf("the reason form %s: %d %s", action[1], st, text(body))
+	}
 }
