@@ -378,3 +378,34 @@ func TestUnitCodesInAddresses(t *testing.T) {
 		t.Errorf("the reason form %s: %d %s", action[1], st, text(body))
 	}
 }
+
+// A previewed file (a whole roster: names and phones) is not kept past
+// its hour for want of another upload: the next sign-in of anyone drops
+// it, and signing out drops it at once.
+func TestUploadsNotKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	count := func() int {
+		var n int
+		if err := f.db.GetContext(t.Context(), &n, `SELECT count(*) FROM console_uploads`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	org := f.signIn("org")
+	if st, body := org.upload("members", "danh-sach.csv", rosterGood, org.csrf()); st != http.StatusOK || count() != 1 {
+		t.Fatalf("preview: %d, %d kept\n%s", st, count(), text(body))
+	}
+	f.clock.Advance(time.Hour + time.Second)
+	f.signIn("head")
+	if n := count(); n != 0 {
+		t.Errorf("%d uploads kept past their hour", n)
+	}
+	org.upload("members", "danh-sach.csv", rosterGood, org.csrf())
+	if st, _ := org.post("/console/logout", url.Values{"csrf": {org.csrf()}}); st != http.StatusOK {
+		t.Fatalf("sign out: %d", st)
+	}
+	if n := count(); n != 0 {
+		t.Errorf("%d uploads kept after sign-out", n)
+	}
+}

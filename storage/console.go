@@ -71,9 +71,12 @@ func (db *DB) CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Memb
 	if err != nil {
 		return fmt.Errorf("create console session: %w", err)
 	}
-	// Expired rows of both tables go on the way (cheap, indexed).
-	if _, err := db.ExecContext(ctx, `WITH t AS (DELETE FROM console_tokens WHERE expires_at < $1::timestamptz - interval '1 day')
-		DELETE FROM console_sessions WHERE expires_at < $1::timestamptz`, now); err != nil {
+	// Expired rows go on the way (cheap, indexed): links, sessions, and
+	// uploads past their hour, which hold whole rosters (names, phones)
+	// and would otherwise wait for the next upload or their session's end.
+	if _, err := db.ExecContext(ctx, `WITH t AS (DELETE FROM console_tokens WHERE expires_at < $1::timestamptz - interval '1 day'),
+			u AS (DELETE FROM console_uploads WHERE created_at < $2)
+		DELETE FROM console_sessions WHERE expires_at < $1::timestamptz`, now, now.Add(-ConsoleUploadTTL)); err != nil {
 		return fmt.Errorf("purge console sessions: %w", err)
 	}
 	return nil
