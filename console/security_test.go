@@ -409,3 +409,32 @@ func TestUploadsNotKept(t *testing.T) {
 		t.Errorf("%d uploads kept after sign-out", n)
 	}
 }
+
+// Every state-changing address refuses a POST without the session's CSRF
+// token, even the organizer's, and the organizers' ones refuse a head's
+// POST that carries it; nothing changes either way.
+func TestEveryPostGuarded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	org, head := f.signIn("org"), f.signIn("head")
+	before := f.roster()
+	posts := []string{"/console/logout", "/console/units/SNV/excuses", "/console/data/upload", "/console/data/apply", "/console/data/contest"}
+	for _, p := range posts {
+		for _, form := range []url.Values{{}, {"csrf": {"forged"}}, {"csrf": {head.csrf()}}} {
+			if st, body := org.post(p, form); st != http.StatusForbidden || !strings.Contains(text(body), "mã bảo vệ biểu mẫu") {
+				t.Errorf("organizer's POST %s with %v: %d %s", p, form, st, text(body))
+			}
+		}
+	}
+	for _, p := range posts[2:] {
+		if st, body := head.post(p, url.Values{"csrf": {head.csrf()}, "source": {"code: x"}}); st != http.StatusForbidden || !strings.Contains(text(body), "Chỉ Ban Tổ chức") {
+			t.Errorf("head's POST %s: %d %s", p, st, text(body))
+		}
+	}
+	if st, _ := org.get("/console/"); st != http.StatusOK {
+		t.Errorf("the organizer's session did not survive the refused sign-outs: %d", st)
+	}
+	if f.roster() != before {
+		t.Error("a refused POST changed the roster")
+	}
+}
