@@ -40,6 +40,8 @@ func TestSecurityHeaders(t *testing.T) {
 		{org, "/console/units/NOPE"},
 		{org, "/console/data"},
 		{org, "/console/audit"},
+		{org, "/console/reports"},
+		{org, "/console/notifications"},
 	} {
 		res, err := tc.c.c.Get(f.srv.URL + tc.path)
 		if err != nil {
@@ -199,7 +201,7 @@ func TestHostileNamesShowAsText(t *testing.T) {
 		t.Fatalf("recording the reason: %d %s", st, text(body))
 	}
 	for _, c := range []*client{head, org} {
-		for _, path := range []string{"/console/", "/console/live", "/console/units", "/console/units/SNV", "/console/units/XA1", "/console/audit"} {
+		for _, path := range []string{"/console/", "/console/live", "/console/units", "/console/units/SNV", "/console/units/XA1", "/console/audit", "/console/reports", "/console/notifications"} {
 			st, body := c.get(path)
 			if st != http.StatusOK {
 				t.Errorf("%s: %d", path, st)
