@@ -45,6 +45,8 @@ type doc struct {
 
 	// The thresholds of the integrity signals report, not rules of the quiz.
 	Integrity integrityDoc `yaml:"integrity"`
+
+	Entries *entriesDoc `yaml:"entries"`
 }
 
 // prizesDoc is the prizes: section (issue 11): individual prizes per round
@@ -296,6 +298,7 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 		}
 		c.Rounds = append(c.Rounds, r)
 	}
+	c.Entries = toEntries(d.Entries, add, readTime)
 	return c, ps
 }
 
@@ -598,6 +601,9 @@ func describe(goType string) string {
 	case "contestfile.integrityDoc":
 		return "integrity thresholds (min_seconds_per_question, same_answers_window)"
 	}
+	if s, ok := entriesTypes[strings.TrimPrefix(goType, "*")]; ok {
+		return s
+	}
 	return goType
 }
 
@@ -619,7 +625,7 @@ func knownFields(goType string) []string {
 	case "contestfile.integrityDoc":
 		t = reflect.TypeFor[integrityDoc]()
 	default:
-		return nil
+		return entriesFields(goType)
 	}
 	var names []string
 	for i := range t.NumField() {

@@ -142,6 +142,9 @@ func (c *Contest) Problems() Problems {
 	}
 	ps = append(ps, c.roundProblems(loc)...)
 	ps = append(ps, c.Integrity.Problems()...)
+	if c.Entries != nil {
+		ps = append(ps, c.Entries.Problems(loc)...)
+	}
 	for i, expr := range c.Reminders {
 		if err := checkCron(expr); err != nil {
 			add(fmt.Sprintf("schedule.reminders.%d", i), "%v", err)

@@ -123,6 +123,10 @@ type Contest struct {
 	// Stored apart from the contest's rules (storage.ContestIntegrity):
 	// the contest loaders leave it zero, ApplyDefaults sets DefaultIntegrity.
 	Integrity Integrity `db:"-"`
+	// Entries is the contest file's entries: section (entries.go); nil
+	// when it has none. Stored by ApplyContest; the contest loaders leave
+	// it nil (storage.DB.EntriesSetup reads it).
+	Entries *EntriesConfig `db:"-"`
 }
 
 // Location returns the contest's time zone (Asia/Ho_Chi_Minh when unset or

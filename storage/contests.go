@@ -220,6 +220,9 @@ func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestO
 		if err := saveIntegrity(ctx, tx, id, c.Integrity); err != nil {
 			return err
 		}
+		if err := saveEntries(ctx, tx, id, c); err != nil {
+			return err
+		}
 		if err := saveRounds(ctx, tx, id, c, oldRounds); err != nil {
 			return err
 		}

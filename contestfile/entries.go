@@ -1,0 +1,157 @@
+package contestfile
+
+import (
+	"strings"
+	"time"
+
+	"quizbot/quiz"
+)
+
+// entriesDoc is the entries: section (issue 13): the video clips and essays
+// units send, and how judges score them.
+type entriesDoc struct {
+	Opens         string         `yaml:"opens"`
+	Closes        string         `yaml:"closes"`
+	JudgingCloses string         `yaml:"judging_closes"`
+	Submitter     string         `yaml:"submitter"`
+	PerUnit       perUnitDoc     `yaml:"per_unit"`
+	Kinds         kindsDoc       `yaml:"kinds"`
+	Rubric        []criterionDoc `yaml:"rubric"`
+	Judges        []string       `yaml:"judges"`
+	Combine       string         `yaml:"combine"`
+	Blind         bool           `yaml:"blind"`
+	Prizes        entryPrizesDoc `yaml:"prizes"`
+}
+
+type perUnitDoc struct {
+	Min *int `yaml:"min"`
+	Max *int `yaml:"max"`
+}
+
+type kindsDoc struct {
+	Video *videoDoc `yaml:"video"`
+	Essay *essayDoc `yaml:"essay"`
+	Link  bool      `yaml:"link"`
+}
+
+type videoDoc struct {
+	Formats     []string `yaml:"formats"`
+	MaxDuration string   `yaml:"max_duration"`
+}
+
+type essayDoc struct {
+	Formats []string `yaml:"formats"`
+	Words   struct {
+		Min int `yaml:"min"`
+		Max int `yaml:"max"`
+	} `yaml:"words"`
+}
+
+type criterionDoc struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	MaxPoints   int    `yaml:"max_points"`
+}
+
+type entryPrizesDoc struct {
+	Nhat        int `yaml:"nhat"`
+	Nhi         int `yaml:"nhi"`
+	Ba          int `yaml:"ba"`
+	KhuyenKhich int `yaml:"khuyen_khich"`
+}
+
+// toEntries converts the entries: section; add reports what it cannot
+// read, readTime reads a local time. The domain's rules
+// (quiz.EntriesConfig.Problems) are checked with the contest's.
+func toEntries(d *entriesDoc, add func(path, format string, args ...any), readTime func(path, s string) time.Time) *quiz.EntriesConfig {
+	if d == nil {
+		return nil
+	}
+	text := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	e := &quiz.EntriesConfig{
+		OpensAt:         readTime("entries.opens", d.Opens),
+		ClosesAt:        readTime("entries.closes", d.Closes),
+		JudgingClosesAt: readTime("entries.judging_closes", d.JudgingCloses),
+		Submitter:       quiz.Submitter(strings.TrimSpace(d.Submitter)),
+		MinPerUnit:      0,
+		MaxPerUnit:      1,
+		Link:            d.Kinds.Link,
+		Combine:         quiz.Combine(strings.TrimSpace(d.Combine)),
+		Blind:           d.Blind,
+		Prizes:          quiz.EntryPrizes{Nhat: d.Prizes.Nhat, Nhi: d.Prizes.Nhi, Ba: d.Prizes.Ba, KhuyenKhich: d.Prizes.KhuyenKhich},
+	}
+	if e.Submitter == "" {
+		e.Submitter = quiz.SubmitterHead
+	}
+	if e.Combine == "" {
+		e.Combine = quiz.CombineMean
+	}
+	if d.PerUnit.Min != nil {
+		e.MinPerUnit = *d.PerUnit.Min
+	}
+	if d.PerUnit.Max != nil {
+		e.MaxPerUnit = *d.PerUnit.Max
+	}
+	lower := func(fs []string) []string {
+		out := make([]string, len(fs))
+		for i, f := range fs {
+			out[i] = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f), "."))
+		}
+		return out
+	}
+	if v := d.Kinds.Video; v != nil {
+		e.Video = &quiz.VideoRules{Formats: lower(v.Formats)}
+		if s := strings.TrimSpace(v.MaxDuration); s != "" {
+			if dur, err := time.ParseDuration(s); err != nil {
+				add("entries.kinds.video.max_duration", "%q is not a duration: write it such as 5m or 4m30s", s)
+			} else {
+				e.Video.MaxDuration = dur
+			}
+		}
+	}
+	if s := d.Kinds.Essay; s != nil {
+		e.Essay = &quiz.EssayRules{Formats: lower(s.Formats), MinWords: s.Words.Min, MaxWords: s.Words.Max}
+	}
+	for _, c := range d.Rubric {
+		e.Rubric = append(e.Rubric, quiz.Criterion{Name: text(c.Name), Description: strings.TrimSpace(c.Description), MaxPoints: c.MaxPoints})
+	}
+	for _, j := range d.Judges {
+		e.Judges = append(e.Judges, strings.TrimSpace(j))
+	}
+	return e
+}
+
+// entriesTypes names the section's types for messages about unknown or
+// mistyped fields.
+var entriesTypes = map[string]string{
+	"contestfile.entriesDoc":     "entries (opens, closes, submitter, per_unit, kinds, rubric, judges, combine, blind, prizes)",
+	"contestfile.perUnitDoc":     "entries per unit (min, max)",
+	"contestfile.kindsDoc":       "kinds of entry (video, essay, link)",
+	"contestfile.videoDoc":       "video rules (formats, max_duration)",
+	"contestfile.essayDoc":       "essay rules (formats, words)",
+	"contestfile.criterionDoc":   "a criterion (name, description, max_points)",
+	"[]contestfile.criterionDoc": "a list of criteria",
+	"contestfile.entryPrizesDoc": "entry prizes (nhat, nhi, ba, khuyen_khich)",
+	"bool":                       "true or false",
+}
+
+func entriesFields(goType string) []string {
+	var names []string
+	switch goType {
+	case "contestfile.entriesDoc":
+		names = []string{"opens", "closes", "judging_closes", "submitter", "per_unit", "kinds", "rubric", "judges", "combine", "blind", "prizes"}
+	case "contestfile.perUnitDoc":
+		names = []string{"min", "max"}
+	case "contestfile.kindsDoc":
+		names = []string{"video", "essay", "link"}
+	case "contestfile.videoDoc":
+		names = []string{"formats", "max_duration"}
+	case "contestfile.essayDoc":
+		names = []string{"formats", "words"}
+	case "contestfile.criterionDoc":
+		names = []string{"name", "description", "max_points"}
+	case "contestfile.entryPrizesDoc":
+		names = []string{"nhat", "nhi", "ba", "khuyen_khich"}
+	}
+	return names
+}
