@@ -23,7 +23,8 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates tzdata curl \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 quizbot \
-    && useradd --system --uid 10001 --gid quizbot --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin quizbot
+    && useradd --system --uid 10001 --gid quizbot --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin quizbot \
+    && install -d -o 10001 -g 10001 -m 0750 /var/lib/quizbot/entries
 COPY --from=build /out/quizbot /usr/local/bin/quizbot
 USER 10001:10001
 # Relative paths (report --out, import FILE) resolve in a directory it may write.

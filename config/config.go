@@ -47,6 +47,9 @@ type Config struct {
 	// their phone), "code" (an activation code from their unit's head) or
 	// "either" (DefaultVerify).
 	Verify string
+	// EntriesDir is where the entries' files are kept (ENTRIES_DIR,
+	// DefaultEntriesDir): a volume shared by every replica.
+	EntriesDir string
 }
 
 // Zalo is the Zalo Official Account's settings. AppSecret, OASecretKey and
@@ -89,6 +92,7 @@ const (
 	DefaultRateLimitEvents = 20
 	DefaultRateLimitWindow = 10 * time.Second
 	DefaultVerify          = "either"
+	DefaultEntriesDir      = "./data/entries"
 )
 
 // DefaultDatabaseMaxConns is two connections per core, at least 4, the
@@ -242,6 +246,9 @@ func Load(getenv func(string) string, need Need) (Config, error) {
 	case "phone", "code", "either":
 	default:
 		bad("VERIFY", "must be phone, code or either, got %q", c.Verify)
+	}
+	if c.EntriesDir = strings.TrimSpace(getenv("ENTRIES_DIR")); c.EntriesDir == "" {
+		c.EntriesDir = DefaultEntriesDir
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
