@@ -563,3 +563,16 @@ func FormatClip(d time.Duration) string {
 	s := int64(d.Round(time.Second) / time.Second)
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
+
+// EntryDialogue is where a member is in the chat's /nopbai dialogue: the
+// contest, the entry being replaced (0 for a new one), the step awaited
+// (title, authors, file) and what was typed so far.
+type EntryDialogue struct {
+	MemberID  int64     `db:"member_id"`
+	ContestID int64     `db:"contest_id"`
+	ReplaceID int64     `db:"replace_id"`
+	Step      string    `db:"step"`
+	Title     string    `db:"title"`
+	Authors   string    `db:"authors"`
+	ExpiresAt time.Time `db:"expires_at"`
+}

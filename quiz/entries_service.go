@@ -83,6 +83,11 @@ func NewEntries(store EntryStore, clock Clock) *Entries {
 // Now is the service's clock reading.
 func (s *Entries) Now() time.Time { return s.clock.Now() }
 
+// Setup returns the contest's entries section.
+func (s *Entries) Setup(ctx context.Context, contestID int64) (EntriesSetup, error) {
+	return s.store.EntriesSetup(ctx, contestID)
+}
+
 // Desk is what a member sees when about to submit: the contest, its rules
 // and the unit's entries so far.
 type Desk struct {

@@ -51,8 +51,8 @@ func TestEntriesRankingTies(t *testing.T) {
 		{EntryID: 1, Totals: []quiz.Points{p(80), p(70)}}, // 75
 		{EntryID: 2, Totals: []quiz.Points{p(90), p(90)}}, // 90
 		{EntryID: 3, Totals: []quiz.Points{p(76), p(74)}}, // 75
-		{EntryID: 4},                                      // not scored
-		{EntryID: 5, Totals: []quiz.Points{p(60)}},        // 60
+		{EntryID: 4}, // not scored
+		{EntryID: 5, Totals: []quiz.Points{p(60)}}, // 60
 	})
 	var lines []string
 	for _, e := range got {

@@ -409,24 +409,13 @@ func (db *DB) CloseJudging(ctx context.Context, contestID int64, at time.Time) e
 	return nil
 }
 
-// EntryDraft is the /nopbai dialogue's state for one member.
-type EntryDraft struct {
-	MemberID  int64     `db:"member_id"`
-	ContestID int64     `db:"contest_id"`
-	ReplaceID *int64    `db:"replace_id"`
-	Step      string    `db:"step"` // title, authors, file
-	Title     string    `db:"title"`
-	Authors   string    `db:"authors"`
-	ExpiresAt time.Time `db:"expires_at"`
-}
-
 // SaveEntryDraft stores the member's draft, replacing any other.
-func (db *DB) SaveEntryDraft(ctx context.Context, d EntryDraft) error {
+func (db *DB) SaveEntryDraft(ctx context.Context, d quiz.EntryDialogue) error {
 	_, err := db.ExecContext(ctx, `
 		INSERT INTO entry_drafts (member_id, contest_id, replace_id, step, title, authors, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (member_id) DO UPDATE SET contest_id = $2, replace_id = $3, step = $4, title = $5, authors = $6, expires_at = $7`,
-		d.MemberID, d.ContestID, d.ReplaceID, d.Step, d.Title, d.Authors, d.ExpiresAt)
+		d.MemberID, d.ContestID, sql.NullInt64{Int64: d.ReplaceID, Valid: d.ReplaceID != 0}, d.Step, d.Title, d.Authors, d.ExpiresAt)
 	if err != nil {
 		return fmt.Errorf("save entry draft of member %d: %w", d.MemberID, err)
 	}
@@ -434,9 +423,9 @@ func (db *DB) SaveEntryDraft(ctx context.Context, d EntryDraft) error {
 }
 
 // EntryDraftOf returns the member's draft still valid at now.
-func (db *DB) EntryDraftOf(ctx context.Context, memberID int64, now time.Time) (EntryDraft, bool, error) {
-	var d EntryDraft
-	err := db.GetContext(ctx, &d, `SELECT member_id, contest_id, replace_id, step, title, authors, expires_at
+func (db *DB) EntryDraftOf(ctx context.Context, memberID int64, now time.Time) (quiz.EntryDialogue, bool, error) {
+	var d quiz.EntryDialogue
+	err := db.GetContext(ctx, &d, `SELECT member_id, contest_id, coalesce(replace_id, 0) AS replace_id, step, title, authors, expires_at
 		FROM entry_drafts WHERE member_id = $1 AND expires_at > $2`, memberID, now)
 	if notFound(err) {
 		return d, false, nil

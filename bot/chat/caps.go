@@ -159,6 +159,7 @@ func (c *conv) menuCmd(ctx context.Context) error {
 	b.WriteString("• /huongdan: hướng dẫn dự thi\n")
 	if known {
 		b.WriteString("• /ketqua: kết quả, xếp hạng và đáp án của các đợt đã thi\n")
+		b.WriteString("• /nopbai: nộp bài dự thi của đơn vị (video, bài viết hoặc đường dẫn)\n")
 	}
 	if known && m.Role == quiz.RoleOrganizer {
 		b.WriteString("• /thongke: số liệu dự thi đến thời điểm này\n")

@@ -28,6 +28,7 @@ const (
 	KindCallback             // tapped an inline button
 	KindFollow               // started following the bot's account (Zalo OA)
 	KindUnfollow             // stopped following it: cannot be messaged
+	KindFile                 // sent a file or a video (File; entries.go)
 )
 
 // Event is one thing a person did, in platform-neutral terms.
@@ -48,6 +49,7 @@ type Event struct {
 	// a letter typed before the live question was sent (sent twice, say) is
 	// not taken for its answer; 0 elsewhere.
 	MessageSeq int64
+	File       *FileRef // KindFile
 }
 
 // Contact is a shared phone number. UserID is the platform id of the
@@ -93,6 +95,7 @@ type Bot struct {
 	verify     VerifyMode    // how people verify (activate.go)
 	inbound    inbound       // Receive's ledger and claims (ledger.go)
 	console    ConsoleLinker // the web console's links; nil when off (console.go)
+	entries    *entryDesk    // /nopbai (entries.go); nil: off
 }
 
 // New returns the conversation over the quiz service.
@@ -184,6 +187,9 @@ func (b *Bot) Handle(ctx context.Context, ev Event) error {
 	// /lydo and the rest share the event (WithEvent), so that the person
 	// is identified once however the event is routed.
 	if handled, err := b.HandleExcuse(ctx, ev); handled {
+		return b.settle(ev, err)
+	}
+	if handled, err := b.handleEntry(ctx, ev); handled {
 		return b.settle(ev, err)
 	}
 	c := &conv{Bot: b, ev: ev, out: out}

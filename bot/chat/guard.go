@@ -115,7 +115,7 @@ func (b *Bot) notPrivate(ctx context.Context, ev Event, out Messenger) (handled 
 		return false, nil
 	}
 	switch ev.Kind {
-	case KindText:
+	case KindText, KindFile:
 		return true, nil
 	case KindCallback:
 		if ev.Callback != nil {
@@ -161,6 +161,8 @@ func kindName(k Kind) string {
 		return "follow"
 	case KindUnfollow:
 		return "unfollow"
+	case KindFile:
+		return "file"
 	}
 	return "text"
 }

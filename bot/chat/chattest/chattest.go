@@ -45,6 +45,7 @@ type Messenger struct {
 	chats   map[string]*chatLog
 	answers map[string]string    // callback id → the note the tap showed
 	replies map[string][]Message // callback id → the messages sent while it was handled
+	files   files                // what people sent (files.go)
 }
 
 type chatLog struct {
@@ -262,6 +263,8 @@ func describe(ev chat.Event) string {
 		return "contact " + quiz.MaskPhone(ev.Contact.Phone)
 	case ev.Kind == chat.KindCommand:
 		return "/" + ev.Command + " " + ev.Args
+	case ev.File != nil:
+		return "file " + ev.File.Name
 	}
 	return ev.Text
 }
