@@ -2,8 +2,10 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,10 @@ type FileFetcher interface {
 	// (Telegram's cloud Bot API: 20 MB); 0 when it sets none.
 	FileLimit() int64
 }
+
+// ErrFileTooLarge is what FetchFile returns (wrapped) for a file the
+// platform refuses to hand over for its size.
+var ErrFileTooLarge = errors.New("file over the platform's download limit")
 
 // EntryFiles keeps the entries' files (entryfiles.Store).
 type EntryFiles interface {
@@ -290,13 +296,13 @@ func (c *conv) entryFile(ctx context.Context) error {
 		limit = l
 	}
 	if ref.Size > limit {
-		return c.entryTooLarge(ctx, m, d, ref, limit, fetch.FileLimit())
+		return c.entryTooLarge(ctx, m, d, ref, limit, limit == fetch.FileLimit())
 	}
 	rc, err := fetch.FetchFile(ctx, *ref)
+	if errors.Is(err, ErrFileTooLarge) {
+		return c.entryTooLarge(ctx, m, d, ref, 0, true)
+	}
 	if err != nil {
-		if quiz.ErrorCode(err) == quiz.EINVALID {
-			return c.fail(ctx, err)
-		}
 		return fmt.Errorf("fetch entry file: %w", err)
 	}
 	defer rc.Close()
@@ -307,18 +313,23 @@ func (c *conv) entryFile(ctx context.Context) error {
 	return c.entrySubmit(ctx, m, d, quiz.EntryDraft{Title: d.Title, Authors: d.Authors, File: &f})
 }
 
-// entryTooLarge answers a file the channel cannot bring: where the console
-// gives one-time upload links, with one; otherwise with the other ways.
-func (c *conv) entryTooLarge(ctx context.Context, m quiz.Member, d quiz.EntryDialogue, ref *FileRef, limit, channel int64) error {
+// entryTooLarge answers a file the channel cannot bring (channel) or the
+// store does not take, over limit bytes (0: the platform did not say):
+// where the console gives one-time upload links, with one; otherwise with
+// the other ways.
+func (c *conv) entryTooLarge(ctx context.Context, m quiz.Member, d quiz.EntryDialogue, ref *FileRef, limit int64, channel bool) error {
 	name := ref.Name
 	if name == "" {
 		name = "đã gửi"
 	}
 	what := "giới hạn của hệ thống"
-	if channel > 0 && channel == limit {
+	if channel {
 		what = "mức tối đa bot được tải về qua ứng dụng này"
 	}
-	text := fmt.Sprintf("⚠️ Tệp \"%s\" (%s) lớn hơn %s (%s) nên không nhận được qua tin nhắn.", field(name), FileSize(ref.Size), what, FileSize(limit))
+	if limit > 0 {
+		what += " (" + FileSize(limit) + ")"
+	}
+	text := fmt.Sprintf("⚠️ Tệp \"%s\" (%s) lớn hơn %s nên không nhận được qua tin nhắn.", field(name), FileSize(ref.Size), what)
 	if up := c.entries.upload; up != nil {
 		link, err := up.UploadLink(ctx, m, d)
 		if err == nil {
@@ -416,22 +427,30 @@ func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by quiz.Member, replaced bo
 		case e.Words > 0:
 			fmt.Fprintf(&b, ", %s chữ", GroupDigits(int64(e.Words)))
 		}
-		fmt.Fprintf(&b, "\nDung lượng: %s\nMã SHA-256: %s\n", FileSize(e.FileSize), e.FileHash)
+		size := FileSize(e.FileSize)
+		if e.FileSize >= 1<<10 {
+			size += " (" + GroupDigits(e.FileSize) + " byte)" // exact, as the hash is
+		}
+		fmt.Fprintf(&b, "\nDung lượng: %s\nMã SHA-256: %s\n", size, e.FileHash)
 	}
 	fmt.Fprintf(&b, "Thời điểm nhận: %s\nNgười nộp: %s\n\n", e.UpdatedAt.In(loc).Format("15:04:05 ngày 02/01/2006"), field(by.FullName))
 	fmt.Fprintf(&b, "Đơn vị có thể thay bài đến %s; sau thời điểm đó bài được giữ nguyên để chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
 	return b.String()
 }
 
-// FileSize writes a byte count the vi-VN way: 12,3 MB.
+// FileSize writes a byte count the vi-VN way, to a tenth: 12,3 MB.
 func FileSize(n int64) string {
+	unit := func(div float64, name string) string {
+		v := math.Round(float64(n)/div*10) / 10
+		return strings.Replace(strconv.FormatFloat(v, 'f', -1, 64), ".", ",", 1) + " " + name
+	}
 	switch {
 	case n >= 1<<30:
-		return strings.Replace(strconv.FormatFloat(float64(n*10/(1<<30))/10, 'f', -1, 64), ".", ",", 1) + " GB"
+		return unit(1<<30, "GB")
 	case n >= 1<<20:
-		return strings.Replace(strconv.FormatFloat(float64(n*10/(1<<20))/10, 'f', -1, 64), ".", ",", 1) + " MB"
+		return unit(1<<20, "MB")
 	case n >= 1<<10:
-		return GroupDigits(n>>10) + " KB"
+		return unit(1<<10, "KB")
 	}
 	return GroupDigits(n) + " byte"
 }

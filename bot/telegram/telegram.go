@@ -271,16 +271,19 @@ type wireUpdate struct {
 }
 
 type wireMessage struct {
-	ID      int             `json:"message_id"`
-	Date    int             `json:"date"`
-	Chat    models.Chat     `json:"chat"`
-	From    *models.User    `json:"from"`
-	Text    string          `json:"text"`
-	Contact *models.Contact `json:"contact"`
+	ID       int              `json:"message_id"`
+	Date     int              `json:"date"`
+	Chat     models.Chat      `json:"chat"`
+	From     *models.User     `json:"from"`
+	Text     string           `json:"text"`
+	Contact  *models.Contact  `json:"contact"`
+	Document *models.Document `json:"document"`
+	Video    *models.Video    `json:"video"`
 }
 
 func (m *wireMessage) model() *models.Message {
-	return &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact}
+	return &models.Message{ID: m.ID, Date: m.Date, Chat: m.Chat, From: m.From, Text: m.Text, Contact: m.Contact,
+		Document: m.Document, Video: m.Video}
 }
 
 // handle is the client's default handler, which long polling calls for
@@ -327,6 +330,9 @@ func EventFor(upd *models.Update, username string) (chat.Event, bool) {
 			if m.Contact.UserID != 0 {
 				ev.Contact.UserID = strconv.FormatInt(m.Contact.UserID, 10)
 			}
+		case fileRef(m) != nil:
+			// A document or a video: an entry's file (/nopbai).
+			ev.Kind, ev.File = chat.KindFile, fileRef(m)
 		case strings.HasPrefix(m.Text, "/"):
 			ev.Kind = chat.KindCommand
 			var ours bool

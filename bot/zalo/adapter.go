@@ -221,6 +221,18 @@ func Decode(ev Event) (chat.Event, bool) {
 		// The form's phone is the person's word: VERIFY=code refuses it.
 		ce.Kind, ce.Name = chat.KindContact, ev.InfoName
 		ce.Contact = &chat.Contact{Phone: ev.Phone, UserID: ev.UserID}
+	case EventUserSendFile, EventUserSendVideo:
+		// An entry's file: fetched from its URL by FetchFile.
+		for _, at := range ev.Attachments {
+			if at.URL != "" {
+				ce.Kind = chat.KindFile
+				ce.File = &chat.FileRef{ID: at.URL, Name: at.Name, Size: at.Size}
+				break
+			}
+		}
+		if ce.File == nil {
+			return chat.Event{}, false
+		}
 	case EventFollow:
 		ce.Kind = chat.KindFollow
 	case EventUnfollow:

@@ -40,6 +40,10 @@ const (
 	EventUnfollow       = "unfollow"
 	EventUserSendText   = "user_send_text"
 	EventUserSubmitInfo = "user_submit_info"
+	// A file or a video the person sent: its download URL is in the
+	// message's attachments (an entry's file, /nopbai).
+	EventUserSendFile  = "user_send_file"
+	EventUserSendVideo = "user_send_video"
 )
 
 // Event is one webhook event, decoded.
@@ -56,6 +60,17 @@ type Event struct {
 	Phone       string // user_submit_info: info.phone, 84…
 	InfoName    string // user_submit_info: info.name
 	Timestamp   string // as sent: milliseconds since 1970
+	// Attachments are a file's or video's: message.attachments.
+	Attachments []Attachment
+}
+
+// Attachment is one of a message's attachments: its type ("file",
+// "video"…) and payload's download URL, name and size (0 when not given).
+type Attachment struct {
+	Type string
+	URL  string
+	Name string
+	Size int64
 }
 
 // Time is the event's timestamp, or the zero time when it is not a number.
@@ -114,8 +129,16 @@ type wireEvent struct {
 		ID flexString `json:"id"`
 	} `json:"follower"`
 	Message struct {
-		MsgID flexString `json:"msg_id"`
-		Text  string     `json:"text"`
+		MsgID       flexString `json:"msg_id"`
+		Text        string     `json:"text"`
+		Attachments []struct {
+			Type    string `json:"type"`
+			Payload struct {
+				URL  string     `json:"url"`
+				Name string     `json:"name"`
+				Size flexString `json:"size"`
+			} `json:"payload"`
+		} `json:"attachments"`
 	} `json:"message"`
 	Info struct {
 		Name  string     `json:"name"`
@@ -203,6 +226,10 @@ func VerifyEvent(body []byte, header, appID, oaSecretKey string) (Event, error) 
 		Phone:       string(w.Info.Phone),
 		InfoName:    w.Info.Name,
 		Timestamp:   string(w.Timestamp),
+	}
+	for _, a := range w.Message.Attachments {
+		size, _ := strconv.ParseInt(string(a.Payload.Size), 10, 64)
+		e.Attachments = append(e.Attachments, Attachment{Type: a.Type, URL: a.Payload.URL, Name: a.Payload.Name, Size: max(size, 0)})
 	}
 	if e.UserID == "" {
 		e.UserID = string(w.Follower.ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestEventsDecode(t *testing.T) {
 			t.Fatal(err)
 		}
 		want.AppID, want.Timestamp, want.OAID, want.UserIDByApp = zalotest.AppID, e.Timestamp, zalotest.OAID, "app-"+want.UserID
-		if e != want {
+		if !reflect.DeepEqual(e, want) {
 			t.Fatalf("got  %+v\nwant %+v", e, want)
 		}
 		if e.Time().Before(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)) {

@@ -16,6 +16,7 @@ import (
 	"quizbot/bot/webchat"
 	"quizbot/bot/zalo"
 	"quizbot/console"
+	"quizbot/entryfiles"
 	"quizbot/metrics"
 	"quizbot/notify"
 	"quizbot/quiz"
@@ -64,6 +65,15 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 	// An import on the console clears the bots' member cache, as the
 	// import command does.
 	cons.OnRosterChange(func(ctx context.Context) error { _, err := sessions.ForgetAllMembers(ctx); return err })
+	// /nopbai: the entries' files under ENTRIES_DIR (which config.Load
+	// always sets; a Config built in code without it has no /nopbai).
+	if e.cfg.EntriesDir != "" {
+		files, err := entryfiles.New(e.cfg.EntriesDir, 0)
+		if err != nil {
+			return nil, err
+		}
+		s.conv.UseEntries(quiz.NewEntries(db, clock), db, files, nil)
+	}
 	if e.cfg.Zalo.Enabled() && e.cfg.PublicURL == "" {
 		return nil, errZaloPublicURL
 	}

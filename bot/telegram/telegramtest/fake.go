@@ -39,6 +39,7 @@ type File struct {
 	ContentType string
 	Data        []byte
 	FileID      string // the file_id the fake answered with, if it stored it
+	Path        string // the file_path getFile answers (files.go)
 }
 
 // Call is one request the fake received.
@@ -190,6 +191,8 @@ type Fake struct {
 	commands     map[string]string // scope+language → commands JSON
 	files        map[string]File   // file_id → upload
 	fileSeq      int
+	fileLimit    int64 // getFile's limit; 0: DefaultFileLimit
+	downloads    int
 }
 
 type fault struct {
@@ -374,6 +377,9 @@ func (f *Fake) recordLocked(call Call) {
 var jsonContentType = []string{"application/json"}
 
 func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && f.serveFile(w, r) {
+		return
+	}
 	call := Call{Time: f.now()}
 	out := f.handle(r, &call)
 

@@ -460,6 +460,8 @@ func (f *Fake) dispatchLocked(call *Call) (any, *apiError) {
 		return []any{}, nil
 	case "sendChatAction":
 		return true, nil
+	case "getFile":
+		return f.getFileLocked(call)
 	}
 	// Any other method of the spec is recorded and accepted. Those that
 	// return a Message get one (its caption as text), since the client

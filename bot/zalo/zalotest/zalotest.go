@@ -454,6 +454,20 @@ func (f *Fake) TextEvent(userID, text string) []byte {
 	})
 }
 
+// FileEvent is a user_send_file event from userID: a file Zalo hands over
+// as a download URL (size as Zalo writes it, a string of bytes).
+func (f *Fake) FileEvent(userID, url, name string, size int) []byte {
+	f.mu.Lock()
+	id := f.next("m")
+	f.mu.Unlock()
+	return f.event("user_send_file", map[string]any{
+		"sender": map[string]any{"id": userID}, "recipient": map[string]any{"id": OAID},
+		"message": map[string]any{"msg_id": id, "attachments": []any{map[string]any{"type": "file",
+			"payload": map[string]any{"url": url, "name": name, "size": strconv.Itoa(size), "checksum": "x", "type": "mp4"}}}},
+		"user_id_by_app": "app-" + userID,
+	})
+}
+
 // FollowEvent is a follow event.
 func (f *Fake) FollowEvent(userID string) []byte {
 	return f.event("follow", map[string]any{"oa_id": OAID, "source": "oa_profile",
