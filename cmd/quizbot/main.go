@@ -37,6 +37,7 @@ Usage:
   quizbot report results|units|absent --round N [--contest CODE] [--format csv|xlsx] [--out FILE]
   quizbot report prizes --round N | --contest [--units] [--contest=CODE] [--headings vi] [--out FILE]
   quizbot report zeros --round N [--contest=CODE] [--headings vi] [--out FILE]
+  quizbot report entries [--contest CODE] [--headings vi] [--format csv|xlsx] [--out FILE]
   quizbot report workbook --round N | --contest [CODE] --out FILE.xlsx   the Vietnamese workbook for the province
   quizbot report questions --round N | --contest [CODE]   item analysis of the question bank
   quizbot report signals --round N [--contest CODE]      integrity signals to check (never penalties)

@@ -69,6 +69,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if isPrizesReport(args) {
 		return cmdReportPrizes(ctx, e, args)
 	}
+	if isEntriesReport(args) {
+		return cmdReportEntries(ctx, e, args) // report_entries.go
+	}
 	if itemsReport(args) {
 		return cmdReportItems(ctx, e, args) // questions, signals: report_items.go
 	}

@@ -1,0 +1,84 @@
+package report
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"quizbot/quiz"
+)
+
+// The entries report (issue 13): every entry of a contest's entries part
+// with its unit, kind, each judge's total, the combined score, the rank and
+// the prize.
+
+// EntriesColumns are the report's columns before the judges' (judge_1…,
+// one per judge in the order of the judges list) and after them.
+var (
+	EntriesColumns     = []string{"entry_id", "unit_code", "unit_name", "title", "authors", "kind", "format", "clip_seconds", "words", "size_bytes", "sha256", "url", "submitted_at", "updated_at"}
+	EntriesScoreColumn = []string{"judges_scored", "score", "rank", "prize"}
+)
+
+func init() {
+	for k, v := range map[string]string{
+		"entry_id": "Mã bài", "title": "Tên bài", "authors": "Tác giả", "kind": "Loại", "format": "Định dạng",
+		"clip_seconds": "Thời lượng (giây)", "words": "Số chữ", "size_bytes": "Dung lượng (byte)", "sha256": "Mã SHA-256",
+		"url": "Đường dẫn", "updated_at": "Thời điểm cập nhật", "judges_scored": "Số giám khảo đã chấm",
+		"score": "Điểm tổng hợp",
+	} {
+		if _, ok := Headings[k]; !ok {
+			Headings[k] = v
+		}
+	}
+}
+
+// EntriesTable lays out the ranked entries; times are shown in loc. Each
+// judge's column holds their total over the rubric, empty until they have
+// scored every criterion; tied entries share their rank.
+func EntriesTable(res quiz.EntryResults, loc *time.Location) Table {
+	cols := append([]string{}, EntriesColumns...)
+	for i := range res.Judges {
+		cols = append(cols, "judge_"+strconv.Itoa(i+1))
+	}
+	cols = append(cols, EntriesScoreColumn...)
+	t := Table{Name: "entries", Columns: cols}
+	opt := func(ok bool, v any) any {
+		if !ok {
+			return nil
+		}
+		return v
+	}
+	for _, r := range res.Entries {
+		e := r.Entry
+		row := []any{e.ID, e.UnitCode, e.UnitName, e.Title, e.Authors, string(e.Kind), opt(e.FileFormat != "", e.FileFormat),
+			opt(e.DurationMS > 0, (e.DurationMS+500)/1000), opt(e.Words > 0, e.Words), opt(e.FileSize > 0, e.FileSize),
+			opt(e.FileHash != "", e.FileHash), opt(e.URL != "", e.URL), e.SubmittedAt.In(loc), e.UpdatedAt.In(loc)}
+		for _, p := range r.Judges {
+			row = append(row, opt(p != nil, func() any {
+				if p == nil {
+					return nil
+				}
+				return Decimal{Scaled: int64(*p), Places: 2}
+			}()))
+		}
+		row = append(row, len(r.Totals), opt(r.Scored, Decimal{Scaled: r.Score, Places: 2}), opt(r.Rank > 0, r.Rank), opt(r.Grade != "", r.Grade))
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
+
+// VietnameseJudges names the judges' columns in Vietnamese: "Giám khảo 1:
+// Phạm Thu Dung".
+func VietnameseJudges(t Table, judges []quiz.Member) Table {
+	cols := append([]string{}, t.Columns...)
+	for i, j := range judges {
+		name := "judge_" + strconv.Itoa(i+1)
+		for k, c := range cols {
+			if c == name {
+				cols[k] = fmt.Sprintf("Giám khảo %d: %s", i+1, j.FullName)
+			}
+		}
+	}
+	t.Columns = cols
+	return t
+}
