@@ -77,6 +77,11 @@ func contestApply(ctx context.Context, e *env, path string, dryRun bool) error {
 		return fmt.Errorf("contest apply: applied, but reading it back failed: %w", err)
 	}
 	printContest(e, c, ch.Created)
+	if en := f.Contest.Entries; en != nil {
+		loc := c.Location()
+		fmt.Fprintf(e.stdout, "  entries: %s → %s, %d judges, rubric of %d criteria (%d points)\n",
+			en.OpensAt.In(loc).Format("Mon 2006-01-02 15:04"), en.ClosesAt.In(loc).Format("Mon 2006-01-02 15:04"), len(en.Judges), len(en.Rubric), en.MaxScore())
+	}
 	return nil
 }
 
