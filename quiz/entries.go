@@ -386,6 +386,8 @@ type Entry struct {
 	UnitCode    string    `db:"unit_code"`
 	UnitName    string    `db:"unit_name"`
 	SubmittedBy int64     `db:"submitted_by"`
+	// SubmitterName is the submitter's full name, for receipts.
+	SubmitterName string `db:"submitter_name"`
 	Title       string    `db:"title"`
 	Authors     string    `db:"authors"`
 	Kind        EntryKind `db:"kind"`

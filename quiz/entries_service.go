@@ -237,7 +237,7 @@ func (s *Entries) JudgeEntries(ctx context.Context, judge Member, contestID int6
 
 // blinded is e without what tells its unit.
 func blinded(e Entry) Entry {
-	e.UnitID, e.UnitCode, e.UnitName, e.SubmittedBy, e.Authors, e.OriginalName = 0, "", "", 0, "", ""
+	e.UnitID, e.UnitCode, e.UnitName, e.SubmittedBy, e.SubmitterName, e.Authors, e.OriginalName = 0, "", "", 0, "", "", ""
 	return e
 }
 

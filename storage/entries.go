@@ -241,7 +241,8 @@ func (db *DB) EntriesContest(ctx context.Context, now time.Time) (quiz.EntriesSe
 	return db.entriesSetup(ctx, row)
 }
 
-const entryColumns = `e.id, e.contest_id, e.unit_id, u.code AS unit_code, u.name AS unit_name, e.submitted_by, e.title,
+const entryColumns = `e.id, e.contest_id, e.unit_id, u.code AS unit_code, u.name AS unit_name, e.submitted_by,
+	(SELECT s.full_name FROM members s WHERE s.id = e.submitted_by) AS submitter_name, e.title,
 	e.authors, e.kind, coalesce(e.file_hash, '') AS file_hash, coalesce(f.size, 0) AS file_size,
 	coalesce(f.format, '') AS file_format, e.original_name, coalesce(f.duration_ms, 0) AS duration_ms,
 	coalesce(f.words, 0) AS words, coalesce(e.url, '') AS url, e.submitted_at, e.updated_at`
@@ -442,6 +443,31 @@ func (db *DB) DeleteEntryDraft(ctx context.Context, memberID int64) error {
 		return fmt.Errorf("delete entry draft of member %d: %w", memberID, err)
 	}
 	return nil
+}
+
+// ClaimFrozenEntries claims up to limit entries whose contest's entries
+// closed by now and whose frozen receipt is not sent yet, marking them
+// sent at now: each is claimed once, by one replica (a receipt lost in a
+// failed send is not sent again; the submitter had one on submission).
+func (db *DB) ClaimFrozenEntries(ctx context.Context, now time.Time, limit int) ([]quiz.Entry, error) {
+	var ids []int64
+	err := db.SelectContext(ctx, &ids, `
+		UPDATE entries SET frozen_receipt_at = $1
+		WHERE id IN (SELECT e.id FROM entries e JOIN entry_rules r ON r.contest_id = e.contest_id
+			WHERE r.closes_at <= $1 AND e.frozen_receipt_at IS NULL ORDER BY e.id LIMIT $2 FOR UPDATE OF e SKIP LOCKED)
+		RETURNING id`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim frozen entries: %w", err)
+	}
+	var es []quiz.Entry
+	if len(ids) == 0 {
+		return es, nil
+	}
+	err = db.SelectContext(ctx, &es, `SELECT `+entryColumns+entryFrom+`WHERE e.id = ANY($1) ORDER BY e.id`, pq.Int64Array(ids))
+	if err != nil {
+		return nil, fmt.Errorf("claim frozen entries: %w", err)
+	}
+	return es, nil
 }
 
 // UnitHeads lists the active heads of a unit, for receipts.

@@ -361,7 +361,7 @@ func (c *conv) entrySubmit(ctx context.Context, m quiz.Member, d quiz.EntryDialo
 	if err != nil {
 		return fmt.Errorf("entries of contest %d: %w", d.ContestID, err)
 	}
-	receipt := entryReceipt(setup, e, m, d.ReplaceID != 0)
+	receipt := entryReceipt(setup, e, m.FullName, d.ReplaceID != 0, false)
 	c.log.Info("entry submitted", "platform", c.ev.Platform, "member", m.ID, "entry", e.ID, "kind", e.Kind, "replace", d.ReplaceID != 0)
 	if _, err := c.send(ctx, Message{Text: receipt, Menu: menuFor(m)}); err != nil {
 		return err
@@ -380,35 +380,90 @@ func (c *conv) copyToHeads(ctx context.Context, m quiz.Member, receipt string) {
 		return
 	}
 	for _, h := range heads {
-		if h.ID == m.ID {
-			continue
-		}
-		for _, p := range []quiz.Platform{c.ev.Platform, quiz.PlatformTelegram, quiz.PlatformZalo} {
-			out, ok := c.messengers[p]
-			if !ok {
-				continue
-			}
-			chatID, err := c.chatOf(ctx, h.ID, p)
-			if err != nil {
-				continue
-			}
-			text := "📨 Bản sao biên nhận gửi thủ trưởng đơn vị\n\n" + receipt
-			if _, err := out.Send(ctx, chatID, Message{Text: text}); err != nil {
-				c.log.Warn("entries: receipt to head", "platform", p, "head", h.ID, "err", err)
-				continue
-			}
-			break
+		if h.ID != m.ID {
+			c.sendToMember(ctx, h.ID, c.ev.Platform, textHeadCopy+receipt)
 		}
 	}
 }
 
+const textHeadCopy = "📨 Bản sao biên nhận gửi thủ trưởng đơn vị\n\n"
+
+// sendToMember sends text to the member on the first platform, from
+// prefer, where they use the bot; false when it reached nobody (logged).
+func (b *Bot) sendToMember(ctx context.Context, memberID int64, prefer quiz.Platform, text string) bool {
+	for _, p := range []quiz.Platform{prefer, quiz.PlatformTelegram, quiz.PlatformZalo, quiz.PlatformWeb} {
+		out, ok := b.messengers[p]
+		if !ok {
+			continue
+		}
+		chatID, err := b.chatOf(ctx, memberID, p)
+		if err != nil {
+			continue
+		}
+		if _, err := out.Send(ctx, chatID, Message{Text: text}); err != nil {
+			b.log.Warn("entries: receipt", "platform", p, "member", memberID, "err", err)
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// EntryFreezer claims the entries frozen by their close whose receipt is
+// still to send (storage.DB).
+type EntryFreezer interface {
+	ClaimFrozenEntries(ctx context.Context, now time.Time, limit int) ([]quiz.Entry, error)
+}
+
+// SendFrozenReceipts sends, once per entry, the receipt of each entry
+// frozen by the close of its contest's entries to its submitter and the
+// unit's heads: what will be judged. serve calls it with the sweeper.
+func (b *Bot) SendFrozenReceipts(ctx context.Context) error {
+	if b.entries == nil {
+		return nil
+	}
+	fr, ok := b.entries.store.(EntryFreezer)
+	if !ok {
+		return nil
+	}
+	es, err := fr.ClaimFrozenEntries(ctx, b.quiz.Now(), 200)
+	if err != nil {
+		return err
+	}
+	setups := map[int64]quiz.EntriesSetup{}
+	for _, e := range es {
+		s, ok := setups[e.ContestID]
+		if !ok {
+			if s, err = b.entries.svc.Setup(ctx, e.ContestID); err != nil {
+				return err
+			}
+			setups[e.ContestID] = s
+		}
+		receipt := entryReceipt(s, e, e.SubmitterName, false, true)
+		b.sendToMember(ctx, e.SubmittedBy, quiz.PlatformTelegram, receipt)
+		heads, err := b.entries.store.UnitHeads(ctx, e.UnitID)
+		if err != nil {
+			return err
+		}
+		for _, h := range heads {
+			if h.ID != e.SubmittedBy {
+				b.sendToMember(ctx, h.ID, quiz.PlatformTelegram, textHeadCopy+receipt)
+			}
+		}
+	}
+	return nil
+}
+
 // entryReceipt is the receipt of an entry: what was received, its size and
 // hash (which prove what was sent), and when.
-func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by quiz.Member, replaced bool) string {
+func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by string, replaced, frozen bool) string {
 	loc := s.Contest.Location()
 	var b strings.Builder
 	b.WriteString("🧾 Biên nhận bài dự thi")
-	if replaced {
+	switch {
+	case frozen:
+		b.WriteString(" – bài đã được chốt")
+	case replaced:
 		b.WriteString(" (thay thế bài đã nộp)")
 	}
 	fmt.Fprintf(&b, "\nCuộc thi: %s\nĐơn vị: %s\nTên bài: %s\nTác giả: %s\n", field(s.Contest.Name), field(e.UnitName), field(e.Title), field(e.Authors))
@@ -433,8 +488,12 @@ func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by quiz.Member, replaced bo
 		}
 		fmt.Fprintf(&b, "\nDung lượng: %s\nMã SHA-256: %s\n", size, e.FileHash)
 	}
-	fmt.Fprintf(&b, "Thời điểm nhận: %s\nNgười nộp: %s\n\n", e.UpdatedAt.In(loc).Format("15:04:05 ngày 02/01/2006"), field(by.FullName))
-	fmt.Fprintf(&b, "Đơn vị có thể thay bài đến %s; sau thời điểm đó bài được giữ nguyên để chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
+	fmt.Fprintf(&b, "Thời điểm nhận: %s\nNgười nộp: %s\n\n", e.UpdatedAt.In(loc).Format("15:04:05 ngày 02/01/2006"), field(by))
+	if frozen {
+		fmt.Fprintf(&b, "Hạn nộp bài đã kết thúc lúc %s: bài được giữ nguyên như trên để Ban Giám khảo chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
+	} else {
+		fmt.Fprintf(&b, "Đơn vị có thể thay bài đến %s; sau thời điểm đó bài được giữ nguyên để chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
+	}
 	return b.String()
 }
 

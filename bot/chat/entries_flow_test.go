@@ -151,5 +151,17 @@ func TestEntriesSubmittedInChat(t *testing.T) {
 		if m := an.Last().Text; m != "Đã hết hạn nộp bài dự thi (09:00 ngày 04/12/2026). Bài đã nộp được giữ nguyên, không thể nộp thêm hay thay thế." {
 			t.Fatalf("/nopbai after the close: %q", m)
 		}
+		// The frozen entry's receipt, once, to its submitter (the head,
+		// who replaced it) and no copy to the same person.
+		n := chi.Count()
+		for range 2 {
+			if err := r.bot.SendFrozenReceipts(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if m := chi.Last().Text; chi.Count() != n+1 || !strings.HasPrefix(m, "🧾 Biên nhận bài dự thi – bài đã được chốt\nCuộc thi: Tìm hiểu cải cách hành chính 2026\nĐơn vị: Sở Nội vụ\nTên bài: Bản mới\n") ||
+			!strings.HasSuffix(m, "Người nộp: Lê Minh Chi\n\nHạn nộp bài đã kết thúc lúc 09:00 ngày 04/12/2026: bài được giữ nguyên như trên để Ban Giám khảo chấm.") {
+			t.Fatalf("frozen receipt (%d messages): %q", chi.Count()-n, m)
+		}
 	})
 }

@@ -313,6 +313,9 @@ func (s *server) sweep(ctx context.Context, every time.Duration) {
 			if err := s.conv.SweepExpired(ctx); err != nil && ctx.Err() == nil {
 				s.e.log.Error("sweep expired attempts", "err", err)
 			}
+			if err := s.conv.SendFrozenReceipts(ctx); err != nil && ctx.Err() == nil {
+				s.e.log.Error("entries: frozen receipts", "err", err)
+			}
 		}
 	}
 }

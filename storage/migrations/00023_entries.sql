@@ -65,6 +65,9 @@ CREATE TABLE entries (
     url            text CHECK (url ~ '^https?://'),
     submitted_at   timestamptz NOT NULL,
     updated_at     timestamptz NOT NULL,
+    -- When the receipt of the frozen entry (after the close) was claimed
+    -- for sending: once, by one replica.
+    frozen_receipt_at timestamptz,
     -- A file for a video or an essay, a URL for a link: never both.
     CHECK ((kind = 'link') = (url IS NOT NULL) AND (kind = 'link') = (file_hash IS NULL))
 );
