@@ -380,17 +380,17 @@ func RankEntries(how Combine, prizes EntryPrizes, entries []ScoredEntry) []Score
 
 // Entry is one submitted entry.
 type Entry struct {
-	ID          int64     `db:"id"`
-	ContestID   int64     `db:"contest_id"`
-	UnitID      int64     `db:"unit_id"`
-	UnitCode    string    `db:"unit_code"`
-	UnitName    string    `db:"unit_name"`
-	SubmittedBy int64     `db:"submitted_by"`
+	ID          int64  `db:"id"`
+	ContestID   int64  `db:"contest_id"`
+	UnitID      int64  `db:"unit_id"`
+	UnitCode    string `db:"unit_code"`
+	UnitName    string `db:"unit_name"`
+	SubmittedBy int64  `db:"submitted_by"`
 	// SubmitterName is the submitter's full name, for receipts.
-	SubmitterName string `db:"submitter_name"`
-	Title       string    `db:"title"`
-	Authors     string    `db:"authors"`
-	Kind        EntryKind `db:"kind"`
+	SubmitterName string    `db:"submitter_name"`
+	Title         string    `db:"title"`
+	Authors       string    `db:"authors"`
+	Kind          EntryKind `db:"kind"`
 	// The file, for a video or an essay.
 	FileHash     string `db:"file_hash"`
 	FileSize     int64  `db:"file_size"`
