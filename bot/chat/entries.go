@@ -132,12 +132,15 @@ func (b *Bot) handleEntry(ctx context.Context, ev Event) (handled bool, err erro
 		if err != nil {
 			return false, nil // strangers are Handle's
 		}
+		if _, err := b.quiz.Current(ctx, m); err == nil {
+			// A question is live: the text is its answer. (Asked first:
+			// the event knows the session already, while the draft is a
+			// PostgreSQL read.)
+			return false, nil
+		}
 		d, ok, err := b.entries.store.EntryDraftOf(ctx, m.ID, b.quiz.Now())
 		if err != nil || !ok {
 			return false, err
-		}
-		if _, err := b.quiz.Current(ctx, m); err == nil {
-			return false, nil // a question is live: the text is its answer
 		}
 		return true, c.entryText(ctx, m, d)
 	}

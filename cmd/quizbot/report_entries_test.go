@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"quizbot/quiz"
 	"quizbot/storage/storagetest"
@@ -100,5 +103,26 @@ func TestReportEntriesCommand(t *testing.T) {
 		"Giám khảo 1: Hoàng Văn Em,Giám khảo 2: Phạm Thu Dung,Giám khảo 3: Trần Thị Bình,Số giám khảo đã chấm,Điểm tổng hợp,Hạng,Giải\n") ||
 		strings.TrimPrefix(out, out[:strings.IndexByte(out, '\n')+1]) != strings.TrimPrefix(want, head) || strings.Contains(errOut, "provisional") {
 		t.Fatalf("report entries --headings vi: exit %d\n%s\nstderr %s", code, out, errOut)
+	}
+
+	// The whole contest's workbook has the sheet, the prizes named.
+	wbPath := filepath.Join(t.TempDir(), "ca-cuoc-thi.xlsx")
+	if code, _, errOut := runReport(t, getenv, "workbook", "--contest", "--out", wbPath); code != 0 {
+		t.Fatalf("report workbook --contest: exit %d, stderr %s", code, errOut)
+	}
+	wb, err := excelize.OpenFile(wbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("Bài dự thi", excelize.Options{RawCellValue: true})
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("Bài dự thi: %q, %v", rows, err)
+	}
+	if got := strings.Join(rows[2], "|"); !strings.HasPrefix(got, `1|SNV|Sở Nội vụ|=HYPERLINK("x")|`) || !strings.HasSuffix(got, "|80|75.5|100|3|85.17|1|Giải Nhất") {
+		t.Errorf("first entry's row %q", got)
+	}
+	if got := rows[4]; got[len(got)-1] != "Giải Nhì" || got[len(got)-2] != "2" {
+		t.Errorf("tied entry's row %q", got)
 	}
 }

@@ -71,6 +71,21 @@ func cmdReportWorkbook(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
 	}
+	if a.round == 0 {
+		// The entries part, when the contest has one (report_entries.go),
+		// after the prizes.
+		s, ok, err := entriesSheet(ctx, db, c)
+		if err != nil {
+			return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
+		}
+		if ok {
+			at := slices.IndexFunc(wb.Sheets, func(s report.Sheet) bool { return s.Name == report.SheetAbsent })
+			if at < 0 {
+				at = len(wb.Sheets)
+			}
+			wb.Sheets = slices.Insert(wb.Sheets, at, s)
+		}
+	}
 	if err := writeFileAtomic(a.out, wb.Write); err != nil {
 		return fmt.Errorf("report workbook: %w", err)
 	}
