@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,5 +109,44 @@ func TestTelegramEntryByDocument(t *testing.T) {
 	}
 	if strings.Contains(r.logBuf.String(), r.fake.Token()) {
 		t.Fatal("the token is in the log")
+	}
+}
+
+// /nopbai on Zalo through serve: the clip comes as a download URL in a
+// signed user_send_file event; quizbot downloads it, keeps it under its
+// hash and sends the receipt as a consultation message.
+func TestZaloEntryByFileURL(t *testing.T) {
+	t.Parallel()
+	r := newZaloRig(t, storagetest.SeedOptions{}, "either")
+	dir := t.TempDir()
+	zaloConf := r.configure
+	r.configure = func(c *config.Config) { zaloConf(c); c.EntriesDir = dir }
+	r.start()
+	c := r.f.Contest
+	c.Entries = &quiz.EntriesConfig{
+		OpensAt: r.f.Now.Add(-time.Hour), ClosesAt: r.f.Now.Add(time.Hour), Submitter: quiz.SubmitterMember, MaxPerUnit: 1,
+		Video:  &quiz.VideoRules{Formats: []string{"mp4"}},
+		Rubric: []quiz.Criterion{{Name: "Nội dung", MaxPoints: 100}}, Judges: []string{r.f.Members["dung"].Phone}, Combine: quiz.CombineMean,
+	}
+	if _, err := r.db.ApplyContest(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	clip := testClip(2*time.Minute, 1000)
+	sum := sha256.Sum256(clip)
+	hash := hex.EncodeToString(sum[:])
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { w.Write(clip) }))
+	defer cdn.Close()
+
+	r.zverify("z-em", r.f.Members["em"].Phone)
+	r.zsend(r.z.TextEvent("z-em", "/nopbai"))
+	r.zsend(r.z.TextEvent("z-em", "Một cửa ở xã"))
+	r.zsend(r.z.TextEvent("z-em", "Hoàng Văn Em"))
+	r.zsend(r.z.FileEvent("z-em", cdn.URL+"/zalo/f/abc.mp4", "clip.mp4", len(clip)))
+	if m := r.zlast("z-em"); !strings.HasPrefix(m.Text, "🧾 Biên nhận bài dự thi\n") || !strings.Contains(m.Text, "Mã SHA-256: "+hash) ||
+		!strings.Contains(m.Text, "Đơn vị: UBND xã Hòa Phú") || !strings.Contains(m.Text, "thời lượng 2:00") {
+		t.Fatalf("receipt: %q", m.Text)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, hash[:2], hash)); err != nil || !bytes.Equal(b, clip) {
+		t.Fatalf("stored clip: %v", err)
 	}
 }
