@@ -349,7 +349,16 @@ func (c *conv) entryTooLarge(ctx context.Context, m quiz.Member, d quiz.EntryDia
 func (c *conv) entrySubmit(ctx context.Context, m quiz.Member, d quiz.EntryDialogue, draft quiz.EntryDraft) error {
 	e, err := c.entries.svc.Submit(ctx, m, d.ContestID, d.ReplaceID, draft)
 	if err != nil {
-		if code := quiz.ErrorCode(err); code == quiz.EINVALID && strings.Contains(quiz.ErrorMessage(err), "hết hạn") || code == quiz.EFORBIDDEN || code == quiz.ECONFLICT {
+		over := false
+		switch quiz.ErrorCode(err) {
+		case quiz.EFORBIDDEN, quiz.ECONFLICT:
+			over = true
+		case quiz.EINVALID:
+			// Closed meanwhile: no other file or link can be taken.
+			s, serr := c.entries.svc.Setup(ctx, d.ContestID)
+			over = serr == nil && !s.Config.Open(c.quiz.Now())
+		}
+		if over {
 			// Nothing more can come of this dialogue.
 			if derr := c.entries.store.DeleteEntryDraft(ctx, m.ID); derr != nil {
 				return derr

@@ -21,9 +21,11 @@
 // would see them (Sent, LastMessage, Keyboard). Failures can be injected per
 // method and chat (FailTooManyRequests, FailServerError, FailNetwork, Block,
 // OnCall). Updates are built the way Telegram builds them (TextMessage,
-// Command, Contact, CallbackQuery, Tap) and delivered by long polling (Queue)
-// or posted to a webhook (Post). Wait helpers block on the fake's state, not
-// on sleeps.
+// Command, Contact, CallbackQuery, Tap, Document, Video) and delivered by
+// long polling (Queue) or posted to a webhook (Post). The files users send
+// are served as the Bot API serves them: getFile answers a file_path
+// (refusing files over 20 MB, SetFileLimit) and GET /file/bot<token>/<path>
+// the bytes. Wait helpers block on the fake's state, not on sleeps.
 //
 // A typical webhook test:
 //
