@@ -289,6 +289,16 @@ func (c *conv) entryFile(ctx context.Context) error {
 	if !ok || d.Step != stepFile {
 		return c.say(ctx, textEntryNoDraft)
 	}
+	// Closed (or the member may no longer submit) since the dialogue
+	// began: said before anything is downloaded.
+	if _, err := c.entries.svc.Desk(ctx, m); err != nil {
+		if code := quiz.ErrorCode(err); code == quiz.EINVALID || code == quiz.EFORBIDDEN {
+			if derr := c.entries.store.DeleteEntryDraft(ctx, m.ID); derr != nil {
+				return derr
+			}
+		}
+		return c.fail(ctx, err)
+	}
 	ref := c.ev.File
 	fetch, ok := c.out.(FileFetcher)
 	if !ok || ref == nil {

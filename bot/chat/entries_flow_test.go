@@ -145,8 +145,24 @@ func TestEntriesSubmittedInChat(t *testing.T) {
 			t.Fatal("the link did not replace the clip")
 		}
 
-		// After the close: refused, nothing changes.
+		// A dialogue begun before the close and finished after it: the
+		// file is refused, and the dialogue is over.
+		em := r.user("em")
+		r.verify(em)
+		r.clock.Set(cfg.ClosesAt.Add(-10 * time.Minute))
+		em.Command("nopbai")
+		em.Type("Bài muộn")
+		em.Type("Hoàng Văn Em")
 		r.clock.Set(cfg.ClosesAt)
+		em.SendFile("muon.mp4", clip)
+		if m := em.Last().Text; m != "Đã hết hạn nộp bài dự thi (09:00 ngày 04/12/2026). Bài đã nộp được giữ nguyên, không thể nộp thêm hay thay thế." {
+			t.Fatalf("a file after the close: %q", m)
+		}
+		if n := r.count(`SELECT count(*) FROM entries WHERE title = 'Bài muộn'`) + r.count(`SELECT count(*) FROM entry_drafts`); n != 0 {
+			t.Fatalf("a late file left %d entries and drafts", n)
+		}
+
+		// After the close: refused, nothing changes.
 		an.Command("nopbai")
 		if m := an.Last().Text; m != "Đã hết hạn nộp bài dự thi (09:00 ngày 04/12/2026). Bài đã nộp được giữ nguyên, không thể nộp thêm hay thay thế." {
 			t.Fatalf("/nopbai after the close: %q", m)
