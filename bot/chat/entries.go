@@ -92,6 +92,7 @@ const (
 	entryTimeLayout = "15:04 ngày 02/01/2006"
 
 	textEntryCancelled = "Đã dừng việc nộp bài dự thi. Gõ /nopbai khi muốn nộp lại."
+	textEntryNothing   = "Anh/chị không có việc nộp bài dự thi nào đang dở. Gõ /nopbai để nộp bài."
 	textEntryNoDraft   = "Để nộp bài dự thi, anh/chị gõ /nopbai rồi làm theo hướng dẫn; tệp gửi lúc khác không được ghi nhận."
 	textEntryAuthors   = "Bước 2/3: Nhập họ tên tác giả (nhiều người thì cách nhau bởi dấu phẩy)."
 	textEntryNoFiles   = "Ứng dụng này chưa nhận được tệp gửi qua tin nhắn. Anh/chị vui lòng gửi đường dẫn (link) tới video, hoặc nộp tệp qua Telegram."
@@ -231,6 +232,13 @@ func (c *conv) entryCancel(ctx context.Context) error {
 	m, ok, err := c.member(ctx)
 	if !ok || err != nil {
 		return err
+	}
+	_, pending, err := c.entries.store.EntryDraftOf(ctx, m.ID, c.quiz.Now())
+	if err != nil {
+		return err
+	}
+	if !pending {
+		return c.say(ctx, textEntryNothing)
 	}
 	if err := c.entries.store.DeleteEntryDraft(ctx, m.ID); err != nil {
 		return err

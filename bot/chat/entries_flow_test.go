@@ -78,6 +78,16 @@ func TestEntriesSubmittedInChat(t *testing.T) {
 			!strings.Contains(m, "Cuộc thi nhận: tệp video (MP4, MOV, dài tối đa 5:00); tệp bài viết (PDF, DOCX); đường dẫn (link) tới video đăng trên mạng.") {
 			t.Fatalf("/nopbai: %q", m)
 		}
+		// /huy stops a dialogue, and says so when there is none.
+		an.Command("huy")
+		if m := an.Last().Text; m != "Đã dừng việc nộp bài dự thi. Gõ /nopbai khi muốn nộp lại." {
+			t.Fatalf("/huy: %q", m)
+		}
+		an.Command("huy")
+		if m := an.Last().Text; m != "Anh/chị không có việc nộp bài dự thi nào đang dở. Gõ /nopbai để nộp bài." {
+			t.Fatalf("/huy with nothing to stop: %q", m)
+		}
+		an.Command("nopbai")
 		an.Type("Một cửa  hiện đại ở Sở Nội vụ")
 		if m := an.Last().Text; m != "Bước 2/3: Nhập họ tên tác giả (nhiều người thì cách nhau bởi dấu phẩy)." {
 			t.Fatalf("after the title: %q", m)
