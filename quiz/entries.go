@@ -578,3 +578,19 @@ type EntryDialogue struct {
 	Authors   string    `db:"authors"`
 	ExpiresAt time.Time `db:"expires_at"`
 }
+
+// UnitsShort lists the units (of all, by code) that have sent fewer than
+// the section's minimum of entries, with their counts: those the
+// organizers chase.
+func (e *EntriesConfig) UnitsShort(all []Unit, entries []Entry) (short []Unit, counts map[string]int) {
+	counts = map[string]int{}
+	for _, en := range entries {
+		counts[en.UnitCode]++
+	}
+	for _, u := range all {
+		if counts[u.Code] < e.MinPerUnit {
+			short = append(short, u)
+		}
+	}
+	return short, counts
+}

@@ -79,6 +79,25 @@ func cmdReportEntries(ctx context.Context, e *env, args []string) error {
 			delete(ties, rank)
 		}
 	}
+	if min := res.Setup.Config.MinPerUnit; min > 0 {
+		units, err := db.Units(ctx)
+		if err != nil {
+			return fmt.Errorf("report entries: %w", err)
+		}
+		var es []quiz.Entry
+		for _, r := range res.Entries {
+			es = append(es, r.Entry)
+		}
+		short, counts := res.Setup.Config.UnitsShort(units, es)
+		if len(short) > 0 {
+			names := make([]string, len(short))
+			for i, u := range short {
+				names[i] = fmt.Sprintf("%s (%d)", u.Code, counts[u.Code])
+			}
+			fmt.Fprintf(e.stderr, "report entries: contest %s: %d of %d units sent fewer than %d entries: %s\n",
+				c.Code, len(short), len(units), min, strings.Join(names, ", "))
+		}
+	}
 	if !res.Final {
 		fmt.Fprintf(e.stderr, "report entries: contest %s: the judging is open: scores, ranks and prizes are provisional\n", c.Code)
 	}

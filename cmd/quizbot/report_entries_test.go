@@ -28,7 +28,7 @@ func TestReportEntriesCommand(t *testing.T) {
 	m := f.Members
 	c := f.Contest
 	c.Entries = &quiz.EntriesConfig{
-		OpensAt: f.Now.Add(-time.Hour), ClosesAt: f.Now.Add(2 * time.Hour), Submitter: quiz.SubmitterMember, MaxPerUnit: 2,
+		OpensAt: f.Now.Add(-time.Hour), ClosesAt: f.Now.Add(2 * time.Hour), Submitter: quiz.SubmitterMember, MinPerUnit: 2, MaxPerUnit: 2,
 		Video: &quiz.VideoRules{Formats: []string{"mp4"}}, Essay: &quiz.EssayRules{Formats: []string{"docx"}}, Link: true,
 		Rubric: []quiz.Criterion{{Name: "Nội dung", MaxPoints: 70}, {Name: "Hình thức", MaxPoints: 30}},
 		Judges: []string{m["dung"].Phone, m["em"].Phone, m["binh"].Phone}, Combine: quiz.CombineMean,
@@ -89,7 +89,8 @@ func TestReportEntriesCommand(t *testing.T) {
 		t.Fatalf("report entries: exit %d\n%s\nstderr %s\nwant\n%s", code, out, errOut, want)
 	}
 	for _, line := range []string{"judge_1 = Hoàng Văn Em", "judge_2 = Phạm Thu Dung", "judge_3 = Trần Thị Bình",
-		"entries 2 (XA1), 3 (SNV) tie at rank 2", "the judging is open: scores, ranks and prizes are provisional"} {
+		"entries 2 (XA1), 3 (SNV) tie at rank 2", "the judging is open: scores, ranks and prizes are provisional",
+		"1 of 2 units sent fewer than 2 entries: XA1 (1)"} {
 		if !strings.Contains(errOut, line) {
 			t.Errorf("stderr lacks %q:\n%s", line, errOut)
 		}
