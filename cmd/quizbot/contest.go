@@ -79,8 +79,12 @@ func contestApply(ctx context.Context, e *env, path string, dryRun bool) error {
 	printContest(e, c, ch.Created)
 	if en := f.Contest.Entries; en != nil {
 		loc := c.Location()
-		fmt.Fprintf(e.stdout, "  entries: %s → %s, %d judges, rubric of %d criteria (%d points)\n",
-			en.OpensAt.In(loc).Format("Mon 2006-01-02 15:04"), en.ClosesAt.In(loc).Format("Mon 2006-01-02 15:04"), len(en.Judges), len(en.Rubric), en.MaxScore())
+		judges := fmt.Sprintf("%d judges", len(en.Judges))
+		if len(en.Judges) == 1 {
+			judges = "1 judge"
+		}
+		fmt.Fprintf(e.stdout, "  entries: %s → %s, %s, rubric of %d criteria (%d points)\n",
+			en.OpensAt.In(loc).Format("Mon 2006-01-02 15:04"), en.ClosesAt.In(loc).Format("Mon 2006-01-02 15:04"), judges, len(en.Rubric), en.MaxScore())
 	}
 	return nil
 }

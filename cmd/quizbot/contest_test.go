@@ -317,3 +317,35 @@ func TestContestApplyUsage(t *testing.T) {
 		t.Errorf("huge file: exit %d, stderr:\n%s\nwant:\n%s", code, errOut, want)
 	}
 }
+
+// The entries: section goes in with the contest: a judge off the roster is
+// pointed at in the file and nothing is stored; once the judge is on the
+// roster the section is applied and summed up.
+func TestContestApplyEntries(t *testing.T) {
+	ce := newContestEnv(t)
+	if _, err := ce.db.Exec(`WITH u AS (INSERT INTO units (code, name) VALUES ('SNV', 'Sở Nội vụ') RETURNING id)
+		INSERT INTO members (full_name, phone, unit_id) SELECT 'Phạm Thu Dung', '0912000004', id FROM u`); err != nil {
+		t.Fatal(err)
+	}
+	entries := contestYAML + `entries:
+  opens: 2026-12-07 07:30
+  closes: 2026-12-20 17:00
+  kinds: {video: {formats: [mp4], max_duration: 5m}, link: true}
+  rubric:
+    - {name: Nội dung, max_points: 70}
+    - {name: Hình thức, max_points: 30}
+  judges:
+    - "0912000004"
+    - "0999888777"
+`
+	line := strings.Count(contestYAML, "\n") + 10
+	ce.reject(entries, ":"+strconv.Itoa(line)+": entries.judges: 099****777 is not an active member on the roster: import the judge first")
+	code, out, errOut := ce.run("contest", "apply", ce.file(strings.Replace(entries, "    - \"0999888777\"\n", "", 1)))
+	if code != 0 || errOut != "" || !strings.HasSuffix(out, "  entries: Mon 2026-12-07 07:30 → Sun 2026-12-20 17:00, 1 judge, rubric of 2 criteria (100 points)\n") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	var n int
+	if err := ce.db.Get(&n, `SELECT count(*) FROM entry_criteria`); err != nil || n != 2 {
+		t.Fatalf("%d criteria stored, %v", n, err)
+	}
+}
