@@ -15,21 +15,17 @@ import (
 // EntriesColumns are the report's columns before the judges' (judge_1…,
 // one per judge in the order of the judges list) and after them.
 var (
-	EntriesColumns     = []string{"entry_id", "unit_code", "unit_name", "title", "authors", "kind", "format", "clip_seconds", "words", "size_bytes", "sha256", "url", "submitted_at", "updated_at"}
+	EntriesColumns     = []string{"entry_id", "unit_code", "unit_name", "title", "authors", "entry_kind", "format", "clip_seconds", "words", "size_bytes", "sha256", "url", "submitted_at", "updated_at"}
 	EntriesScoreColumn = []string{"judges_scored", "score", "rank", "prize"}
 )
 
-func init() {
-	for k, v := range map[string]string{
-		"entry_id": "Mã bài", "title": "Tên bài", "authors": "Tác giả", "kind": "Loại", "format": "Định dạng",
-		"clip_seconds": "Thời lượng (giây)", "words": "Số chữ", "size_bytes": "Dung lượng (byte)", "sha256": "Mã SHA-256",
-		"url": "Đường dẫn", "updated_at": "Thời điểm cập nhật", "judges_scored": "Số giám khảo đã chấm",
-		"score": "Điểm tổng hợp",
-	} {
-		if _, ok := Headings[k]; !ok {
-			Headings[k] = v
-		}
-	}
+// entriesHeadings are the entries report's Vietnamese headings, looked up
+// before the shared Headings (whose "kind", say, is the signals').
+var entriesHeadings = map[string]string{
+	"entry_id": "Mã bài", "title": "Tên bài", "authors": "Tác giả", "entry_kind": "Loại bài", "format": "Định dạng",
+	"clip_seconds": "Thời lượng (giây)", "words": "Số chữ", "size_bytes": "Dung lượng (byte)", "sha256": "Mã SHA-256",
+	"url": "Đường dẫn", "updated_at": "Thời điểm cập nhật", "judges_scored": "Số giám khảo đã chấm",
+	"score": "Điểm tổng hợp",
 }
 
 // EntriesTable lays out the ranked entries; times are shown in loc. Each
@@ -67,14 +63,19 @@ func EntriesTable(res quiz.EntryResults, loc *time.Location) Table {
 	return t
 }
 
-// VietnameseJudges names the judges' columns in Vietnamese: "Giám khảo 1:
-// Phạm Thu Dung".
-func VietnameseJudges(t Table, judges []quiz.Member) Table {
-	cols := append([]string{}, t.Columns...)
-	for i, j := range judges {
-		name := "judge_" + strconv.Itoa(i+1)
-		for k, c := range cols {
-			if c == name {
+// EntriesVietnamese gives the entries table its Vietnamese headings, the
+// judges' columns named: "Giám khảo 1: Phạm Thu Dung".
+func EntriesVietnamese(t Table, judges []quiz.Member) Table {
+	cols := make([]string, len(t.Columns))
+	for k, c := range t.Columns {
+		cols[k] = c
+		if h, ok := entriesHeadings[c]; ok {
+			cols[k] = h
+		} else if h, ok := Headings[c]; ok {
+			cols[k] = h
+		}
+		for i, j := range judges {
+			if c == "judge_"+strconv.Itoa(i+1) {
 				cols[k] = fmt.Sprintf("Giám khảo %d: %s", i+1, j.FullName)
 			}
 		}

@@ -59,7 +59,7 @@ func cmdReportEntries(ctx context.Context, e *env, args []string) error {
 	}
 	t := report.EntriesTable(res, c.Location())
 	if headings == "vi" {
-		t = report.VietnameseJudges(t, res.Judges).Vietnamese()
+		t = report.EntriesVietnamese(t, res.Judges)
 	}
 	if err := writeReport(e, t, format, out); err != nil {
 		return fmt.Errorf("report entries: %w", err)
@@ -118,7 +118,7 @@ func entriesSheet(ctx context.Context, db quiz.EntryStore, c quiz.Contest) (repo
 	if err != nil {
 		return report.Sheet{}, false, fmt.Errorf("entries of contest %s: %w", c.Code, err)
 	}
-	t := report.VietnameseJudges(report.EntriesTable(res, c.Location()), res.Judges).Vietnamese()
+	t := report.EntriesVietnamese(report.EntriesTable(res, c.Location()), res.Judges)
 	cols := make([]report.Column, len(t.Columns))
 	for i, h := range t.Columns {
 		cols[i] = report.Column{Heading: h, Width: 14}

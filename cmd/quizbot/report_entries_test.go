@@ -80,7 +80,7 @@ func TestReportEntriesCommand(t *testing.T) {
 	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
 
 	code, out, errOut := runReport(t, getenv, "entries")
-	head := "entry_id,unit_code,unit_name,title,authors,kind,format,clip_seconds,words,size_bytes,sha256,url,submitted_at,updated_at,judge_1,judge_2,judge_3,judges_scored,score,rank,prize\n"
+	head := "entry_id,unit_code,unit_name,title,authors,entry_kind,format,clip_seconds,words,size_bytes,sha256,url,submitted_at,updated_at,judge_1,judge_2,judge_3,judges_scored,score,rank,prize\n"
 	want := head +
 		`1,SNV,Sở Nội vụ,"'=HYPERLINK(""x"")",Nguyễn Văn An,video,mp4,245,,1234,` + strings.Repeat("a1", 32) + `,,2026-12-02 09:00:00,2026-12-02 09:00:00,80.00,75.50,100.00,3,85.17,1,nhat` + "\n" +
 		"2,XA1,UBND xã Hòa Phú,Một cửa ở xã,Hoàng Văn Em,link,,,,,,https://video.example.vn/1,2026-12-02 09:01:00,2026-12-02 09:01:00,85.00,85.00,85.00,3,85.00,2,nhi\n" +
@@ -100,7 +100,7 @@ func TestReportEntriesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut = runReport(t, getenv, "entries", "--headings", "vi")
-	if code != 0 || !strings.HasPrefix(out, "Mã bài,Mã đơn vị,Tên đơn vị,Tên bài,Tác giả,Loại,Định dạng,Thời lượng (giây),Số chữ,Dung lượng (byte),Mã SHA-256,Đường dẫn,Thời điểm nộp bài,Thời điểm cập nhật,"+
+	if code != 0 || !strings.HasPrefix(out, "Mã bài,Mã đơn vị,Tên đơn vị,Tên bài,Tác giả,Loại bài,Định dạng,Thời lượng (giây),Số chữ,Dung lượng (byte),Mã SHA-256,Đường dẫn,Thời điểm nộp bài,Thời điểm cập nhật,"+
 		"Giám khảo 1: Hoàng Văn Em,Giám khảo 2: Phạm Thu Dung,Giám khảo 3: Trần Thị Bình,Số giám khảo đã chấm,Điểm tổng hợp,Hạng,Giải\n") ||
 		strings.TrimPrefix(out, out[:strings.IndexByte(out, '\n')+1]) != strings.TrimPrefix(want, head) || strings.Contains(errOut, "provisional") {
 		t.Fatalf("report entries --headings vi: exit %d\n%s\nstderr %s", code, out, errOut)
