@@ -36,14 +36,27 @@ func CanUse(m quiz.Member) bool {
 // Link issues a one-time sign-in link for m (read fresh by the caller),
 // good for LinkTTL: the URL to open. Only its token's hash is stored.
 func (c *Console) Link(ctx context.Context, m quiz.Member) (string, error) {
-	if !CanUse(m) {
+	ok, err := c.mayEnter(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
 		return "", ErrNotAllowed
 	}
+	return c.link(ctx, m, "")
+}
+
+// link issues the one-time link; next, when set, is where it lands.
+func (c *Console) link(ctx context.Context, m quiz.Member, next string) (string, error) {
 	token := randomToken()
 	if err := c.store.CreateConsoleToken(ctx, hash(token), m, c.clock.Now().Add(LinkTTL)); err != nil {
 		return "", err
 	}
-	return c.base + "/console/login?token=" + url.QueryEscape(token), nil
+	l := c.base + "/console/login?token=" + url.QueryEscape(token)
+	if next != "" {
+		l += "&next=" + url.QueryEscape(next)
+	}
+	return l, nil
 }
 
 // randomToken is 32 random bytes, URL-safe.
@@ -86,8 +99,14 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, nil, &Error{http.StatusGone, textBadLink})
 		return
 	}
-	c.renderStatus(w, http.StatusOK, "login", View{Title: "Đăng nhập trang quản trị", Content: token})
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/console/") {
+		next = ""
+	}
+	c.renderStatus(w, http.StatusOK, "login", View{Title: "Đăng nhập trang quản trị", Content: loginView{Token: token, Next: next}})
 }
+
+type loginView struct{ Token, Next string }
 
 // login spends the link's token (the form of loginPage) and opens a
 // session.
@@ -128,7 +147,12 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		fail(&Error{http.StatusGone, textBadLink})
 		return
 	}
-	if !CanUse(m) || m.Gen != gen {
+	enter, err := c.mayEnter(r.Context(), m)
+	if err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	if !enter || m.Gen != gen {
 		fail(&Error{http.StatusForbidden, "Tài khoản của anh/chị đã thay đổi hoặc không còn quyền vào trang quản trị. " + howToSignIn})
 		return
 	}
@@ -154,7 +178,31 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if err := c.Audit(r.Context(), m, "Đăng nhập", "bằng đường dẫn một lần"); err != nil {
 		c.log.Error("console audit", "err", err)
 	}
-	http.Redirect(w, r, "/console/", http.StatusSeeOther)
+	next := r.PostFormValue("next")
+	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		next = "/console/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// mayEnter says whether m may sign in: an organizer or a head, an active
+// judge of some contest's entries, or (for an upload link) anyone the
+// entries part lets submit now.
+func (c *Console) mayEnter(ctx context.Context, m quiz.Member) (bool, error) {
+	if CanUse(m) {
+		return true, nil
+	}
+	if !m.Active {
+		return false, nil
+	}
+	ids, err := c.store.JudgeContests(ctx, m.ID)
+	if err != nil {
+		return false, err
+	}
+	if len(ids) > 0 {
+		return true, nil
+	}
+	return c.maySubmit(ctx, m), nil
 }
 
 // secure says whether the cookie may travel over HTTPS only: the request
@@ -182,7 +230,15 @@ func (c *Console) signedIn(hr *http.Request) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Request{Request: hr, Member: m, Scope: scope, CSRF: csrf, session: h}, nil
+	judging, err := c.store.JudgeContests(hr.Context(), m.ID)
+	if err != nil {
+		return nil, err
+	}
+	// Someone demoted, or no longer a judge or a submitter, is signed out.
+	if !CanUse(m) && len(judging) == 0 && !c.maySubmit(hr.Context(), m) {
+		return nil, errSignIn
+	}
+	return &Request{Request: hr, Member: m, Scope: scope, CSRF: csrf, Judging: judging, session: h}, nil
 }
 
 // validCSRF compares the form's csrf field with the session's token.

@@ -65,6 +65,11 @@ type Store interface {
 	ExcuseCandidates(ctx context.Context, roundID, unitID int64, now time.Time) ([]quiz.Member, map[int64]string, error)
 	RecordExcuse(ctx context.Context, roundID, memberID, unitID int64, reason string, by int64) (quiz.Member, error)
 	dataStore // data.go
+	// The entries part (entries.go, judging.go, upload.go).
+	JudgeContests(ctx context.Context, memberID int64) ([]int64, error)
+	EntriesContest(ctx context.Context, now time.Time) (quiz.EntriesSetup, error)
+	EntryByID(ctx context.Context, id int64) (quiz.Entry, error)
+	ContestEntries(ctx context.Context, contestID int64) ([]quiz.Entry, error)
 }
 
 // Console serves the pages.
@@ -84,6 +89,10 @@ type Console struct {
 	// UseReports); nil until given.
 	notify  *notifyDeps
 	reports *reportsDeps
+	// entries and files serve the entries part; nil until UseEntries.
+	entries *quiz.Entries
+	files   EntryFiles
+	uploads string
 }
 
 // New returns the console. base is the address people open (PUBLIC_URL,
@@ -153,6 +162,17 @@ func (c *Console) routes(mux *http.ServeMux) {
 	c.action(mux, "POST /console/notifications/remind", c.remindNow)
 	c.page(mux, "GET /console/audit", c.auditPage)
 	c.action(mux, "POST /console/logout", c.logout)
+
+	// The entries part: judges (who may sign in for these pages alone),
+	// the organizers' judging page, and uploads.
+	c.open(mux, "GET /console/entries", c.entriesPage)
+	c.open(mux, "GET /console/entries/{id}", c.entryPage)
+	c.open(mux, "GET /console/entries/{id}/file", c.entryFile)
+	c.openAction(mux, "POST /console/entries/{id}", c.scoreEntry)
+	c.page(mux, "GET /console/judging", c.judgingPage)
+	c.page(mux, "GET /console/judging/close", c.judgingCloseConfirm)
+	c.action(mux, "POST /console/judging/close", c.judgingClose)
+	c.uploadRoutes(mux)
 }
 
 // Request is a signed-in request: its member, what they may see, and the
@@ -162,6 +182,9 @@ type Request struct {
 	Member quiz.Member
 	Scope  Scope
 	CSRF   string
+	// Judging lists the contests whose entries the member judges, the
+	// latest first.
+	Judging []int64
 	// session is the cookie's hash, for sign-out.
 	session []byte
 }
@@ -169,22 +192,46 @@ type Request struct {
 // handler is a console page or action.
 type handler func(w http.ResponseWriter, r *Request) error
 
-// page registers a GET handler for signed-in members.
+// page registers a GET handler for signed-in organizers and heads.
 func (c *Console) page(mux *http.ServeMux, pattern string, h handler) {
-	mux.HandleFunc(pattern, c.serve(h, false))
+	mux.HandleFunc(pattern, c.serve(h, false, false))
 }
 
 // action registers a state-changing handler: the form must carry the
 // session's CSRF token in the field csrf.
 func (c *Console) action(mux *http.ServeMux, pattern string, h handler) {
-	mux.HandleFunc(pattern, c.serve(h, true))
+	mux.HandleFunc(pattern, c.serve(h, true, false))
 }
 
-func (c *Console) serve(h handler, csrf bool) http.HandlerFunc {
+// open and openAction register pages that judges and submitters who are
+// neither organizers nor heads may open too; the handler checks who.
+func (c *Console) open(mux *http.ServeMux, pattern string, h handler) {
+	mux.HandleFunc(pattern, c.serve(h, false, true))
+}
+
+func (c *Console) openAction(mux *http.ServeMux, pattern string, h handler) {
+	mux.HandleFunc(pattern, c.serve(h, true, true))
+}
+
+func (c *Console) serve(h handler, csrf, open bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, hr *http.Request) {
 		setHeaders(w)
 		c.setHSTS(w, hr)
 		r, err := c.signedIn(hr)
+		if err == nil && !open && !CanUse(r.Member) {
+			// A judge's or a submitter's session: their own pages only.
+			if hr.URL.Path == "/console/" && len(r.Judging) > 0 {
+				http.Redirect(w, hr, "/console/entries", http.StatusFound)
+				return
+			}
+			if hr.URL.Path == "/console/" {
+				http.Redirect(w, hr, "/console/upload", http.StatusFound)
+				return
+			}
+			if hr.URL.Path != "/console/logout" {
+				err = Forbidden("Trang này chỉ dành cho Ban Tổ chức và thủ trưởng các đơn vị.")
+			}
+		}
 		if err == nil && csrf && !validCSRF(r) {
 			err = Forbidden("Yêu cầu không hợp lệ (thiếu hoặc sai mã bảo vệ biểu mẫu). Vui lòng tải lại trang rồi thử lại.")
 		}
@@ -271,7 +318,7 @@ func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *Request, err 
 	}
 	v := View{Title: "Không thực hiện được", Content: e}
 	if r != nil {
-		v.Member, v.CSRF = r.Member, r.CSRF
+		v.Member, v.CSRF, v.Staff, v.Judging = r.Member, r.CSRF, CanUse(r.Member), len(r.Judging) > 0
 	}
 	c.renderStatus(w, e.Status, "error", v)
 }
@@ -283,6 +330,10 @@ type View struct {
 	Member  quiz.Member
 	CSRF    string
 	Content any
+	// Staff: an organizer or a head, who sees the whole navigation; a
+	// judge or a submitter sees their own pages.
+	Staff   bool
+	Judging bool
 }
 
 // Navigation entries (View.Nav).
@@ -293,11 +344,14 @@ const (
 	navReports       = "reports"
 	navNotifications = "notifications"
 	navAudit         = "audit"
+	navEntries       = "entries"
+	navJudging       = "judging"
+	navUpload        = "upload"
 )
 
 // render writes page name inside the layout with r's member and token.
 func (c *Console) render(w http.ResponseWriter, r *Request, name string, v View) error {
-	v.Member, v.CSRF = r.Member, r.CSRF
+	v.Member, v.CSRF, v.Staff, v.Judging = r.Member, r.CSRF, CanUse(r.Member), len(r.Judging) > 0
 	c.renderStatus(w, http.StatusOK, name, v)
 	return nil
 }

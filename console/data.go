@@ -49,9 +49,9 @@ func (c *Console) OnRosterChange(fn func(context.Context) error) { c.rosterChang
 
 func (c *Console) dataRoutes(mux *http.ServeMux) {
 	c.page(mux, "GET /console/data", c.dataPage)
-	mux.HandleFunc("POST /console/data/upload", c.limitBody(maxUpload, c.serve(c.dataUpload, true)))
+	mux.HandleFunc("POST /console/data/upload", c.limitBody(maxUpload, c.serve(c.dataUpload, true, false)))
 	c.action(mux, "POST /console/data/apply", c.dataApply)
-	mux.HandleFunc("POST /console/data/contest", c.limitBody(maxContestForm, c.serve(c.dataContest, true)))
+	mux.HandleFunc("POST /console/data/contest", c.limitBody(maxContestForm, c.serve(c.dataContest, true, false)))
 }
 
 // limitBody refuses a body larger than max before anything reads it (the

@@ -85,7 +85,9 @@ func (db *DB) CreateConsoleSession(ctx context.Context, hash []byte, m quiz.Memb
 // ConsoleSession returns the member of a live session and its CSRF token:
 // ok is false when the session is unknown or expired at now, or its member
 // is no longer the same (inactive, unlinked or otherwise changed: the
-// generation moved on), or no longer an organizer or a head.
+// generation moved on). Whether the member may still use the console (an
+// organizer, a head, a judge of the entries, a submitter) is the
+// console's to decide.
 func (db *DB) ConsoleSession(ctx context.Context, hash []byte, now time.Time) (m quiz.Member, csrf string, ok bool, err error) {
 	var row struct {
 		MemberID int64  `db:"member_id"`
@@ -106,7 +108,7 @@ func (db *DB) ConsoleSession(ctx context.Context, hash []byte, now time.Time) (m
 	if err != nil {
 		return m, "", false, fmt.Errorf("console session: %w", err)
 	}
-	if !m.Active || m.Gen != row.Gen || (m.Role != quiz.RoleOrganizer && m.Role != quiz.RoleHead) {
+	if !m.Active || m.Gen != row.Gen {
 		return m, "", false, nil
 	}
 	return m, row.CSRF, true, nil

@@ -36,13 +36,17 @@ func (c *conv) consoleCmd(ctx context.Context) error {
 	if m, err = c.quiz.Confirm(ctx, m); err != nil {
 		return c.fail(ctx, err)
 	}
-	if m.Role != quiz.RoleOrganizer && m.Role != quiz.RoleHead {
-		return c.say(ctx, textConsoleRefused)
-	}
 	if c.console == nil {
+		if m.Role != quiz.RoleOrganizer && m.Role != quiz.RoleHead {
+			return c.say(ctx, textConsoleRefused)
+		}
 		return c.say(ctx, textConsoleOff)
 	}
+	// The console decides: organizers, heads, and the entries' judges.
 	link, err := c.console.Link(ctx, m)
+	if quiz.ErrorCode(err) == quiz.EFORBIDDEN {
+		return c.say(ctx, textConsoleRefused)
+	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}

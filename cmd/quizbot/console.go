@@ -34,15 +34,15 @@ func cmdConsole(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("console link: %w", err)
 	}
-	if !console.CanUse(m) {
-		return fmt.Errorf("console link: %s (%s, %s) không phải Ban Tổ chức hay thủ trưởng đơn vị đang hoạt động: trang quản trị chỉ dành cho họ",
-			m.FullName, quiz.MaskPhone(m.Phone), m.UnitCode)
-	}
 	c, err := console.New(db, quiz.SystemClock{}, e.log, console.BaseURL(e.cfg.PublicURL, e.cfg.ListenAddr))
 	if err != nil {
 		return err
 	}
 	link, err := c.Link(ctx, m)
+	if quiz.ErrorCode(err) == quiz.EFORBIDDEN {
+		return fmt.Errorf("console link: %s (%s, %s) không phải Ban Tổ chức, thủ trưởng đơn vị hay giám khảo đang hoạt động: trang quản trị chỉ dành cho họ",
+			m.FullName, quiz.MaskPhone(m.Phone), m.UnitCode)
+	}
 	if err != nil {
 		return fmt.Errorf("console link: %w", err)
 	}

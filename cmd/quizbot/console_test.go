@@ -73,7 +73,7 @@ func TestConsoleLinkCommand(t *testing.T) {
 		t.Errorf("console link for an organizer with PUBLIC_URL: %d %q", code, out)
 	}
 	for _, tc := range []struct{ phone, want string }{
-		{"0912000001", "quizbot: console link: Nguyễn Văn An (091****001, SNV) không phải Ban Tổ chức hay thủ trưởng đơn vị đang hoạt động: trang quản trị chỉ dành cho họ\n"},
+		{"0912000001", "quizbot: console link: Nguyễn Văn An (091****001, SNV) không phải Ban Tổ chức, thủ trưởng đơn vị hay giám khảo đang hoạt động: trang quản trị chỉ dành cho họ\n"},
 		{"0999999999", "quizbot: console link: không có cán bộ nào có số điện thoại 099****999 trong danh sách\n"},
 	} {
 		if code, out, errOut := ie.run("console", "link", tc.phone); code != 1 || out != "" || errOut != tc.want {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -72,7 +73,13 @@ func newServer(ctx context.Context, e *env, db *storage.DB, rdb *redis.Client, c
 		if err != nil {
 			return nil, err
 		}
-		s.conv.UseEntries(quiz.NewEntries(db, clock), db, files, nil)
+		entries := quiz.NewEntries(db, clock)
+		// The console serves the judges and the uploads; its one-time
+		// upload links answer a file too large for the chat.
+		if err := cons.UseEntries(entries, files, filepath.Join(e.cfg.EntriesDir, ".uploads")); err != nil {
+			return nil, err
+		}
+		s.conv.UseEntries(entries, db, files, cons)
 	}
 	if e.cfg.Zalo.Enabled() && e.cfg.PublicURL == "" {
 		return nil, errZaloPublicURL
