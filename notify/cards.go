@@ -40,6 +40,9 @@ type Summary struct {
 	// BrokenChannels are the platforms quizbot cannot send on at all (the
 	// Zalo OA's tokens refused), for the organizers' card.
 	BrokenChannels []quiz.Platform
+	// Entries, while units may submit entries, says which have not
+	// (entries_due.go); nil otherwise.
+	Entries *EntriesDue
 }
 
 // SummaryReads are the reads a summary's figures come from, the same as
@@ -259,6 +262,7 @@ func (s *Summary) HeadCard(code string) []string {
 	if r, ok := s.Ranks[code]; ok {
 		fmt.Fprintf(&h, "• Xếp hạng tỷ lệ tham gia: %d/%d đơn vị\n", r, s.Ranked)
 	}
+	h.WriteString(s.headEntriesLine(code))
 	absent := s.Absent[code]
 	var lines []string
 	if len(absent) == 0 {
@@ -334,6 +338,7 @@ func (s *Summary) OrganizerCard() []string {
 		lines[i] = fmt.Sprintf("%d. %s%s: %s/%s (%s), TB %s câu đúng", i+1, mark, u.Name,
 			groupDigits(u.Participated), groupDigits(u.Staff), pctOf(u), avgOf(u))
 	}
+	lines = append(lines, s.organizerEntriesLines()...)
 	for _, p := range s.BrokenChannels {
 		lines = append(lines, "\n"+brokenChannelText(p))
 	}

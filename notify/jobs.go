@@ -184,6 +184,9 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	if _, err := n.db.PruneSummaryDocuments(ctx); err != nil { // last week's, sent
 		return 0, err
 	}
+	if err := loadEntriesDue(ctx, n.db, s); err != nil {
+		return 0, err
+	}
 	s.UnreachedHeads = n.unreachedHeads(recipients, s)
 	s.BrokenChannels = n.brokenChannels(ctx)
 	type scope struct{ kind, unit string } // no unit for the province

@@ -14,3 +14,21 @@ func (db *DB) JudgeContests(ctx context.Context, memberID int64) ([]int64, error
 	}
 	return ids, nil
 }
+
+// UnitEntryCounts counts the contest's entries by unit code, for the
+// weekly cards' line on the units that have not submitted.
+func (db *DB) UnitEntryCounts(ctx context.Context, contestID int64) (map[string]int, error) {
+	var rows []struct {
+		Code  string `db:"code"`
+		Count int    `db:"count"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT u.code, count(*) AS count FROM entries e JOIN units u ON u.id = e.unit_id
+		WHERE e.contest_id = $1 GROUP BY u.code`, contestID); err != nil {
+		return nil, fmt.Errorf("entries by unit of contest %d: %w", contestID, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Code] = r.Count
+	}
+	return out, nil
+}
