@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"quizbot/quiz"
 )
@@ -187,6 +189,7 @@ func (c *Console) uploadStart(w http.ResponseWriter, r *Request) error {
 	if size > c.files.MaxSize() {
 		return refuse(fmt.Sprintf("Tệp (%s) lớn hơn giới hạn %s nên không nhận được.", fileSize(size), fileSize(c.files.MaxSize())))
 	}
+	c.pruneUploads()
 	id := randomToken()
 	path, _ := c.uploadPath(r, id)
 	meta := uploadMeta{MemberID: r.Member.ID, ContestID: desk.Setup.Contest.ID, Replace: replace, Title: title, Authors: authors,
@@ -278,13 +281,23 @@ func (c *Console) uploadChunk(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return uploadError(w, BadRequest("Thiếu vị trí của phần tệp."))
 	}
-	if at != off {
-		w.Header().Set("Upload-Offset", strconv.FormatInt(off, 10))
-		return jsonReply(w, http.StatusConflict, uploadState{Offset: off, Size: meta.Size, Error: "Vị trí không khớp; tiếp tục từ phần đã nhận."})
-	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return fmt.Errorf("upload chunk: %w", err)
+	}
+	// One chunk at a time: a browser may retry a PUT while the first try
+	// is still being written; the lock makes the second see the new end.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return fmt.Errorf("upload chunk: lock: %w", err)
+	}
+	if st, err := f.Stat(); err == nil {
+		off = st.Size()
+	}
+	if at != off {
+		f.Close()
+		w.Header().Set("Upload-Offset", strconv.FormatInt(off, 10))
+		return jsonReply(w, http.StatusConflict, uploadState{Offset: off, Size: meta.Size, Error: "Vị trí không khớp; tiếp tục từ phần đã nhận."})
 	}
 	limit := min(meta.Size-off, ChunkMax)
 	n, cerr := io.Copy(f, io.LimitReader(r.Body, limit+1))
@@ -354,4 +367,22 @@ func (c *Console) uploadFinish(w http.ResponseWriter, r *Request) error {
 	msg := fmt.Sprintf("Đã nhận bài dự thi \"%s\" (%s, %s) lúc %s. Mã kiểm tra (sha256): %s", e.Title, strings.ToUpper(file.Format), fileSize(file.Size),
 		e.UpdatedAt.In(c.location(r.Context())).Format("15:04 ngày 02/01/2006"), file.Hash)
 	return jsonReply(w, http.StatusOK, uploadState{Offset: off, Size: meta.Size, Message: msg, Hash: file.Hash})
+}
+
+// UploadTTL is how long an unfinished upload is kept after its last chunk.
+const UploadTTL = 48 * time.Hour
+
+// pruneUploads removes the uploads nobody resumed within UploadTTL (by the
+// files' own times, which the file system writes).
+func (c *Console) pruneUploads() {
+	des, err := os.ReadDir(c.uploads)
+	if err != nil {
+		c.log.Warn("console uploads prune", "err", err)
+		return
+	}
+	for _, de := range des {
+		if info, err := de.Info(); err == nil && time.Since(info.ModTime()) > UploadTTL {
+			os.Remove(filepath.Join(c.uploads, de.Name()))
+		}
+	}
 }
