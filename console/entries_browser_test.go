@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,15 +36,27 @@ func TestConsoleJudgeBrowser(t *testing.T) {
 			c.expectText("h1", "Chấm bài dự thi")
 			c.shot("judge-" + tc.name + "-1-list")
 			c.do("open the clip", chromedp.Click(chromedp.Search(`//a[.="Một cửa điện tử ở Sở Nội vụ"]`)), chromedp.WaitVisible(chromedp.ID("player")))
-			c.do("type 41 for Nội dung", chromedp.SendKeys(chromedp.ID("p0"), "41"), chromedp.SendKeys(chromedp.ID("p1"), "25"),
+			// The form without its script first (the values set without
+			// events, then Lưu điểm); typing and autosave below.
+			c.do("41 for Nội dung", fill(map[string]string{"p0": "41", "p1": "25"}),
 				chromedp.Click(chromedp.ID("save")), chromedp.WaitVisible(chromedp.ID("problem")))
 			c.expect("problem", `Điểm tiêu chí "Nội dung" phải từ 0 đến 40, không phải 41.`)
 			c.shot("judge-" + tc.name + "-2-over-maximum")
-			c.do("score within the rubric", chromedp.SetValue(chromedp.ID("p0"), "35,5"), chromedp.SendKeys(chromedp.ID("p2"), "18"),
-				chromedp.SendKeys(chromedp.ID("p3"), "9"), chromedp.SendKeys(chromedp.ID("comment"), "Rõ ràng, thiết thực"),
+			c.do("score within the rubric", fill(map[string]string{"p0": "35,5", "p2": "18", "p3": "9", "comment": "Rõ ràng, thiết thực"}),
 				chromedp.Click(chromedp.ID("save")), chromedp.WaitVisible(chromedp.ID("saved")))
 			c.expect("sheet", "Phiếu chấm · tổng 87,5/100")
 			c.shot("judge-" + tc.name + "-3-saved")
+			// Saved as they go: a changed field is saved without the
+			// button, and is there after a reload.
+			c.do("change Sáng tạo", fill(map[string]string{"p2": ""}), chromedp.SendKeys(chromedp.ID("p2"), "15\t"),
+				chromedp.WaitVisible(chromedp.Search(`//*[@id="autosave"][starts-with(., "Đã lưu lúc")]`)))
+			c.expect("sheet", "Phiếu chấm · tổng 84,5/100")
+			c.do("type over the maximum", fill(map[string]string{"p3": ""}), chromedp.SendKeys(chromedp.ID("p3"), "12\t"),
+				chromedp.WaitVisible(chromedp.Search(`//*[@id="autosave"][contains(., "không phải 12")]`)))
+			c.expect("autosave", `Điểm tiêu chí "Tính ứng dụng" phải từ 0 đến 10, không phải 12.`)
+			c.shot("judge-" + tc.name + "-4-autosave-refused")
+			c.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("sheet")))
+			c.expect("sheet", "Phiếu chấm · tổng 84,5/100")
 		})
 	}
 	c := newChrome(t, 1280, 900)
@@ -126,4 +139,13 @@ func TestConsoleUploadBrowser(t *testing.T) {
 	if len(es) != 1 || es[0].FileSize != int64(len(clip)) || es[0].Title != "Phóng sự một cửa" {
 		t.Fatalf("stored: %+v", es)
 	}
+}
+
+// fill sets form fields by id without firing events, as a script would.
+func fill(values map[string]string) chromedp.Action[chromedp.Void] {
+	var js strings.Builder
+	for id, v := range values {
+		fmt.Fprintf(&js, "document.getElementById(%q).value = %q;", id, v)
+	}
+	return chromedp.Evaluate[chromedp.Void](js.String())
 }
