@@ -66,8 +66,8 @@ type EntryDialogues interface {
 }
 
 // UploadLinker makes a one-time link to upload a file too large for the
-// chat on the console. TODO(issue 13): the console (built apart) provides
-// it; until then UseEntries gets nil and the person is told the other ways.
+// chat on the console's upload page; the console implements it (serve
+// wires it). Without one, the person is told the other ways.
 type UploadLinker interface {
 	UploadLink(ctx context.Context, m quiz.Member, d quiz.EntryDialogue) (string, error)
 }
@@ -358,8 +358,7 @@ func (c *conv) entryTooLarge(ctx context.Context, m quiz.Member, d quiz.EntryDia
 		}
 		c.log.Warn("entries: upload link", "err", err)
 	}
-	// TODO(issue 13): a one-time upload link to the console, once it
-	// serves uploads (UploadLinker).
+	// No console, or its link failed: the other ways.
 	return c.say(ctx, text+"\nAnh/chị có thể: nén hoặc rút gọn tệp rồi gửi lại; dán đường dẫn tới video đã đăng trên mạng (nếu cuộc thi nhận); hoặc liên hệ Ban Tổ chức để được hướng dẫn nộp tệp lớn.")
 }
 
