@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"quizbot/bot/chat"
 	"quizbot/outbound"
 	"quizbot/quiz"
 	"quizbot/report"
@@ -222,7 +221,7 @@ func (c *Console) unitPage(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	d := unitData{Head: headingOf(st), Code: code, Reasons: chat.ExcuseReasons(), MaxExcuse: storage.MaxExcuseLength}
+	d := unitData{Head: headingOf(st), Code: code, Reasons: quiz.ExcuseReasons(), MaxExcuse: storage.MaxExcuseLength}
 	if unit.ParentCode != "" && r.Scope.Allows(unit.ParentCode) {
 		d.Parent, d.ParentNm = unit.ParentCode, r.Scope.Name(unit.ParentCode)
 	}
@@ -336,7 +335,7 @@ func (c *Console) recordExcuse(w http.ResponseWriter, r *Request) error {
 		if reason == "" {
 			return BadRequest("Anh/chị chọn \"Lý do khác\" nhưng chưa nhập lý do.")
 		}
-	case slices.Contains(chat.ExcuseReasons(), reason):
+	case slices.Contains(quiz.ExcuseReasons(), reason):
 	case reason == "":
 		return BadRequest("Anh/chị chưa chọn lý do vắng.")
 	default:

@@ -81,11 +81,7 @@ const (
 )
 
 // presetReasons are the reasons a head picks with one tap, by code.
-var presetReasons = map[int64]string{1: "Nghỉ phép", 2: "Ốm đau", 3: "Đi công tác"}
-
-// ExcuseReasons are the preset reasons in the order the chat offers them
-// ("Lý do khác" aside), for the web console's form.
-func ExcuseReasons() []string { return []string{presetReasons[1], presetReasons[2], presetReasons[3]} }
+var presetReasons = map[int64]string{1: quiz.ExcuseReasons()[0], 2: quiz.ExcuseReasons()[1], 3: quiz.ExcuseReasons()[2]}
 
 const (
 	textExcuseHeadsOnly = "Chức năng ghi nhận lý do vắng dành cho thủ trưởng đơn vị."
