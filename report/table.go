@@ -83,14 +83,19 @@ var (
 func ResultsTable(r Ranking, loc *time.Location) Table {
 	t := Table{Name: string(KindResults), Columns: ResultsColumns, Rows: make([][]any, len(r.Results))}
 	for i, x := range r.Results {
-		var pred any
-		if x.Prediction != nil {
-			pred = *x.Prediction
-		}
-		t.Rows[i] = []any{x.Rank, x.FullName, x.Phone, x.UnitCode, x.Position,
-			x.Correct, x.Total, x.DurationSeconds(), pred, x.SubmittedAt.In(loc)}
+		t.Rows[i] = ResultsRow(x, loc)
 	}
 	return t
+}
+
+// ResultsRow is a ranked member's line of the results report.
+func ResultsRow(x Result, loc *time.Location) []any {
+	var pred any
+	if x.Prediction != nil {
+		pred = *x.Prediction
+	}
+	return []any{x.Rank, x.FullName, x.Phone, x.UnitCode, x.Position,
+		x.Correct, x.Total, x.DurationSeconds(), pred, x.SubmittedAt.In(loc)}
 }
 
 // UnitsTable lays out the units' figures; a percentage or average that does
@@ -120,13 +125,18 @@ const (
 func AbsentTable(absent []Absent) Table {
 	t := Table{Name: string(KindAbsent), Columns: AbsentColumns, Rows: make([][]any, len(absent))}
 	for i, a := range absent {
-		verified := No
-		if a.Verified {
-			verified = Yes
-		}
-		t.Rows[i] = []any{a.UnitCode, a.FullName, a.Phone, a.Position, verified, a.Reason()}
+		t.Rows[i] = AbsentRow(a)
 	}
 	return t
+}
+
+// AbsentRow is an absent member's line of the absent report.
+func AbsentRow(a Absent) []any {
+	verified := No
+	if a.Verified {
+		verified = Yes
+	}
+	return []any{a.UnitCode, a.FullName, a.Phone, a.Position, verified, a.Reason()}
 }
 
 // cellText is a cell as CSV shows it.

@@ -20,6 +20,11 @@ const BOM = "\uFEFF"
 // pipe that a program reads. Text cells that a spreadsheet would run as a
 // formula get a leading apostrophe (see inertText).
 func WriteCSV(w io.Writer, t Table, withBOM bool) error {
+	return WriteCSVStream(w, t.Stream(), withBOM)
+}
+
+// WriteCSVStream is WriteCSV of rows read one at a time.
+func WriteCSVStream(w io.Writer, t Stream, withBOM bool) error {
 	if withBOM {
 		if _, err := io.WriteString(w, BOM); err != nil {
 			return fmt.Errorf("write %s csv: %w", t.Name, err)
@@ -34,13 +39,15 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 		return fmt.Errorf("write %s csv: %w", t.Name, err)
 	}
 	record := make([]string, len(t.Columns))
-	for i, row := range t.Rows {
+	i := 0
+	err := t.Rows(func(row []any) error {
+		i++
 		for j := range record {
 			record[j] = ""
 			if j < len(row) {
 				s, err := cellText(row[j])
 				if err != nil {
-					return fmt.Errorf("write %s csv row %d: %w", t.Name, i+1, err)
+					return fmt.Errorf("row %d: %w", i, err)
 				}
 				if _, text := row[j].(string); text {
 					s = inertText(s)
@@ -48,9 +55,10 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 				record[j] = s
 			}
 		}
-		if err := cw.Write(record); err != nil {
-			return fmt.Errorf("write %s csv: %w", t.Name, err)
-		}
+		return cw.Write(record)
+	})
+	if err != nil {
+		return fmt.Errorf("write %s csv: %w", t.Name, err)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -89,6 +97,18 @@ const (
 // sum. Times are written as the wall clock of their location, to the second,
 // as the CSV shows them: a spreadsheet has no time zones.
 func WriteXLSX(w io.Writer, tables ...Table) error {
+	streams := make([]Stream, len(tables))
+	for i, t := range tables {
+		streams[i] = t.Stream()
+	}
+	return WriteXLSXStream(w, streams...)
+}
+
+// WriteXLSXStream is WriteXLSX of sheets whose rows are read one at a time.
+// The first sheet is the active one, as a new workbook's first sheet is:
+// making it active again would have excelize parse the streamed sheet back
+// (issue 14).
+func WriteXLSXStream(w io.Writer, tables ...Stream) error {
 	if len(tables) == 0 {
 		return fmt.Errorf("write xlsx: no table")
 	}
@@ -108,14 +128,13 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 			return fmt.Errorf("write %s xlsx: %w", t.Name, err)
 		}
 	}
-	f.SetActiveSheet(0)
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
 }
 
-func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Table) error {
+func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Stream) error {
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return err
@@ -146,22 +165,26 @@ func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Table) erro
 		return err
 	}
 	cells := make([]any, len(t.Columns))
-	for i, row := range t.Rows {
+	i := 0
+	err = t.Rows(func(row []any) error {
+		i++
 		for j := range cells {
 			cells[j] = nil
 			if j < len(row) {
+				var err error
 				if cells[j], err = styles.cell(row[j]); err != nil {
-					return fmt.Errorf("row %d: %w", i+1, err)
+					return fmt.Errorf("row %d: %w", i, err)
 				}
 			}
 		}
-		ref, err := excelize.CoordinatesToCellName(1, i+2)
+		ref, err := excelize.CoordinatesToCellName(1, i+1)
 		if err != nil {
 			return err
 		}
-		if err := sw.SetRow(ref, cells); err != nil {
-			return err
-		}
+		return sw.SetRow(ref, cells)
+	})
+	if err != nil {
+		return err
 	}
 	return sw.Flush()
 }
@@ -231,18 +254,18 @@ func (s *xlsxStyles) cell(v any) (any, error) {
 
 // colWidths sizes each column to its longest text (in characters), within
 // [minColWidth, maxColWidth], plus a margin.
-func colWidths(t Table) ([]float64, error) {
+func colWidths(t Stream) ([]float64, error) {
 	widths := make([]float64, len(t.Columns))
 	for i, c := range t.Columns {
 		widths[i] = float64(utf8.RuneCountInString(c))
 	}
-	for _, row := range t.Rows {
-		for j := 0; j < len(row) && j < len(widths); j++ {
-			s, err := cellText(row[j])
-			if err != nil {
-				return nil, err
-			}
-			widths[j] = max(widths[j], float64(utf8.RuneCountInString(s)))
+	if t.Longest != nil {
+		longest, err := t.Longest()
+		if err != nil {
+			return nil, err
+		}
+		for j := 0; j < len(longest) && j < len(widths); j++ {
+			widths[j] = max(widths[j], float64(longest[j]))
 		}
 	}
 	for i := range widths {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"quizbot/quiz"
 	"quizbot/report"
@@ -222,29 +223,145 @@ func seedReportRound(tb testing.TB) *storage.DB {
 	return db
 }
 
-// BenchmarkReportRound measures the three reports' queries and layout on a
-// province-sized round.
+// BenchmarkReportRound measures the three reports' queries as `quizbot
+// report results|units|absent` runs them, streamed, on a province-sized
+// round.
 func BenchmarkReportRound(b *testing.B) {
 	db := seedReportRound(b)
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		atts, err := db.RoundAttempts(ctx, reporttest.Round1, reporttest.Now)
+		results := 0
+		if err := db.EachResult(ctx, reporttest.Round1, 9, reporttest.Now, func(report.Result) error {
+			results++
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		units, err := db.UnitResults(ctx, reporttest.Round1, reporttest.Now)
 		if err != nil {
 			b.Fatal(err)
 		}
-		r := report.Rank(atts, quiz.PredictParticipants)
-		roster, err := db.UnitRosters(ctx)
-		if err != nil {
+		absent := 0
+		if err := db.EachAbsent(ctx, reporttest.Round1, reporttest.Now, func(report.Absent) error {
+			absent++
+			return nil
+		}); err != nil {
 			b.Fatal(err)
 		}
-		units := report.Units(roster, atts)
-		absent, err := db.AbsentMembers(ctx, reporttest.Round1, reporttest.Now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(r.Results) != 21009 || len(units) != 204 || len(absent) != 4004 {
-			b.Fatalf("%d results, %d units, %d absent", len(r.Results), len(units), len(absent))
+		if results != 21009 || len(units) != 204 || absent != 4004 {
+			b.Fatalf("%d results, %d units, %d absent", results, len(units), absent)
 		}
 	}
+}
+
+// seedTies adds to the fixture's round 1 a few hundred attempts tied at
+// every level of the ranking rule: correct answers, prediction distance
+// (both sides of the actual figure, and none), whole seconds of duration
+// (with different fractions), submission time, plus members with several
+// attempts and members who left the roster.
+func seedTies(tb testing.TB, db *storage.DB) {
+	tb.Helper()
+	if _, err := db.ExecContext(context.Background(), `
+		INSERT INTO units (id, code, name) SELECT 1000 + u, 'T' || u, 'Đơn vị ' || u FROM generate_series(1, 7) u;
+		INSERT INTO members (id, full_name, phone, unit_id, position, active)
+			SELECT 1000 + m, (ARRAY['Đỗ','Dương','Nguyễn','Bùi'])[1 + m % 4] || ' Văn ' || m, '09' || lpad(m::text, 8, '0'),
+				1001 + m % 7, 'Chuyên viên', m % 50 <> 0
+			FROM generate_series(1, 300) m;
+		INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction)
+			SELECT 1, 1000 + m, s, 'telegram', t, t + interval '20 minutes',
+				t + (m % 3) * interval '1 second' + (m % 2) * interval '400 milliseconds',
+				(m + s) % 4, 3, CASE WHEN m % 5 = 0 THEN NULL ELSE 300 + (m % 3 - 1) * (m % 4) END
+			FROM generate_series(1, 240) m, generate_series(1, 2) s,
+				LATERAL (SELECT timestamptz '2026-03-02 08:00+07' + (m % 11) * interval '1 minute' AS t) x
+			WHERE s = 1 OR m % 3 = 0;
+		ANALYZE;`); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// The results report ranked by PostgreSQL, streamed, is the ranking
+// report.RankAt computes from every attempt in Go, line for line; the
+// units' figures aggregated by PostgreSQL are report.Units'.
+func TestReportStreamedAgreesWithGo(t *testing.T) {
+	db := storagetest.NewDB(t)
+	reporttest.Seed(t, db)
+	seedTies(t, db)
+	ctx := context.Background()
+	c, err := db.ContestByCode(ctx, reporttest.ContestCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atts, err := db.RoundAttempts(ctx, reporttest.Round1, reporttest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, actual := range []int64{9, 300, 250} {
+		want := report.ResultsTable(report.RankAt(atts, c.PredictionTarget, actual), hcm)
+		var got [][]any
+		if err := db.EachResult(ctx, reporttest.Round1, actual, reporttest.Now, func(x report.Result) error {
+			got = append(got, report.ResultsRow(x, hcm))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 249 {
+			t.Fatalf("actual %d: %d results, want 249", actual, len(got))
+		}
+		var w, g strings.Builder
+		if err := report.WriteCSV(&w, want, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := report.WriteCSV(&g, report.Table{Name: "results", Columns: report.ResultsColumns, Rows: got}, false); err != nil {
+			t.Fatal(err)
+		}
+		if g.String() != w.String() {
+			t.Errorf("actual %d: streamed results differ from report.RankAt's:\n%s", actual, firstDiff(g.String(), w.String()))
+		}
+	}
+
+	// The widths query's figures are at least the report's, exactly its
+	// own for the texts and the rank.
+	longest, err := db.ResultsLongest(ctx, reporttest.Round1, reporttest.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := report.ResultsTable(report.RankAt(atts, c.PredictionTarget, 9), hcm).Stream().Longest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range exact {
+		if longest[i] < exact[i] || (i < 5 && longest[i] != exact[i]) {
+			t.Errorf("column %s: longest %d, report's %d", report.ResultsColumns[i], longest[i], exact[i])
+		}
+	}
+
+	roster, err := db.UnitRosters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{reporttest.Now, reporttest.DuringRound1} {
+		units, err := db.UnitResults(ctx, reporttest.Round1, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ratts, err := db.RoundAttempts(ctx, reporttest.Round1, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := report.Units(roster, ratts); !slices.Equal(units, want) {
+			t.Errorf("at %s: units =\n%+v\nwant\n%+v", now, units, want)
+		}
+	}
+}
+
+// firstDiff shows the first line where two texts differ.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d:\n  got  %s\n  want %s", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }
