@@ -48,9 +48,12 @@ type Summary struct {
 // SummaryReads are the reads a summary's figures come from, the same as
 // the organizers' reports use; storage.DB implements them.
 type SummaryReads interface {
-	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
-	// RoundAttempts and AbsentMembers follow report's rules at now.
-	RoundAttempts(ctx context.Context, roundID int64, now time.Time) ([]report.Attempt, error)
+	// UnitResults, RoundActual, EachResult and AbsentMembers follow
+	// report's rules at now; the units' figures and the ranking are
+	// PostgreSQL's work, so that a summary never reads the attempts.
+	UnitResults(ctx context.Context, roundID int64, now time.Time) ([]report.UnitResult, error)
+	RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now time.Time) (actual int64, frozen bool, err error)
+	EachResult(ctx context.Context, roundID, actual int64, now time.Time, fn func(report.Result) error) error
 	AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error)
 	// UnreachableMembers are the active members no account of whom can be
 	// messaged.
@@ -65,23 +68,29 @@ type SummaryReads interface {
 func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
 	s := &Summary{Contest: c, Round: r, At: now, PrevUnits: map[string]report.UnitResult{},
 		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}, WindowClosed: map[int64]bool{}}
-	rosters, err := db.UnitRosters(ctx)
-	if err != nil {
+	var err error
+	if s.Units, err = db.UnitResults(ctx, r.ID, now); err != nil {
 		return nil, err
 	}
-	attempts, err := db.RoundAttempts(ctx, r.ID, now)
-	if err != nil {
+	// The individual ranking feeds only the attached workbooks (the cards
+	// show the units' ranks, computed below from their figures).
+	s.Ranking.Target = c.PredictionTarget
+	if s.Ranking.Actual, _, err = db.RoundActual(ctx, c, r, now); err != nil {
 		return nil, err
 	}
-	s.Units = report.Units(rosters, attempts)
-	s.Ranking = report.Rank(attempts, c.PredictionTarget)
+	if err := db.EachResult(ctx, r.ID, s.Ranking.Actual, now, func(x report.Result) error {
+		s.Ranking.Results = append(s.Ranking.Results, x)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	if prev, ok := c.RoundByNumber(r.Number - 1); ok {
 		s.Prev = &prev
-		pa, err := db.RoundAttempts(ctx, prev.ID, now)
+		pu, err := db.UnitResults(ctx, prev.ID, now)
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range report.Units(rosters, pa) {
+		for _, u := range pu {
 			s.PrevUnits[u.Code] = u
 		}
 	}
