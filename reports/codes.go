@@ -108,7 +108,8 @@ func WriteCodesWorkbook(w io.Writer, issued []storage.IssuedCode, now time.Time)
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
+	// The first sheet is active already: making it active again would have
+	// excelize parse the streamed sheet back (issue 14).
 	return f.Write(w)
 }
 
