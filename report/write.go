@@ -1,6 +1,7 @@
 package report
 
 import (
+	"archive/zip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -128,10 +129,22 @@ func WriteXLSXStream(w io.Writer, tables ...Stream) error {
 			return fmt.Errorf("write %s xlsx: %w", t.Name, err)
 		}
 	}
-	if err := f.Write(w); err != nil {
+	if err := writeFile(f, w); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
+}
+
+// writeFile writes the workbook to w as f.Write does, without assembling
+// the whole file in memory first: excelize's Write builds the zip in a
+// bytes.Buffer as large as the file, then copies it to w; here its zip
+// writer writes to w and the buffer stays empty. (excelize reads that
+// buffer back only to mark an entry over 4 GiB as zip64 in its local
+// header: a sheet within Excel's 1,048,576 rows of these reports' few
+// columns stays far below that.)
+func writeFile(f *excelize.File, w io.Writer) error {
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	return f.Write(w)
 }
 
 func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Stream) error {

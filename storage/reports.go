@@ -53,7 +53,9 @@ func (db *DB) RoundResults(ctx context.Context, roundID, actual int64, now time.
 			d.id AS attempt_id, d.member_id, m.full_name, m.phone, u.code AS unit_code, m.position, m.active,
 			d.correct, d.total, d.dur, d.submitted_at, d.prediction, coalesce(d.dist, 0) AS distance
 		FROM d JOIN members m ON m.id = d.member_id JOIN units u ON u.id = m.unit_id
-		ORDER BY rank`, []int64{roundID}, now, actual)
+		-- The window's own order, which its sort gives already: ORDER BY
+		-- rank would sort the round's rows once more.
+		ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur, d.submitted_at, d.member_id`, []int64{roundID}, now, actual)
 	if err != nil {
 		return nil, fmt.Errorf("round %d results: %w", roundID, err)
 	}
