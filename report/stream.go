@@ -2,10 +2,10 @@ package report
 
 import "unicode/utf8"
 
-// Stream is a report whose rows are read one at a time, straight from
+// StreamTable is a report whose rows are read one at a time, straight from
 // PostgreSQL to the CSV or XLSX writer, so that a report of a million
 // attempts never sits in memory.
-type Stream struct {
+type StreamTable struct {
 	Name    string // the sheet name in a workbook
 	Columns []string
 	// Rows calls emit with each row in order (cells as in Table); it stops
@@ -18,9 +18,9 @@ type Stream struct {
 	Longest func() ([]int, error)
 }
 
-// Stream is the table as a stream, its widths measured from its rows.
-func (t Table) Stream() Stream {
-	return Stream{Name: t.Name, Columns: t.Columns,
+// Stream is the table as a StreamTable, its widths measured from its rows.
+func (t Table) Stream() StreamTable {
+	return StreamTable{Name: t.Name, Columns: t.Columns,
 		Rows: func(emit func(row []any) error) error {
 			for _, row := range t.Rows {
 				if err := emit(row); err != nil {

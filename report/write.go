@@ -24,8 +24,8 @@ func WriteCSV(w io.Writer, t Table, withBOM bool) error {
 	return WriteCSVStream(w, t.Stream(), withBOM)
 }
 
-// WriteCSVStream is WriteCSV of rows read one at a time.
-func WriteCSVStream(w io.Writer, t Stream, withBOM bool) error {
+// WriteCSVStream is WriteCSV of a StreamTable, its rows read one at a time.
+func WriteCSVStream(w io.Writer, t StreamTable, withBOM bool) error {
 	if withBOM {
 		if _, err := io.WriteString(w, BOM); err != nil {
 			return fmt.Errorf("write %s csv: %w", t.Name, err)
@@ -98,7 +98,7 @@ const (
 // sum. Times are written as the wall clock of their location, to the second,
 // as the CSV shows them: a spreadsheet has no time zones.
 func WriteXLSX(w io.Writer, tables ...Table) error {
-	streams := make([]Stream, len(tables))
+	streams := make([]StreamTable, len(tables))
 	for i, t := range tables {
 		streams[i] = t.Stream()
 	}
@@ -109,7 +109,7 @@ func WriteXLSX(w io.Writer, tables ...Table) error {
 // The first sheet is the active one, as a new workbook's first sheet is:
 // making it active again would have excelize parse the streamed sheet back
 // (issue 14).
-func WriteXLSXStream(w io.Writer, tables ...Stream) error {
+func WriteXLSXStream(w io.Writer, tables ...StreamTable) error {
 	if len(tables) == 0 {
 		return fmt.Errorf("write xlsx: no table")
 	}
@@ -147,7 +147,7 @@ func writeFile(f *excelize.File, w io.Writer) error {
 	return f.Write(w)
 }
 
-func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t Stream) error {
+func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t StreamTable) error {
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return err
@@ -267,7 +267,7 @@ func (s *xlsxStyles) cell(v any) (any, error) {
 
 // colWidths sizes each column to its longest text (in characters), within
 // [minColWidth, maxColWidth], plus a margin.
-func colWidths(t Stream) ([]float64, error) {
+func colWidths(t StreamTable) ([]float64, error) {
 	widths := make([]float64, len(t.Columns))
 	for i, c := range t.Columns {
 		widths[i] = float64(utf8.RuneCountInString(c))

@@ -40,14 +40,15 @@ func (db *DB) RoundAttempts(ctx context.Context, roundID int64, now time.Time) (
 	return out, nil
 }
 
-// RoundResults streams the results report of the round at now: each
-// member's counted attempt (left members included, marked inactive), ranked
-// by PostgreSQL as report.Rank ranks them, with the prize report's window
-// (roundRanked) and the member's id last, so that the ranks are 1..n: more
-// correct answers, then the prediction nearest actual (none last), the
-// shorter duration in whole seconds, the earlier submission. Nothing of the
-// round is held in Go.
-func (db *DB) RoundResults(ctx context.Context, roundID, actual int64, now time.Time) (*ResultStream, error) {
+// EachResult calls fn with each line of the results report of the round at
+// now, in rank order: each member's counted attempt (left members
+// included, marked inactive), ranked by PostgreSQL as report.Rank ranks
+// them, with the prize report's window (roundRanked) and the member's id
+// last, so that the ranks are 1..n: more correct answers, then the
+// prediction nearest actual (none last), the shorter duration in whole
+// seconds, the earlier submission. The rows are read one at a time: nothing
+// of the round is held in Go.
+func (db *DB) EachResult(ctx context.Context, roundID, actual int64, now time.Time, fn func(report.Result) error) error {
 	rows, err := db.DB.QueryxContext(ctx, roundRanked+`
 		SELECT row_number() OVER (ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur, d.submitted_at, d.member_id) AS rank,
 			d.id AS attempt_id, d.member_id, m.full_name, m.phone, u.code AS unit_code, m.position, m.active,
@@ -57,53 +58,28 @@ func (db *DB) RoundResults(ctx context.Context, roundID, actual int64, now time.
 		-- rank would sort the round's rows once more.
 		ORDER BY d.correct DESC, d.dist ASC NULLS LAST, d.dur, d.submitted_at, d.member_id`, []int64{roundID}, now, actual)
 	if err != nil {
-		return nil, fmt.Errorf("round %d results: %w", roundID, err)
+		return fmt.Errorf("round %d results: %w", roundID, err)
 	}
-	return &ResultStream{Stream[resultRow]{rows}}, nil
-}
-
-// ResultStream reads RoundResults' rows one at a time.
-type ResultStream struct{ s Stream[resultRow] }
-
-type resultRow struct {
-	report.Result
-	Dur int64 `db:"dur"`
-}
-
-// Next returns the next ranked member; ok is false at the end.
-func (s *ResultStream) Next() (r report.Result, ok bool, err error) {
-	row, ok, err := s.s.Next()
-	if !ok || err != nil {
-		return r, ok, err
-	}
-	// The duration in whole seconds as PostgreSQL ranked by it: a start
-	// that many seconds before the submission gives it back.
-	row.Result.StartedAt = row.SubmittedAt.Add(-time.Duration(row.Dur) * time.Second)
-	return row.Result, true, nil
-}
-
-// Close releases the rows; safe to call twice.
-func (s *ResultStream) Close() error { return s.s.Close() }
-
-// EachResult calls fn with each member of RoundResults in rank order.
-func (db *DB) EachResult(ctx context.Context, roundID, actual int64, now time.Time, fn func(report.Result) error) error {
-	s, err := db.RoundResults(ctx, roundID, actual, now)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	for {
-		x, ok, err := s.Next()
-		if err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		var row struct {
+			report.Result
+			Dur int64 `db:"dur"`
+		}
+		if err := rows.StructScan(&row); err != nil {
 			return fmt.Errorf("round %d results: %w", roundID, err)
 		}
-		if !ok {
-			return s.Close()
-		}
-		if err := fn(x); err != nil {
+		// The duration in whole seconds as PostgreSQL ranked by it: a start
+		// that many seconds before the submission gives it back.
+		row.StartedAt = row.SubmittedAt.Add(-time.Duration(row.Dur) * time.Second)
+		if err := fn(row.Result); err != nil {
 			return err
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("round %d results: %w", roundID, err)
+	}
+	return rows.Close()
 }
 
 // ResultsLongest returns, for report.ResultsColumns, each column's longest
