@@ -132,7 +132,7 @@ func (wb Workbook) Write(w io.Writer) error {
 	if err := f.SetAppProps(&excelize.AppProperties{Application: "quizbot", Company: author}); err != nil {
 		return fmt.Errorf("write workbook properties: %w", err)
 	}
-	if err := f.Write(w); err != nil {
+	if err := writeFile(f, w); err != nil { // straight to w, not through a buffer of the whole file
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
