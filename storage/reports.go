@@ -82,38 +82,39 @@ func (db *DB) EachResult(ctx context.Context, roundID, actual int64, now time.Ti
 	return rows.Close()
 }
 
-// ResultsLongest returns, for report.ResultsColumns, each column's longest
-// text in the round's results report at now, or a little more (durations
-// and predictions of every closed attempt, not only the counted ones): the
-// XLSX column widths, which precede a streamed sheet's rows, from one
-// aggregate query instead of a second ranking.
-func (db *DB) ResultsLongest(ctx context.Context, roundID int64, now time.Time) ([]int, error) {
+// ResultsLongest returns, for report.ResultsColumns, at least each
+// column's longest text in the round's results report: the XLSX column
+// widths, which precede a streamed sheet's rows. Bounds, not the report's
+// own figures (a second ranking of the round would cost as much as the
+// report): the names, phones and positions of every member, the codes of
+// every unit, and the round's attempts, counted and at their largest, in
+// one pass without the ranking's sorts.
+func (db *DB) ResultsLongest(ctx context.Context, roundID int64) ([]int, error) {
 	var l struct {
-		Ranked     int64 `db:"ranked"`
+		Attempts   int64 `db:"attempts"`
 		Name       int   `db:"name"`
 		Phone      int   `db:"phone"`
 		Unit       int   `db:"unit"`
 		Position   int   `db:"position"`
-		Correct    int64 `db:"correct"`
 		Total      int64 `db:"total"`
 		Dur        int64 `db:"dur"`
 		Prediction int64 `db:"prediction"`
 	}
 	err := db.DB.GetContext(ctx, &l, `
-		WITH c AS (`+closedAttemptsIn+`),
-		a AS (SELECT max(c.correct) AS correct, max(c.total) AS total, max(c.dur) AS dur,
-			max(c.prediction) AS prediction FROM c)
-		SELECT count(*) AS ranked, coalesce(max(char_length(m.full_name)), 0) AS name,
-			coalesce(max(char_length(m.phone)), 0) AS phone, coalesce(max(char_length(u.code)), 0) AS unit,
-			coalesce(max(char_length(m.position)), 0) AS position,
-			coalesce((SELECT correct FROM a), 0) AS correct, coalesce((SELECT total FROM a), 0) AS total,
-			coalesce((SELECT dur FROM a), 0) AS dur, coalesce((SELECT prediction FROM a), 0) AS prediction
-		FROM members m JOIN units u ON u.id = m.unit_id
-		WHERE m.id IN (SELECT member_id FROM c)`, []int64{roundID}, now)
+		WITH a AS (
+			SELECT count(*) AS attempts, coalesce(max(total), 0) AS total, coalesce(max(prediction), 0) AS prediction,
+				coalesce(max(greatest(floor(extract(epoch FROM coalesce(submitted_at, deadline) - started_at)), 0)), 0)::bigint AS dur
+			FROM attempts WHERE round_id = $1),
+		m AS (
+			SELECT coalesce(max(char_length(full_name)), 0) AS name, coalesce(max(char_length(phone)), 0) AS phone,
+				coalesce(max(char_length(position)), 0) AS position
+			FROM members)
+		SELECT a.*, m.*, (SELECT coalesce(max(char_length(code)), 0) FROM units) AS unit FROM a, m`, roundID)
 	if err != nil {
 		return nil, fmt.Errorf("round %d results widths: %w", roundID, err)
 	}
-	return []int{report.Digits(l.Ranked), l.Name, l.Phone, l.Unit, l.Position, report.Digits(l.Correct),
+	// Correct answers are at most the attempt's total.
+	return []int{report.Digits(l.Attempts), l.Name, l.Phone, l.Unit, l.Position, report.Digits(l.Total),
 		report.Digits(l.Total), report.Digits(l.Dur), report.Digits(l.Prediction), len(report.TimeLayout)}, nil
 }
 
