@@ -28,7 +28,6 @@ type Summary struct {
 	Ranks       map[string]int // participation rank among units with staff, 1 = best
 	Ranked      int            // how many units are ranked
 	Absent      map[string][]report.Absent
-	Ranking     report.Ranking
 	Unreachable map[int64]bool
 	// WindowClosed are the members the round's reminders could not reach
 	// because they had not written to the bot within their platform's
@@ -48,12 +47,11 @@ type Summary struct {
 // SummaryReads are the reads a summary's figures come from, the same as
 // the organizers' reports use; storage.DB implements them.
 type SummaryReads interface {
-	// UnitResults, RoundActual, EachResult and AbsentMembers follow
-	// report's rules at now; the units' figures and the ranking are
-	// PostgreSQL's work, so that a summary never reads the attempts.
+	// UnitResults and AbsentMembers follow report's rules at now; the
+	// units' figures are PostgreSQL's aggregate (a row per unit), so that a
+	// summary never reads the attempts. The cards show no individual
+	// ranking: the units' ranks come from their figures (Summary.rank).
 	UnitResults(ctx context.Context, roundID int64, now time.Time) ([]report.UnitResult, error)
-	RoundActual(ctx context.Context, c quiz.Contest, r quiz.Round, now time.Time) (actual int64, frozen bool, err error)
-	EachResult(ctx context.Context, roundID, actual int64, now time.Time, fn func(report.Result) error) error
 	AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error)
 	// UnreachableMembers are the active members no account of whom can be
 	// messaged.
@@ -70,18 +68,6 @@ func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Ro
 		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}, WindowClosed: map[int64]bool{}}
 	var err error
 	if s.Units, err = db.UnitResults(ctx, r.ID, now); err != nil {
-		return nil, err
-	}
-	// The individual ranking feeds only the attached workbooks (the cards
-	// show the units' ranks, computed below from their figures).
-	s.Ranking.Target = c.PredictionTarget
-	if s.Ranking.Actual, _, err = db.RoundActual(ctx, c, r, now); err != nil {
-		return nil, err
-	}
-	if err := db.EachResult(ctx, r.ID, s.Ranking.Actual, now, func(x report.Result) error {
-		s.Ranking.Results = append(s.Ranking.Results, x)
-		return nil
-	}); err != nil {
 		return nil, err
 	}
 	if prev, ok := c.RoundByNumber(r.Number - 1); ok {

@@ -453,13 +453,9 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetAbsent, Title: absentTitle + slice, Columns: absentCols,
 		Rows: func(emit func([]any) error) error {
 			for _, r := range scope {
-				absent, err := db.AbsentMembers(ctx, r.ID, now)
-				if err != nil {
-					return err
-				}
-				for _, x := range absent {
+				line := func(x Absent) error {
 					if !keep(x.UnitCode) {
-						continue
+						return nil
 					}
 					v := No
 					if x.Verified {
@@ -469,7 +465,22 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 					if round == 0 {
 						row = append([]any{r.Number}, row...)
 					}
-					if err := emit(row); err != nil {
+					return emit(row)
+				}
+				// Straight from storage, one unit's absentees at a time,
+				// unless the reads are remembered for several workbooks.
+				if each, ok := db.(absentStreamer); ok {
+					if err := each.EachAbsent(ctx, r.ID, now, line); err != nil {
+						return err
+					}
+					continue
+				}
+				absent, err := db.AbsentMembers(ctx, r.ID, now)
+				if err != nil {
+					return err
+				}
+				for _, x := range absent {
+					if err := line(x); err != nil {
 						return err
 					}
 				}
@@ -611,4 +622,10 @@ func period(r quiz.Round, loc *time.Location) string {
 
 func col(heading string, width float64) Column {
 	return Column{Heading: heading, Width: width}
+}
+
+// absentStreamer reads a round's absentees in AbsentMembers' order without
+// holding them all (storage.DB): a national round has a hundred thousand.
+type absentStreamer interface {
+	EachAbsent(ctx context.Context, roundID int64, now time.Time, fn func(Absent) error) error
 }
