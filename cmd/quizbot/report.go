@@ -89,12 +89,12 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if !ok {
 		return fmt.Errorf("report %s: contest %s has no round %d; %s", a.kind, c.Code, a.round, roundList(c))
 	}
-	t, summary, err := reports.Round(ctx, db, a.kind, c, r, now, nil)
+	t, summary, err := reports.RoundStream(ctx, db, a.kind, c, r, now, nil)
 	if err != nil {
 		return fmt.Errorf("report %s: contest %s round %d: %w", a.kind, c.Code, r.Number, err)
 	}
 
-	if err := writeReport(e, t, a.format, a.out); err != nil {
+	if err := writeStream(e, t, a.format, a.out); err != nil {
 		return fmt.Errorf("report %s: %w", a.kind, err)
 	}
 
@@ -102,7 +102,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if a.out != "" {
 		dest = a.out
 	}
-	fmt.Fprintf(e.stderr, "report %s: contest %s round %d: %s, %s to %s\n", a.kind, c.Code, r.Number, summary, a.format, dest)
+	fmt.Fprintf(e.stderr, "report %s: contest %s round %d: %s, %s to %s\n", a.kind, c.Code, r.Number, summary(), a.format, dest)
 	if now.Before(r.ClosesAt) {
 		loc := c.Location()
 		fmt.Fprintf(e.stderr, "report %s: round %d is open until %s (%s): the figures are provisional\n",
@@ -114,13 +114,18 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 // writeReport writes t as format (csv or xlsx) to the file out, replaced
 // whole, or to stdout when out is empty.
 func writeReport(e *env, t report.Table, format, out string) error {
+	return writeStream(e, t.Stream(), format, out)
+}
+
+// writeStream is writeReport of rows read one at a time.
+func writeStream(e *env, t report.StreamTable, format, out string) error {
 	write := func(w io.Writer, toFile bool) error {
 		if format == "xlsx" {
-			return report.WriteXLSX(w, t)
+			return report.WriteXLSXStream(w, t)
 		}
 		// Excel needs the BOM to read a file as UTF-8; a program reading
 		// stdout does not want it.
-		return report.WriteCSV(w, t, toFile)
+		return report.WriteCSVStream(w, t, toFile)
 	}
 	if out == "" {
 		return write(e.stdout, false)
