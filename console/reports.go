@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -323,7 +324,10 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	if unit != "" {
 		file += " - " + unit
 	}
-	var body bytes.Buffer
+	// Everything that can refuse is read before the first byte goes out;
+	// the rows then stream from PostgreSQL to the response, so that a
+	// national report never sits in memory.
+	var write func(io.Writer) error
 	if def.Key == "workbook" {
 		// The command's workbook; a slice leaves out Câu hỏi, the
 		// province's item analysis, as the heads' weekly cards do.
@@ -331,9 +335,7 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 		if err != nil {
 			return c.reportErr(err)
 		}
-		if err := wb.Write(&body); err != nil {
-			return err
-		}
+		write = wb.Write
 	} else {
 		t, err := c.buildTable(ctx, def, ct, rd, round, now, slice)
 		if err != nil {
@@ -342,12 +344,9 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 		t = t.Vietnamese()
 		t.Name = def.Name
 		if format == "xlsx" {
-			err = report.WriteXLSX(&body, t)
+			write = func(w io.Writer) error { return report.WriteXLSXStream(w, t) }
 		} else {
-			err = report.WriteCSV(&body, t, true) // with the BOM that Excel needs
-		}
-		if err != nil {
-			return err
+			write = func(w io.Writer) error { return report.WriteCSVStream(w, t, true) } // with the BOM that Excel needs
 		}
 	}
 	scope := "toàn tỉnh"
@@ -363,33 +362,37 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", attachment(file+"."+format))
-	w.Header().Set("Content-Length", strconv.Itoa(body.Len()))
-	_, err = w.Write(body.Bytes())
-	return err
+	if err := write(w); err != nil {
+		// The status has gone out: the browser sees a cut download.
+		c.log.Error("console: report download cut off", "report", def.Key, "round", round, "err", err)
+	}
+	return nil
 }
 
-// buildTable builds a report other than the workbook, as the command does.
-func (c *Console) buildTable(ctx context.Context, def reportDef, ct quiz.Contest, rd quiz.Round, round int, now time.Time, slice reports.Slice) (report.Table, error) {
+// buildTable builds a report other than the workbook, as the command does:
+// results, units and absent stream their rows from PostgreSQL.
+func (c *Console) buildTable(ctx context.Context, def reportDef, ct quiz.Contest, rd quiz.Round, round int, now time.Time, slice reports.Slice) (report.StreamTable, error) {
 	db := c.reports.db
+	var t report.Table
+	var err error
 	switch def.Key {
 	case "results", "units", "absent":
-		t, _, err := reports.Round(ctx, db, report.Kind(def.Key), ct, rd, now, slice)
-		return t, err
+		st, _, err := reports.RoundStream(ctx, db, report.Kind(def.Key), ct, rd, now, slice)
+		return st, err
 	case "prizes", "unitprizes", "zeros":
-		t, _, err := reports.BuildPrizes(ctx, db, reports.Prizes{Zeros: def.Key == "zeros", Round: round, Units: def.Key == "unitprizes"}, ct, now, slice)
-		return t, err
+		t, _, err = reports.BuildPrizes(ctx, db, reports.Prizes{Zeros: def.Key == "zeros", Round: round, Units: def.Key == "unitprizes"}, ct, now, slice)
 	case "questions":
 		rounds := []quiz.Round{rd}
 		if round == 0 {
 			rounds = ct.Rounds
 		}
-		t, _, err := reports.Questions(ctx, db, rounds, round == 0, now)
-		return t, err
+		t, _, err = reports.Questions(ctx, db, rounds, round == 0, now)
 	case "signals":
-		t, _, err := reports.Signals(ctx, db, ct, rd, now, slice)
-		return t, err
+		t, _, err = reports.Signals(ctx, db, ct, rd, now, slice)
+	default:
+		return report.StreamTable{}, BadRequest(fmt.Sprintf("Không có báo cáo %q.", def.Key))
 	}
-	return report.Table{}, BadRequest(fmt.Sprintf("Không có báo cáo %q.", def.Key))
+	return t.Stream(), err
 }
 
 // reportErr words the reports' refusals for people.

@@ -55,3 +55,10 @@ func Digits(n int64) int {
 	}
 	return d
 }
+
+// Vietnamese is the table with the Vietnamese headings of Headings (the
+// workbook's and `--headings vi`), its rows unchanged.
+func (t StreamTable) Vietnamese() StreamTable {
+	t.Columns = Table{Columns: t.Columns}.Vietnamese().Columns
+	return t
+}

@@ -39,9 +39,6 @@ func RoundList(c quiz.Contest) string {
 type Reads interface {
 	report.PrizeReads
 	report.SignalReads
-	RoundAttempts(ctx context.Context, roundID int64, now time.Time) ([]report.Attempt, error)
-	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
-	AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error)
 	ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]report.ZeroScore, error)
 	QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(report.QuestionStat) error) error
 }
@@ -52,62 +49,6 @@ func roundIDs(rs []quiz.Round) []int64 {
 		ids[i] = r.ID
 	}
 	return ids
-}
-
-// Round reads one of report.Kinds (results, units, absent) of round r in a
-// few set-based queries and lays it out; summary describes it for the
-// operator.
-func Round(ctx context.Context, db Reads, kind report.Kind, c quiz.Contest, r quiz.Round, now time.Time, slice Slice) (t report.Table, summary string, err error) {
-	switch kind {
-	case report.KindResults:
-		atts, err := db.RoundAttempts(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		// The actual figure the prizes use: frozen once the round settled.
-		actual, _, err := db.RoundActual(ctx, c, r, now)
-		if err != nil {
-			return t, "", err
-		}
-		rk := report.RankAt(atts, c.PredictionTarget, actual)
-		if slice != nil {
-			rk.Results = slices.DeleteFunc(rk.Results, func(x report.Result) bool { return !slice.keep(x.UnitCode) })
-		}
-		what := "participants"
-		if rk.Target == quiz.PredictPerfect {
-			what = "perfect scores"
-		}
-		return report.ResultsTable(rk, c.Location()), fmt.Sprintf("%d ranked, actual %s %d", len(rk.Results), what, rk.Actual), nil
-	case report.KindUnits:
-		roster, err := db.UnitRosters(ctx)
-		if err != nil {
-			return t, "", err
-		}
-		atts, err := db.RoundAttempts(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		units := slices.DeleteFunc(report.Units(roster, atts), func(u report.UnitResult) bool { return !slice.keep(u.Code) })
-		staff, took, webOnly := 0, 0, 0
-		for _, u := range units {
-			staff, took, webOnly = staff+u.Staff, took+u.Participated, webOnly+u.WebOnly
-		}
-		summary = fmt.Sprintf("%d units, %d of %d staff took part", len(units), took, staff)
-		if webOnly > 0 {
-			// The column stays the real activation figure; say why it may
-			// look low beside the participants.
-			summary += fmt.Sprintf("; verified leaves out %d who only tried the local web chat (không tính %d người chỉ dùng thử trên trang web cục bộ)", webOnly, webOnly)
-		}
-		return report.UnitsTable(units), summary, nil
-	case report.KindAbsent:
-		absent, err := db.AbsentMembers(ctx, r.ID, now)
-		if err != nil {
-			return t, "", err
-		}
-		absent = slices.DeleteFunc(absent, func(a report.Absent) bool { return !slice.keep(a.UnitCode) })
-		return report.AbsentTable(absent), fmt.Sprintf("%d absent", len(absent)), nil
-	}
-	return t, "", fmt.Errorf("unknown report %q", kind)
 }
 
 // Prizes names a prize report: the members' prizes of a round (Round > 0)
