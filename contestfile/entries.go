@@ -1,8 +1,11 @@
 package contestfile
 
 import (
+	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"quizbot/quiz"
 )
@@ -21,6 +24,9 @@ type entriesDoc struct {
 	Combine       string         `yaml:"combine"`
 	Blind         bool           `yaml:"blind"`
 	Prizes        entryPrizesDoc `yaml:"prizes"`
+	// Assign is "all" (the default) or {per_entry: N}; read by hand, as
+	// it is either a word or a mapping.
+	Assign yaml.Node `yaml:"assign"`
 }
 
 type perUnitDoc struct {
@@ -118,13 +124,55 @@ func toEntries(d *entriesDoc, add func(path, format string, args ...any), readTi
 	for _, j := range d.Judges {
 		e.Judges = append(e.Judges, strings.TrimSpace(j))
 	}
+	e.PerEntry = readAssign(&d.Assign, add)
 	return e
+}
+
+// readAssign reads entries.assign: absent or "all" is 0 (every judge
+// scores every entry), {per_entry: N} is N (checked against the judges by
+// quiz.EntriesConfig.Problems).
+func readAssign(n *yaml.Node, add func(path, format string, args ...any)) int {
+	const how = "write assign: all (every judge scores every entry) or assign: {per_entry: 3} (each entry scored by 3 judges)"
+	switch {
+	case n.Kind == 0:
+		return 0
+	case n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "all":
+		return 0
+	case n.Kind != yaml.MappingNode:
+		add("entries.assign", "%q is not an assignment: %s", n.Value, how)
+		return 0
+	}
+	per := -1
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value != "per_entry" {
+			add("entries.assign."+k.Value, "unknown field %q in assign: %s", k.Value, how)
+			continue
+		}
+		p, err := strconv.Atoi(strings.TrimSpace(v.Value))
+		if err != nil || v.Kind != yaml.ScalarNode {
+			add("entries.assign.per_entry", "%q is not a whole number: %s", v.Value, how)
+			continue
+		}
+		if p < 1 {
+			add("entries.assign.per_entry", "%d: each entry needs at least 1 judge; %s", p, how)
+			continue
+		}
+		per = p
+	}
+	if per < 0 {
+		if len(n.Content) == 0 {
+			add("entries.assign", "no per_entry: %s", how)
+		}
+		return 0
+	}
+	return per
 }
 
 // entriesTypes names the section's types for messages about unknown or
 // mistyped fields.
 var entriesTypes = map[string]string{
-	"contestfile.entriesDoc":     "entries (opens, closes, submitter, per_unit, kinds, rubric, judges, combine, blind, prizes)",
+	"contestfile.entriesDoc":     "entries (opens, closes, submitter, per_unit, kinds, rubric, judges, combine, blind, prizes, assign)",
 	"contestfile.perUnitDoc":     "entries per unit (min, max)",
 	"contestfile.kindsDoc":       "kinds of entry (video, essay, link)",
 	"contestfile.videoDoc":       "video rules (formats, max_duration)",
@@ -139,7 +187,7 @@ func entriesFields(goType string) []string {
 	var names []string
 	switch goType {
 	case "contestfile.entriesDoc":
-		names = []string{"opens", "closes", "judging_closes", "submitter", "per_unit", "kinds", "rubric", "judges", "combine", "blind", "prizes"}
+		names = []string{"opens", "closes", "judging_closes", "submitter", "per_unit", "kinds", "rubric", "judges", "combine", "blind", "prizes", "assign"}
 	case "contestfile.perUnitDoc":
 		names = []string{"min", "max"}
 	case "contestfile.kindsDoc":

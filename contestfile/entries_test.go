@@ -59,6 +59,18 @@ func TestContestFileEntries(t *testing.T) {
 	if e.Prizes != (quiz.EntryPrizes{Nhat: 1, Nhi: 2, Ba: 2, KhuyenKhich: 3}) {
 		t.Errorf("prizes %+v", e.Prizes)
 	}
+	if e.PerEntry != 0 {
+		t.Errorf("no assign: per entry %d, want 0 (all)", e.PerEntry)
+	}
+	for src, want := range map[string]int{"  assign: all\n": 0, "  assign: {per_entry: 2}\n": 2} {
+		f, err := contestfile.Parse("contest.yaml", []byte(strings.Replace(withEntries, "combine: trimmed", "combine: mean", 1)+src))
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if got := f.Contest.Entries.PerEntry; got != want {
+			t.Errorf("%s: per entry %d, want %d", src, got, want)
+		}
+	}
 }
 
 func TestContestFileEntriesProblems(t *testing.T) {
@@ -82,6 +94,15 @@ func TestContestFileEntriesProblems(t *testing.T) {
 			`contest.yaml:L6: entries.per_unit.min: 3 is more than per_unit.max (2)`},
 		{"judge not a phone", strings.Replace(base, `"0912000001"`, `"gk1"`, 1),
 			`contest.yaml:L5: entries.judges: "gk1" is not a phone number`},
+		{"per_entry over the judges", base + "  assign: {per_entry: 2}\n",
+			`contest.yaml:L6: entries.assign.per_entry: 2: write a number of judges from 1 to 1 (the judges listed), or assign: all for every judge`},
+		{"per_entry zero", base + "  assign: {per_entry: 0}\n",
+			`contest.yaml:L6: entries.assign.per_entry: 0: each entry needs at least 1 judge; write assign: all (every judge scores every entry) or assign: {per_entry: 3} (each entry scored by 3 judges)`},
+		{"assign a word", base + "  assign: some\n",
+			`contest.yaml:L6: entries.assign: "some" is not an assignment: write assign: all (every judge scores every entry) or assign: {per_entry: 3} (each entry scored by 3 judges)`},
+		{"trimmed with too few per entry", strings.Replace(base, `["0912000001"]`, `["0912000001", "0912000002", "0912000003", "0912000004", "0912000005", "0912000006"]`, 1) +
+			"  combine: trimmed\n  assign:\n    per_entry: 4\n",
+			`contest.yaml:L8: entries.assign.per_entry: 4 judges per entry with combine: trimmed: the highest and lowest are dropped only from 5 judges, so no entry would be trimmed; write per_entry: 5 or more, or combine: mean`},
 		{"nothing accepted", strings.Replace(base, "{video: {formats: [mp4]}}", "{link: false}", 1),
 			`contest.yaml:L3: entries.kinds: no kind of entry accepted: declare video, essay or link`},
 	} {
@@ -92,7 +113,7 @@ func TestContestFileEntriesProblems(t *testing.T) {
 			continue
 		}
 		want := c.want
-		for k := 6; k >= 1; k-- {
+		for k := 8; k >= 1; k-- {
 			want = strings.ReplaceAll(want, "L"+itoa(k), itoa(line+k))
 		}
 		if got := strings.Join(fe.Lines(), "\n"); got != want {

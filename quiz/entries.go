@@ -72,6 +72,10 @@ type EntriesConfig struct {
 	Combine         Combine
 	Blind           bool
 	Prizes          EntryPrizes
+	// PerEntry is how many judges score each entry (assign: {per_entry:
+	// N}); 0 means every judge scores every entry (assign: all). See
+	// AssignJudges for who gets which.
+	PerEntry int
 }
 
 // VideoRules are the accepted videos.
@@ -245,6 +249,13 @@ func (e *EntriesConfig) Problems(loc *time.Location) Problems {
 	}
 	if e.Combine != CombineMean && e.Combine != CombineTrimmed {
 		add("combine", "unknown value %q: use %q or %q (drop the highest and the lowest when at least %d judges scored)", e.Combine, CombineMean, CombineTrimmed, TrimmedMinJudges)
+	}
+	switch {
+	case e.PerEntry == 0:
+	case e.PerEntry < 1 || e.PerEntry > len(e.Judges):
+		add("assign.per_entry", "%d: write a number of judges from 1 to %d (the judges listed), or assign: all for every judge", e.PerEntry, len(e.Judges))
+	case e.Combine == CombineTrimmed && e.PerEntry < TrimmedMinJudges:
+		add("assign.per_entry", "%d judges per entry with combine: trimmed: the highest and lowest are dropped only from %d judges, so no entry would be trimmed; write per_entry: %d or more, or combine: mean", e.PerEntry, TrimmedMinJudges, TrimmedMinJudges)
 	}
 	for i, n := range []int{e.Prizes.Nhat, e.Prizes.Nhi, e.Prizes.Ba, e.Prizes.KhuyenKhich} {
 		if n < 0 {
@@ -593,4 +604,34 @@ func (e *EntriesConfig) UnitsShort(all []Unit, entries []Entry) (short []Unit, c
 		}
 	}
 	return short, counts
+}
+
+// AssignJudges says which judges score which entry under perEntry judges
+// per entry (0: all of them). The rule, deterministic and stable when
+// entries are added: the judges are taken in the order of their member id
+// (the roster's order), the entries in the order of their id (the order
+// they were first submitted; a replaced entry keeps its id); the entry at
+// position p (0, 1, 2…) gets the perEntry judges from position
+// p·perEntry on, wrapping round. Consecutive entries so take the next
+// judges in turn, and no judge has more than one entry above another.
+// A new entry comes last, so it changes no earlier entry's judges. The
+// result maps each entry id to its judges' ids.
+func AssignJudges(perEntry int, judges, entries []int64) map[int64][]int64 {
+	js := slices.Clone(judges)
+	slices.Sort(js)
+	es := slices.Clone(entries)
+	slices.Sort(es)
+	out := make(map[int64][]int64, len(es))
+	if perEntry <= 0 || perEntry >= len(js) {
+		for _, e := range es {
+			out[e] = js
+		}
+		return out
+	}
+	for p, e := range es {
+		for k := range perEntry {
+			out[e] = append(out[e], js[(p*perEntry+k)%len(js)])
+		}
+	}
+	return out
 }

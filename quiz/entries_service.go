@@ -183,6 +183,23 @@ func (s *Entries) Submit(ctx context.Context, m Member, contestID, replace int64
 	return e, nil
 }
 
+// Assignment maps the contest's entries to the ids of the judges who
+// score them (AssignJudges over the contest's judges).
+func (s EntriesSetup) Assignment(es []Entry) map[int64][]int64 {
+	judges := make([]int64, len(s.Judges))
+	for i, j := range s.Judges {
+		judges[i] = j.ID
+	}
+	ids := make([]int64, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	return AssignJudges(s.Config.PerEntry, judges, ids)
+}
+
+// errNotAssigned refuses a judge an entry given to other judges.
+var errNotAssigned = Errorf(EFORBIDDEN, "Bài dự thi này không được giao cho anh/chị chấm.")
+
 // JudgeEntry is an entry as a judge sees it: the unit, submitter and
 // authors hidden under blind judging, and only the judge's own scores.
 type JudgeEntry struct {
@@ -205,8 +222,8 @@ func (s *Entries) judgeSetup(ctx context.Context, judge Member, contestID int64)
 	return setup, nil
 }
 
-// JudgeEntries lists the contest's entries for judge, who must be one of
-// its judges (EFORBIDDEN otherwise).
+// JudgeEntries lists the contest's entries assigned to judge, who must be
+// one of its judges (EFORBIDDEN otherwise).
 func (s *Entries) JudgeEntries(ctx context.Context, judge Member, contestID int64) ([]JudgeEntry, error) {
 	setup, err := s.judgeSetup(ctx, judge, contestID)
 	if err != nil {
@@ -220,17 +237,22 @@ func (s *Entries) JudgeEntries(ctx context.Context, judge Member, contestID int6
 	if err != nil {
 		return nil, fmt.Errorf("scores of contest %d: %w", contestID, err)
 	}
-	out := make([]JudgeEntry, len(es))
-	for i, e := range es {
+	assigned := setup.Assignment(es)
+	var out []JudgeEntry
+	for _, e := range es {
+		if !slices.Contains(assigned[e.ID], judge.ID) {
+			continue
+		}
 		if setup.Config.Blind {
 			e = blinded(e)
 		}
-		out[i] = JudgeEntry{Entry: e, Scores: map[int]Score{}}
+		je := JudgeEntry{Entry: e, Scores: map[int]Score{}}
 		for _, sc := range scores {
 			if sc.EntryID == e.ID && sc.JudgeID == judge.ID {
-				out[i].Scores[sc.Criterion] = sc
+				je.Scores[sc.Criterion] = sc
 			}
 		}
+		out = append(out, je)
 	}
 	return out, nil
 }
@@ -264,6 +286,15 @@ func (s *Entries) ScoreEntry(ctx context.Context, judge Member, entryID int64, p
 	setup, err := s.judgeSetup(ctx, judge, e.ContestID)
 	if err != nil {
 		return err
+	}
+	if setup.Config.PerEntry > 0 {
+		es, err := s.store.ContestEntries(ctx, e.ContestID)
+		if err != nil {
+			return fmt.Errorf("entries of contest %d: %w", e.ContestID, err)
+		}
+		if !slices.Contains(setup.Assignment(es)[entryID], judge.ID) {
+			return errNotAssigned
+		}
 	}
 	now := s.Now()
 	if now.Before(setup.Config.ClosesAt) {
@@ -306,6 +337,9 @@ func (s *Entries) CloseJudging(ctx context.Context, organizer Member, contestID 
 type EntryResult struct {
 	Entry  Entry
 	Judges []*Points // in the order of EntryResults.Judges
+	// Assigned says, in the same order, which judges the entry is given
+	// to (all of them without assign: per_entry).
+	Assigned []bool
 	ScoredEntry
 }
 
@@ -350,10 +384,14 @@ func rankResults(setup EntriesSetup, es []Entry, scores []Score, now time.Time) 
 	}
 	byID := map[int64]EntryResult{}
 	var scored []ScoredEntry
+	assigned := setup.Assignment(es)
 	for _, e := range es {
-		r := EntryResult{Entry: e, Judges: make([]*Points, len(setup.Judges))}
+		r := EntryResult{Entry: e, Judges: make([]*Points, len(setup.Judges)), Assigned: make([]bool, len(setup.Judges))}
 		se := ScoredEntry{EntryID: e.ID}
 		for i, j := range setup.Judges {
+			r.Assigned[i] = slices.Contains(assigned[e.ID], j.ID)
+			// Every judge who scored counts, assigned or not (a judge
+			// may have scored before the assignment changed).
 			k := key{e.ID, j.ID}
 			if count[k] == n {
 				t := sum[k]

@@ -2,6 +2,7 @@ package quiz_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,58 @@ func TestEntriesJudging(t *testing.T) {
 	}
 	if !res.Final || strings.Join(lines, "|") != "XA1 85 nhat|SNV 78,75 nhi" {
 		t.Fatalf("results %v (final %v)", lines, res.Final)
+	}
+}
+
+// TestAssignJudgesByHand: 5 entries over 4 judges, 2 per entry. Judges in
+// member-id order 10, 20, 30, 40; entries in id order 101…105 (ids of
+// other contests' entries between them do not matter), so entry at
+// position p gets the judges from position 2p on, wrapping:
+//
+//	101 (p0): 10 20    102 (p1): 30 40    103 (p2): 10 20
+//	104 (p3): 30 40    105 (p4): 10 20
+//
+// Loads: 10 and 20 three entries each, 30 and 40 two. A sixth entry
+// (107) goes to 30 40 and changes nobody else's.
+func TestAssignJudgesByHand(t *testing.T) {
+	t.Parallel()
+	judges := []int64{40, 10, 30, 20}
+	got := quiz.AssignJudges(2, judges, []int64{105, 101, 103, 102, 104})
+	want := map[int64][]int64{101: {10, 20}, 102: {30, 40}, 103: {10, 20}, 104: {30, 40}, 105: {10, 20}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("assignment %v, want %v", got, want)
+	}
+	more := quiz.AssignJudges(2, judges, []int64{101, 102, 103, 104, 105, 107})
+	for id, js := range want {
+		if !reflect.DeepEqual(more[id], js) {
+			t.Errorf("entry %d moved from %v to %v when 107 came", id, js, more[id])
+		}
+	}
+	if !reflect.DeepEqual(more[107], []int64{30, 40}) {
+		t.Errorf("entry 107 to %v, want [30 40]", more[107])
+	}
+	// Three per entry spreads the pairs: 0 1 2, 3 0 1, 2 3 0, 1 2 3.
+	three := quiz.AssignJudges(3, judges, []int64{1, 2, 3, 4})
+	if want := map[int64][]int64{1: {10, 20, 30}, 2: {40, 10, 20}, 3: {30, 40, 10}, 4: {20, 30, 40}}; !reflect.DeepEqual(three, want) {
+		t.Errorf("three per entry %v, want %v", three, want)
+	}
+	// All (0) and as many as the judges: every judge, every entry.
+	for _, n := range []int{0, 4} {
+		if a := quiz.AssignJudges(n, judges, []int64{1, 2}); !reflect.DeepEqual(a[2], []int64{10, 20, 30, 40}) {
+			t.Errorf("per entry %d: %v", n, a)
+		}
+	}
+}
+
+func TestEntriesAssignProblems(t *testing.T) {
+	t.Parallel()
+	e := quiz.EntriesConfig{Judges: []string{"0912000001", "0912000002"}, Combine: quiz.CombineMean, PerEntry: 3}
+	want := "entries.assign.per_entry: 3: write a number of judges from 1 to 2 (the judges listed), or assign: all for every judge"
+	found := false
+	for _, p := range e.Problems(time.UTC) {
+		found = found || p.Field+": "+p.Message == want
+	}
+	if !found {
+		t.Errorf("no problem %q in %v", want, e.Problems(time.UTC))
 	}
 }

@@ -99,12 +99,13 @@ func saveEntries(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Conte
 	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO entry_rules (contest_id, opens_at, closes_at, judging_closes_at, submitter, min_per_unit, max_per_unit,
-			video, essay, link, combine, blind, prizes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			video, essay, link, combine, blind, prizes, per_entry)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (contest_id) DO UPDATE SET opens_at = $2, closes_at = $3, judging_closes_at = $4, submitter = $5,
-			min_per_unit = $6, max_per_unit = $7, video = $8, essay = $9, link = $10, combine = $11, blind = $12, prizes = $13`,
+			min_per_unit = $6, max_per_unit = $7, video = $8, essay = $9, link = $10, combine = $11, blind = $12, prizes = $13,
+			per_entry = $14`,
 		contestID, e.OpensAt, e.ClosesAt, judgingCloses, string(e.Submitter), e.MinPerUnit, e.MaxPerUnit,
-		nullJSON(video), nullJSON(essay), e.Link, string(e.Combine), e.Blind, prizes)
+		nullJSON(video), nullJSON(essay), e.Link, string(e.Combine), e.Blind, prizes, e.PerEntry)
 	if err != nil {
 		return fmt.Errorf("save entries of contest %s: %w", c.Code, err)
 	}
@@ -157,10 +158,11 @@ type entryRulesRow struct {
 	Combine         string     `db:"combine"`
 	Blind           bool       `db:"blind"`
 	Prizes          []byte     `db:"prizes"`
+	PerEntry        int        `db:"per_entry"`
 }
 
 const entryRulesColumns = `contest_id, opens_at, closes_at, judging_closes_at, judging_closed_at, submitter, min_per_unit,
-	max_per_unit, video, essay, link, combine, blind, prizes`
+	max_per_unit, video, essay, link, combine, blind, prizes, per_entry`
 
 // EntriesSetup implements quiz.EntryStore.
 func (db *DB) EntriesSetup(ctx context.Context, contestID int64) (quiz.EntriesSetup, error) {
@@ -184,7 +186,7 @@ func (db *DB) entriesSetup(ctx context.Context, row entryRulesRow) (quiz.Entries
 	cfg := quiz.EntriesConfig{
 		OpensAt: row.OpensAt.In(loc), ClosesAt: row.ClosesAt.In(loc),
 		Submitter: quiz.Submitter(row.Submitter), MinPerUnit: row.MinPerUnit, MaxPerUnit: row.MaxPerUnit,
-		Link: row.Link, Combine: quiz.Combine(row.Combine), Blind: row.Blind,
+		Link: row.Link, Combine: quiz.Combine(row.Combine), Blind: row.Blind, PerEntry: row.PerEntry,
 	}
 	if row.JudgingClosesAt != nil {
 		cfg.JudgingClosesAt = row.JudgingClosesAt.In(loc)
