@@ -174,7 +174,8 @@ type criterionField struct {
 type otherJudge struct{ Name, Total string }
 
 // judgeEntry finds entry id for r's judge, as they may see it; 404 for an
-// entry that does not exist, 403 for one of a contest they do not judge.
+// entry that does not exist, 403 for one of a contest they do not judge or
+// one not assigned to them.
 func (c *Console) judgeEntry(ctx context.Context, r *Request, id int64) (quiz.EntriesSetup, quiz.JudgeEntry, error) {
 	e, err := c.storeEntry(ctx, id)
 	if err != nil {
@@ -193,7 +194,9 @@ func (c *Console) judgeEntry(ctx context.Context, r *Request, id int64) (quiz.En
 			return setup, je, nil
 		}
 	}
-	return setup, quiz.JudgeEntry{}, NotFound("Không tìm thấy bài dự thi này.")
+	// The entry is of a contest they judge, but given to other judges
+	// (entries.assign: per_entry): refused like another contest's.
+	return setup, quiz.JudgeEntry{}, Forbidden("Bài dự thi này không được giao cho anh/chị chấm.")
 }
 
 // storeEntry reads an entry by id (NotFound when there is none).
@@ -283,6 +286,9 @@ func (c *Console) showEntry(w http.ResponseWriter, r *Request, status int, msg s
 				continue
 			}
 			for i, j := range res.Judges {
+				if er.Judges[i] == nil && !er.Assigned[i] {
+					continue // not given to this judge
+				}
 				t := "chưa chấm đủ"
 				if er.Judges[i] != nil {
 					t = er.Judges[i].String()

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -236,7 +237,7 @@ func TestConsoleJudging(t *testing.T) {
 		"Vũ Văn Hải: 3/3 bài xong", "Bùi Thị Lan: 2/3 bài chưa xong",
 		"1 #" + itoa(e1.ID) + " Một cửa điện tử ở Sở Nội vụ Video Sở Nội vụ 65 87,5 22,5 ⚑ 76,25 Giải Nhất",
 		"2 #" + itoa(e2.ID) + " Xã Hòa Phú số hóa hồ sơ Bài viết UBND xã Hòa Phú 70 55 15 62,5 Giải Nhì",
-		"3 #" + itoa(e3.ID) + " Dịch vụ công trực tuyến Đường dẫn Sở Y tế — 62 — 62 ",
+		"3 #" + itoa(e3.ID) + " Dịch vụ công trực tuyến Đường dẫn Sở Y tế chưa chấm 62 — 62 ",
 		"chênh nhau quá 15 điểm", "(1 bài)", "Bảng điểm (xếp hạng tạm tính)",
 	} {
 		if !strings.Contains(page, want) {
@@ -483,4 +484,132 @@ func mustReq(method, u string, body []byte, csrf string) *http.Request {
 		req.Header.Set("X-CSRF-Token", csrf)
 	}
 	return req
+}
+
+// TestConsoleJudgingAssigned: assign: {per_entry: 2} over 4 judges, by
+// member id x2 < y1 < y2 < y3, and 5 entries e1…e5 in id order. By the
+// rotation (quiz.AssignJudges) entry p gets judges 2p, 2p+1 (mod 4):
+//
+//	e1: x2 y1   e2: y2 y3   e3: x2 y1   e4: y2 y3   e5: x2 y1
+//
+// so x2 and y1 see e1, e3, e5; y2 and y3 see e2, e4. A judge is refused
+// an entry not given to them (page, file, score) like another contest's;
+// the organizer's matrix shows "—" there and counts each judge's progress
+// over their own entries only.
+func TestConsoleJudgingAssigned(t *testing.T) {
+	t.Parallel()
+	f := newEntriesFixture(t, func(c *quiz.EntriesConfig) {
+		c.MaxPerUnit = 5
+		c.PerEntry = 2
+	})
+	// Judges listed out of id order: the rotation sorts them by id.
+	f.cfg.Judges = []string{f.member("y3").Phone, f.member("x2").Phone, f.member("y2").Phone, f.member("y1").Phone}
+	c := f.seed.Contest
+	c.Entries = &f.cfg
+	if _, err := f.db.ApplyContest(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if ids := []int64{f.member("x2").ID, f.member("y1").ID, f.member("y2").ID, f.member("y3").ID}; !slices.IsSorted(ids) {
+		t.Fatalf("the seed's member ids are not in the order this test counts on: %v", ids)
+	}
+	var es []quiz.Entry
+	for _, title := range []string{"Bài A", "Bài B", "Bài C", "Bài D", "Bài E"} {
+		es = append(es, f.submit("a1", title, pdf, "bai.pdf"))
+	}
+	f.clock.Advance(2 * time.Hour)
+	sees := map[string][]int{"x2": {0, 2, 4}, "y1": {0, 2, 4}, "y2": {1, 3}, "y3": {1, 3}}
+	judges := map[string]*client{}
+	for key, mine := range sees {
+		j := f.signInAs(key, "Chấm bài dự thi")
+		judges[key] = j
+		_, body := j.get("/console/entries")
+		page := text(body)
+		for i, e := range es {
+			has := strings.Contains(page, "#"+itoa(e.ID)+" "+e.Title)
+			if has != slices.Contains(mine, i) {
+				t.Errorf("%s sees %s: %v, want %v\n%s", key, e.Title, has, !has, page)
+			}
+		}
+		if want := fmt.Sprintf("Đã chấm đủ 0/%d bài.", len(mine)); !strings.Contains(page, want) {
+			t.Errorf("%s's list lacks %q:\n%s", key, want, page)
+		}
+	}
+
+	// y2 is refused e1 (given to x2 and y1): page, file and score.
+	y2 := judges["y2"]
+	for _, path := range []string{"/console/entries/%d", "/console/entries/%d/file"} {
+		if st, body := y2.get(fmt.Sprintf(path, es[0].ID)); st != http.StatusForbidden || !strings.Contains(text(body), "Bài dự thi này không được giao cho anh/chị chấm.") {
+			t.Errorf("%s: %d %s", path, st, text(body))
+		}
+	}
+	if st, body := y2.score(es[0].ID, "", "30", "20", "10", "5"); st != http.StatusForbidden || !strings.Contains(text(body), "Bài dự thi này không được giao cho anh/chị chấm.") {
+		t.Errorf("score an entry not given: %d %s", st, text(body))
+	}
+	if ss, _ := f.db.Scores(context.Background(), f.seed.Contest.ID); len(ss) != 0 {
+		t.Fatalf("saved: %+v", ss)
+	}
+	// Its own entry opens and scores.
+	if st, _ := y2.get(fmt.Sprintf("/console/entries/%d/file", es[1].ID)); st != http.StatusOK {
+		t.Errorf("y2's own entry's file: %d", st)
+	}
+
+	// x2 scores e1, e3 (not e5); y1 all three; y2 both; y3 none.
+	full := func(key string, i int, first string) {
+		if st, body := judges[key].score(es[i].ID, "", first, "20", "10", "5"); st != http.StatusOK {
+			t.Fatalf("%s scores %s: %d %s", key, es[i].Title, st, text(body))
+		}
+	}
+	full("x2", 0, "30")
+	full("x2", 2, "30")
+	full("y1", 0, "20")
+	full("y1", 2, "20")
+	full("y1", 4, "20")
+	full("y2", 1, "25")
+	full("y2", 3, "25")
+
+	org := f.signIn("org")
+	_, body := org.get("/console/judging")
+	page := text(body)
+	for _, want := range []string{
+		"Đỗ Thị Giang: 2/3 bài chưa xong", "Vũ Văn Hải: 3/3 bài xong",
+		"Bùi Thị Lan: 2/2 bài xong", "Ngô Văn Minh: 0/2 bài chưa xong",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("judging page lacks %q:\n%s", want, page)
+		}
+	}
+	// The matrix's cells, in the page's judge order.
+	setup, err := f.svc.Setup(context.Background(), f.seed.Contest.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[string][]string{ // by judge key: e1…e5
+		"x2": {"65", "—", "65", "—", "chưa chấm"},
+		"y1": {"55", "—", "55", "—", "55"},
+		"y2": {"—", "60", "—", "60", "—"},
+		"y3": {"—", "chưa chấm", "—", "chưa chấm", "—"},
+	}
+	keyOf := map[int64]string{}
+	for k := range cells {
+		keyOf[f.member(k).ID] = k
+	}
+	for i, e := range es {
+		var want []string
+		for _, j := range setup.Judges {
+			want = append(want, cells[keyOf[j.ID]][i])
+		}
+		start := strings.Index(body, fmt.Sprintf(`<tr data-entry="%d"`, e.ID))
+		if start < 0 {
+			t.Fatalf("no row for %s", e.Title)
+		}
+		row := text(body[start : start+strings.Index(body[start:], "</tr>")])
+		if w := "Sở Nội vụ " + strings.Join(want, " ") + " "; !strings.Contains(row, w) {
+			t.Errorf("row of %s: %q, want %q", e.Title, row, w)
+		}
+	}
+	// The close counts the missing scores among the given entries only:
+	// x2 on e5, y3 on e2 and e4.
+	if _, body := org.get("/console/judging/close?contest=" + itoa(f.seed.Contest.ID)); !strings.Contains(text(body), "Còn 3 lượt chấm chưa đủ tiêu chí") {
+		t.Errorf("confirm page:\n%s", text(body))
+	}
 }

@@ -73,8 +73,10 @@ func (c *Console) organizerSetup(r *Request) (quiz.EntriesSetup, error) {
 	return setup, nil
 }
 
-// judgingPage shows the matrix of entries × judges: each judge's total,
-// the spread per entry (flagged past SpreadMargin), who has not finished,
+// judgingPage shows the matrix of entries × judges: each judge's total
+// ("—" where the entry is not given to the judge, "chưa chấm" where it is
+// but not yet scored in full), the spread per entry (flagged past
+// SpreadMargin), who has not finished (of their assigned entries),
 // and the ranking from the same quiz.Entries.Results as `report entries`
 // (provisional until the judging is closed).
 func (c *Console) judgingPage(w http.ResponseWriter, r *Request) error {
@@ -98,17 +100,26 @@ func (c *Console) judgingPage(w http.ResponseWriter, r *Request) error {
 	if v.Pending {
 		v.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006") + "; giám khảo chấm sau thời điểm đó."
 	}
-	done := make([]int, len(res.Judges))
+	// Progress counts only the entries given to each judge.
+	done, of := make([]int, len(res.Judges)), make([]int, len(res.Judges))
 	for _, er := range res.Entries {
 		row := judgingRow{ID: er.Entry.ID, Title: er.Entry.Title, Unit: er.Entry.UnitName, Kind: kindLabel(er.Entry.Kind)}
 		var lo, hi quiz.Points
 		n := 0
 		for i, t := range er.Judges {
-			if t == nil {
-				row.Totals = append(row.Totals, "—")
-				continue
+			if er.Assigned[i] {
+				of[i]++
 			}
-			done[i]++
+			switch {
+			case t == nil && !er.Assigned[i]:
+				row.Totals = append(row.Totals, "—") // not given to this judge
+				continue
+			case t == nil:
+				row.Totals = append(row.Totals, "chưa chấm")
+				continue
+			case er.Assigned[i]:
+				done[i]++
+			}
 			row.Totals = append(row.Totals, t.String())
 			if n == 0 || *t < lo {
 				lo = *t
@@ -136,7 +147,7 @@ func (c *Console) judgingPage(w http.ResponseWriter, r *Request) error {
 		v.Rows = append(v.Rows, row)
 	}
 	for i, j := range res.Judges {
-		v.Judges = append(v.Judges, judgeProgress{Name: j.FullName, Done: done[i], Of: len(res.Entries), Finished: done[i] == len(res.Entries)})
+		v.Judges = append(v.Judges, judgeProgress{Name: j.FullName, Done: done[i], Of: of[i], Finished: done[i] == of[i]})
 	}
 	return c.render(w, r, "judging", View{Title: "Chấm bài dự thi", Nav: navJudging, Content: v})
 }
@@ -153,8 +164,8 @@ func (c *Console) judgingCloseConfirm(w http.ResponseWriter, r *Request) error {
 	}
 	missing := 0
 	for _, er := range res.Entries {
-		for _, t := range er.Judges {
-			if t == nil {
+		for i, t := range er.Judges {
+			if t == nil && er.Assigned[i] {
 				missing++
 			}
 		}
