@@ -76,6 +76,8 @@ type judgeContest struct {
 	Done    int
 	Closed  bool
 	Pending bool // entries still open: nothing to score yet
+	// PerEntry: each entry goes to this many judges (0: all of them).
+	PerEntry int
 }
 
 // entriesPage lists the entries a judge scores, in every contest they
@@ -99,7 +101,8 @@ func (c *Console) entriesPage(w http.ResponseWriter, r *Request) error {
 			return quizError(err)
 		}
 		loc := setup.Contest.Location()
-		jc := judgeContest{Name: setup.Contest.Name, Blind: setup.Config.Blind, Closed: setup.JudgingClosed(now), Pending: now.Before(setup.Config.ClosesAt)}
+		jc := judgeContest{Name: setup.Contest.Name, Blind: setup.Config.Blind, Closed: setup.JudgingClosed(now), Pending: now.Before(setup.Config.ClosesAt),
+			PerEntry: setup.Config.PerEntry}
 		switch {
 		case jc.Pending:
 			jc.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(loc).Format("15:04 ngày 02/01/2006") + "; anh/chị xem trước được, chấm từ sau thời điểm đó."

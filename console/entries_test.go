@@ -530,7 +530,7 @@ func TestConsoleJudgingAssigned(t *testing.T) {
 				t.Errorf("%s sees %s: %v, want %v\n%s", key, e.Title, has, !has, page)
 			}
 		}
-		if want := fmt.Sprintf("Đã chấm đủ 0/%d bài.", len(mine)); !strings.Contains(page, want) {
+		if want := fmt.Sprintf("Đã chấm đủ 0/%d bài. Mỗi bài do 2 giám khảo chấm; dưới đây là các bài được giao cho anh/chị.", len(mine)); !strings.Contains(page, want) {
 			t.Errorf("%s's list lacks %q:\n%s", key, want, page)
 		}
 	}
