@@ -175,12 +175,3 @@ func (fc *figureCache) start(key string, read func(context.Context) (*figures, e
 	}()
 	return l
 }
-
-// roundIDs lists rounds' ids, for a cache key and the queries.
-func roundIDs(rounds []quiz.Round) []int64 {
-	ids := make([]int64, len(rounds))
-	for i, rd := range rounds {
-		ids[i] = rd.ID
-	}
-	return ids
-}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"quizbot/outbound"
+	"quizbot/quiz"
 	"quizbot/report"
 )
 
@@ -96,7 +97,7 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	d.Period = outbound.When(round.OpensAt, loc) + " – " + outbound.When(round.ClosesAt, loc)
 
 	// The figures every viewer shares, read at most every few seconds.
-	fig, err := c.figuresOf(ctx, roundIDs(started), round.ID)
+	fig, err := c.figuresOf(ctx, quiz.RoundIDs(started), round.ID)
 	if err != nil {
 		return d, err
 	}

@@ -120,7 +120,7 @@ func (c *Console) unitsPage(w http.ResponseWriter, r *Request) error {
 	}
 	var rolled []report.RolledUnit
 	if st.Empty == "" {
-		fig, err := c.figuresOf(ctx, roundIDs(st.Started), st.Round.ID)
+		fig, err := c.figuresOf(ctx, quiz.RoundIDs(st.Started), st.Round.ID)
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (c *Console) unitPage(w http.ResponseWriter, r *Request) error {
 	}
 	loc := st.Contest.Location()
 	d.RoundID = st.Round.ID
-	fig, err := c.figuresOf(ctx, roundIDs(st.Started), st.Round.ID)
+	fig, err := c.figuresOf(ctx, quiz.RoundIDs(st.Started), st.Round.ID)
 	if err != nil {
 		return err
 	}

@@ -302,3 +302,13 @@ func (c *Contest) RoundByNumber(n int) (Round, bool) {
 	}
 	return Round{}, false
 }
+
+// RoundIDs lists the rounds' ids, in their order, for queries over several
+// rounds.
+func RoundIDs(rs []Round) []int64 {
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return ids
+}

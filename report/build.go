@@ -248,14 +248,14 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	if provisional {
 		wb.Title += " — SỐ LIỆU TẠM THỜI"
 	}
-	ids := roundIDs(scope)
+	ids := quiz.RoundIDs(scope)
 
 	// Unit figures: the roster now, the rounds' counts by SQL aggregates.
 	rosters, err := db.UnitRosters(ctx)
 	if err != nil {
 		return wb, err
 	}
-	figs, err := db.UnitRoundFigures(ctx, roundIDs(weeks), now)
+	figs, err := db.UnitRoundFigures(ctx, quiz.RoundIDs(weeks), now)
 	if err != nil {
 		return wb, err
 	}
@@ -605,14 +605,6 @@ func rowsOf(rows [][]any) func(func([]any) error) error {
 		}
 		return nil
 	}
-}
-
-func roundIDs(rs []quiz.Round) []int64 {
-	ids := make([]int64, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return ids
 }
 
 // period is a round's dates, day first as Vietnamese write them.

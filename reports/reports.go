@@ -43,14 +43,6 @@ type Reads interface {
 	QuestionStats(ctx context.Context, roundIDs []int64, now time.Time, emit func(report.QuestionStat) error) error
 }
 
-func roundIDs(rs []quiz.Round) []int64 {
-	ids := make([]int64, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return ids
-}
-
 // Prizes names a prize report: the members' prizes of a round (Round > 0)
 // or of the whole contest (Round 0), the units' prizes of the contest
 // (Units), or a round's zero scores (Zeros).
@@ -81,7 +73,7 @@ func BuildPrizes(ctx context.Context, db Reads, a Prizes, c quiz.Contest, now ti
 			return report.Table{}, nil, ErrNoRoundOpened
 		}
 	}
-	ids := roundIDs(rounds)
+	ids := quiz.RoundIDs(rounds)
 	provisional := false
 	for _, r := range rounds {
 		if now.Before(c.SettledAt(r)) {
@@ -183,7 +175,7 @@ func tieNotes(ties []report.Tie) []string {
 func Questions(ctx context.Context, db Reads, rounds []quiz.Round, whole bool, now time.Time) (report.Table, string, error) {
 	t := report.Table{Name: string(report.KindQuestions), Columns: report.QuestionsColumns}
 	flagged := 0
-	err := db.QuestionStats(ctx, roundIDs(rounds), now, func(s report.QuestionStat) error {
+	err := db.QuestionStats(ctx, quiz.RoundIDs(rounds), now, func(s report.QuestionStat) error {
 		if !whole {
 			s.Round = rounds[0].Number
 		}

@@ -190,7 +190,7 @@ func notifyStatus(ctx context.Context, e *env, db *storage.DB, c quiz.Contest, n
 		}
 		rounds = []quiz.Round{r}
 	}
-	ids := roundIDs(rounds)
+	ids := quiz.RoundIDs(rounds)
 	counts, err := db.NotificationCounts(ctx, ids)
 	if err != nil {
 		return fmt.Errorf("notify status: %w", err)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"quizbot/quiz"
 	"quizbot/report"
 )
 
@@ -91,12 +90,4 @@ func cmdReportWorkbook(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stderr, "report workbook: contest %s: %s to %s\n", c.Code, wb.Subject, a.out)
 	return nil
-}
-
-func roundIDs(rs []quiz.Round) []int64 {
-	ids := make([]int64, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
-	}
-	return ids
 }
