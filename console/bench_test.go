@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"quizbot/console"
+	"quizbot/entryfiles"
+	"quizbot/notify"
 	"quizbot/quiz"
 	"quizbot/storage/storagetest"
 )
@@ -43,15 +45,52 @@ INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, 
 	FROM generate_series(2, 45001) m;
 INSERT INTO attempts (round_id, member_id, seq, platform, started_at, deadline, total)
 	SELECT 1, m, 1, 'zalo', '2026-03-05 09:55+07', '2026-03-05 10:15+07', 20 FROM generate_series(50001, 50300) m;
+`
+
+// benchPagesSQL adds what the other pages read: the round's reminders to
+// 60,000 staff (300 of them failed), 5,000 audit entries, and the
+// contest's entries, closed and being judged: one link entry per unit
+// (200), five judges (members 2–6) over a rubric of four criteria, four of
+// them done, the fifth halfway.
+const benchPagesSQL = `
+UPDATE contests SET reminders = '{"0 8 * * 1-5","0 14 * * 1-5"}', summary = '0 7 * * 1';
+INSERT INTO notifications (dedup_key, kind, round_id, member_id, platform, chat_id, status, tries, last_error, created_at, sent_at)
+	SELECT 'remind:1:' || i, 'remind', 1, i, 'telegram', (100000 + i)::text,
+		CASE WHEN i % 200 = 0 THEN 'failed' ELSE 'sent' END,
+		CASE WHEN i % 200 = 0 THEN 5 ELSE 1 END,
+		CASE WHEN i % 200 = 0 THEN 'Forbidden: bot was blocked by the user' ELSE '' END,
+		'2026-03-02 08:00+07', CASE WHEN i % 200 = 0 THEN NULL ELSE '2026-03-02 08:01+07'::timestamptz END
+	FROM generate_series(1, 60000) i;
+INSERT INTO console_audit (at, member_id, actor_name, unit_code, action, detail)
+	SELECT '2026-03-01 08:00+07'::timestamptz + i * interval '1 minute', 1, 'Cán bộ 1', 'TINH',
+		'Ghi lý do vắng', 'Cán bộ ' || (i * 7) || ': Đi công tác'
+	FROM generate_series(1, 5000) i;
+INSERT INTO entry_rules (contest_id, opens_at, closes_at, judging_closes_at, submitter, min_per_unit, max_per_unit, link, combine, blind, prizes)
+	VALUES (1, '2026-02-20 08:00+07', '2026-03-04 17:00+07', '2026-03-20 17:00+07', 'member', 0, 2, true, 'mean', false,
+		'{"nhat": 1, "nhi": 2, "ba": 3, "khuyen_khich": 5}');
+INSERT INTO entry_criteria (contest_id, position, name, max_points) VALUES
+	(1, 0, 'Nội dung', 40), (1, 1, 'Hình thức', 30), (1, 2, 'Sáng tạo', 20), (1, 3, 'Tính ứng dụng', 10);
+INSERT INTO entry_judges (contest_id, member_id) SELECT 1, j FROM generate_series(2, 6) j;
+INSERT INTO entries (id, contest_id, unit_id, submitted_by, title, authors, kind, url, submitted_at, updated_at)
+	SELECT u, 1, u, 200 + u, 'Bài dự thi ' || u, 'Cán bộ ' || (200 + u), 'link', 'https://example.com/' || u,
+		'2026-03-01 08:00+07', '2026-03-01 08:00+07'
+	FROM generate_series(1, 200) u;
+SELECT setval('entries_id_seq', 200);
+INSERT INTO entry_scores (entry_id, judge_id, contest_id, criterion, max_points, points, updated_at)
+	SELECT e, j, 1, c.position, c.max_points, c.max_points * (50 + (e * j + c.position) % 51), '2026-03-05 08:00+07'
+	FROM generate_series(1, 200) e, generate_series(2, 6) j, entry_criteria c
+	WHERE c.contest_id = 1 AND (j < 6 OR e <= 100);
 ANALYZE;`
 
 // BenchmarkOverview60k is one GET of Tổng quan (and of the live part that
 // refreshes it), of the unit tree and of a unit of 500, by the organizer,
-// over HTTP, at 60,000 staff and 200 units.
+// over HTTP, at 60,000 staff and 200 units; and of every other page the
+// organizer opens: Dữ liệu, Báo cáo, Thông báo (60,000 reminders, 300
+// failed), Nhật ký (5,000 entries) and the judging of 200 entries.
 func BenchmarkOverview60k(b *testing.B) {
 	db := storagetest.NewDB(b)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, benchProvinceSQL); err != nil {
+	if _, err := db.ExecContext(ctx, benchProvinceSQL+benchPagesSQL); err != nil {
 		b.Fatal(err)
 	}
 	loc, _ := time.LoadLocation(quiz.DefaultTimezone)
@@ -64,6 +103,17 @@ func BenchmarkOverview60k(b *testing.B) {
 		b.Fatal(err)
 	}
 	cons.Routes(mux)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n := notify.NewNotifier(db, clock, log, []quiz.Platform{quiz.PlatformTelegram})
+	cons.UseNotify(db, n, notify.NewScheduler(db, nil, n, clock, log, notify.SchedulerOptions{}))
+	cons.UseReports(db, console.ReportsOptions{Codes: true})
+	files, err := entryfiles.New(b.TempDir(), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cons.UseEntries(quiz.NewEntries(db, clock), files.WithoutFFprobe(), b.TempDir()); err != nil {
+		b.Fatal(err)
+	}
 	org, err := db.MemberByID(ctx, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -96,6 +146,11 @@ func BenchmarkOverview60k(b *testing.B) {
 		{"live", "/console/live", "45.000"},
 		{"units", "/console/units", "45.000"},
 		{"unit500", "/console/units/D002", "Cán bộ của đơn vị (500)"},
+		{"data", "/console/data", "Dữ liệu"},
+		{"reports", "/console/reports", "Báo cáo"},
+		{"notifications", "/console/notifications", "Thông báo không gửi được (300)"},
+		{"audit", "/console/audit", "Cán bộ 35000: Đi công tác"},
+		{"judging", "/console/judging", "Bài dự thi 200"},
 	}
 	// cached: the figures shared between requests (what a page costs
 	// while they are fresh, nearly always); uncached: read for each request
