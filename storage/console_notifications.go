@@ -57,15 +57,22 @@ type FailedNotification struct {
 // how many there are in all.
 func (db *DB) FailedNotifications(ctx context.Context, roundID int64, units []string, limit, offset int) ([]FailedNotification, int, error) {
 	var total int
-	const where = `FROM notifications n
+	// The round's failures first, through notifications_round_idx, then
+	// the rest: left to itself the planner walks the primary key backwards
+	// for the LIMIT (or scans the round for a head's count), through every
+	// sent notification newer than the failures (177 ms at 300,000 of a
+	// round, BENCHMARKS.md "The console's other pages").
+	const where = `FROM failed n
 		LEFT JOIN members m ON m.id = n.member_id
 		LEFT JOIN units u ON u.id = m.unit_id
-		WHERE n.round_id = $1 AND n.status IN ('failed', 'unreachable') AND ($2::text[] IS NULL OR u.code = ANY($2))`
-	if err := db.GetContext(ctx, &total, `SELECT count(*) `+where, roundID, unitsArray(units)); err != nil {
+		WHERE ($2::text[] IS NULL OR u.code = ANY($2))`
+	const failed = `WITH failed AS MATERIALIZED (SELECT * FROM notifications
+		WHERE round_id = $1 AND status IN ('failed', 'unreachable')) `
+	if err := db.GetContext(ctx, &total, failed+`SELECT count(*) `+where, roundID, unitsArray(units)); err != nil {
 		return nil, 0, fmt.Errorf("count failed notifications: %w", err)
 	}
 	var out []FailedNotification
-	err := db.SelectContext(ctx, &out, `
+	err := db.SelectContext(ctx, &out, failed+`
 		SELECT n.id, n.kind, n.platform, n.status, n.tries, n.last_error, n.sent_at,
 			coalesce(n.claimed_at, n.created_at) AS at,
 			coalesce(m.full_name, '') AS full_name, coalesce(m.phone, '') AS phone, coalesce(u.code, '') AS unit_code
