@@ -28,6 +28,9 @@ if [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
 		echo "test: fonts-noto-color-emoji not installed; screenshots will show boxes for emoji" >&2
 fi
 export QUIZBOT_TEST_CHROMIUM=/usr/bin/chromium
+# The browser tests' screenshots (web chat and console, at phone and desktop
+# widths) are kept here, for people to look at after a run.
+export QUIZBOT_TEST_ARTIFACTS=${QUIZBOT_TEST_ARTIFACTS:-$PWD/test-artifacts}
 
 if [ $# -eq 0 ]; then
 	# The whole suite: formatting and vet first, then every package.
@@ -35,6 +38,7 @@ if [ $# -eq 0 ]; then
 	if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 	go vet ./...
 	go test -count=1 -timeout 30m ./...
+	echo "test: $(find "$QUIZBOT_TEST_ARTIFACTS" -name '*.png' 2>/dev/null | wc -l) screenshots of the web chat and the console in $QUIZBOT_TEST_ARTIFACTS"
 else
 	# Arguments go to go test as they are: scripts/test.sh -run TestImport ./importer/
 	go test -count=1 -timeout 30m "$@"

@@ -19,7 +19,8 @@ import (
 // person would: pick a member, share the contact, "Vào thi", start, answer
 // every question with its buttons, type the prediction, see the result.
 // scripts/test.sh installs Debian's chromium and sets QUIZBOT_TEST_CHROMIUM;
-// QUIZBOT_TEST_SCREENSHOTS=DIR also keeps the screenshots there.
+// QUIZBOT_TEST_ARTIFACTS=DIR (scripts/test.sh sets it) also keeps the
+// screenshots in DIR/webchat, as the console's go to DIR/console.
 func TestWebChatBrowser(t *testing.T) {
 	f := newFixture(t, quiz.SystemClock{})
 	an := f.members["Nguyễn Văn An"]
@@ -110,7 +111,7 @@ func TestWebChatBrowser(t *testing.T) {
 type chrome struct {
 	t     *testing.T
 	ctx   context.Context
-	shots string // this test's screenshots; also in QUIZBOT_TEST_SCREENSHOTS when set
+	shots string // this test's screenshots; also in QUIZBOT_TEST_ARTIFACTS/webchat when set
 }
 
 // newChrome starts Chromium with a window of width×height CSS pixels.
@@ -169,7 +170,14 @@ func (c *chrome) shot(name string) {
 	if err != nil {
 		c.fail("screenshot "+name, err)
 	}
-	for _, dir := range []string{c.shots, os.Getenv("QUIZBOT_TEST_SCREENSHOTS")} {
+	keep := os.Getenv("QUIZBOT_TEST_ARTIFACTS")
+	if keep != "" {
+		keep = filepath.Join(keep, "webchat")
+		if err := os.MkdirAll(keep, 0o755); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	for _, dir := range []string{c.shots, keep} {
 		if dir == "" {
 			continue
 		}
