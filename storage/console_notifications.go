@@ -22,14 +22,23 @@ type KindStatusCount struct {
 // the members of the units given (every notification when units is nil).
 func (db *DB) NotificationTally(ctx context.Context, roundID int64, units []string) ([]KindStatusCount, error) {
 	var out []KindStatusCount
-	err := db.SelectContext(ctx, &out, `
-		SELECT n.kind, n.status, count(*) AS count
-		FROM notifications n
-		LEFT JOIN members m ON m.id = n.member_id
-		LEFT JOIN units u ON u.id = m.unit_id
-		WHERE n.round_id = $1 AND ($2::text[] IS NULL OR u.code = ANY($2))
-		GROUP BY n.kind, n.status
-		ORDER BY n.kind, n.status`, roundID, unitsArray(units))
+	var err error
+	if units == nil {
+		// The whole province: the round's rows alone, without the joins a
+		// head's subtree needs (a round holds several reminders per member).
+		err = db.SelectContext(ctx, &out, `
+			SELECT kind, status, count(*) AS count FROM notifications
+			WHERE round_id = $1 GROUP BY kind, status ORDER BY kind, status`, roundID)
+	} else {
+		err = db.SelectContext(ctx, &out, `
+			SELECT n.kind, n.status, count(*) AS count
+			FROM notifications n
+			JOIN members m ON m.id = n.member_id
+			JOIN units u ON u.id = m.unit_id
+			WHERE n.round_id = $1 AND u.code = ANY($2)
+			GROUP BY n.kind, n.status
+			ORDER BY n.kind, n.status`, roundID, unitsArray(units))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("count notifications of round %d: %w", roundID, err)
 	}
