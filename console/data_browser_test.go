@@ -83,7 +83,7 @@ func TestDataBrowser(t *testing.T) {
 			c.do("check a contest file", chromedp.Navigate(f.srv.URL+"/console/data?contest=new#contest"),
 				chromedp.SetValue(chromedp.ID("source"), "code: thu-2027\nname: Thi thử\nquestions_per_attempt: 3\ntime_limit: 10\nrounds:\n  - number: 1\n    opens_at: 2027-01-04 07:30\n    closes_at: 2027-01-08 16:30\n"),
 				chromedp.Click(chromedp.ID("contest-check")), chromedp.WaitVisible(chromedp.ID("contest-problems")))
-			c.expectText("#contest-problems tbody", `4 time_limit "10" is not a duration: write a number with a unit, such as 20m, 1h30m or 900s`)
+			c.expectText("#contest-problems tbody", `4 time_limit "10" không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ 20m, 1h30m hoặc 900s`)
 			c.shot(tc.name + "-data-4-contest-errors")
 
 			// The head reads the page, without the forms.

@@ -229,12 +229,12 @@ func TestDataContestFile(t *testing.T) {
 	bad := strings.Replace(yaml, "questions_per_attempt: 3", "questions_per_attempt: 7", 1)
 	bad = strings.Replace(bad, "closes_at: 2027-01-08 16:30", "closes_at: 2027-01-01 16:30", 1)
 	st, body := c.post("/console/data/contest", url.Values{"csrf": {csrf}, "source": {bad}, "op": {"check"}})
-	want := "Dòng Trường Lỗi 8 rounds.closes_at round 1 closes at 2027-01-01 16:30, which is not after it opens at 2027-01-04 07:30"
+	want := "Dòng Trường Lỗi 8 rounds.closes_at đợt 1 đóng lúc 2027-01-01 16:30, không sau thời điểm mở là 2027-01-04 07:30"
 	if page := text(body); st != http.StatusOK || !strings.Contains(page, want) || strings.Contains(body, `id="contest-apply"`) {
 		t.Fatalf("bad contest: %d, want %q\n%s", st, want, page)
 	}
 	st, body = c.post("/console/data/contest", url.Values{"csrf": {csrf}, "source": {strings.Replace(bad, "2027-01-01", "2027-01-08", 1)}, "op": {"check"}})
-	want = "Dòng Trường Lỗi 3 questions_per_attempt 7 questions per attempt, but the question bank holds only 6 active questions"
+	want = "Dòng Trường Lỗi 3 questions_per_attempt mỗi bài thi cần 7 câu hỏi, nhưng ngân hàng câu hỏi chỉ có 6 câu đang dùng"
 	if page := text(body); st != http.StatusOK || !strings.Contains(page, want) {
 		t.Fatalf("contest beyond the bank: %d, want %q\n%s", st, want, page)
 	}

@@ -151,15 +151,15 @@ func Parse(name string, data []byte) (*File, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		line, msg := syntaxError(err)
-		return fail(line, "invalid YAML: "+msg)
+		return fail(line, "YAML không hợp lệ: "+yamlMessage(msg))
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return fail(1, "the file is empty: a contest needs at least code, name, questions_per_attempt, time_limit and rounds")
+		return fail(1, "tệp trống: một cuộc thi cần ít nhất code, name, questions_per_attempt, time_limit và rounds")
 	}
 	f.root = root.Content[0]
 	if f.root.Kind != yaml.MappingNode {
-		return fail(f.root.Line, "expected a contest (fields such as code, name, rounds), found "+
-			map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value", yaml.AliasNode: "an alias"}[f.root.Kind])
+		return fail(f.root.Line, "cần khai báo một cuộc thi (các trường như code, name, rounds), nhưng tệp chứa "+
+			map[yaml.Kind]string{yaml.SequenceNode: "một danh sách", yaml.ScalarNode: "một giá trị đơn", yaml.AliasNode: "một bí danh (alias)"}[f.root.Kind])
 	}
 
 	var d doc
@@ -170,7 +170,7 @@ func Parse(name string, data []byte) (*File, error) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
 			line, msg := syntaxError(err)
-			return fail(line, "invalid YAML: "+msg)
+			return fail(line, "YAML không hợp lệ: "+yamlMessage(msg))
 		}
 		// A wrong type leaves the other fields decoded: go on, so that one
 		// run shows every problem. A duplicate key or a document that is not
@@ -187,10 +187,10 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return fail(extra.Line, "the file holds more than one YAML document (---): put one contest per file")
+		return fail(extra.Line, "tệp có nhiều hơn một tài liệu YAML (---): mỗi tệp chỉ khai báo một cuộc thi")
 	} else if !errors.Is(err, io.EOF) {
 		line, msg := syntaxError(err)
-		return fail(line, "invalid YAML: "+msg)
+		return fail(line, "YAML không hợp lệ: "+yamlMessage(msg))
 	}
 
 	f.Contest, ps = f.toContest(d, ps)
@@ -245,23 +245,23 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 			return
 		}
 		if v, err := time.ParseDuration(s); err != nil {
-			add(path, "%q is not a duration: write a number with a unit, such as "+examples, s)
+			add(path, "%q không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ "+examples, s)
 		} else {
 			*dst = v
 		}
 	}
-	duration("time_limit", d.TimeLimit, "20m, 1h30m or 900s", &c.TimeLimit)
-	duration("prediction_grace", d.PredictionGrace, "2m or 90s (0 for none)", &c.PredictionGrace)
+	duration("time_limit", d.TimeLimit, "20m, 1h30m hoặc 900s", &c.TimeLimit)
+	duration("prediction_grace", d.PredictionGrace, "2m hoặc 90s (0 nếu không cho thêm giờ)", &c.PredictionGrace)
 	c.Integrity = quiz.DefaultIntegrity
 	if s := strings.TrimSpace(d.Integrity.MinSecondsPerQuestion); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			add("integrity.min_seconds_per_question", "%q is not a whole number of seconds (for example 3, or 0 for off)", s)
+			add("integrity.min_seconds_per_question", "%q không phải số giây nguyên (ví dụ 3, hoặc 0 để tắt)", s)
 		} else {
 			c.Integrity.MinSecondsPerQuestion = n
 		}
 	}
-	duration("integrity.same_answers_window", d.Integrity.SameAnswersWindow, "10m or 1h", &c.Integrity.SameAnswersWindow)
+	duration("integrity.same_answers_window", d.Integrity.SameAnswersWindow, "10m hoặc 1h", &c.Integrity.SameAnswersWindow)
 	for _, r := range d.Schedule.Reminders {
 		c.Reminders = append(c.Reminders, strings.TrimSpace(r))
 	}
@@ -284,7 +284,7 @@ func (f *File) toContest(d doc, ps []Problem) (quiz.Contest, []Problem) {
 				return t
 			}
 		}
-		add(path, "%q is not a date and time: write it as 2026-12-07 07:30 (local time in %s)", s, c.Timezone)
+		add(path, "%q không phải thời điểm hợp lệ: viết dạng 2026-12-07 07:30 (giờ địa phương theo múi giờ %s)", s, c.Timezone)
 		return time.Time{}
 	}
 	for i, rd := range d.Rounds {
@@ -315,12 +315,12 @@ func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) 
 	counts := func(part string, g report.GradeCounts) {
 		for i, n := range []int{g.Nhat, g.Nhi, g.Ba, g.KhuyenKhich} {
 			if n < 0 {
-				add("prizes."+part+"."+report.Grades[i], "%d prizes: write a whole number from 0", n)
+				add("prizes."+part+"."+report.Grades[i], "%d giải: ghi một số nguyên từ 0 trở lên", n)
 			}
 		}
 		unread := slices.ContainsFunc(ps, func(p Problem) bool { return strings.HasPrefix(p.path, "prizes."+part+".") })
 		if g.Nhat+g.Nhi+g.Ba+g.KhuyenKhich == 0 && !unread {
-			add("prizes."+part, "no prize of any grade: give at least one of nhat, nhi, ba, khuyen_khich, or leave %s out", part)
+			add("prizes."+part, "chưa có giải nào: ghi ít nhất một trong nhat, nhi, ba, khuyen_khich, hoặc bỏ hẳn mục %s", part)
 		}
 	}
 	p := &report.Prizes{}
@@ -331,7 +331,7 @@ func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) 
 		ip := &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: m.Nhat, Nhi: m.Nhi, Ba: m.Ba, KhuyenKhich: m.KhuyenKhich}, PerUnitMax: m.PerUnitMax}
 		counts(part, ip.GradeCounts)
 		if m.PerUnitMax < 0 {
-			add("prizes."+part+".per_unit_max", "%d: write the most prizes one unit's members may win (0 or leave it out for no cap)", m.PerUnitMax)
+			add("prizes."+part+".per_unit_max", "%d: ghi số giải nhiều nhất cán bộ của một đơn vị được nhận (0 hoặc bỏ trống nếu không giới hạn)", m.PerUnitMax)
 		}
 		return ip
 	}
@@ -342,14 +342,14 @@ func (f *File) toPrizes(d *prizesDoc, ps []Problem) (*report.Prizes, []Problem) 
 			MinParticipation: u.MinParticipation, MinStaff: u.MinStaff}
 		counts("units", p.Units.GradeCounts)
 		if u.MinParticipation < 0 || u.MinParticipation > 1 {
-			add("prizes.units.min_participation", "%v is not a share: write it between 0 and 1 (0.8 for 80%%)", u.MinParticipation)
+			add("prizes.units.min_participation", "%v không phải tỉ lệ hợp lệ: ghi số từ 0 đến 1 (0.8 là 80%%)", u.MinParticipation)
 		}
 		if u.MinStaff < 0 {
-			add("prizes.units.min_staff", "%d: write the smallest staff a unit needs to compete, from 0", u.MinStaff)
+			add("prizes.units.min_staff", "%d: ghi số biên chế tối thiểu để đơn vị được xét giải, từ 0 trở lên", u.MinStaff)
 		}
 	}
 	if p.Round == nil && p.Contest == nil && p.Units == nil {
-		add("prizes", "empty: declare round, contest or units prizes, or leave prizes out")
+		add("prizes", "trống: khai báo giải round, contest hoặc units, hoặc bỏ hẳn mục prizes")
 	}
 	return p, ps
 }
@@ -377,7 +377,7 @@ func (f *File) problem(p quiz.Problem) Problem {
 // them, or nil for problems of the file itself (then an EINVALID one).
 func (f *File) errorOf(ps []Problem, err error) *Error {
 	if err == nil {
-		err = quiz.Errorf(quiz.EINVALID, "%s: %s (%d problems)", f.Name, ps[0].Message, len(ps))
+		err = quiz.Errorf(quiz.EINVALID, "%s: %s (%d lỗi)", f.Name, ps[0].Message, len(ps))
 	}
 	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
 	return &Error{File: f.Name, Problems: ps, err: err}
@@ -516,11 +516,11 @@ func (f *File) typeProblem(s string) (p Problem, known bool) {
 			path = field[:i+1] + m[1]
 			p.Field, p.path = display(path), path
 		}
-		p.Message = "unknown field"
+		p.Message = "không có trường này"
 		if s := suggest(m[1], knownFields(m[2])); s != "" {
-			p.Message += fmt.Sprintf("; did you mean %q?", s)
+			p.Message += fmt.Sprintf("; có phải ý bạn là %q?", s)
 		} else {
-			p.Message += "; known fields here: " + strings.Join(knownFields(m[2]), ", ")
+			p.Message += "; các trường hợp lệ ở đây: " + strings.Join(knownFields(m[2]), ", ")
 		}
 	} else if m := cannotDecode.FindStringSubmatch(msg); m != nil {
 		if m[2] != "" {
@@ -529,16 +529,17 @@ func (f *File) typeProblem(s string) (p Problem, known bool) {
 				p.Field, p.path = display(path), path
 			}
 		}
-		got := map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true/false",
-			"seq": "a list", "map": "a set of fields", "null": "nothing", "timestamp": "a date"}[m[1]]
+		got := map[string]string{"str": "chữ", "int": "một số", "float": "một số", "bool": "true/false",
+			"seq": "một danh sách", "map": "một nhóm trường", "null": "giá trị trống", "timestamp": "một ngày"}[m[1]]
 		if got == "" {
 			got = m[1]
 		}
 		if m[2] != "" {
 			got += fmt.Sprintf(" (%s)", m[2])
 		}
-		p.Message = fmt.Sprintf("expected %s, found %s", describe(m[3]), got)
+		p.Message = fmt.Sprintf("cần %s, nhưng gặp %s", describe(m[3]), got)
 	} else {
+		p.Message = yamlMessage(msg)
 		known = false
 	}
 	return p, known
@@ -577,29 +578,29 @@ func splitYAMLError(s string) (int, string) {
 func describe(goType string) string {
 	switch strings.TrimPrefix(goType, "*") {
 	case "int":
-		return "a whole number"
+		return "một số nguyên"
 	case "string":
-		return "a single value"
+		return "một giá trị đơn"
 	case "[]string":
-		return "a list of values"
+		return "một danh sách giá trị"
 	case "[]contestfile.roundDoc":
-		return "a list of rounds"
+		return "một danh sách đợt thi"
 	case "contestfile.roundDoc":
-		return "a round (number, opens_at, closes_at, topics)"
+		return "một đợt thi (number, opens_at, closes_at, topics)"
 	case "contestfile.scheduleDoc":
-		return "a schedule (reminders, summary)"
+		return "lịch nhắc (reminders, summary)"
 	case "contestfile.doc":
-		return "a contest (code, name, rounds, …)"
+		return "một cuộc thi (code, name, rounds, …)"
 	case "contestfile.prizesDoc":
-		return "prizes (round, contest, units)"
+		return "cơ cấu giải (round, contest, units)"
 	case "contestfile.memberPrizesDoc":
-		return "prizes (nhat, nhi, ba, khuyen_khich, per_unit_max)"
+		return "cơ cấu giải cá nhân (nhat, nhi, ba, khuyen_khich, per_unit_max)"
 	case "contestfile.unitPrizesDoc":
-		return "unit prizes (nhat, nhi, ba, khuyen_khich, min_participation, min_staff)"
+		return "cơ cấu giải tập thể (nhat, nhi, ba, khuyen_khich, min_participation, min_staff)"
 	case "float64":
-		return "a number"
+		return "một số"
 	case "contestfile.integrityDoc":
-		return "integrity thresholds (min_seconds_per_question, same_answers_window)"
+		return "ngưỡng phát hiện bất thường (min_seconds_per_question, same_answers_window)"
 	}
 	if s, ok := entriesTypes[strings.TrimPrefix(goType, "*")]; ok {
 		return s
@@ -678,4 +679,37 @@ func display(path string) string {
 		}
 	}
 	return strings.Join(keep, ".")
+}
+
+// yamlMessages say yaml.v3's common syntax errors in Vietnamese; any other
+// comes through in the library's words, quoted, so that nothing is lost.
+var yamlMessages = map[string]string{
+	"mapping values are not allowed in this context":               "dấu ':' đặt sai chỗ (thường do thụt lề sai hoặc thiếu dấu cách sau ':')",
+	"found character that cannot start any token":                  "có ký tự không được đứng đầu một giá trị (thường là tab hoặc ký tự như @, `): hãy bao giá trị trong ngoặc kép",
+	"did not find expected key":                                    "không tìm thấy tên trường ở chỗ cần có (kiểm tra thụt lề)",
+	"did not find expected node content":                           "thiếu giá trị ở chỗ cần có",
+	"did not find expected '-' indicator":                          "thiếu dấu '-' của một mục trong danh sách (kiểm tra thụt lề)",
+	"did not find expected ',' or ']'":                             "danh sách trong [ ] thiếu dấu ',' hoặc ']'",
+	"did not find expected ',' or '}'":                             "nhóm trường trong { } thiếu dấu ',' hoặc '}'",
+	"could not find expected ':'":                                  "thiếu dấu ':' sau tên trường",
+	"found unexpected end of stream":                               "tệp kết thúc giữa chừng (thiếu dấu ngoặc kép hoặc ngoặc đóng)",
+	"found a tab character that violates indentation":              "có ký tự tab trong phần thụt lề: chỉ dùng dấu cách",
+	"found a tab character where an indentation space is expected": "có ký tự tab trong phần thụt lề: chỉ dùng dấu cách",
+	"block sequence entries are not allowed in this context":       "mục danh sách ('-') đặt sai chỗ (kiểm tra thụt lề)",
+	"found unknown escape character":                               "chuỗi trong ngoặc kép có ký tự thoát (\\) không hợp lệ",
+	"control characters are not allowed":                           "tệp có ký tự điều khiển: hãy xoá ký tự đó",
+	"invalid leading UTF-8 octet":                                  "tệp không phải văn bản UTF-8: hãy lưu lại tệp với mã hoá UTF-8",
+	"incomplete UTF-8 octet sequence":                              "tệp không phải văn bản UTF-8: hãy lưu lại tệp với mã hoá UTF-8",
+}
+
+var duplicateKey = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
+
+func yamlMessage(msg string) string {
+	if v, ok := yamlMessages[msg]; ok {
+		return v
+	}
+	if m := duplicateKey.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("trường %q đã được khai báo ở dòng %s: mỗi trường chỉ ghi một lần", m[1], m[2])
+	}
+	return fmt.Sprintf("lỗi cú pháp (%q)", msg)
 }

@@ -130,72 +130,72 @@ func TestContestFileRejects(t *testing.T) {
 	}{
 		{"misspelled field", "time_limit: 20m", "time_limt: 20m", []string{
 			// A missing field is reported at the top of the contest.
-			`contest.yaml:2: time_limit: must be longer than zero`,
-			`contest.yaml:5: time_limt: unknown field; did you mean "time_limit"?`}},
+			`contest.yaml:2: time_limit: phải lớn hơn 0 (ví dụ 20m)`,
+			`contest.yaml:5: time_limt: không có trường này; có phải ý bạn là "time_limit"?`}},
 		{"unknown field in a round", "    topics: [", "    topic: [", []string{
-			`contest.yaml:17: rounds.topic: unknown field; did you mean "topics"?`}},
+			`contest.yaml:17: rounds.topic: không có trường này; có phải ý bạn là "topics"?`}},
 		{"unknown field far from any", "reveal: immediately", "reveal: immediately\nwinners: 6", []string{
-			`contest.yaml:10: winners: unknown field; known fields here: code, name, timezone`}},
+			`contest.yaml:10: winners: không có trường này; các trường hợp lệ ở đây: code, name, timezone, questions_per_attempt, time_limit, attempts_per_round, prediction, prediction_target, prediction_grace, reveal, rounds, schedule, prizes, integrity, entries`}},
 		{"duplicate field", "reveal: immediately", "reveal: immediately\nreveal: after_close", []string{
-			`contest.yaml:10: reveal: mapping key "reveal" already defined at line 9`}},
+			`contest.yaml:10: reveal: trường "reveal" đã được khai báo ở dòng 9: mỗi trường chỉ ghi một lần`}},
 		{"number as text", "questions_per_attempt: 20", "questions_per_attempt: twenty", []string{
-			"contest.yaml:4: questions_per_attempt: expected a whole number, found text (twenty)"}},
+			`contest.yaml:4: questions_per_attempt: cần một số nguyên, nhưng gặp chữ (twenty)`}},
 		{"round number as text", "  - number: 2", "  - number: two", []string{
-			"contest.yaml:14: rounds.number: expected a whole number, found text (two)"}},
+			`contest.yaml:14: rounds.number: cần một số nguyên, nhưng gặp chữ (two)`}},
 		{"reminders not a list", "  reminders:\n    - \"0 8 * * 2-5\"\n    - \"@daily\"", "  reminders: \"0 8 * * 2-5\"", []string{
-			`contest.yaml:19: schedule.reminders: expected a list of values, found text (0 8 * *`}},
+			`contest.yaml:19: schedule.reminders: cần một danh sách giá trị, nhưng gặp chữ (0 8 * *...)`}},
 		{"bad time", "opens_at: 2026-12-07 07:30", "opens_at: 07/12/2026 07:30", []string{
-			`contest.yaml:12: rounds.opens_at: "07/12/2026 07:30" is not a date and time: write it as 2026-12-07 07:30 (local time in Asia/Ho_Chi_Minh)`}},
+			`contest.yaml:12: rounds.opens_at: "07/12/2026 07:30" không phải thời điểm hợp lệ: viết dạng 2026-12-07 07:30 (giờ địa phương theo múi giờ Asia/Ho_Chi_Minh)`}},
 		{"time without minutes", "opens_at: 2026-12-07 07:30", "opens_at: 2026-12-07", []string{
-			`contest.yaml:12: rounds.opens_at: "2026-12-07" is not a date and time`}},
+			`contest.yaml:12: rounds.opens_at: "2026-12-07" không phải thời điểm hợp lệ: viết dạng 2026-12-07 07:30 (giờ địa phương theo múi giờ Asia/Ho_Chi_Minh)`}},
 		{"bad duration", "time_limit: 20m", "time_limit: 20", []string{
-			`contest.yaml:5: time_limit: "20" is not a duration: write a number with a unit, such as 20m`}},
+			`contest.yaml:5: time_limit: "20" không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ 20m, 1h30m hoặc 900s`}},
 		{"time limit too long", "time_limit: 20m", "time_limit: 20h", []string{
-			`contest.yaml:5: time_limit: 20h0m0s is longer than the 3h0m0s allowed`}},
+			`contest.yaml:5: time_limit: 20h0m0s dài hơn mức tối đa cho phép là 3h0m0s`}},
 		{"closes before it opens", "closes_at: 2026-12-18 16:30", "closes_at: 2026-12-13 16:30", []string{
-			`contest.yaml:16: rounds.closes_at: round 2 closes at 2026-12-13 16:30, which is not after it opens at 2026-12-14 07:30`}},
+			`contest.yaml:16: rounds.closes_at: đợt 2 đóng lúc 2026-12-13 16:30, không sau thời điểm mở là 2026-12-14 07:30`}},
 		{"overlap", `opens_at: "2026-12-14 07:30:00"`, `opens_at: "2026-12-11 07:30:00"`, []string{
-			`contest.yaml:15: rounds.opens_at: round 2 (2026-12-11 07:30 – 2026-12-18 16:30) overlaps round 1 (2026-12-07 07:30 – 2026-12-11 16:30)`}},
+			`contest.yaml:15: rounds.opens_at: đợt 2 (2026-12-11 07:30 – 2026-12-18 16:30) trùng thời gian với đợt 1 (2026-12-07 07:30 – 2026-12-11 16:30)`}},
 		{"duplicate round number", "  - number: 2", "  - number: 1", []string{
-			`contest.yaml:14: rounds.number: round number 1 is used twice`}},
+			`contest.yaml:14: rounds.number: số đợt 1 bị dùng hai lần (đợt thứ 1 và thứ 2 trong danh sách)`}},
 		{"bad cron", `"@daily"`, `"0 8 * * 8"`, []string{
-			`contest.yaml:21: schedule.reminders: invalid cron expression "0 8 * * 8"`}},
+			`contest.yaml:21: schedule.reminders: lịch cron "0 8 * * 8" không hợp lệ`}},
 		{"bad summary cron", `summary: "0 7 * * 1"`, `summary: "every monday"`, []string{
-			`contest.yaml:22: schedule.summary: invalid cron expression "every monday"`}},
+			`contest.yaml:22: schedule.summary: lịch cron "every monday" không hợp lệ`}},
 		{"unknown timezone", "questions_per_attempt: 20", "timezone: Asia/Saigonn\nquestions_per_attempt: 20", []string{
-			`contest.yaml:4: timezone: unknown time zone "Asia/Saigonn" (for Vietnam use Asia/Ho_Chi_Minh)`}},
+			`contest.yaml:4: timezone: không có múi giờ "Asia/Saigonn" (ở Việt Nam dùng Asia/Ho_Chi_Minh)`}},
 		{"zero attempts", "attempts_per_round: 3", "attempts_per_round: 0", []string{
-			`contest.yaml:6: attempts_per_round: must be at least 1, not 0`}},
+			`contest.yaml:6: attempts_per_round: phải từ 1 trở lên, không được là 0`}},
 		{"zero questions", "questions_per_attempt: 20", "questions_per_attempt: 0", []string{
-			`contest.yaml:4: questions_per_attempt: must be at least 1, not 0`}},
+			`contest.yaml:4: questions_per_attempt: phải từ 1 trở lên, không được là 0`}},
 		{"unknown reveal", "reveal: immediately", "reveal: at_once", []string{
-			`contest.yaml:9: reveal: unknown value "at_once": use "after_close" or "immediately"`}},
+			`contest.yaml:9: reveal: giá trị "at_once" không hợp lệ: dùng "after_close" hoặc "immediately"`}},
 		{"prediction grace without unit", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 2", []string{
-			`contest.yaml:9: prediction_grace: "2" is not a duration: write a number with a unit, such as 2m or 90s (0 for none)`}},
+			`contest.yaml:9: prediction_grace: "2" không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ 2m hoặc 90s (0 nếu không cho thêm giờ)`}},
 		{"negative prediction grace", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: -1m", []string{
-			`contest.yaml:9: prediction_grace: must not be negative (for example 2m, or 0 for none)`}},
+			`contest.yaml:9: prediction_grace: không được âm (ví dụ 2m, hoặc 0 nếu không cho thêm giờ)`}},
 		{"prediction grace too long", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 2h", []string{
-			`contest.yaml:9: prediction_grace: 2h0m0s is longer than the 1h0m0s allowed`}},
+			`contest.yaml:9: prediction_grace: 2h0m0s dài hơn mức tối đa cho phép là 1h0m0s`}},
 		{"prediction grace in fractions of a second", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: 1.5s", []string{
-			`contest.yaml:9: prediction_grace: 1.5s must be a whole number of seconds`}},
+			`contest.yaml:9: prediction_grace: 1.5s phải là một số giây tròn`}},
 		{"prediction grace as a list", "prediction_target: perfect", "prediction_target: perfect\nprediction_grace: [2m]", []string{
-			`contest.yaml:9: prediction_grace: expected a single value, found a list`}},
+			`contest.yaml:9: prediction_grace: cần một giá trị đơn, nhưng gặp một danh sách`}},
 		{"unknown prediction target", "prediction_target: perfect", "prediction_target: winners", []string{
-			`contest.yaml:8: prediction_target: unknown value "winners": use "participants" or "perfect"`}},
+			`contest.yaml:8: prediction_target: giá trị "winners" không hợp lệ: dùng "participants" hoặc "perfect"`}},
 		{"missing code and name", "code: cchc-2026\nname: \"Tìm hiểu cải cách hành chính 2026\"\n", "", []string{
-			`contest.yaml:2: code: is required`, `contest.yaml:2: name: is required`}},
+			`contest.yaml:2: code: bắt buộc phải có (một mã ngắn như cchc-2026)`, `contest.yaml:2: name: bắt buộc phải có (tên cuộc thi)`}},
 		{"yaml syntax", "reveal: immediately", "reveal: [immediately", []string{
-			`contest.yaml:9: invalid YAML: did not find expected ',' or ']'`}},
+			`contest.yaml:9: YAML không hợp lệ: danh sách trong [ ] thiếu dấu ',' hoặc ']'`}},
 		{"yaml scanner error", "reveal: immediately", "reveal: immediately\n\tcode: x", []string{
-			`contest.yaml:9: invalid YAML: found a tab character that violates indentation`}},
+			`contest.yaml:9: YAML không hợp lệ: có ký tự tab trong phần thụt lề: chỉ dùng dấu cách`}},
 		{"yaml bad indentation", "  - number: 2\n", "  - number: 2\n   x: 1\n", []string{
 			// yaml.v3 names the line where the enclosing list starts.
-			`contest.yaml:11: invalid YAML: did not find expected '-' indicator`}},
+			`contest.yaml:11: YAML không hợp lệ: thiếu dấu '-' của một mục trong danh sách (kiểm tra thụt lề)`}},
 		{"two documents", "reveal: immediately", "reveal: immediately\n---\ncode: x", []string{
-			`contest.yaml:10: the file holds more than one YAML document`}},
+			`contest.yaml:10: tệp có nhiều hơn một tài liệu YAML (---): mỗi tệp chỉ khai báo một cuộc thi`}},
 		{"not a mapping", good, "- a\n- b\n", []string{
-			`contest.yaml:1: expected a contest (fields such as code, name, rounds), found a list`}},
-		{"empty", good, "# nothing yet\n", []string{`contest.yaml:1: the file is empty`}},
+			`contest.yaml:1: cần khai báo một cuộc thi (các trường như code, name, rounds), nhưng tệp chứa một danh sách`}},
+		{"empty", good, "# nothing yet\n", []string{`contest.yaml:1: tệp trống: một cuộc thi cần ít nhất code, name, questions_per_attempt, time_limit và rounds`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,16 +233,16 @@ func TestContestFileExplainsDatabaseProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	dbErr := &quiz.Error{Code: quiz.ECONFLICT, Message: "rejected", Err: quiz.Problems{
-		{Field: "rounds.1.topics.0", Message: `topic "một cửa" matches no active question`},
-		{Field: "rounds", Message: "round 3 has attempts and cannot be removed"},
+		{Field: "rounds.1.topics.0", Message: `đợt 2: chủ đề "một cửa" không có câu hỏi nào đang dùng`},
+		{Field: "rounds", Message: "đợt 3 đã có bài thi nên không thể xoá"},
 	}}
 	err = f.Explain(dbErr)
 	var fe *contestfile.Error
 	if !errors.As(err, &fe) || quiz.ErrorCode(err) != quiz.ECONFLICT {
 		t.Fatalf("got %T %v", err, err)
 	}
-	want := "contest.yaml:10: rounds: round 3 has attempts and cannot be removed\n" +
-		`contest.yaml:17: rounds.topics: topic "một cửa" matches no active question`
+	want := "contest.yaml:10: rounds: đợt 3 đã có bài thi nên không thể xoá\n" +
+		`contest.yaml:17: rounds.topics: đợt 2: chủ đề "một cửa" không có câu hỏi nào đang dùng`
 	if err.Error() != want {
 		t.Fatalf("got\n%s\nwant\n%s", err, want)
 	}

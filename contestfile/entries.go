@@ -109,7 +109,7 @@ func toEntries(d *entriesDoc, add func(path, format string, args ...any), readTi
 		e.Video = &quiz.VideoRules{Formats: lower(v.Formats)}
 		if s := strings.TrimSpace(v.MaxDuration); s != "" {
 			if dur, err := time.ParseDuration(s); err != nil {
-				add("entries.kinds.video.max_duration", "%q is not a duration: write it such as 5m or 4m30s", s)
+				add("entries.kinds.video.max_duration", "%q không phải khoảng thời gian hợp lệ: ghi ví dụ 5m hoặc 4m30s", s)
 			} else {
 				e.Video.MaxDuration = dur
 			}
@@ -132,37 +132,37 @@ func toEntries(d *entriesDoc, add func(path, format string, args ...any), readTi
 // scores every entry), {per_entry: N} is N (checked against the judges by
 // quiz.EntriesConfig.Problems).
 func readAssign(n *yaml.Node, add func(path, format string, args ...any)) int {
-	const how = "write assign: all (every judge scores every entry) or assign: {per_entry: 3} (each entry scored by 3 judges)"
+	const how = "ghi assign: all (mọi giám khảo chấm mọi bài) hoặc assign: {per_entry: 3} (mỗi bài do 3 giám khảo chấm)"
 	switch {
 	case n.Kind == 0:
 		return 0
 	case n.Kind == yaml.ScalarNode && strings.TrimSpace(n.Value) == "all":
 		return 0
 	case n.Kind != yaml.MappingNode:
-		add("entries.assign", "%q is not an assignment: %s", n.Value, how)
+		add("entries.assign", "%q không phải cách phân công hợp lệ: %s", n.Value, how)
 		return 0
 	}
 	per := -1
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value != "per_entry" {
-			add("entries.assign."+k.Value, "unknown field %q in assign: %s", k.Value, how)
+			add("entries.assign."+k.Value, "assign không có trường %q: %s", k.Value, how)
 			continue
 		}
 		p, err := strconv.Atoi(strings.TrimSpace(v.Value))
 		if err != nil || v.Kind != yaml.ScalarNode {
-			add("entries.assign.per_entry", "%q is not a whole number: %s", v.Value, how)
+			add("entries.assign.per_entry", "%q không phải số nguyên: %s", v.Value, how)
 			continue
 		}
 		if p < 1 {
-			add("entries.assign.per_entry", "%d: each entry needs at least 1 judge; %s", p, how)
+			add("entries.assign.per_entry", "%d: mỗi bài cần ít nhất 1 giám khảo; %s", p, how)
 			continue
 		}
 		per = p
 	}
 	if per < 0 {
 		if len(n.Content) == 0 {
-			add("entries.assign", "no per_entry: %s", how)
+			add("entries.assign", "thiếu per_entry: %s", how)
 		}
 		return 0
 	}
@@ -172,15 +172,15 @@ func readAssign(n *yaml.Node, add func(path, format string, args ...any)) int {
 // entriesTypes names the section's types for messages about unknown or
 // mistyped fields.
 var entriesTypes = map[string]string{
-	"contestfile.entriesDoc":     "entries (opens, closes, submitter, per_unit, kinds, rubric, judges, combine, blind, prizes, assign)",
-	"contestfile.perUnitDoc":     "entries per unit (min, max)",
-	"contestfile.kindsDoc":       "kinds of entry (video, essay, link)",
-	"contestfile.videoDoc":       "video rules (formats, max_duration)",
-	"contestfile.essayDoc":       "essay rules (formats, words)",
-	"contestfile.criterionDoc":   "a criterion (name, description, max_points)",
-	"[]contestfile.criterionDoc": "a list of criteria",
-	"contestfile.entryPrizesDoc": "entry prizes (nhat, nhi, ba, khuyen_khich)",
-	"bool":                       "true or false",
+	"contestfile.entriesDoc":     "bài dự thi (opens, closes, submitter, per_unit, kinds, rubric, judges, combine, blind, prizes, assign)",
+	"contestfile.perUnitDoc":     "số bài mỗi đơn vị (min, max)",
+	"contestfile.kindsDoc":       "loại bài dự thi (video, essay, link)",
+	"contestfile.videoDoc":       "quy định video (formats, max_duration)",
+	"contestfile.essayDoc":       "quy định bài viết (formats, words)",
+	"contestfile.criterionDoc":   "một tiêu chí chấm (name, description, max_points)",
+	"[]contestfile.criterionDoc": "một danh sách tiêu chí chấm",
+	"contestfile.entryPrizesDoc": "cơ cấu giải bài dự thi (nhat, nhi, ba, khuyen_khich)",
+	"bool":                       "true hoặc false",
 }
 
 func entriesFields(goType string) []string {

@@ -35,11 +35,11 @@ func TestContestFileIntegrity(t *testing.T) {
 		t.Fatalf("good has %d lines", n)
 	}
 	for _, tt := range []struct{ section, want string }{
-		{"integrity:\n  min_seconds_per_question: -1", "contest.yaml:24: integrity.min_seconds_per_question: must be a whole number of seconds from 0 (off) to 600, not -1"},
-		{"integrity:\n  min_seconds_per_question: 2.5", `contest.yaml:24: integrity.min_seconds_per_question: "2.5" is not a whole number of seconds`},
-		{"integrity:\n  same_answers_window: 10", `contest.yaml:24: integrity.same_answers_window: "10" is not a duration`},
-		{"integrity:\n  same_answers_window: 30s", "contest.yaml:24: integrity.same_answers_window: 30s is outside 1m to 24h"},
-		{"integrity:\n  same_answer_window: 10m", `contest.yaml:24: integrity.same_answer_window: unknown field; did you mean "same_answers_window"?`},
+		{"integrity:\n  min_seconds_per_question: -1", `contest.yaml:24: integrity.min_seconds_per_question: phải là số giây tròn từ 0 (tắt) đến 600, không được là -1`},
+		{"integrity:\n  min_seconds_per_question: 2.5", `contest.yaml:24: integrity.min_seconds_per_question: "2.5" không phải số giây nguyên (ví dụ 3, hoặc 0 để tắt)`},
+		{"integrity:\n  same_answers_window: 10", `contest.yaml:24: integrity.same_answers_window: "10" không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ 10m hoặc 1h`},
+		{"integrity:\n  same_answers_window: 30s", `contest.yaml:24: integrity.same_answers_window: 30s nằm ngoài khoảng 1m đến 24h (ví dụ 10m)`},
+		{"integrity:\n  same_answer_window: 10m", `contest.yaml:24: integrity.same_answer_window: không có trường này; có phải ý bạn là "same_answers_window"?`},
 	} {
 		_, err := contestfile.Parse("contest.yaml", []byte(good+tt.section+"\n"))
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {

@@ -38,19 +38,19 @@ func TestContestFilePrizesProblems(t *testing.T) {
 	line := strings.Count(good, "\n") + 1 // the prizes: line
 	for _, c := range []struct{ name, yaml, want string }{
 		{"negative count", "prizes:\n  round: {nhat: -1, nhi: 2}\n",
-			`contest.yaml:L1: prizes.round.nhat: -1 prizes: write a whole number from 0`},
+			`contest.yaml:L1: prizes.round.nhat: -1 giải: ghi một số nguyên từ 0 trở lên`},
 		{"no prize at all", "prizes:\n  contest: {nhat: 0}\n",
-			`contest.yaml:L1: prizes.contest: no prize of any grade: give at least one of nhat, nhi, ba, khuyen_khich, or leave contest out`},
+			`contest.yaml:L1: prizes.contest: chưa có giải nào: ghi ít nhất một trong nhat, nhi, ba, khuyen_khich, hoặc bỏ hẳn mục contest`},
 		{"floor over 1", "prizes:\n  units: {nhat: 1, min_participation: 80}\n",
-			`contest.yaml:L1: prizes.units.min_participation: 80 is not a share: write it between 0 and 1 (0.8 for 80%)`},
+			`contest.yaml:L1: prizes.units.min_participation: 80 không phải tỉ lệ hợp lệ: ghi số từ 0 đến 1 (0.8 là 80%)`},
 		{"misspelled grade", "prizes:\n  round: {nhat: 1, khuyenkhich: 2}\n",
-			`contest.yaml:L1: prizes.round.khuyenkhich: unknown field; did you mean "khuyen_khich"?`},
+			`contest.yaml:L1: prizes.round.khuyenkhich: không có trường này; có phải ý bạn là "khuyen_khich"?`},
 		{"unit cap on units", "prizes:\n  units: {nhat: 1, per_unit_max: 1}\n",
-			`contest.yaml:L1: prizes.units.per_unit_max: unknown field; known fields here: nhat, nhi, ba, khuyen_khich, min_participation, min_staff`},
+			`contest.yaml:L1: prizes.units.per_unit_max: không có trường này; các trường hợp lệ ở đây: nhat, nhi, ba, khuyen_khich, min_participation, min_staff`},
 		{"text count", "prizes:\n  round: {nhat: một}\n",
-			`contest.yaml:L1: prizes.round.nhat: expected a whole number, found text (một)`},
+			`contest.yaml:L1: prizes.round.nhat: cần một số nguyên, nhưng gặp chữ (một)`},
 		{"negative min_staff", "prizes:\n  units: {nhat: 1, min_staff: -5}\n",
-			`contest.yaml:L1: prizes.units.min_staff: -5: write the smallest staff a unit needs to compete, from 0`},
+			`contest.yaml:L1: prizes.units.min_staff: -5: ghi số biên chế tối thiểu để đơn vị được xét giải, từ 0 trở lên`},
 	} {
 		_, err := contestfile.Parse("contest.yaml", []byte(good+c.yaml))
 		var fe *contestfile.Error

@@ -52,9 +52,9 @@ func (ps Problems) Err(code, contest string) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	msg := fmt.Sprintf("contest %q is rejected: %s", contest, ps[0].Message)
+	msg := fmt.Sprintf("cuộc thi %q bị từ chối: %s", contest, ps[0].Message)
 	if len(ps) > 1 {
-		msg += fmt.Sprintf(" (and %d more problems)", len(ps)-1)
+		msg += fmt.Sprintf(" (và %d lỗi khác)", len(ps)-1)
 	}
 	return &Error{Code: code, Message: msg, Err: ps}
 }
@@ -95,50 +95,50 @@ func (c *Contest) Problems() Problems {
 
 	switch {
 	case strings.TrimSpace(c.Code) == "":
-		add("code", "is required (a short identifier such as cchc-2026)")
+		add("code", "bắt buộc phải có (một mã ngắn như cchc-2026)")
 	case !contestCode.MatchString(c.Code):
-		add("code", "%q may hold only letters, digits, '.', '_' and '-' (for example cchc-2026)", c.Code)
+		add("code", "%q chỉ được gồm chữ cái không dấu, chữ số, '.', '_' và '-' (ví dụ cchc-2026)", c.Code)
 	}
 	if strings.TrimSpace(c.Name) == "" {
-		add("name", "is required")
+		add("name", "bắt buộc phải có (tên cuộc thi)")
 	}
 	loc := time.FixedZone("ICT", 7*3600)
 	switch l, err := time.LoadLocation(c.Timezone); {
 	case c.Timezone == "" || c.Timezone == "Local":
 		// "Local" would make the rounds depend on the server's settings.
-		add("timezone", "must name an IANA time zone such as %s", DefaultTimezone)
+		add("timezone", "phải ghi tên múi giờ IANA, ví dụ %s", DefaultTimezone)
 	case err != nil:
-		add("timezone", "unknown time zone %q (for Vietnam use %s)", c.Timezone, DefaultTimezone)
+		add("timezone", "không có múi giờ %q (ở Việt Nam dùng %s)", c.Timezone, DefaultTimezone)
 	default:
 		loc = l
 	}
 	if c.QuestionsPerAttempt < 1 {
-		add("questions_per_attempt", "must be at least 1, not %d", c.QuestionsPerAttempt)
+		add("questions_per_attempt", "phải từ 1 trở lên, không được là %d", c.QuestionsPerAttempt)
 	}
 	switch {
 	case c.TimeLimit <= 0:
-		add("time_limit", "must be longer than zero (for example 20m)")
+		add("time_limit", "phải lớn hơn 0 (ví dụ 20m)")
 	case c.TimeLimit > MaxTimeLimit:
-		add("time_limit", "%s is longer than the %s allowed", c.TimeLimit, MaxTimeLimit)
+		add("time_limit", "%s dài hơn mức tối đa cho phép là %s", c.TimeLimit, MaxTimeLimit)
 	case c.TimeLimit%time.Second != 0:
-		add("time_limit", "%s must be a whole number of seconds", c.TimeLimit)
+		add("time_limit", "%s phải là một số giây tròn", c.TimeLimit)
 	}
 	switch {
 	case c.PredictionGrace < 0:
-		add("prediction_grace", "must not be negative (for example 2m, or 0 for none)")
+		add("prediction_grace", "không được âm (ví dụ 2m, hoặc 0 nếu không cho thêm giờ)")
 	case c.PredictionGrace > MaxPredictionGrace:
-		add("prediction_grace", "%s is longer than the %s allowed", c.PredictionGrace, MaxPredictionGrace)
+		add("prediction_grace", "%s dài hơn mức tối đa cho phép là %s", c.PredictionGrace, MaxPredictionGrace)
 	case c.PredictionGrace%time.Second != 0:
-		add("prediction_grace", "%s must be a whole number of seconds", c.PredictionGrace)
+		add("prediction_grace", "%s phải là một số giây tròn", c.PredictionGrace)
 	}
 	if c.AttemptsPerRound < 1 {
-		add("attempts_per_round", "must be at least 1, not %d", c.AttemptsPerRound)
+		add("attempts_per_round", "phải từ 1 trở lên, không được là %d", c.AttemptsPerRound)
 	}
 	if c.PredictionTarget != PredictParticipants && c.PredictionTarget != PredictPerfect {
-		add("prediction_target", "unknown value %q: use %q or %q", c.PredictionTarget, PredictParticipants, PredictPerfect)
+		add("prediction_target", "giá trị %q không hợp lệ: dùng %q hoặc %q", c.PredictionTarget, PredictParticipants, PredictPerfect)
 	}
 	if c.Reveal != RevealAfterClose && c.Reveal != RevealImmediately {
-		add("reveal", "unknown value %q: use %q or %q", c.Reveal, RevealAfterClose, RevealImmediately)
+		add("reveal", "giá trị %q không hợp lệ: dùng %q hoặc %q", c.Reveal, RevealAfterClose, RevealImmediately)
 	}
 	ps = append(ps, c.roundProblems(loc)...)
 	ps = append(ps, c.Integrity.Problems()...)
@@ -173,7 +173,7 @@ func (c *Contest) roundProblems(loc *time.Location) Problems {
 	show := func(t time.Time) string { return t.In(loc).Format(LocalTimeLayout) }
 
 	if len(c.Rounds) == 0 {
-		add(-1, "", "at least one round is required")
+		add(-1, "", "phải có ít nhất một đợt thi")
 		return ps
 	}
 	seen := map[int]int{} // round number → index of its first appearance
@@ -181,32 +181,32 @@ func (c *Contest) roundProblems(loc *time.Location) Problems {
 	for i, r := range c.Rounds {
 		ok := true
 		if r.Number < 1 {
-			add(i, "number", "must be at least 1, not %d", r.Number)
+			add(i, "number", "số đợt phải từ 1 trở lên, không được là %d", r.Number)
 			ok = false
 		} else if j, dup := seen[r.Number]; dup {
-			add(i, "number", "round number %d is used twice (round #%d and #%d in the list)", r.Number, j+1, i+1)
+			add(i, "number", "số đợt %d bị dùng hai lần (đợt thứ %d và thứ %d trong danh sách)", r.Number, j+1, i+1)
 			ok = false
 		} else {
 			seen[r.Number] = i
 		}
 		switch {
 		case r.OpensAt.IsZero():
-			add(i, "opens_at", "round %d has no opening time", r.Number)
+			add(i, "opens_at", "đợt %d chưa có thời điểm mở", r.Number)
 			ok = false
 		case r.ClosesAt.IsZero():
-			add(i, "closes_at", "round %d has no closing time", r.Number)
+			add(i, "closes_at", "đợt %d chưa có thời điểm đóng", r.Number)
 			ok = false
 		case !r.ClosesAt.After(r.OpensAt):
-			add(i, "closes_at", "round %d closes at %s, which is not after it opens at %s", r.Number, show(r.ClosesAt), show(r.OpensAt))
+			add(i, "closes_at", "đợt %d đóng lúc %s, không sau thời điểm mở là %s", r.Number, show(r.ClosesAt), show(r.OpensAt))
 			ok = false
 		}
 		topics := map[string]bool{}
 		for k, t := range r.Topics {
 			switch {
 			case strings.TrimSpace(t) == "":
-				add(i, fmt.Sprintf("topics.%d", k), "round %d has an empty topic", r.Number)
+				add(i, fmt.Sprintf("topics.%d", k), "đợt %d có một chủ đề để trống", r.Number)
 			case topics[t]:
-				add(i, fmt.Sprintf("topics.%d", k), "round %d lists topic %q twice", r.Number, t)
+				add(i, fmt.Sprintf("topics.%d", k), "đợt %d ghi chủ đề %q hai lần", r.Number, t)
 			}
 			topics[t] = true
 		}
@@ -222,12 +222,12 @@ func (c *Contest) roundProblems(loc *time.Location) Problems {
 		prev, cur := c.Rounds[valid[k-1]], c.Rounds[valid[k]]
 		switch {
 		case cur.OpensAt.Before(prev.ClosesAt):
-			add(valid[k], "opens_at", "round %d (%s – %s) overlaps round %d (%s – %s)",
+			add(valid[k], "opens_at", "đợt %d (%s – %s) trùng thời gian với đợt %d (%s – %s)",
 				cur.Number, show(cur.OpensAt), show(cur.ClosesAt), prev.Number, show(prev.OpensAt), show(prev.ClosesAt))
 		case cur.Number < prev.Number:
 			// Rounds are numbered in the order they run; anything else is
 			// almost always a date copied into the wrong round.
-			add(valid[k], "number", "round %d opens at %s, after round %d: number the rounds in the order they run",
+			add(valid[k], "number", "đợt %d mở lúc %s, sau đợt %d: hãy đánh số các đợt theo thứ tự diễn ra",
 				cur.Number, show(cur.OpensAt), prev.Number)
 		}
 	}
@@ -238,16 +238,43 @@ func (c *Contest) roundProblems(loc *time.Location) Problems {
 // descriptor such as @daily, the way the scheduler will.
 func checkCron(expr string) error {
 	if strings.TrimSpace(expr) == "" {
-		return fmt.Errorf("empty cron expression")
+		return fmt.Errorf("lịch cron để trống")
 	}
 	if t := strings.TrimSpace(expr); strings.HasPrefix(t, "CRON_TZ=") || strings.HasPrefix(t, "TZ=") {
 		// The parser would let it override the contest's timezone.
-		return fmt.Errorf("cron expression %q names its own time zone; schedules run in the contest's timezone: remove the prefix", expr)
+		return fmt.Errorf("lịch cron %q tự ghi múi giờ riêng; lịch chạy theo múi giờ của cuộc thi: hãy bỏ phần tiền tố này", expr)
 	}
 	if _, err := ParseCron(expr); err != nil {
-		return fmt.Errorf("invalid cron expression %q: %v (use 5 fields: minute hour day-of-month month day-of-week, e.g. \"0 8 * * 1-5\", or @daily)", expr, err)
+		return fmt.Errorf("lịch cron %q không hợp lệ (%s): ghi 5 trường phút giờ ngày-trong-tháng tháng thứ-trong-tuần, ví dụ \"0 8 * * 1-5\", hoặc @daily", expr, cronReason(err))
 	}
 	return nil
+}
+
+// cronReasons put the cron parser's usual complaints in Vietnamese, keeping
+// the values it names; any other one is passed on as the parser words it.
+var cronReasons = []struct {
+	re   *regexp.Regexp
+	tmpl string
+}{
+	{regexp.MustCompile(`^expected exactly 5 fields, found (\d+): \[.*\]$`), "cần đúng 5 trường, đang có $1"},
+	{regexp.MustCompile(`^end of range \((\d+)\) above maximum \((\d+)\): (.*)$`), "$3: giá trị $1 lớn hơn mức tối đa $2"},
+	{regexp.MustCompile(`^beginning of range \((\d+)\) below minimum \((\d+)\): (.*)$`), "$3: giá trị $1 nhỏ hơn mức tối thiểu $2"},
+	{regexp.MustCompile(`^beginning of range \((\d+)\) beyond end of range \((\d+)\): (.*)$`), "$3: khoảng bắt đầu ($1) sau điểm kết thúc ($2)"},
+	{regexp.MustCompile(`^unrecognized descriptor: (.*)$`), "không có lịch mô tả sẵn $1 (dùng @daily, @weekly, @monthly, @hourly hoặc @every 1h)"},
+	{regexp.MustCompile(`^failed to parse int from (\S*): .*$`), "\"$1\" không phải số"},
+	{regexp.MustCompile(`^failed to parse duration (@every \S*): .*$`), "$1: khoảng thời gian không hợp lệ (ví dụ @every 1h)"},
+	{regexp.MustCompile(`^step of range should be a positive number: (.*)$`), "$1: bước nhảy phải là số dương"},
+	{regexp.MustCompile(`^provided bad value (.*)$`), "giá trị $1 không hợp lệ"},
+}
+
+func cronReason(err error) string {
+	msg := err.Error()
+	for _, r := range cronReasons {
+		if r.re.MatchString(msg) {
+			return r.re.ReplaceAllString(msg, r.tmpl)
+		}
+	}
+	return msg
 }
 
 // ParseCron parses a reminder or summary schedule of a contest: standard

@@ -74,38 +74,38 @@ func TestValidateRejects(t *testing.T) {
 		field  string
 		msg    string
 	}{
-		{"missing code", func(c *quiz.Contest) { c.Code = "" }, "code", "is required"},
-		{"code with spaces", func(c *quiz.Contest) { c.Code = "cchc 2026" }, "code", "may hold only letters"},
-		{"missing name", func(c *quiz.Contest) { c.Name = "  " }, "name", "is required"},
-		{"unknown timezone", func(c *quiz.Contest) { c.Timezone = "Asia/Hanoi" }, "timezone", `unknown time zone "Asia/Hanoi"`},
-		{"server-local timezone", func(c *quiz.Contest) { c.Timezone = "Local" }, "timezone", "IANA time zone"},
-		{"no questions", func(c *quiz.Contest) { c.QuestionsPerAttempt = 0 }, "questions_per_attempt", "at least 1, not 0"},
-		{"zero time limit", func(c *quiz.Contest) { c.TimeLimit = 0 }, "time_limit", "longer than zero"},
-		{"negative time limit", func(c *quiz.Contest) { c.TimeLimit = -time.Minute }, "time_limit", "longer than zero"},
-		{"huge time limit", func(c *quiz.Contest) { c.TimeLimit = 20 * time.Hour }, "time_limit", "20h0m0s is longer than the 3h0m0s allowed"},
-		{"fractional time limit", func(c *quiz.Contest) { c.TimeLimit = 1500 * time.Millisecond }, "time_limit", "whole number of seconds"},
-		{"no attempts", func(c *quiz.Contest) { c.AttemptsPerRound = 0 }, "attempts_per_round", "at least 1, not 0"},
-		{"unknown prediction target", func(c *quiz.Contest) { c.PredictionTarget = "winners" }, "prediction_target", `unknown value "winners"`},
-		{"unknown reveal", func(c *quiz.Contest) { c.Reveal = "never" }, "reveal", `unknown value "never": use "after_close" or "immediately"`},
-		{"no rounds", func(c *quiz.Contest) { c.Rounds = nil }, "rounds", "at least one round"},
+		{"missing code", func(c *quiz.Contest) { c.Code = "" }, "code", "bắt buộc phải có"},
+		{"code with spaces", func(c *quiz.Contest) { c.Code = "cchc 2026" }, "code", `"cchc 2026" chỉ được gồm chữ cái không dấu, chữ số`},
+		{"missing name", func(c *quiz.Contest) { c.Name = "  " }, "name", "bắt buộc phải có"},
+		{"unknown timezone", func(c *quiz.Contest) { c.Timezone = "Asia/Hanoi" }, "timezone", `không có múi giờ "Asia/Hanoi"`},
+		{"server-local timezone", func(c *quiz.Contest) { c.Timezone = "Local" }, "timezone", "phải ghi tên múi giờ IANA"},
+		{"no questions", func(c *quiz.Contest) { c.QuestionsPerAttempt = 0 }, "questions_per_attempt", "từ 1 trở lên, không được là 0"},
+		{"zero time limit", func(c *quiz.Contest) { c.TimeLimit = 0 }, "time_limit", "phải lớn hơn 0"},
+		{"negative time limit", func(c *quiz.Contest) { c.TimeLimit = -time.Minute }, "time_limit", "phải lớn hơn 0"},
+		{"huge time limit", func(c *quiz.Contest) { c.TimeLimit = 20 * time.Hour }, "time_limit", "20h0m0s dài hơn mức tối đa cho phép là 3h0m0s"},
+		{"fractional time limit", func(c *quiz.Contest) { c.TimeLimit = 1500 * time.Millisecond }, "time_limit", "1.5s phải là một số giây tròn"},
+		{"no attempts", func(c *quiz.Contest) { c.AttemptsPerRound = 0 }, "attempts_per_round", "từ 1 trở lên, không được là 0"},
+		{"unknown prediction target", func(c *quiz.Contest) { c.PredictionTarget = "winners" }, "prediction_target", `giá trị "winners" không hợp lệ`},
+		{"unknown reveal", func(c *quiz.Contest) { c.Reveal = "never" }, "reveal", `giá trị "never" không hợp lệ: dùng "after_close" hoặc "immediately"`},
+		{"no rounds", func(c *quiz.Contest) { c.Rounds = nil }, "rounds", "phải có ít nhất một đợt thi"},
 		{"round closes before it opens", func(c *quiz.Contest) { c.Rounds[1].ClosesAt = at("2026-12-13 16:30") },
-			"rounds.1.closes_at", "round 2 closes at 2026-12-13 16:30, which is not after it opens at 2026-12-14 07:30"},
+			"rounds.1.closes_at", "đợt 2 đóng lúc 2026-12-13 16:30, không sau thời điểm mở là 2026-12-14 07:30"},
 		{"round closes as it opens", func(c *quiz.Contest) { c.Rounds[1].ClosesAt = c.Rounds[1].OpensAt },
-			"rounds.1.closes_at", "not after it opens"},
-		{"round without times", func(c *quiz.Contest) { c.Rounds[0].OpensAt = time.Time{} }, "rounds.0.opens_at", "round 1 has no opening time"},
+			"rounds.1.closes_at", "không sau thời điểm mở"},
+		{"round without times", func(c *quiz.Contest) { c.Rounds[0].OpensAt = time.Time{} }, "rounds.0.opens_at", "đợt 1 chưa có thời điểm mở"},
 		{"overlapping rounds", func(c *quiz.Contest) { c.Rounds[2].OpensAt = at("2026-12-18 16:00") },
-			"rounds.2.opens_at", "round 3 (2026-12-18 16:00 – 2026-12-25 16:30) overlaps round 2 (2026-12-14 07:30 – 2026-12-18 16:30)"},
-		{"duplicate round number", func(c *quiz.Contest) { c.Rounds[3].Number = 2 }, "rounds.3.number", "round number 2 is used twice"},
-		{"round number zero", func(c *quiz.Contest) { c.Rounds[0].Number = 0 }, "rounds.0.number", "at least 1"},
+			"rounds.2.opens_at", "đợt 3 (2026-12-18 16:00 – 2026-12-25 16:30) trùng thời gian với đợt 2 (2026-12-14 07:30 – 2026-12-18 16:30)"},
+		{"duplicate round number", func(c *quiz.Contest) { c.Rounds[3].Number = 2 }, "rounds.3.number", "số đợt 2 bị dùng hai lần"},
+		{"round number zero", func(c *quiz.Contest) { c.Rounds[0].Number = 0 }, "rounds.0.number", "từ 1 trở lên"},
 		{"rounds out of order", func(c *quiz.Contest) { c.Rounds[0].Number, c.Rounds[1].Number = 2, 1 },
-			"rounds.1.number", "round 1 opens at 2026-12-14 07:30, after round 2"},
-		{"empty topic", func(c *quiz.Contest) { c.Rounds[2].Topics = []string{"một cửa", ""} }, "rounds.2.topics.1", "empty topic"},
-		{"duplicate topic", func(c *quiz.Contest) { c.Rounds[2].Topics = []string{"a", "a"} }, "rounds.2.topics.1", `topic "a" twice`},
-		{"invalid reminder cron", func(c *quiz.Contest) { c.Reminders[1] = "0 25 * * 5" }, "schedule.reminders.1", `invalid cron expression "0 25 * * 5"`},
-		{"six-field reminder cron", func(c *quiz.Contest) { c.Reminders[0] = "0 0 8 * * 2-5" }, "schedule.reminders.0", "invalid cron expression"},
-		{"empty reminder", func(c *quiz.Contest) { c.Reminders[0] = " " }, "schedule.reminders.0", "empty cron expression"},
-		{"reminder with its own zone", func(c *quiz.Contest) { c.Reminders[0] = "CRON_TZ=UTC 0 8 * * 2-5" }, "schedule.reminders.0", "names its own time zone"},
-		{"invalid summary cron", func(c *quiz.Contest) { c.Summary = "@fortnightly" }, "schedule.summary", `invalid cron expression "@fortnightly"`},
+			"rounds.1.number", "đợt 1 mở lúc 2026-12-14 07:30, sau đợt 2"},
+		{"empty topic", func(c *quiz.Contest) { c.Rounds[2].Topics = []string{"một cửa", ""} }, "rounds.2.topics.1", "đợt 3 có một chủ đề để trống"},
+		{"duplicate topic", func(c *quiz.Contest) { c.Rounds[2].Topics = []string{"a", "a"} }, "rounds.2.topics.1", `ghi chủ đề "a" hai lần`},
+		{"invalid reminder cron", func(c *quiz.Contest) { c.Reminders[1] = "0 25 * * 5" }, "schedule.reminders.1", `lịch cron "0 25 * * 5" không hợp lệ (25: giá trị 25 lớn hơn mức tối đa 23)`},
+		{"six-field reminder cron", func(c *quiz.Contest) { c.Reminders[0] = "0 0 8 * * 2-5" }, "schedule.reminders.0", `lịch cron "0 0 8 * * 2-5" không hợp lệ (cần đúng 5 trường, đang có 6)`},
+		{"empty reminder", func(c *quiz.Contest) { c.Reminders[0] = " " }, "schedule.reminders.0", "lịch cron để trống"},
+		{"reminder with its own zone", func(c *quiz.Contest) { c.Reminders[0] = "CRON_TZ=UTC 0 8 * * 2-5" }, "schedule.reminders.0", "tự ghi múi giờ riêng"},
+		{"invalid summary cron", func(c *quiz.Contest) { c.Summary = "@fortnightly" }, "schedule.summary", `lịch cron "@fortnightly" không hợp lệ (không có lịch mô tả sẵn @fortnightly`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestValidateListsEveryProblem(t *testing.T) {
 	if !errors.As(err, &ps) || len(ps) != 3 {
 		t.Fatalf("got %v, want 3 problems", err)
 	}
-	if !strings.Contains(quiz.ErrorMessage(err), "and 2 more problems") {
+	if !strings.Contains(quiz.ErrorMessage(err), "và 2 lỗi khác") {
 		t.Fatalf("message %q", quiz.ErrorMessage(err))
 	}
 }

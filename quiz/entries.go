@@ -160,43 +160,43 @@ func (e *EntriesConfig) Problems(loc *time.Location) Problems {
 	show := func(t time.Time) string { return t.In(loc).Format(LocalTimeLayout) }
 	switch {
 	case e.OpensAt.IsZero():
-		add("opens", "is required: when units may start submitting (2026-12-07 07:30, local time)")
+		add("opens", "bắt buộc phải có: thời điểm các đơn vị bắt đầu được nộp bài (ví dụ 2026-12-07 07:30, giờ địa phương)")
 	case e.ClosesAt.IsZero():
-		add("closes", "is required: when submissions close (2026-12-20 17:00, local time)")
+		add("closes", "bắt buộc phải có: thời điểm hết hạn nộp bài (ví dụ 2026-12-20 17:00, giờ địa phương)")
 	case !e.ClosesAt.After(e.OpensAt):
-		add("closes", "%s is not after opens (%s)", show(e.ClosesAt), show(e.OpensAt))
+		add("closes", "%s không sau thời điểm mở nộp bài (opens: %s)", show(e.ClosesAt), show(e.OpensAt))
 	}
 	if !e.JudgingClosesAt.IsZero() && !e.ClosesAt.IsZero() && !e.JudgingClosesAt.After(e.ClosesAt) {
-		add("judging_closes", "%s is not after submissions close (%s): judges score once entries are frozen", show(e.JudgingClosesAt), show(e.ClosesAt))
+		add("judging_closes", "%s không sau thời điểm hết hạn nộp bài (%s): giám khảo chỉ chấm khi bài dự thi đã chốt", show(e.JudgingClosesAt), show(e.ClosesAt))
 	}
 	if e.Submitter != SubmitterHead && e.Submitter != SubmitterMember {
-		add("submitter", "unknown value %q: use %q (the unit's head) or %q (any member, for their unit)", e.Submitter, SubmitterHead, SubmitterMember)
+		add("submitter", "giá trị %q không hợp lệ: dùng %q (thủ trưởng đơn vị nộp) hoặc %q (mọi cán bộ nộp cho đơn vị mình)", e.Submitter, SubmitterHead, SubmitterMember)
 	}
 	if e.MinPerUnit < 0 {
-		add("per_unit.min", "%d: write the fewest entries a unit must send, from 0", e.MinPerUnit)
+		add("per_unit.min", "%d: ghi số bài tối thiểu mỗi đơn vị phải nộp, từ 0 trở lên", e.MinPerUnit)
 	}
 	switch {
 	case e.MaxPerUnit < 1:
-		add("per_unit.max", "%d: a unit must be allowed at least 1 entry", e.MaxPerUnit)
+		add("per_unit.max", "%d: mỗi đơn vị phải được nộp ít nhất 1 bài", e.MaxPerUnit)
 	case e.MaxPerUnit > 100:
-		add("per_unit.max", "%d entries per unit is more than the 100 allowed", e.MaxPerUnit)
+		add("per_unit.max", "%d bài mỗi đơn vị vượt quá mức tối đa 100", e.MaxPerUnit)
 	case e.MinPerUnit > e.MaxPerUnit:
-		add("per_unit.min", "%d is more than per_unit.max (%d)", e.MinPerUnit, e.MaxPerUnit)
+		add("per_unit.min", "%d lớn hơn per_unit.max (%d)", e.MinPerUnit, e.MaxPerUnit)
 	}
 	if e.Video == nil && e.Essay == nil && !e.Link {
-		add("kinds", "no kind of entry accepted: declare video, essay or link")
+		add("kinds", "chưa nhận loại bài dự thi nào: khai báo video, essay hoặc link")
 	}
 	formats := func(path string, got, known []string) {
 		if len(got) == 0 {
-			add(path, "list at least one format (%s)", strings.Join(known, ", "))
+			add(path, "ghi ít nhất một định dạng (%s)", strings.Join(known, ", "))
 		}
 		seen := map[string]bool{}
 		for i, f := range got {
 			switch {
 			case !slices.Contains(known, f):
-				add(fmt.Sprintf("%s.%d", path, i), "unknown format %q: use %s", f, strings.Join(known, ", "))
+				add(fmt.Sprintf("%s.%d", path, i), "định dạng %q không hợp lệ: dùng %s", f, strings.Join(known, ", "))
 			case seen[f]:
-				add(fmt.Sprintf("%s.%d", path, i), "format %q is listed twice", f)
+				add(fmt.Sprintf("%s.%d", path, i), "định dạng %q được ghi hai lần", f)
 			}
 			seen[f] = true
 		}
@@ -204,62 +204,62 @@ func (e *EntriesConfig) Problems(loc *time.Location) Problems {
 	if v := e.Video; v != nil {
 		formats("kinds.video.formats", v.Formats, VideoFormats)
 		if v.MaxDuration < 0 || v.MaxDuration > 3*time.Hour {
-			add("kinds.video.max_duration", "%s: write the longest clip allowed, such as 5m (at most 3h)", v.MaxDuration)
+			add("kinds.video.max_duration", "%s: ghi thời lượng video dài nhất được phép, ví dụ 5m (tối đa 3h)", v.MaxDuration)
 		}
 	}
 	if s := e.Essay; s != nil {
 		formats("kinds.essay.formats", s.Formats, EssayFormats)
 		if s.MinWords < 0 {
-			add("kinds.essay.words.min", "%d: write the fewest words, from 0", s.MinWords)
+			add("kinds.essay.words.min", "%d: ghi số chữ tối thiểu, từ 0 trở lên", s.MinWords)
 		}
 		if s.MaxWords < 0 || (s.MaxWords > 0 && s.MaxWords < s.MinWords) {
-			add("kinds.essay.words.max", "%d is less than words.min (%d)", s.MaxWords, s.MinWords)
+			add("kinds.essay.words.max", "%d nhỏ hơn words.min (%d)", s.MaxWords, s.MinWords)
 		}
 	}
 	if len(e.Rubric) == 0 {
-		add("rubric", "list at least one criterion (name, description, max_points)")
+		add("rubric", "ghi ít nhất một tiêu chí chấm (name, description, max_points)")
 	}
 	names := map[string]bool{}
 	for i, c := range e.Rubric {
 		switch {
 		case strings.TrimSpace(c.Name) == "":
-			add(fmt.Sprintf("rubric.%d.name", i), "a criterion needs a name (such as Nội dung)")
+			add(fmt.Sprintf("rubric.%d.name", i), "tiêu chí phải có tên (ví dụ Nội dung)")
 		case names[strings.ToLower(c.Name)]:
-			add(fmt.Sprintf("rubric.%d.name", i), "criterion %q is listed twice", c.Name)
+			add(fmt.Sprintf("rubric.%d.name", i), "tiêu chí %q được ghi hai lần", c.Name)
 		}
 		names[strings.ToLower(c.Name)] = true
 		if c.MaxPoints < 1 || c.MaxPoints > 1000 {
-			add(fmt.Sprintf("rubric.%d.max_points", i), "%d: write the criterion's maximum, from 1 to 1000", c.MaxPoints)
+			add(fmt.Sprintf("rubric.%d.max_points", i), "%d: ghi điểm tối đa của tiêu chí, từ 1 đến 1000", c.MaxPoints)
 		}
 	}
 	if len(e.Judges) == 0 {
-		add("judges", "list at least one judge, by phone number on the roster")
+		add("judges", "ghi ít nhất một giám khảo, bằng số điện thoại có trong danh sách cán bộ")
 	}
 	phones := map[string]int{}
 	for i, p := range e.Judges {
 		n, err := NormalizePhone(p)
 		if err != nil {
-			add(fmt.Sprintf("judges.%d", i), "%q is not a phone number", p)
+			add(fmt.Sprintf("judges.%d", i), "%q không phải số điện thoại", p)
 			continue
 		}
 		if j, dup := phones[n]; dup {
-			add(fmt.Sprintf("judges.%d", i), "judge %s is listed twice (also judge #%d)", p, j+1)
+			add(fmt.Sprintf("judges.%d", i), "giám khảo %s được ghi hai lần (trùng với giám khảo thứ %d)", p, j+1)
 		}
 		phones[n] = i
 	}
 	if e.Combine != CombineMean && e.Combine != CombineTrimmed {
-		add("combine", "unknown value %q: use %q or %q (drop the highest and the lowest when at least %d judges scored)", e.Combine, CombineMean, CombineTrimmed, TrimmedMinJudges)
+		add("combine", "giá trị %q không hợp lệ: dùng %q hoặc %q (bỏ điểm cao nhất và thấp nhất khi có từ %d giám khảo chấm)", e.Combine, CombineMean, CombineTrimmed, TrimmedMinJudges)
 	}
 	switch {
 	case e.PerEntry == 0:
 	case e.PerEntry < 1 || e.PerEntry > len(e.Judges):
-		add("assign.per_entry", "%d: write a number of judges from 1 to %d (the judges listed), or assign: all for every judge", e.PerEntry, len(e.Judges))
+		add("assign.per_entry", "%d: ghi số giám khảo từ 1 đến %d (số giám khảo đã khai báo), hoặc assign: all để mọi giám khảo cùng chấm", e.PerEntry, len(e.Judges))
 	case e.Combine == CombineTrimmed && e.PerEntry < TrimmedMinJudges:
-		add("assign.per_entry", "%d judges per entry with combine: trimmed: the highest and lowest are dropped only from %d judges, so no entry would be trimmed; write per_entry: %d or more, or combine: mean", e.PerEntry, TrimmedMinJudges, TrimmedMinJudges)
+		add("assign.per_entry", "%d giám khảo mỗi bài với combine: trimmed: chỉ bỏ điểm cao nhất và thấp nhất khi có từ %d giám khảo, nên không bài nào được bỏ điểm; ghi per_entry: %d trở lên, hoặc combine: mean", e.PerEntry, TrimmedMinJudges, TrimmedMinJudges)
 	}
 	for i, n := range []int{e.Prizes.Nhat, e.Prizes.Nhi, e.Prizes.Ba, e.Prizes.KhuyenKhich} {
 		if n < 0 {
-			add("prizes."+EntryGrades[i], "%d prizes: write a whole number from 0", n)
+			add("prizes."+EntryGrades[i], "%d giải: ghi một số nguyên từ 0 trở lên", n)
 		}
 	}
 	return ps

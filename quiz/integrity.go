@@ -41,15 +41,15 @@ func (g Integrity) Problems() Problems {
 	}
 	if g.MinSecondsPerQuestion < 0 || g.MinSecondsPerQuestion > MaxMinSecondsPerQuestion {
 		ps = append(ps, Problem{Field: "integrity.min_seconds_per_question",
-			Message: fmt.Sprintf("must be a whole number of seconds from 0 (off) to %d, not %d", MaxMinSecondsPerQuestion, g.MinSecondsPerQuestion)})
+			Message: fmt.Sprintf("phải là số giây tròn từ 0 (tắt) đến %d, không được là %d", MaxMinSecondsPerQuestion, g.MinSecondsPerQuestion)})
 	}
 	switch w := g.SameAnswersWindow; {
 	case w < MinSameAnswersWindow || w > MaxSameAnswersWindow:
 		ps = append(ps, Problem{Field: "integrity.same_answers_window",
-			Message: fmt.Sprintf("%s is outside 1m to 24h (for example 10m)", w)})
+			Message: fmt.Sprintf("%s nằm ngoài khoảng 1m đến 24h (ví dụ 10m)", w)})
 	case w%time.Second != 0:
 		ps = append(ps, Problem{Field: "integrity.same_answers_window",
-			Message: fmt.Sprintf("%s must be a whole number of seconds", w)})
+			Message: fmt.Sprintf("%s phải là một số giây tròn", w)})
 	}
 	return ps
 }

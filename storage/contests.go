@@ -314,13 +314,13 @@ func lockProblems(old contestRow, oldRounds []roundRow, c quiz.Contest) quiz.Pro
 	if len(locked) == 0 {
 		return nil
 	}
-	because := fmt.Sprintf("round %d already has attempts", locked[0])
+	because := fmt.Sprintf("đợt %d đã có bài thi", locked[0])
 	if len(locked) > 1 {
-		because = fmt.Sprintf("rounds %s already have attempts", joinInts(locked))
+		because = fmt.Sprintf("các đợt %s đã có bài thi", joinInts(locked))
 	}
 	rule := func(field string, was, now any) {
 		if was != now {
-			ps = append(ps, quiz.Problem{Field: field, Message: fmt.Sprintf("cannot change from %v to %v: %s", was, now, because)})
+			ps = append(ps, quiz.Problem{Field: field, Message: fmt.Sprintf("không thể đổi từ %v thành %v: %s", was, now, because)})
 		}
 	}
 	was := old.contest()
@@ -347,13 +347,13 @@ func lockProblems(old contestRow, oldRounds []roundRow, c quiz.Contest) quiz.Pro
 		}
 		i := slices.IndexFunc(c.Rounds, func(r quiz.Round) bool { return r.Number == o.Number })
 		if i < 0 {
-			ps = append(ps, quiz.Problem{Field: "rounds", Message: fmt.Sprintf("round %d has attempts and cannot be removed", o.Number)})
+			ps = append(ps, quiz.Problem{Field: "rounds", Message: fmt.Sprintf("đợt %d đã có bài thi nên không thể xoá", o.Number)})
 			continue
 		}
 		n := c.Rounds[i]
 		field := func(name, from, to string) {
 			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.%s", i, name),
-				Message: fmt.Sprintf("round %d has attempts: %s cannot change from %s to %s", o.Number, name, from, to)})
+				Message: fmt.Sprintf("đợt %d đã có bài thi: không thể đổi %s từ %s thành %s", o.Number, name, from, to)})
 		}
 		if !o.OpensAt.Equal(n.OpensAt) {
 			field("opens_at", show(o.OpensAt, oldLoc), show(n.OpensAt, newLoc))
@@ -370,7 +370,7 @@ func lockProblems(old contestRow, oldRounds []roundRow, c quiz.Contest) quiz.Pro
 
 func showTopics(ts []string) string {
 	if len(ts) == 0 {
-		return "(all topics)"
+		return "(mọi chủ đề)"
 	}
 	s := slices.Clone(ts)
 	slices.Sort(s) // the order of topics does not change the pool
@@ -407,12 +407,12 @@ func poolProblems(ctx context.Context, tx *sqlx.Tx, c quiz.Contest, oldRounds []
 			known = append(known, fmt.Sprintf("%q", t.Topic))
 		}
 	}
-	hint := "the bank has no topics"
+	hint := "ngân hàng câu hỏi chưa có chủ đề nào"
 	if len(known) > 0 {
 		if len(known) > 12 {
 			known = append(known[:12], "…")
 		}
-		hint = "topics in the bank: " + strings.Join(known, ", ")
+		hint = "các chủ đề trong ngân hàng: " + strings.Join(known, ", ")
 	}
 
 	var ps quiz.Problems
@@ -424,9 +424,9 @@ func poolProblems(ctx context.Context, tx *sqlx.Tx, c quiz.Contest, oldRounds []
 		if len(r.Topics) == 0 {
 			if total < c.QuestionsPerAttempt && !wholeBankReported {
 				wholeBankReported = true // the same bank for every such round: say it once
-				msg := fmt.Sprintf("%d questions per attempt, but the question bank holds only %d active questions", c.QuestionsPerAttempt, total)
+				msg := fmt.Sprintf("mỗi bài thi cần %d câu hỏi, nhưng ngân hàng câu hỏi chỉ có %d câu đang dùng", c.QuestionsPerAttempt, total)
 				if total == 0 {
-					msg += " (import questions first: quizbot import questions FILE)"
+					msg += " (hãy nhập câu hỏi trước: trang Dữ liệu hoặc lệnh quizbot import questions TỆP)"
 				}
 				ps = append(ps, quiz.Problem{Field: "questions_per_attempt", Message: msg})
 			}
@@ -439,13 +439,13 @@ func poolProblems(ctx context.Context, tx *sqlx.Tx, c quiz.Contest, oldRounds []
 			if n == 0 {
 				missing = true
 				ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.topics.%d", i, k),
-					Message: fmt.Sprintf("round %d: topic %q matches no active question (%s)", r.Number, t, hint)})
+					Message: fmt.Sprintf("đợt %d: chủ đề %q không có câu hỏi nào đang dùng (%s)", r.Number, t, hint)})
 			}
 			pool += n
 		}
 		if pool < c.QuestionsPerAttempt && !missing {
 			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("rounds.%d.topics", i),
-				Message: fmt.Sprintf("round %d draws %d questions per attempt, but its topics hold only %d active questions",
+				Message: fmt.Sprintf("đợt %d cần %d câu hỏi mỗi bài thi, nhưng các chủ đề của đợt chỉ có %d câu đang dùng",
 					r.Number, c.QuestionsPerAttempt, pool)})
 		}
 	}

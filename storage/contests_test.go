@@ -296,7 +296,7 @@ func TestApplyContestRejectsWhatValidateRejects(t *testing.T) {
 	c := contest()
 	c.Rounds[1].ClosesAt = c.Rounds[1].OpensAt
 	_, err := db.ApplyContest(ctx, c)
-	assertProblems(t, problemsOf(t, err, quiz.EINVALID), "rounds.1.closes_at: round 2 closes at 2026-12-14 07:30, which is not after it opens")
+	assertProblems(t, problemsOf(t, err, quiz.EINVALID), "rounds.1.closes_at: đợt 2 đóng lúc 2026-12-14 07:30, không sau thời điểm mở")
 	if s := snapshot(t, db); s != "" {
 		t.Fatalf("a rejected contest was stored:\n%s", s)
 	}
@@ -310,15 +310,15 @@ func TestApplyContestChecksQuestionPool(t *testing.T) {
 		want   []string
 	}{
 		{"empty bank", nil, func(c *quiz.Contest) { c.Rounds[2].Topics = nil },
-			[]string{"questions_per_attempt: 5 questions per attempt, but the question bank holds only 0 active questions (import questions first"}},
+			[]string{"questions_per_attempt: mỗi bài thi cần 5 câu hỏi, nhưng ngân hàng câu hỏi chỉ có 0 câu đang dùng (hãy nhập câu hỏi trước"}},
 		{"bank smaller than an attempt", map[string]int{"Một cửa": 2, "PAR Index": 2}, func(c *quiz.Contest) { c.Rounds[2].Topics = nil },
-			[]string{"questions_per_attempt: 5 questions per attempt, but the question bank holds only 4 active questions"}},
+			[]string{"questions_per_attempt: mỗi bài thi cần 5 câu hỏi, nhưng ngân hàng câu hỏi chỉ có 4 câu đang dùng"}},
 		{"topics smaller than an attempt", map[string]int{"Một cửa": 2, "PAR Index": 2, "": 10}, nil,
-			[]string{"rounds.2.topics: round 3 draws 5 questions per attempt, but its topics hold only 4 active questions"}},
+			[]string{"rounds.2.topics: đợt 3 cần 5 câu hỏi mỗi bài thi, nhưng các chủ đề của đợt chỉ có 4 câu đang dùng"}},
 		{"topic without questions", map[string]int{"Một cửa": 5, "": 10}, nil,
-			[]string{`rounds.2.topics.1: round 3: topic "PAR Index" matches no active question (topics in the bank: "Một cửa")`}},
+			[]string{`rounds.2.topics.1: đợt 3: chủ đề "PAR Index" không có câu hỏi nào đang dùng (các chủ đề trong ngân hàng: "Một cửa")`}},
 		{"inactive questions do not count", map[string]int{"Một cửa": 5, "PAR Index": 5, "retired": 1}, func(c *quiz.Contest) { c.Rounds[0].Topics = []string{"retired"} },
-			[]string{`rounds.0.topics.0: round 1: topic "retired" matches no active question`}},
+			[]string{`rounds.0.topics.0: đợt 1: chủ đề "retired" không có câu hỏi nào đang dùng`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,13 +350,13 @@ func TestApplyContestLocksRoundsWithAttempts(t *testing.T) {
 		want   []string
 	}{
 		{"round 1 opens later", func(c *quiz.Contest) { c.Rounds[0].OpensAt = at("2026-12-08 07:30") },
-			[]string{"rounds.0.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 to 2026-12-08 07:30"}},
+			[]string{"rounds.0.opens_at: đợt 1 đã có bài thi: không thể đổi opens_at từ 2026-12-07 07:30 thành 2026-12-08 07:30"}},
 		{"round 1 closes later", func(c *quiz.Contest) { c.Rounds[0].ClosesAt = at("2026-12-12 16:30") },
-			[]string{"rounds.0.closes_at: round 1 has attempts: closes_at cannot change from 2026-12-11 16:30 to 2026-12-12 16:30"}},
+			[]string{"rounds.0.closes_at: đợt 1 đã có bài thi: không thể đổi closes_at từ 2026-12-11 16:30 thành 2026-12-12 16:30"}},
 		{"round 1 gets topics", func(c *quiz.Contest) { c.Rounds[0].Topics = []string{"Một cửa"} },
-			[]string{"rounds.0.topics: round 1 has attempts: topics cannot change from (all topics) to [Một cửa]"}},
+			[]string{"rounds.0.topics: đợt 1 đã có bài thi: không thể đổi topics từ (mọi chủ đề) thành [Một cửa]"}},
 		{"round 1 removed", func(c *quiz.Contest) { c.Rounds = c.Rounds[1:] },
-			[]string{"rounds: round 1 has attempts and cannot be removed"}},
+			[]string{"rounds: đợt 1 đã có bài thi nên không thể xoá"}},
 		{"timezone moves round 1", func(c *quiz.Contest) {
 			c.Timezone = "Asia/Tokyo"
 			for i := range c.Rounds {
@@ -365,22 +365,22 @@ func TestApplyContestLocksRoundsWithAttempts(t *testing.T) {
 				c.Rounds[i].ClosesAt = relocate(c.Rounds[i].ClosesAt, "Asia/Tokyo")
 			}
 		}, []string{
-			"rounds.0.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 Asia/Ho_Chi_Minh to 2026-12-07 07:30 Asia/Tokyo",
-			"rounds.0.closes_at: round 1 has attempts: closes_at cannot change"}},
+			"rounds.0.opens_at: đợt 1 đã có bài thi: không thể đổi opens_at từ 2026-12-07 07:30 Asia/Ho_Chi_Minh thành 2026-12-07 07:30 Asia/Tokyo",
+			"rounds.0.closes_at: đợt 1 đã có bài thi: không thể đổi closes_at"}},
 		{"questions per attempt", func(c *quiz.Contest) { c.QuestionsPerAttempt = 4 },
-			[]string{"questions_per_attempt: cannot change from 5 to 4: round 1 already has attempts"}},
+			[]string{"questions_per_attempt: không thể đổi từ 5 thành 4: đợt 1 đã có bài thi"}},
 		{"time limit", func(c *quiz.Contest) { c.TimeLimit = 30 * time.Minute },
-			[]string{"time_limit: cannot change from 20m0s to 30m0s: round 1 already has attempts"}},
+			[]string{"time_limit: không thể đổi từ 20m0s thành 30m0s: đợt 1 đã có bài thi"}},
 		{"attempts per round", func(c *quiz.Contest) { c.AttemptsPerRound = 3 },
-			[]string{"attempts_per_round: cannot change from 1 to 3: round 1 already has attempts"}},
+			[]string{"attempts_per_round: không thể đổi từ 1 thành 3: đợt 1 đã có bài thi"}},
 		{"prediction", func(c *quiz.Contest) { c.Prediction = "" },
-			[]string{`prediction: cannot change from "Bao nhiêu người tham gia?" to "": round 1 already has attempts`}},
+			[]string{`prediction: không thể đổi từ "Bao nhiêu người tham gia?" thành "": đợt 1 đã có bài thi`}},
 		{"prediction target", func(c *quiz.Contest) { c.PredictionTarget = quiz.PredictPerfect },
-			[]string{"prediction_target: cannot change from participants to perfect: round 1 already has attempts"}},
+			[]string{"prediction_target: không thể đổi từ participants thành perfect: đợt 1 đã có bài thi"}},
 		{"reveal", func(c *quiz.Contest) { c.Reveal = quiz.RevealImmediately },
-			[]string{"reveal: cannot change from after_close to immediately: round 1 already has attempts"}},
+			[]string{"reveal: không thể đổi từ after_close thành immediately: đợt 1 đã có bài thi"}},
 		{"prediction grace", func(c *quiz.Contest) { c.PredictionGrace = 2 * time.Minute },
-			[]string{"prediction_grace: cannot change from 0s to 2m0s: round 1 already has attempts"}},
+			[]string{"prediction_grace: không thể đổi từ 0s thành 2m0s: đợt 1 đã có bài thi"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -454,7 +454,7 @@ func TestApplyContestAllowsFreeChangesOnceRoundsHaveAttempts(t *testing.T) {
 	// Two locked rounds are named together.
 	next.AttemptsPerRound = 2
 	_, err := db.ApplyContest(ctx, next)
-	assertProblems(t, problemsOf(t, err, quiz.ECONFLICT), "attempts_per_round: cannot change from 1 to 2: rounds 1, 2 already have attempts")
+	assertProblems(t, problemsOf(t, err, quiz.ECONFLICT), "attempts_per_round: không thể đổi từ 1 thành 2: các đợt 1, 2 đã có bài thi")
 }
 
 func TestApplyContestConcurrentFirstApplies(t *testing.T) {
@@ -563,7 +563,7 @@ func TestApplyContestSeesAttemptCommittedWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertProblems(t, problemsOf(t, <-done, quiz.ECONFLICT),
-		"rounds.0.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 to 2026-12-08 07:30")
+		"rounds.0.opens_at: đợt 1 đã có bài thi: không thể đổi opens_at từ 2026-12-07 07:30 thành 2026-12-08 07:30")
 }
 
 // A contest without rounds (only plain SQL makes one: ApplyContest requires

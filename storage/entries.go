@@ -36,7 +36,7 @@ func saveEntries(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Conte
 	e := c.Entries
 	if e == nil {
 		if entries > 0 {
-			return quiz.Problems{{Field: "entries", Message: fmt.Sprintf("cannot be removed: %d entries were submitted", entries)}}.Err(quiz.ECONFLICT, c.Code)
+			return quiz.Problems{{Field: "entries", Message: fmt.Sprintf("không thể bỏ mục này: đã có %d bài dự thi được nộp", entries)}}.Err(quiz.ECONFLICT, c.Code)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM entry_rules WHERE contest_id = $1`, contestID); err != nil {
 			return fmt.Errorf("remove entries of contest %s: %w", c.Code, err)
@@ -52,7 +52,7 @@ func saveEntries(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Conte
 		var id int64
 		err := tx.GetContext(ctx, &id, `SELECT id FROM members WHERE phone = $1 AND active`, phone)
 		if notFound(err) {
-			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("entries.judges.%d", i), Message: fmt.Sprintf("%s is not an active member on the roster: import the judge first", quiz.MaskPhone(phone))})
+			ps = append(ps, quiz.Problem{Field: fmt.Sprintf("entries.judges.%d", i), Message: fmt.Sprintf("%s không phải cán bộ đang hoạt động trong danh sách: hãy nhập giám khảo vào danh sách trước", quiz.MaskPhone(phone))})
 			continue
 		}
 		if err != nil {
@@ -67,7 +67,7 @@ func saveEntries(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Conte
 			return fmt.Errorf("load rubric of contest %s: %w", c.Code, err)
 		}
 		if !slices.EqualFunc(old, e.Rubric, func(a, b quiz.Criterion) bool { return a.Name == b.Name && a.MaxPoints == b.MaxPoints }) {
-			ps = append(ps, quiz.Problem{Field: "entries.rubric", Message: "cannot change its criteria or maximums: judges have scored entries (descriptions may change)"})
+			ps = append(ps, quiz.Problem{Field: "entries.rubric", Message: "không thể đổi tiêu chí hay điểm tối đa: giám khảo đã chấm bài (phần mô tả vẫn được sửa)"})
 			code = quiz.ECONFLICT
 		}
 		var scored []int64
@@ -76,7 +76,7 @@ func saveEntries(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Conte
 		}
 		for _, j := range scored {
 			if !slices.Contains(judges, j) && len(ps) == 0 {
-				ps = append(ps, quiz.Problem{Field: "entries.judges", Message: "a judge who has scored entries cannot be removed"})
+				ps = append(ps, quiz.Problem{Field: "entries.judges", Message: "không thể bỏ giám khảo đã chấm bài"})
 				code = quiz.ECONFLICT
 			}
 		}

@@ -30,7 +30,7 @@ func TestApplyContestEntries(t *testing.T) {
 	c.Entries = &cfg
 	_, err := db.ApplyContest(ctx, c)
 	var ps quiz.Problems
-	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Field != "entries.judges.1" || !strings.Contains(ps[0].Message, "099****777 is not an active member on the roster") {
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Field != "entries.judges.1" || !strings.Contains(ps[0].Message, "099****777 không phải cán bộ đang hoạt động trong danh sách") {
 		t.Fatalf("unknown judge: %v", err)
 	}
 	if _, err := db.EntriesSetup(ctx, c.ID); quiz.ErrorCode(err) != quiz.ENOTFOUND {

@@ -120,11 +120,8 @@ func contestRejected(e *env, path string, err error) error {
 	for _, line := range fe.Lines() {
 		fmt.Fprintln(e.stderr, line)
 	}
-	n := fmt.Sprintf("%d problems", len(fe.Problems))
-	if len(fe.Problems) == 1 {
-		n = "1 problem"
-	}
-	return fmt.Errorf("contest apply: %s rejected (%s), nothing was changed", path, n)
+	// Worded as the import commands' rejection, for the same operators.
+	return fmt.Errorf("contest apply: %s bị từ chối (%d lỗi), cơ sở dữ liệu không thay đổi", path, len(fe.Problems))
 }
 
 // printContest is the short summary an organizer checks after applying: each

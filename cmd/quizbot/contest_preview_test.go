@@ -49,9 +49,9 @@ func TestContestApplyDryRun(t *testing.T) {
 	// database's included, and changes nothing.
 	bad := ce.file(strings.Replace(contestYAML, "questions_per_attempt: 20", "questions_per_attempt: 31", 1))
 	code, out, errOut = ce.run("contest", "apply", "--dry-run", bad)
-	want := bad + ":3: questions_per_attempt: 31 questions per attempt, but the question bank holds only 30 active questions\n" +
-		bad + ":16: rounds.topics: round 3 draws 31 questions per attempt, but its topics hold only 20 active questions\n" +
-		"quizbot: contest apply: " + bad + " rejected (2 problems), nothing was changed\n"
+	want := bad + ":3: questions_per_attempt: mỗi bài thi cần 31 câu hỏi, nhưng ngân hàng câu hỏi chỉ có 30 câu đang dùng\n" +
+		bad + ":16: rounds.topics: đợt 3 cần 31 câu hỏi mỗi bài thi, nhưng các chủ đề của đợt chỉ có 20 câu đang dùng\n" +
+		"quizbot: contest apply: " + bad + " bị từ chối (2 lỗi), cơ sở dữ liệu không thay đổi\n"
 	if code != 1 || out != "" || errOut != want {
 		t.Errorf("bad dry run: exit %d, %q\n%s\nwant:\n%s", code, out, errOut, want)
 	}

@@ -78,11 +78,7 @@ func (ce *contestEnv) reject(content string, problems ...string) {
 	for _, p := range problems {
 		want.WriteString(path + p + "\n")
 	}
-	n := "1 problem"
-	if len(problems) != 1 {
-		n = strconv.Itoa(len(problems)) + " problems"
-	}
-	want.WriteString("quizbot: contest apply: " + path + " rejected (" + n + "), nothing was changed\n")
+	want.WriteString("quizbot: contest apply: " + path + " bị từ chối (" + strconv.Itoa(len(problems)) + " lỗi), cơ sở dữ liệu không thay đổi\n")
 	if code != 1 || out != "" || errOut != want.String() {
 		ce.t.Errorf("exit %d, stdout %q\nstderr:\n%s\nwant:\n%s", code, out, errOut, want.String())
 	}
@@ -178,51 +174,51 @@ func TestContestApplyRejects(t *testing.T) {
 		want     []string
 	}{
 		{"closes before it opens", "closes_at: 2026-12-11 16:30", "closes_at: 2026-12-06 16:30", []string{
-			":9: rounds.closes_at: round 1 closes at 2026-12-06 16:30, which is not after it opens at 2026-12-07 07:30"}},
+			":9: rounds.closes_at: đợt 1 đóng lúc 2026-12-06 16:30, không sau thời điểm mở là 2026-12-07 07:30"}},
 		{"closes as it opens", "closes_at: 2026-12-11 16:30", "closes_at: 2026-12-07 07:30", []string{
-			":9: rounds.closes_at: round 1 closes at 2026-12-07 07:30, which is not after it opens at 2026-12-07 07:30"}},
+			":9: rounds.closes_at: đợt 1 đóng lúc 2026-12-07 07:30, không sau thời điểm mở là 2026-12-07 07:30"}},
 		{"overlapping rounds", "opens_at: 2026-12-14 07:30:00", "opens_at: 2026-12-11 08:00", []string{
-			":11: rounds.opens_at: round 2 (2026-12-11 08:00 – 2026-12-18 16:30) overlaps round 1 (2026-12-07 07:30 – 2026-12-11 16:30)"}},
+			":11: rounds.opens_at: đợt 2 (2026-12-11 08:00 – 2026-12-18 16:30) trùng thời gian với đợt 1 (2026-12-07 07:30 – 2026-12-11 16:30)"}},
 		{"duplicate round number", "  - number: 4", "  - number: 3", []string{
-			":17: rounds.number: round number 3 is used twice (round #3 and #4 in the list)"}},
+			":17: rounds.number: số đợt 3 bị dùng hai lần (đợt thứ 3 và thứ 4 trong danh sách)"}},
 		{"bad time", "opens_at: 2026-12-21 07:30", "opens_at: 21/12/2026 07:30", []string{
-			`:14: rounds.opens_at: "21/12/2026 07:30" is not a date and time: write it as 2026-12-07 07:30 (local time in Asia/Ho_Chi_Minh)`}},
+			`:14: rounds.opens_at: "21/12/2026 07:30" không phải thời điểm hợp lệ: viết dạng 2026-12-07 07:30 (giờ địa phương theo múi giờ Asia/Ho_Chi_Minh)`}},
 		{"invalid reminder cron", `"0 14 * * 5"`, `"61 14 * * 5"`, []string{
-			`:21: schedule.reminders: invalid cron expression "61 14 * * 5": end of range (61) above maximum (59): 61 (use 5 fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5", or @daily)`}},
+			`:21: schedule.reminders: lịch cron "61 14 * * 5" không hợp lệ (61: giá trị 61 lớn hơn mức tối đa 59): ghi 5 trường phút giờ ngày-trong-tháng tháng thứ-trong-tuần, ví dụ "0 8 * * 1-5", hoặc @daily`}},
 		{"invalid summary cron", `summary: "0 7 * * 1"`, `summary: "0 7 * *"`, []string{
-			`:22: schedule.summary: invalid cron expression "0 7 * *": expected exactly 5 fields, found 4: [0 7 * *] (use 5 fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * 1-5", or @daily)`}},
+			`:22: schedule.summary: lịch cron "0 7 * *" không hợp lệ (cần đúng 5 trường, đang có 4): ghi 5 trường phút giờ ngày-trong-tháng tháng thứ-trong-tuần, ví dụ "0 8 * * 1-5", hoặc @daily`}},
 		{"unknown timezone", "questions_per_attempt: 20\n", "timezone: Asia/Hanoi\nquestions_per_attempt: 20\n", []string{
-			`:3: timezone: unknown time zone "Asia/Hanoi" (for Vietnam use Asia/Ho_Chi_Minh)`}},
+			`:3: timezone: không có múi giờ "Asia/Hanoi" (ở Việt Nam dùng Asia/Ho_Chi_Minh)`}},
 		{"zero time limit", "time_limit: 20m", "time_limit: 0s", []string{
-			":4: time_limit: must be longer than zero (for example 20m)"}},
+			":4: time_limit: phải lớn hơn 0 (ví dụ 20m)"}},
 		{"time limit too long", "time_limit: 20m", "time_limit: 4h", []string{
-			":4: time_limit: 4h0m0s is longer than the 3h0m0s allowed"}},
+			":4: time_limit: 4h0m0s dài hơn mức tối đa cho phép là 3h0m0s"}},
 		{"time limit without unit", "time_limit: 20m", "time_limit: 20", []string{
-			`:4: time_limit: "20" is not a duration: write a number with a unit, such as 20m, 1h30m or 900s`}},
+			`:4: time_limit: "20" không phải khoảng thời gian hợp lệ: ghi số kèm đơn vị, ví dụ 20m, 1h30m hoặc 900s`}},
 		{"no questions per attempt", "questions_per_attempt: 20", "questions_per_attempt: 0", []string{
-			":3: questions_per_attempt: must be at least 1, not 0"}},
+			":3: questions_per_attempt: phải từ 1 trở lên, không được là 0"}},
 		{"no attempts per round", "time_limit: 20m\n", "time_limit: 20m\nattempts_per_round: 0\n", []string{
-			":5: attempts_per_round: must be at least 1, not 0"}},
+			":5: attempts_per_round: phải từ 1 trở lên, không được là 0"}},
 		{"unknown reveal", "time_limit: 20m\n", "time_limit: 20m\nreveal: later\n", []string{
-			`:5: reveal: unknown value "later": use "after_close" or "immediately"`}},
+			`:5: reveal: giá trị "later" không hợp lệ: dùng "after_close" hoặc "immediately"`}},
 		{"unknown prediction target", "time_limit: 20m\n", "time_limit: 20m\nprediction_target: everyone\n", []string{
-			`:5: prediction_target: unknown value "everyone": use "participants" or "perfect"`}},
+			`:5: prediction_target: giá trị "everyone" không hợp lệ: dùng "participants" hoặc "perfect"`}},
 		{"missing code", "code: cchc-2026\n", "", []string{
-			":1: code: is required (a short identifier such as cchc-2026)"}},
+			":1: code: bắt buộc phải có (một mã ngắn như cchc-2026)"}},
 		{"missing name", `name: "Cuộc thi tìm hiểu CCHC 2026"`, `name: ""`, []string{
-			":2: name: is required"}},
+			":2: name: bắt buộc phải có (tên cuộc thi)"}},
 		{"misspelled field", "time_limit: 20m", "timelimit: 20m", []string{
-			":1: time_limit: must be longer than zero (for example 20m)",
-			`:4: timelimit: unknown field; did you mean "time_limit"?`}},
+			":1: time_limit: phải lớn hơn 0 (ví dụ 20m)",
+			`:4: timelimit: không có trường này; có phải ý bạn là "time_limit"?`}},
 		{"invalid YAML", "time_limit: 20m", "time_limit: [20m", []string{
-			":4: invalid YAML: did not find expected ',' or ']'"}},
+			":4: YAML không hợp lệ: danh sách trong [ ] thiếu dấu ',' hoặc ']'"}},
 		{"more questions than the bank holds", "questions_per_attempt: 20", "questions_per_attempt: 31", []string{
-			":3: questions_per_attempt: 31 questions per attempt, but the question bank holds only 30 active questions",
-			":16: rounds.topics: round 3 draws 31 questions per attempt, but its topics hold only 20 active questions"}},
+			":3: questions_per_attempt: mỗi bài thi cần 31 câu hỏi, nhưng ngân hàng câu hỏi chỉ có 30 câu đang dùng",
+			":16: rounds.topics: đợt 3 cần 31 câu hỏi mỗi bài thi, nhưng các chủ đề của đợt chỉ có 20 câu đang dùng"}},
 		{"more questions than the round's topics hold", "topics: [Một cửa, PAR Index]", "topics: [Một cửa]", []string{
-			":16: rounds.topics: round 3 draws 20 questions per attempt, but its topics hold only 10 active questions"}},
+			":16: rounds.topics: đợt 3 cần 20 câu hỏi mỗi bài thi, nhưng các chủ đề của đợt chỉ có 10 câu đang dùng"}},
 		{"topic without questions", "topics: [Một cửa, PAR Index]", "topics: [Một cửa, Chỉ số PAR]", []string{
-			`:16: rounds.topics: round 3: topic "Chỉ số PAR" matches no active question (topics in the bank: "Một cửa", "PAR Index")`}},
+			`:16: rounds.topics: đợt 3: chủ đề "Chỉ số PAR" không có câu hỏi nào đang dùng (các chủ đề trong ngân hàng: "Một cửa", "PAR Index")`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,7 +235,7 @@ func TestContestApplyRejects(t *testing.T) {
 func TestContestApplyRejectsFirstApplyStoresNothing(t *testing.T) {
 	ce := newContestEnv(t)
 	ce.reject(strings.Replace(contestYAML, "topics: [Một cửa, PAR Index]", "topics: [Một cửa, Chỉ số PAR]", 1),
-		`:16: rounds.topics: round 3: topic "Chỉ số PAR" matches no active question (topics in the bank: "Một cửa", "PAR Index")`)
+		`:16: rounds.topics: đợt 3: chủ đề "Chỉ số PAR" không có câu hỏi nào đang dùng (các chủ đề trong ngân hàng: "Một cửa", "PAR Index")`)
 	var n int
 	if err := ce.db.Get(&n, `SELECT count(*) FROM contests`); err != nil || n != 0 {
 		t.Fatalf("%d contests stored, %v", n, err)
@@ -262,22 +258,22 @@ func TestContestApplyRoundsWithAttempts(t *testing.T) {
 	}
 
 	ce.reject(strings.Replace(contestYAML, "opens_at: 2026-12-07 07:30", "opens_at: 2026-12-08 07:30", 1),
-		":8: rounds.opens_at: round 1 has attempts: opens_at cannot change from 2026-12-07 07:30 to 2026-12-08 07:30")
+		":8: rounds.opens_at: đợt 1 đã có bài thi: không thể đổi opens_at từ 2026-12-07 07:30 thành 2026-12-08 07:30")
 	ce.reject(strings.Replace(contestYAML, "closes_at: 2026-12-11 16:30", "closes_at: 2026-12-11 17:30", 1),
-		":9: rounds.closes_at: round 1 has attempts: closes_at cannot change from 2026-12-11 16:30 to 2026-12-11 17:30")
+		":9: rounds.closes_at: đợt 1 đã có bài thi: không thể đổi closes_at từ 2026-12-11 16:30 thành 2026-12-11 17:30")
 	ce.reject(strings.Replace(contestYAML, "    closes_at: 2026-12-11 16:30\n", "    closes_at: 2026-12-11 16:30\n    topics: [Một cửa]\n", 1),
-		":10: rounds.topics: round 1 has attempts: topics cannot change from (all topics) to [Một cửa]")
+		":10: rounds.topics: đợt 1 đã có bài thi: không thể đổi topics từ (mọi chủ đề) thành [Một cửa]")
 	ce.reject(strings.Replace(contestYAML, "  - number: 1\n    opens_at: 2026-12-07 07:30\n    closes_at: 2026-12-11 16:30\n", "", 1),
-		":6: rounds: round 1 has attempts and cannot be removed")
+		":6: rounds: đợt 1 đã có bài thi nên không thể xoá")
 	ce.reject(strings.Replace(contestYAML, "time_limit: 20m", "time_limit: 15m\nattempts_per_round: 2\nreveal: immediately\nprediction_target: perfect", 1),
-		":4: time_limit: cannot change from 20m0s to 15m0s: round 1 already has attempts",
-		":5: attempts_per_round: cannot change from 1 to 2: round 1 already has attempts",
-		":6: reveal: cannot change from after_close to immediately: round 1 already has attempts",
-		":7: prediction_target: cannot change from participants to perfect: round 1 already has attempts")
+		":4: time_limit: không thể đổi từ 20m0s thành 15m0s: đợt 1 đã có bài thi",
+		":5: attempts_per_round: không thể đổi từ 1 thành 2: đợt 1 đã có bài thi",
+		":6: reveal: không thể đổi từ after_close thành immediately: đợt 1 đã có bài thi",
+		":7: prediction_target: không thể đổi từ participants thành perfect: đợt 1 đã có bài thi")
 	ce.reject(strings.Replace(contestYAML, "questions_per_attempt: 20", "questions_per_attempt: 15", 1),
-		":3: questions_per_attempt: cannot change from 20 to 15: round 1 already has attempts")
+		":3: questions_per_attempt: không thể đổi từ 20 thành 15: đợt 1 đã có bài thi")
 	ce.reject(strings.Replace(contestYAML, `prediction: "Theo anh/chị, tuần này sẽ có bao nhiêu người tham gia dự thi?"`, `prediction: ""`, 1),
-		`:5: prediction: cannot change from "Theo anh/chị, tuần này sẽ có bao nhiêu người tham gia dự thi?" to "": round 1 already has attempts`)
+		`:5: prediction: không thể đổi từ "Theo anh/chị, tuần này sẽ có bao nhiêu người tham gia dự thi?" thành "": đợt 1 đã có bài thi`)
 
 	// The name, the schedule and the rounds without attempts stay free.
 	edited := strings.Replace(contestYAML, "CCHC 2026", "CCHC năm 2026", 1)
@@ -339,7 +335,7 @@ func TestContestApplyEntries(t *testing.T) {
     - "0999888777"
 `
 	line := strings.Count(contestYAML, "\n") + 10
-	ce.reject(entries, ":"+strconv.Itoa(line)+": entries.judges: 099****777 is not an active member on the roster: import the judge first")
+	ce.reject(entries, ":"+strconv.Itoa(line)+": entries.judges: 099****777 không phải cán bộ đang hoạt động trong danh sách: hãy nhập giám khảo vào danh sách trước")
 	code, out, errOut := ce.run("contest", "apply", ce.file(strings.Replace(entries, "    - \"0999888777\"\n", "", 1)))
 	if code != 0 || errOut != "" || !strings.HasSuffix(out, "  entries: Mon 2026-12-07 07:30 → Sun 2026-12-20 17:00, 1 judge, rubric of 2 criteria (100 points)\n") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
