@@ -326,7 +326,7 @@ func TestAssignJudgesByHand(t *testing.T) {
 func TestEntriesAssignProblems(t *testing.T) {
 	t.Parallel()
 	e := quiz.EntriesConfig{Judges: []string{"0912000001", "0912000002"}, Combine: quiz.CombineMean, PerEntry: 3}
-	want := "entries.assign.per_entry: 3: write a number of judges from 1 to 2 (the judges listed), or assign: all for every judge"
+	want := "entries.assign.per_entry: 3: ghi số giám khảo từ 1 đến 2 (số giám khảo đã khai báo), hoặc assign: all để mọi giám khảo cùng chấm"
 	found := false
 	for _, p := range e.Problems(time.UTC) {
 		found = found || p.Field+": "+p.Message == want
