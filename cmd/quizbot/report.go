@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,22 +58,46 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	return a, nil
 }
 
+// reportValueFlags are the report flags that take the next word as their
+// value (written apart, as in --out FILE).
+var reportValueFlags = map[string]bool{"round": true, "out": true, "format": true, "headings": true}
+
+// reportName is the report args name: the first word that is neither a flag
+// nor a flag's value, so that `report results --out prizes` is the results
+// report written to a file named prizes. --contest's optional CODE is
+// passed over when it is not a report's name.
+func reportName(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			if name := strings.TrimLeft(a, "-"); reportValueFlags[name] {
+				i++ // its value, written apart
+			}
+			continue
+		}
+		switch {
+		case a == "workbook", a == "entries", isPrizesName(a), isItemsName(a),
+			slices.Contains(report.Kinds, report.Kind(a)):
+			return a
+		}
+	}
+	return ""
+}
+
 // cmdReport runs `quizbot report results|units|absent --round N [--contest
 // CODE] [--format csv|xlsx] [--out FILE]`: the report on stdout, or in FILE,
 // and a one-line summary on stderr. An XLSX workbook goes to stdout only when
 // stdout is not a terminal (a pipe or a redirection): binary on a screen is
 // never what was meant.
 func cmdReport(ctx context.Context, e *env, args []string) error {
-	if isWorkbookReport(args) {
+	switch name := reportName(args); {
+	case name == "workbook":
 		return cmdReportWorkbook(ctx, e, args) // report_workbook.go
-	}
-	if isPrizesReport(args) {
-		return cmdReportPrizes(ctx, e, args)
-	}
-	if isEntriesReport(args) {
+	case isPrizesName(name):
+		return cmdReportPrizes(ctx, e, args) // prizes, zeros: report_prizes.go
+	case name == "entries":
 		return cmdReportEntries(ctx, e, args) // report_entries.go
-	}
-	if itemsReport(args) {
+	case isItemsName(name):
 		return cmdReportItems(ctx, e, args) // questions, signals: report_items.go
 	}
 	a, err := parseReportArgs(args)

@@ -13,9 +13,6 @@ import (
 	"quizbot/report"
 )
 
-// isEntriesReport tells `quizbot report entries` from the other reports.
-func isEntriesReport(args []string) bool { return slices.Contains(args, "entries") }
-
 // cmdReportEntries runs `quizbot report entries [--contest CODE] [--headings
 // vi] [--format csv|xlsx] [--out FILE]`: every entry of the contest's
 // entries part with its unit, kind, each judge's total, the combined score,

