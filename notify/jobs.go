@@ -66,7 +66,14 @@ type Notifier struct {
 	// Channels are the messengers that can tell they cannot send at all
 	// (ChannelsOf): the organizers' card names the broken ones.
 	Channels map[quiz.Platform]ChannelChecker
+	// MaxDocument is the largest workbook a card attaches (0: MaxDocument).
+	// A larger one, a national round's, stays on the console's Báo cáo.
+	MaxDocument int
 }
+
+// MaxDocument is the largest file a bot may send on Telegram (50 MB); the
+// cards attach nothing larger.
+const MaxDocument = 50 << 20
 
 // ChannelChecker is a messenger that can tell it cannot send at all, such as
 // Zalo with its tokens refused: nobody on that platform hears from quizbot
@@ -269,7 +276,7 @@ func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookRead
 	number := s.Round.Number
 	var pl payload
 	if kind == KindSummaryOrg {
-		ref, err := n.summaryDocument(ctx, reads, s, "")
+		ref, size, err := n.summaryDocument(ctx, reads, s, "")
 		if err != nil {
 			return nil, err
 		}
@@ -278,8 +285,9 @@ func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookRead
 			Caption: fmt.Sprintf("📎 Báo cáo Đợt %d toàn tỉnh: tổng hợp theo tuần, các đơn vị, kết quả cá nhân, giải thưởng, danh sách chưa dự thi, điểm 0, phân tích câu hỏi, dấu hiệu bất thường.", number),
 			Ref:     ref,
 		}}
+		n.keepTooLarge(&pl, size)
 	} else {
-		ref, err := n.summaryDocument(ctx, reads, s, unit)
+		ref, size, err := n.summaryDocument(ctx, reads, s, unit)
 		if err != nil {
 			return nil, err
 		}
@@ -297,6 +305,7 @@ func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookRead
 			Caption: outbound.Clip(fmt.Sprintf("📎 Báo cáo Đợt %d – %s: số liệu theo tuần, kết quả từng người, giải thưởng, danh sách chưa dự thi kèm lý do, điểm 0.", number, who), 1024),
 			Ref:     ref,
 		}}
+		n.keepTooLarge(&pl, size)
 		if len(s.Absent[unit]) > 0 {
 			pl.ExcuseRound = s.Round.ID
 		}
@@ -311,19 +320,37 @@ func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookRead
 // summaryDocument writes the round's workbook at the summary's time, the
 // province's or unit's slice, and saves it once for every notification
 // that attaches it: a province's workbook is megabytes, and every
-// organizer gets it.
-func (n *Notifier) summaryDocument(ctx context.Context, reads report.WorkbookReads, s *Summary, unit string) (int64, error) {
+// organizer gets it. A workbook over MaxDocument is not saved (ref 0): no
+// card can carry it.
+func (n *Notifier) summaryDocument(ctx context.Context, reads report.WorkbookReads, s *Summary, unit string) (ref int64, size int, err error) {
 	wb, err := report.BuildWorkbook(ctx, reads, s.Contest, s.Round.Number, s.At, report.WorkbookOptions{Unit: unit})
 	if err == nil {
 		var buf bytes.Buffer
 		if err = wb.Write(&buf); err == nil {
-			return n.db.SaveSummaryDocument(ctx, s.Round.ID, unit, buf.Bytes())
+			if buf.Len() > n.maxDocument() {
+				return 0, buf.Len(), nil
+			}
+			ref, err = n.db.SaveSummaryDocument(ctx, s.Round.ID, unit, buf.Bytes())
+			return ref, buf.Len(), err
 		}
 	}
 	if unit == "" {
-		return 0, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
+		return 0, 0, fmt.Errorf("workbook of round %d: %w", s.Round.Number, err)
 	}
-	return 0, fmt.Errorf("workbook of round %d, unit %s: %w", s.Round.Number, unit, err)
+	return 0, 0, fmt.Errorf("workbook of round %d, unit %s: %w", s.Round.Number, unit, err)
+}
+
+func (n *Notifier) maxDocument() int { return cmp.Or(n.MaxDocument, MaxDocument) }
+
+// keepTooLarge drops the card's workbook when it is over MaxDocument and
+// says where to get it instead.
+func (n *Notifier) keepTooLarge(pl *payload, size int) {
+	if size <= n.maxDocument() {
+		return
+	}
+	pl.Parts = append(pl.Parts, fmt.Sprintf("📎 Tệp báo cáo %s (%s MB) lớn hơn mức %s MB gửi được qua tin nhắn: anh/chị tải tệp tại trang quản trị, mục Báo cáo (gửi /quantri để nhận đường dẫn đăng nhập).",
+		pl.Doc.Name, outbound.GroupDigits(int64((size+(1<<20)-1)>>20)), outbound.GroupDigits(int64(n.maxDocument()>>20))))
+	pl.Doc = nil
 }
 
 // fileSafe keeps a unit's code fit for a file name on every phone: letters,

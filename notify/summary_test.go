@@ -457,3 +457,37 @@ func TestSummaryJobReadsOnce(t *testing.T) {
 		}
 	}
 }
+
+// A workbook too large for a message (a national round's, over Telegram's
+// 50 MB) is not attached: the card says where to download it instead.
+func TestSummaryWorkbookTooLargeStaysOnTheConsole(t *testing.T) {
+	r, ms := summaryRig(t)
+	ctx := context.Background()
+	n := r.notifier()
+	n.MaxDocument = 1 << 10 // every workbook is larger
+	slot := notify.SummarySlot(r.clock.Now(), r.f.Contest.Location())
+	if _, err := n.Run(ctx, r.job(notify.KindSummary, slot, r.f.Next)); err != nil {
+		t.Fatal(err)
+	}
+	var docs int
+	if err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM summary_documents WHERE round_id = $1`, r.f.Next.ID).Scan(&docs); err != nil {
+		t.Fatal(err)
+	}
+	if docs != 0 {
+		t.Errorf("%d workbooks saved that no card can carry", docs)
+	}
+	r.drain(r.sender(50, notify.SenderOptions{}), r.f.Next.ID, notify.KindSummary, notify.KindSummaryOrg)
+	for _, key := range []string{"chi", "dung"} { // the head, the organizer
+		msgs := r.fake.Sent(r.chats[ms[key].ID])
+		if len(msgs) == 0 {
+			t.Fatalf("%s got no card", key)
+		}
+		last := msgs[len(msgs)-1]
+		if last.Document != nil {
+			t.Errorf("%s got the workbook %s attached", key, last.Document.Name)
+		}
+		if !strings.Contains(last.Text, "gửi được qua tin nhắn: anh/chị tải tệp tại trang quản trị, mục Báo cáo (gửi /quantri") {
+			t.Errorf("%s's card does not say where the workbook is:\n%s", key, last.Text)
+		}
+	}
+}
