@@ -38,7 +38,7 @@ type Store struct {
 	dir     string
 	maxSize int64
 	// ffprobe is the path of ffprobe, "" when it is not installed: the
-	// duration then comes from the MP4/MOV header alone.
+	// duration then comes from the MP4/MOV or WebM header alone.
 	ffprobe string
 }
 
@@ -116,7 +116,11 @@ func (s *Store) Put(ctx context.Context, r io.Reader, name string) (quiz.EntryFi
 	}
 	switch f.Format {
 	case "mp4", "mov", "webm":
-		f.Duration = s.duration(ctx, tmp, f.Format)
+		f.Duration = s.duration(ctx, tmp, f.Format, n)
+	case "pdf":
+		// 0 when unknown (a scanned PDF, or one too large to read): the
+		// word range is then left to the jury.
+		f.Words, _ = pdfWords(tmp, n)
 	case "docx":
 		f.Words, err = docxWords(tmp, n)
 		if errors.Is(err, errUnknownType) {
@@ -247,8 +251,8 @@ func docxWords(f *os.File, size int64) (int, error) {
 }
 
 // duration measures a video: by ffprobe when installed, else from an MP4
-// or MOV's movie header (mvhd); 0 when unknown (a WebM without ffprobe).
-func (s *Store) duration(ctx context.Context, f *os.File, format string) time.Duration {
+// or MOV's movie header (mvhd) or a WebM's Info; 0 when unknown.
+func (s *Store) duration(ctx context.Context, f *os.File, format string, size int64) time.Duration {
 	if s.ffprobe != "" {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
@@ -261,7 +265,8 @@ func (s *Store) duration(ctx context.Context, f *os.File, format string) time.Du
 		}
 	}
 	if format == "webm" {
-		return 0
+		d, _ := WebMDuration(f, size)
+		return d
 	}
 	d, _ := MP4Duration(f)
 	return d

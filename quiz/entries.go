@@ -409,7 +409,8 @@ type Entry struct {
 	OriginalName string `db:"original_name"` // as uploaded, for the record only
 	// DurationMS is a video's length in milliseconds, 0 when unknown.
 	DurationMS int64 `db:"duration_ms"`
-	// Words is an essay's word count, 0 when unknown (a PDF).
+	// Words is an essay's word count, 0 when unknown (a scanned PDF): the
+	// word range is then not checked, the jury judges.
 	Words       int       `db:"words"`
 	URL         string    `db:"url"` // a link's
 	SubmittedAt time.Time `db:"submitted_at"`
