@@ -510,6 +510,9 @@ func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by string, replaced, frozen
 			fmt.Fprintf(&b, ", thời lượng %s", quiz.FormatClip(time.Duration(e.DurationMS)*time.Millisecond))
 		case e.Words > 0:
 			fmt.Fprintf(&b, ", %s chữ", GroupDigits(int64(e.Words)))
+		case e.Kind == quiz.EntryEssay && s.Config.Essay != nil && (s.Config.Essay.MinWords > 0 || s.Config.Essay.MaxWords > 0):
+			// A scanned PDF has no text to count: taken, the jury judges.
+			b.WriteString(" (không đếm được số chữ trong tệp, có thể là bản scan; bài vẫn được nhận, ban giám khảo sẽ xem xét độ dài bài)")
 		}
 		size := FileSize(e.FileSize)
 		if e.FileSize >= 1<<10 {
