@@ -183,6 +183,7 @@ func TestPDFWords(t *testing.T) {
 	}{
 		{"text strings", PDF(loremText(1200)), 1200},
 		{"glyph numbers", PDF(loremCID(1200)), 1200},
+		{"punctuation on its own", PDF("BT (Xin ch\\340o) Tj 40 0 Td (,) Tj 0 -14 Td [(H)20(\\362a)-300(An.)] TJ (\\227) ' ET"), 4},
 		{"no text (a scan)", PDF("q 595 0 0 842 0 0 cm /Im1 Do Q\n"), 0},
 		{"garbage", []byte("%PDF-1.4\nstream\n\x78\x9c garbage endstream stream"), 0},
 	} {

@@ -141,9 +141,14 @@ func (c *wordCounter) show(s []byte) {
 		return
 	}
 	for _, b := range s {
-		if b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0 || b == 0xA0 {
+		switch {
+		case b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == 0 || b == 0xA0:
 			c.gap()
-		} else {
+		case b < 0xC0 && !('0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'):
+			// Punctuation (WinAnsi's dashes and quotes too) neither
+			// starts a word nor ends one: a comma placed on its own
+			// after a word is no word.
+		default:
 			c.letter()
 		}
 	}
