@@ -159,6 +159,9 @@ next_steps() {
 	echo " Health: $base_url/healthz and $base_url/readyz. Stop with Ctrl-C."
 	echo " Operator commands (report, notify, import) on this demo's database, in another shell:"
 	echo "     $ops_hint"
+	echo " The web console (organizers and heads) at $base_url/console/: the same way,"
+	echo "     bin/quizbot console link 0815942026"
+	echo " prints a one-time sign-in link for Đỗ Thị Lan Anh, an organizer of the sample roster."
 	echo "────────────────────────────────────────────────────────────────────"
 	echo
 }
