@@ -22,7 +22,9 @@ scripts/services.sh start "$dir" >/dev/null
 eval "$(scripts/services.sh env "$dir")"
 bin=${QUIZBOT_BIN:-bin/quizbot}
 [ -n "${QUIZBOT_BIN:-}" ] || go build -o bin/quizbot ./cmd/quizbot
-if [ "$(psql "$DATABASE_URL" -tAc "SELECT to_regclass('units') IS NOT NULL AND EXISTS (SELECT 1 FROM units)")" != t ]; then
+# Seeded already? (The table may not exist yet: ask for it before its rows.)
+if [ "$(psql "$DATABASE_URL" -tAc "SELECT to_regclass('units') IS NOT NULL")" != t ] ||
+	[ "$(psql "$DATABASE_URL" -tAc "SELECT EXISTS (SELECT 1 FROM units)")" != t ]; then
 	go run ./scripts/seed "$@"
 fi
 out=$(mktemp -d)
