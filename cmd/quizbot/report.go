@@ -58,6 +58,16 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	return a, nil
 }
 
+// checkHeadings refuses a --headings other than vi (Vietnamese) or the
+// default, machine-readable en.
+func checkHeadings(h string) error {
+	switch h {
+	case "", "en", "vi":
+		return nil
+	}
+	return fmt.Errorf("%w: report --headings %q: use vi (Vietnamese) or leave it out", errUsage, h)
+}
+
 // reportValueFlags are the report flags that take the next word as their
 // value (written apart, as in --out FILE).
 var reportValueFlags = map[string]bool{"round": true, "out": true, "format": true, "headings": true}

@@ -33,10 +33,8 @@ func cmdReportEntries(ctx context.Context, e *env, args []string) error {
 	if len(words) != 1 || words[0] != "entries" {
 		return fmt.Errorf("%w: report entries takes no other words: report entries [--contest CODE] [--headings vi] [--out FILE]", errUsage)
 	}
-	switch headings {
-	case "", "en", "vi":
-	default:
-		return fmt.Errorf("%w: report --headings %q: use vi (Vietnamese) or leave it out", errUsage, headings)
+	if err := checkHeadings(headings); err != nil {
+		return err
 	}
 	if format, err = outputFormat(format, out); err != nil {
 		return err

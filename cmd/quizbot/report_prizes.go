@@ -91,10 +91,8 @@ func parsePrizesArgs(args []string) (prizesArgs, error) {
 	case a.kind == "prizes" && a.round > 0 && a.units:
 		return a, fmt.Errorf("%w: report prizes --units is for the whole contest: use --contest --units", errUsage)
 	}
-	switch a.headings {
-	case "", "en", "vi":
-	default:
-		return a, fmt.Errorf("%w: report --headings %q: use vi (Vietnamese) or leave it out", errUsage, a.headings)
+	if err := checkHeadings(a.headings); err != nil {
+		return a, err
 	}
 	if a.format, err = outputFormat(a.format, a.out); err != nil {
 		return a, err
