@@ -3,12 +3,14 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"quizbot/quiz"
 	"quizbot/storage"
@@ -317,6 +319,21 @@ func TestSubmitAttempt(t *testing.T) {
 	if err != nil || closed || again.Correct != 2 || !again.SubmittedAt.Equal(a.Deadline) {
 		t.Fatalf("second submit: %+v closed %v, %v; want it as it was", again, closed, err)
 	}
+	// The submission writes the attempt's picks (migration 00028), read by
+	// the identical-answers signal: question × 65536 + option + 32768,
+	// doubled, plus one for a wrong option.
+	pick := func(q int64, chosen int64, wrong bool) int64 {
+		v := (q*65536 + chosen + 32768) * 2
+		if wrong {
+			v++
+		}
+		return v
+	}
+	want := []int64{pick(f.Questions[0].ID, 0, false), pick(f.Questions[1].ID, 1, true), pick(f.Questions[2].ID, 0, false)}
+	slices.Sort(want)
+	if got := attemptPicks(t, db, a.ID); !slices.Equal(got, want) {
+		t.Errorf("picks %v, want %v", got, want)
+	}
 
 	b := newAttempt(f, "binh", 3)
 	if err := db.CreateAttempt(ctx, b, 1); err != nil {
@@ -326,6 +343,19 @@ func TestSubmitAttempt(t *testing.T) {
 	if got, closed, err := db.SubmitAttempt(ctx, b.ID, early); err != nil || !closed || got.Correct != 0 || !got.SubmittedAt.Equal(early) {
 		t.Fatalf("submit in time: %+v closed %v, %v", got, closed, err)
 	}
+	if got := attemptPicks(t, db, b.ID); got == nil || len(got) != 0 {
+		t.Errorf("picks of an attempt with no answer: %#v, want written and empty", got)
+	}
+}
+
+// attemptPicks returns the picks written on an attempt, nil if none are.
+func attemptPicks(t *testing.T, db *storage.DB, id int64) []int64 {
+	t.Helper()
+	var picks pq.Int64Array
+	if err := db.Get(&picks, `SELECT picks FROM attempts WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	return picks
 }
 
 // A submission that waits for an answer being stored (RecordAnswer holds a

@@ -1,11 +1,16 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"quizbot/quiz"
 	"quizbot/report"
@@ -72,90 +77,88 @@ func (db *DB) FastAttempts(ctx context.Context, roundID int64, now time.Time, mi
 	return out, nil
 }
 
-// SameAnswerPairs returns the pairs of the round's closed attempts by two
-// members of one unit, submitted at most window apart, that chose the same
-// option on every question both answered, at least minCommon questions,
-// with at least one wrong option chosen alike (two members who both know
-// every answer agree without copying; sharing a mistake is the sign).
-// Attempts draw their questions at random, so the comparison is on the
-// questions they share, whatever their positions.
+// SameAnswerPairs returns the pairs of the round's closed attempts (at now)
+// that report.SameAnswers finds, with their members, by unit code, the
+// earlier submission, then attempt ids.
 //
-// A national round has a million attempts and as many pairs of neighbours,
-// so each attempt's answers are read once (one index scan) into arrays, and
-// the pairs come from a window over (unit, submission time) carrying the
-// arrays of the attempts submitted up to a window before: no answer is read
-// per pair, and nothing is hashed or joined by the million.
+// A national round has a million attempts: each one's picks are read from
+// the attempt (written when it closed; computed from its answers for one
+// closed at its deadline and not yet swept), in (unit, submission time)
+// order, and compared in Go as they come, a unit's last window at a time.
+// Comparing the neighbours' answers in SQL took 20 s there; this is one
+// scan of the attempts and a sort.
 func (db *DB) SameAnswerPairs(ctx context.Context, roundID int64, now time.Time, window time.Duration, minCommon int) ([]report.SamePair, error) {
 	var out []report.SamePair
 	err := db.inReport(ctx, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `
-		WITH c AS (`+closedAttempts+`),
-		-- Each attempt's answered questions as two arrays: its choices,
-		-- each as question × 65536 + option + 32768 (two are equal exactly
-		-- when both the question and the option are, and the question is
-		-- the quotient by 65536), and its wrong choices alone. In the
-		-- attempts' order, which is about the answers' order on disk: read
-		-- by the unit's order instead, every attempt's answers cost a page
-		-- read.
-		sg AS (
-			SELECT ca.id, ca.member_id, ca.unit_id, ca.submitted_at, x.e, x.w
-			FROM (SELECT c.id, c.member_id, m.unit_id, c.submitted_at
-				FROM c JOIN members m ON m.id = c.member_id
-				ORDER BY c.id) ca
-			CROSS JOIN LATERAL (
-				SELECT array_agg(y.question_id * 65536 + y.chosen + 32768) AS e,
-					array_agg(y.question_id * 65536 + y.chosen + 32768) FILTER (WHERE NOT y.is_correct) AS w
-				FROM answers y WHERE y.attempt_id = ca.id AND y.chosen IS NOT NULL) x
-		),
-		-- The attempts of the unit submitted from a window before up to the
-		-- same time (its peers at that time included).
-		nb AS (
-			SELECT sg.*, array_agg(ROW(sg.id, sg.member_id, sg.submitted_at, sg.e, sg.w)) OVER (
-				PARTITION BY sg.unit_id ORDER BY sg.submitted_at
-				RANGE BETWEEN $3 * interval '1 second' PRECEDING AND CURRENT ROW) AS prev
-			FROM sg
-		),
-		-- Each two attempts by two members once (an attempt sees the
-		-- earlier ones, and of those at its own time the lower ids), as a
-		-- (the lower member id) and b.
-		p AS (
-			SELECT CASE WHEN f THEN y.id ELSE nb.id END AS a_id, CASE WHEN f THEN nb.id ELSE y.id END AS b_id,
-				CASE WHEN f THEN y.member_id ELSE nb.member_id END AS a_member, CASE WHEN f THEN nb.member_id ELSE y.member_id END AS b_member,
-				CASE WHEN f THEN y.submitted_at ELSE nb.submitted_at END AS a_at, CASE WHEN f THEN nb.submitted_at ELSE y.submitted_at END AS b_at,
-				CASE WHEN f THEN y.e ELSE nb.e END AS ae, CASE WHEN f THEN y.w ELSE nb.w END AS aw,
-				CASE WHEN f THEN nb.e ELSE y.e END AS be
-			FROM nb CROSS JOIN LATERAL unnest(nb.prev) AS y(id bigint, member_id bigint, submitted_at timestamptz, e bigint[], w bigint[])
-				CROSS JOIN LATERAL (SELECT y.member_id < nb.member_id AS f) o
-			WHERE y.member_id <> nb.member_id AND (y.submitted_at < nb.submitted_at OR y.id < nb.id)
-		),
-		-- Only a pair where a wrong choice of a is among b's choices (a test
-		-- on the arrays) is counted, as the join of their answers on the
-		-- question would count it: the pairs of answers to one question
-		-- (common), to one question with one option (same), of them a's
-		-- wrong ones (same_wrong).
-		s AS (
-			SELECT p.a_id, p.b_id, p.a_member, p.b_member, p.a_at, p.b_at, n.common, n.same, n.same_wrong
-			FROM p CROSS JOIN LATERAL (
-				SELECT (SELECT count(*) FROM unnest(p.ae) u, unnest(p.be) v WHERE u / 65536 = v / 65536) AS common,
-					(SELECT sum(cardinality(array_positions(p.be, u))) FROM unnest(p.ae) u) AS same,
-					(SELECT sum(cardinality(array_positions(p.be, u))) FROM unnest(p.aw) u) AS same_wrong) n
-			WHERE p.aw && p.be
-		)
-		SELECT s.common, s.same_wrong,
-			s.a_id AS "a.attempt_id", ma.id AS "a.member_id", ma.full_name AS "a.full_name", ma.phone AS "a.phone",
-			ua.code AS "a.unit_code", ua.name AS "a.unit_name", s.a_at AS "a.submitted_at",
-			s.b_id AS "b.attempt_id", mb.id AS "b.member_id", mb.full_name AS "b.full_name", mb.phone AS "b.phone",
-			ub.code AS "b.unit_code", ub.name AS "b.unit_name", s.b_at AS "b.submitted_at"
-		FROM s JOIN members ma ON ma.id = s.a_member JOIN units ua ON ua.id = ma.unit_id
-			JOIN members mb ON mb.id = s.b_member JOIN units ub ON ub.id = mb.unit_id
-		WHERE s.same = s.common AND s.common >= $4 AND s.same_wrong >= 1
-		ORDER BY ua.code COLLATE "C", least(s.a_at, s.b_at), s.a_id, s.b_id`,
-			roundID, now, int64(window/time.Second), minCommon)
+		rows, err := tx.QueryContext(ctx, `
+			SELECT a.id, a.member_id, m.unit_id, coalesce(a.submitted_at, a.deadline) AS at,
+				coalesce(a.picks, quizbot_attempt_picks(a.id))
+			FROM attempts a JOIN members m ON m.id = a.member_id
+			WHERE a.round_id = $1 AND (a.submitted_at IS NOT NULL OR a.deadline <= $2)
+			ORDER BY m.unit_id, at, a.id`, roundID, now)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		f := report.NewSameAnswers(window, minCommon)
+		var raw []byte
+		for rows.Next() {
+			var x report.AnswerSheet
+			if err := rows.Scan(&x.AttemptID, &x.MemberID, &x.UnitID, &x.SubmittedAt, &raw); err != nil {
+				return err
+			}
+			if x.Picks, err = parseInt64Array(f.Buffer(), raw); err != nil {
+				return fmt.Errorf("attempt %d picks: %w", x.AttemptID, err)
+			}
+			out = append(out, f.Add(x)...)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return db.nameSignalPairs(ctx, tx, out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("round %d identical answers: %w", roundID, err)
 	}
 	return out, nil
+}
+
+// nameSignalPairs fills in the members of the pairs (one query for all) and
+// sorts the pairs by unit code (byte order, as the other signals), the
+// earlier submission, then attempt ids.
+func (db *DB) nameSignalPairs(ctx context.Context, tx *sqlx.Tx, pairs []report.SamePair) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	var ids []int64
+	for _, p := range pairs {
+		ids = append(ids, p.A.MemberID, p.B.MemberID)
+	}
+	var ms []report.SignalMember
+	if err := tx.SelectContext(ctx, &ms, `SELECT `+signalMember+`
+		FROM members m JOIN units u ON u.id = m.unit_id WHERE m.id = ANY($1)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("members of the pairs: %w", err)
+	}
+	byID := make(map[int64]report.SignalMember, len(ms))
+	for _, m := range ms {
+		byID[m.MemberID] = m
+	}
+	for i := range pairs {
+		pairs[i].A.SignalMember, pairs[i].B.SignalMember = byID[pairs[i].A.MemberID], byID[pairs[i].B.MemberID]
+	}
+	slices.SortFunc(pairs, func(x, y report.SamePair) int {
+		return cmp.Or(strings.Compare(x.A.UnitCode, y.A.UnitCode),
+			minTime(x.A.SubmittedAt, x.B.SubmittedAt).Compare(minTime(y.A.SubmittedAt, y.B.SubmittedAt)),
+			cmp.Compare(x.A.AttemptID, y.A.AttemptID), cmp.Compare(x.B.AttemptID, y.B.AttemptID))
+	})
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // SharedAccountEvents returns the link history (migration 00017) of every
@@ -188,17 +191,58 @@ func (db *DB) SharedAccountEvents(ctx context.Context, until time.Time) ([]repor
 // guess on their own). By unit, value, then submission.
 func (db *DB) SamePredictions(ctx context.Context, roundID int64, now time.Time, minMembers int) ([]report.PredictionCopy, error) {
 	var out []report.PredictionCopy
-	err := db.SelectContext(ctx, &out, `
+	err := db.inReport(ctx, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `
 		WITH c AS (`+closedAttempts+`),
-		cp AS (SELECT c.id, c.member_id, c.prediction, c.submitted_at, m.unit_id
+		-- k numbers the members of each (unit, prediction) 1, 2, …; its
+		-- largest is how many gave it. One sort of the attempts serves
+		-- both windows: no second pass over them to join a grouping back.
+		cp AS (SELECT c.id, c.member_id, c.prediction, c.submitted_at, m.unit_id,
+				dense_rank() OVER (PARTITION BY m.unit_id, c.prediction ORDER BY c.member_id) AS k
 			FROM c JOIN members m ON m.id = c.member_id
 			WHERE c.prediction IS NOT NULL AND length(rtrim(c.prediction::text, '0')) >= 3),
-		g AS (SELECT unit_id, prediction FROM cp GROUP BY unit_id, prediction HAVING count(DISTINCT member_id) >= $3)
-		SELECT cp.id AS attempt_id, cp.prediction, cp.submitted_at, `+signalMember+`
-		FROM cp JOIN g USING (unit_id, prediction) JOIN members m ON m.id = cp.member_id JOIN units u ON u.id = cp.unit_id
-		ORDER BY u.code COLLATE "C", cp.prediction, cp.submitted_at, cp.id`, roundID, now, minMembers)
+		cn AS (SELECT cp.*, max(cp.k) OVER (PARTITION BY cp.unit_id, cp.prediction) AS n FROM cp)
+		SELECT cn.id AS attempt_id, cn.prediction, cn.submitted_at, `+signalMember+`
+		FROM cn JOIN members m ON m.id = cn.member_id JOIN units u ON u.id = cn.unit_id
+		WHERE cn.n >= $3
+		ORDER BY u.code COLLATE "C", cn.prediction, cn.submitted_at, cn.id`, roundID, now, minMembers)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("round %d copied predictions: %w", roundID, err)
 	}
 	return out, nil
+}
+
+// parseInt64Array appends the integers of a PostgreSQL array's text, such
+// as {1,-2,3}, to dst. It reads twenty million of them for a national round,
+// without the garbage of pq.Int64Array.
+func parseInt64Array(dst []int64, s []byte) ([]int64, error) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return dst, fmt.Errorf("not an array: %q", s)
+	}
+	s = s[1 : len(s)-1]
+	for i := 0; i < len(s); i++ {
+		neg := s[i] == '-'
+		if neg {
+			i++
+		}
+		var n int64
+		digits := 0
+		for ; i < len(s) && s[i] != ','; i++ {
+			d := s[i] - '0'
+			if d > 9 || n > (math.MaxInt64-int64(d))/10 {
+				return dst, fmt.Errorf("array element: bad integer in %q", s)
+			}
+			n = n*10 + int64(d)
+			digits++
+		}
+		if digits == 0 {
+			return dst, fmt.Errorf("array element: bad integer in %q", s)
+		}
+		if neg {
+			n = -n
+		}
+		dst = append(dst, n)
+	}
+	return dst, nil
 }

@@ -279,18 +279,96 @@ INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1
 	if _, err := db.ExecContext(context.Background(), b.String()); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	pairs, err := db.SameAnswerPairs(context.Background(), 1, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC),
-		quiz.DefaultIntegrity.SameAnswersWindow, report.SameAnswersMinCommon)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, p := range pairs {
-		got = append(got, fmt.Sprintf("%d-%d common %d wrong %d", p.A.AttemptID, p.B.AttemptID, p.Common, p.SameWrong))
-	}
 	want := []string{"1-2 common 5 wrong 1", "1-3 common 5 wrong 2", "1-4 common 5 wrong 2",
 		"6-7 common 6 wrong 2", "6-8 common 6 wrong 2", "7-8 common 6 wrong 2"}
-	if strings.Join(got, "; ") != strings.Join(want, "; ") {
-		t.Errorf("pairs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	check := func(how string) {
+		t.Helper()
+		pairs, err := db.SameAnswerPairs(context.Background(), 1, time.Date(2026, 3, 9, 1, 0, 0, 0, time.UTC),
+			quiz.DefaultIntegrity.SameAnswersWindow, report.SameAnswersMinCommon)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range pairs {
+			got = append(got, fmt.Sprintf("%d-%d common %d wrong %d", p.A.AttemptID, p.B.AttemptID, p.Common, p.SameWrong))
+		}
+		if strings.Join(got, "; ") != strings.Join(want, "; ") {
+			t.Errorf("pairs, %s:\n%s\nwant\n%s", how, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	// Attempts inserted as they are here have no picks written: they are
+	// computed from the answers. Then as a submission writes them.
+	check("picks computed")
+	if _, err := db.ExecContext(context.Background(), `UPDATE attempts SET picks = quizbot_attempt_picks(id) WHERE id % 2 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	check("picks of half the attempts written")
+	if _, err := db.ExecContext(context.Background(), `UPDATE attempts SET picks = quizbot_attempt_picks(id)`); err != nil {
+		t.Fatal(err)
+	}
+	check("picks written")
+}
+
+// The seeded contests of the benchmarks and of scripts/scale.sh write each
+// attempt's correct count and picks by formula, not by submission: they must
+// be what a submission writes, or the measured reports read other data.
+func TestSeedScaleAttemptsAsSubmitted(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	if err := storagetest.SeedScale(ctx, db, storagetest.Scale{Units: 5, Members: 40, Attempts: 100, Rounds: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var n, wrong int
+	if err := db.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE picks IS DISTINCT FROM quizbot_attempt_picks(id)
+		OR correct <> (SELECT count(*) FROM answers WHERE attempt_id = attempts.id AND is_correct))
+		FROM attempts`).Scan(&n, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if n != 200 || wrong != 0 {
+		t.Errorf("%d attempts, %d of them with picks or correct unlike a submission's; want 200 and 0", n, wrong)
+	}
+}
+
+// A prediction is copied when three members give it, not three attempts:
+// a member's second attempt with the same figure is no one else's.
+func TestSamePredictionsCountsMembers(t *testing.T) {
+	t.Parallel()
+	db := storagetest.NewDB(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `
+INSERT INTO units (id, code, name) VALUES (1, 'U1', 'Sở Nội vụ');
+INSERT INTO members (id, full_name, phone, unit_id) SELECT g, 'Người ' || g, '09120000' || lpad(g::text, 2, '0'), 1 FROM generate_series(1, 3) g;
+INSERT INTO contests (id, code, name, questions_per_attempt, time_limit_seconds) VALUES (1, 'c', 'Cuộc thi', 5, 600);
+INSERT INTO rounds (id, contest_id, number, opens_at, closes_at) VALUES (1, 1, 1, '2026-03-02 07:30+07', '2026-03-06 16:30+07');
+INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction) VALUES
+	(1, 1, 1, 1, 'telegram', '2026-03-03 08:00+07', '2026-03-03 08:10+07', '2026-03-03 08:05+07', 5, 5, 20058),
+	(2, 1, 1, 2, 'telegram', '2026-03-03 09:00+07', '2026-03-03 09:10+07', '2026-03-03 09:05+07', 5, 5, 20058),
+	(3, 1, 2, 1, 'telegram', '2026-03-03 10:00+07', '2026-03-03 10:10+07', '2026-03-03 10:05+07', 5, 5, 20058);`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	got := func() string {
+		t.Helper()
+		copies, err := db.SamePredictions(ctx, 1, now, report.SamePredictionMembers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, c := range copies {
+			out = append(out, fmt.Sprintf("%d:%d", c.AttemptID, c.MemberID))
+		}
+		return strings.Join(out, " ")
+	}
+	if g := got(); g != "" {
+		t.Errorf("two members, three attempts: %q, want none", g)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO members (id, full_name, phone, unit_id) VALUES (4, 'Người 4', '0912000004', 1);
+		INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, correct, total, prediction) VALUES
+		(4, 1, 4, 1, 'telegram', '2026-03-03 11:00+07', '2026-03-03 11:10+07', '2026-03-03 11:05+07', 5, 5, 20058)`); err != nil {
+		t.Fatal(err)
+	}
+	if g, want := got(), "1:1 2:1 3:2 4:4"; g != want {
+		t.Errorf("three members: %q, want %q", g, want)
 	}
 }

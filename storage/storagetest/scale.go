@@ -129,17 +129,21 @@ INSERT INTO rounds (id, contest_id, number, opens_at, closes_at)
 	SELECT r, 1, r, '2026-03-02 07:30+07'::timestamptz + (r - 1) * interval '7 days',
 		'2026-03-06 16:30+07'::timestamptz + (r - 1) * interval '7 days'
 	FROM generate_series(1, {rounds}) r`},
-	// correct is counted with the answers' own formula (below), so that
-	// no UPDATE rewrites the attempts.
+	// correct and picks (as quizbot_submit_attempt writes them) come from
+	// the answers' own formulas (below), so that no UPDATE rewrites the
+	// attempts.
 	{"attempts", `
-INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, total, correct, prediction)
+INSERT INTO attempts (id, round_id, member_id, seq, platform, started_at, deadline, submitted_at, total, correct, prediction, picks)
 	SELECT (r - 1) * {attempts}::bigint + g, r, 1 + (g - 1) % {participants}, 1 + (g - 1) / {participants}, 'telegram',
-		t, t + interval '20 minutes', t + interval '10 minutes', {per_attempt}, k.n, 40000 + (g * 97) % 20000
+		t, t + interval '20 minutes', t + interval '10 minutes', {per_attempt}, k.n, 40000 + (g * 97) % 20000, k.picks
 	FROM generate_series(1, {rounds}) r, generate_series(1, {attempts}) g,
 		LATERAL (SELECT '2026-03-03 08:00+07'::timestamptz + (r - 1) * interval '7 days'
 			+ g * {step_ms} * interval '1 millisecond' AS t) tt,
-		LATERAL (SELECT count(*)::int AS n FROM generate_series(0, {per_attempt} - 1) p
-			WHERE (g * 31 + p * 17) % 10 < 3 + g % 7 OR (g + p) % 4 = (1 + (g * 7 + p * 15) % {questions}) % 4) k`},
+		LATERAL (SELECT count(*) FILTER (WHERE ch = q % 4)::int AS n,
+				array_agg((q * 65536 + ch + 32768) * 2 + (ch <> q % 4)::int ORDER BY (q * 65536 + ch + 32768) * 2 + (ch <> q % 4)::int) AS picks
+			FROM generate_series(0, {per_attempt} - 1) p,
+				LATERAL (SELECT 1 + (g * 7 + p * 15) % {questions} AS q) qq,
+				LATERAL (SELECT CASE WHEN (g * 31 + p * 17) % 10 < 3 + g % 7 THEN q % 4 ELSE (g + p) % 4 END AS ch) cc) k`},
 	// Distinct questions per attempt (a stride through the bank); a
 	// stronger attempt (higher g mod 7) chooses the key more often.
 	{"answers", `
