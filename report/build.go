@@ -241,6 +241,21 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		wb.Title += slice
 		wb.Subject += " — " + opt.Unit
 	}
+	// The small sheets at the end (Điểm 0, Câu hỏi, Dấu hiệu bất thường)
+	// are read in the background, one after another on a connection of
+	// their own, while the figures below are read and the long sheets
+	// stream: on two cores PostgreSQL answers them while Go writes Cá nhân
+	// (a national round's workbook, 21 s read in turn, takes 13 s so).
+	lane := newLane(ctx)
+	wb.stop = lane.stop
+	built := false
+	defer func() {
+		if !built {
+			lane.stop()
+		}
+	}()
+	ids := quiz.RoundIDs(scope)
+	late := lane.run(endSheets(lane.ctx, db, c, round, scope, now, keep, opt.Unit == ""))
 	provisional := false
 	for _, r := range scope {
 		provisional = provisional || now.Before(c.SettledAt(r))
@@ -248,8 +263,6 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	if provisional {
 		wb.Title += " — SỐ LIỆU TẠM THỜI"
 	}
-	ids := quiz.RoundIDs(scope)
-
 	// Unit figures: the roster now, the rounds' counts by SQL aggregates.
 	rosters, err := db.UnitRosters(ctx)
 	if err != nil {
@@ -333,6 +346,22 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	}
 	wb.Notes = append(wb.Notes, "Số CBCCVC là danh sách hiện tại; tỷ lệ tham gia tính trên cán bộ còn trong danh sách.")
 
+	// The individual prizes are awarded from the head of the ranking that
+	// Cá nhân reads anyway (a national round's ranking takes seconds);
+	// Giải thưởng reads it again only when Cá nhân has not run to the end.
+	p, ok, err := db.ContestPrizes(ctx, c.ID)
+	if err != nil {
+		return wb, err
+	}
+	ip := p.Round
+	if round == 0 {
+		ip = p.Contest
+	}
+	var awarded struct {
+		awards []Award[Entry]
+		ok     bool
+	}
+
 	memberCols := []Column{col("Hạng", 8), col("Họ và tên", 28), col("Số điện thoại", 14), col("Mã đơn vị", 12),
 		col("Tên đơn vị", 32), col("Chức vụ", 24), col("Số câu đúng", 10), col("Chênh lệch dự đoán", 12),
 		col("Thời gian làm bài (giây)", 12), col("Ghi chú", 16)}
@@ -343,6 +372,10 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 				return err
 			}
 			defer st.Close()
+			var aw *MemberAwarder
+			if ok && ip != nil {
+				aw = NewMemberAwarder(*ip)
+			}
 			// Members sharing a rank come by name, the Vietnamese way; a
 			// rank's group is small (equal on every criterion).
 			var group []Entry
@@ -375,6 +408,10 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 				if !ok {
 					break
 				}
+				if aw != nil && !aw.Add(e) {
+					awarded.awards, _ = aw.Result()
+					awarded.ok, aw = true, nil
+				}
 				if !keep(e.UnitCode) {
 					continue
 				}
@@ -385,40 +422,41 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 				}
 				group = append(group, e)
 			}
+			if aw != nil { // the whole ranking went to the prizes
+				awarded.awards, _ = aw.Result()
+				awarded.ok = true
+			}
 			return flush()
 		}})
 
-	// Prizes, by the contest file: read once, awarded for each sheet.
 	prizeCols := []Column{col("Giải", 18), col("Hạng", 8), col("Họ và tên", 28), col("Số điện thoại", 14),
 		col("Mã đơn vị", 12), col("Chức vụ", 24), col("Số câu đúng", 10), col("Chênh lệch dự đoán", 12), col("Thời gian làm bài (giây)", 12)}
-	p, ok, err := db.ContestPrizes(ctx, c.ID)
-	if err != nil {
-		return wb, err
-	}
-	ip := p.Round
-	if round == 0 {
-		ip = p.Contest
-	}
-	var prizeRows [][]any
-	if ok && ip != nil {
-		awards, _, err := MemberAwards(ctx, db, *ip, round == 0, ids, actuals, now)
-		if err != nil {
-			return wb, err
-		}
-		awards = slices.DeleteFunc(awards, func(a Award[Entry]) bool { return !keep(a.Who.UnitCode) })
-		for _, r := range PrizesTable("", awards).Rows {
-			if g, ok := r[0].(string); ok {
-				r[0] = GradeVI(g)
+	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetPrizes, Columns: prizeCols,
+		Rows: func(emit func([]any) error) error {
+			if !ok || ip == nil {
+				return emit([]any{"Thể lệ cuộc thi không quy định giải cá nhân cho phạm vi này."})
 			}
-			prizeRows = append(prizeRows, r)
-		}
-		if len(prizeRows) == 0 && opt.Unit != "" {
-			prizeRows = [][]any{{"Đơn vị không có cá nhân đoạt giải trong phạm vi này."}}
-		}
-	} else {
-		prizeRows = [][]any{{"Thể lệ cuộc thi không quy định giải cá nhân cho phạm vi này."}}
-	}
-	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetPrizes, Columns: prizeCols, Rows: rowsOf(prizeRows)})
+			awards := awarded.awards
+			if !awarded.ok {
+				var err error
+				if awards, _, err = MemberAwards(ctx, db, *ip, round == 0, ids, actuals, now); err != nil {
+					return err
+				}
+			}
+			awards = slices.DeleteFunc(slices.Clone(awards), func(a Award[Entry]) bool { return !keep(a.Who.UnitCode) })
+			if len(awards) == 0 && opt.Unit != "" {
+				return emit([]any{"Đơn vị không có cá nhân đoạt giải trong phạm vi này."})
+			}
+			for _, r := range PrizesTable("", awards).Rows {
+				if g, ok := r[0].(string); ok {
+					r[0] = GradeVI(g)
+				}
+				if err := emit(r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}})
 	if round == 0 && ok && p.Units != nil {
 		// The units' prizes: each unit with its own staff, no roll-up.
 		awards, _, err := UnitAwards(ctx, db, *p.Units, ids, now)
@@ -488,7 +526,21 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			return nil
 		}})
 
-	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetZeros,
+	wb.Sheets = append(wb.Sheets, late...)
+	built = true
+	return wb, nil
+}
+
+// endSheets are the workbook's last sheets: Điểm 0, Câu hỏi (items says
+// whether: the province's workbook has it, a head's slice not) and Dấu hiệu
+// bất thường, each small (zero scores, questions and signals, not
+// attempts), with the rows of the units keep keeps.
+func endSheets(ctx context.Context, db WorkbookReads, c quiz.Contest, round int, scope []quiz.Round, now time.Time,
+	keep func(string) bool, items bool) []Sheet {
+	loc := c.Location()
+	ids := quiz.RoundIDs(scope)
+	var sheets []Sheet
+	sheets = append(sheets, Sheet{Name: SheetZeros,
 		Columns: []Column{col("Vòng", 8), col("Mã đơn vị", 12), col("Tên đơn vị", 32), col("Họ và tên", 28),
 			col("Số điện thoại", 14), col("Chức vụ", 24), col("Số câu hỏi", 10), col("Thời gian làm bài (giây)", 12), col("Thời điểm nộp bài", 20)},
 		Rows: func(emit func([]any) error) error {
@@ -510,14 +562,14 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			return nil
 		}})
 
-	if opt.Unit == "" {
+	if items {
 		itemCols := []Column{col("Mã câu hỏi", 12), col("Vòng", 8), col("Chủ đề", 24), col("Số lần hỏi", 10),
 			col("Số lần trả lời", 10), col("Độ khó (tỷ lệ đúng)", 12), col("Độ phân biệt", 12), col("Đáp án", 8)}
 		for k := range MaxOptions {
 			itemCols = append(itemCols, Column{Heading: "Chọn " + Letter(k), Width: 9})
 		}
 		itemCols = append(itemCols, Column{Heading: "Cảnh báo", Width: 60})
-		wb.Sheets = append(wb.Sheets, Sheet{Name: SheetItems, Columns: itemCols,
+		sheets = append(sheets, Sheet{Name: SheetItems, Columns: itemCols,
 			Rows: func(emit func([]any) error) error {
 				return db.QuestionStats(ctx, ids, now, func(s QuestionStat) error {
 					if round > 0 {
@@ -530,7 +582,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			}})
 	}
 
-	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetSignals,
+	sheets = append(sheets, Sheet{Name: SheetSignals,
 		Columns: []Column{col("Vòng", 8), col("Loại dấu hiệu", 24), col("Mã đơn vị", 12), col("Tên đơn vị", 28),
 			col("Thành viên", 36), col("Số điện thoại", 24), col("Bằng chứng", 60), col("Từ lúc", 20), col("Đến lúc", 20)},
 		Rows: func(emit func([]any) error) error {
@@ -559,7 +611,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			}
 			return nil
 		}})
-	return wb, nil
+	return sheets
 }
 
 // subtree is the set of the unit code and every unit under it, and how the

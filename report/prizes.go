@@ -180,43 +180,73 @@ func (a *allocator) group(rank int64, names []string, units []string, eligible [
 // the winners, tied ones by name in Vietnamese order, and the ties the
 // committee must know of. next returns ok=false at the end.
 func AwardMembers(p IndividualPrizes, next func() (Entry, bool, error)) ([]Award[Entry], []Tie, error) {
-	al := newAllocator(p.Slots(), p.PerUnitMax)
-	var out []Award[Entry]
-	var group []Entry
-	flush := func() {
-		if len(group) == 0 {
-			return
-		}
-		SortByName(group, func(e Entry) string { return e.FullName })
-		names, units, elig := make([]string, len(group)), make([]string, len(group)), make([]bool, len(group))
-		for i, e := range group {
-			names[i], units[i], elig[i] = e.FullName, e.UnitCode, e.Active
-		}
-		for i, g := range al.group(group[0].Rank, names, units, elig) {
-			if g != "" {
-				out = append(out, Award[Entry]{g, group[i]})
-			}
-		}
-		group = group[:0]
-	}
-	for !al.done() {
+	a := NewMemberAwarder(p)
+	for {
 		e, ok, err := next()
 		if err != nil {
 			return nil, nil, err
 		}
-		if !ok {
+		if !ok || !a.Add(e) {
 			break
 		}
-		if len(group) > 0 && e.Rank != group[0].Rank {
-			flush()
-			if al.done() {
-				break
-			}
-		}
-		group = append(group, e)
 	}
-	flush()
-	return out, al.ties, nil
+	awards, ties := a.Result()
+	return awards, ties, nil
+}
+
+// MemberAwarder is AwardMembers for a ranking that someone else reads: the
+// workbook's Cá nhân sheet, whose rows give the prizes on the way.
+type MemberAwarder struct {
+	al    *allocator
+	out   []Award[Entry]
+	group []Entry // the entries of the rank being read
+}
+
+// NewMemberAwarder returns an awarder of the prizes p.
+func NewMemberAwarder(p IndividualPrizes) *MemberAwarder {
+	return &MemberAwarder{al: newAllocator(p.Slots(), p.PerUnitMax)}
+}
+
+// Add takes the ranking's next entry and says whether the prizes need more:
+// once it says no, the entry given was not taken, and Result is final.
+func (a *MemberAwarder) Add(e Entry) bool {
+	if a.al.done() {
+		return false
+	}
+	if len(a.group) > 0 && e.Rank != a.group[0].Rank {
+		a.flush()
+		if a.al.done() {
+			return false
+		}
+	}
+	a.group = append(a.group, e)
+	return true
+}
+
+// Result returns the winners and the ties, from the entries taken: all of
+// the ranking, or as many as Add asked for.
+func (a *MemberAwarder) Result() ([]Award[Entry], []Tie) {
+	a.flush()
+	return a.out, a.al.ties
+}
+
+// flush awards the rank read so far.
+func (a *MemberAwarder) flush() {
+	if len(a.group) == 0 {
+		return
+	}
+	group := a.group
+	SortByName(group, func(e Entry) string { return e.FullName })
+	names, units, elig := make([]string, len(group)), make([]string, len(group)), make([]bool, len(group))
+	for i, e := range group {
+		names[i], units[i], elig[i] = e.FullName, e.UnitCode, e.Active
+	}
+	for i, g := range a.al.group(group[0].Rank, names, units, elig) {
+		if g != "" {
+			a.out = append(a.out, Award[Entry]{g, group[i]})
+		}
+	}
+	a.group = a.group[:0] // the awards hold copies
 }
 
 // UnitEntry is a unit in the contest's unit ranking, in rank order: by

@@ -92,6 +92,7 @@ type Workbook struct {
 	Notes   []string // lines under the Tổng hợp table: actual figures, ties, provisional
 	Weeks   []Week
 	Sheets  []Sheet
+	stop    func() // ends BuildWorkbook's background reads, once written
 }
 
 // SummaryColumns are the headings of the Tổng hợp table.
@@ -102,6 +103,9 @@ var SummaryColumns = []Column{{"Vòng", 8}, {"Thời gian", 24}, {"Số CBCCVC",
 // cell (its chart needs the sheet); every other sheet is streamed. No sheet
 // is made active after it is written: excelize would parse it back.
 func (wb Workbook) Write(w io.Writer) error {
+	if wb.stop != nil {
+		defer wb.stop()
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	st := &xlsxStyles{f: f, ids: map[string]int{}}

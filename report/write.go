@@ -2,6 +2,7 @@ package report
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -141,9 +142,18 @@ func WriteXLSXStream(w io.Writer, tables ...StreamTable) error {
 // writer writes to w and the buffer stays empty. (excelize reads that
 // buffer back only to mark an entry over 4 GiB as zip64 in its local
 // header: a sheet within Excel's 1,048,576 rows of these reports' few
-// columns stays far below that.)
+// columns stays far below that.) Its entries are deflated at level 2, not
+// the default 6: for a national round's half a million rows the results
+// workbook takes 6.0 s instead of 7.2 s, for 30 MB instead of 24 MB
+// (BestSpeed is no faster, and larger still).
 func writeFile(f *excelize.File, w io.Writer) error {
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, 2)
+		})
+		return zw
+	})
 	return f.Write(w)
 }
 

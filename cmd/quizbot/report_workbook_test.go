@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"quizbot/report"
 	"quizbot/report/reporttest"
+	"quizbot/storage"
 	"quizbot/storage/storagetest"
 )
 
@@ -310,5 +313,76 @@ func TestReportWorkbookReadBack(t *testing.T) {
 		if code == 0 || stdout != "" || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %s; want %q", c.args, code, stdout, errOut, c.want)
 		}
+	}
+}
+
+// rankingReads counts the rankings a workbook reads.
+type rankingReads struct {
+	*storage.DB
+	n int
+}
+
+func (r *rankingReads) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (report.Stream[report.Entry], error) {
+	r.n++
+	return r.DB.RoundRanking(ctx, roundID, actual, now)
+}
+
+// The prizes come from the ranking that Cá nhân reads, before them in the
+// workbook: one read of a national round's ranking, not two. Asked for on
+// their own, they read the ranking themselves, and are the same.
+func TestWorkbookPrizesFromMembersSheet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.NewDB(t)
+	reporttest.SeedPrizes(t, db)
+	if err := db.SetContestPrizes(ctx, reporttest.PrizesContest, &report.Prizes{
+		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2}, PerUnitMax: 1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.ContestByCode(ctx, reporttest.PrizesContest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func(wb report.Workbook, name string) []string {
+		t.Helper()
+		i := slices.IndexFunc(wb.Sheets, func(s report.Sheet) bool { return s.Name == name })
+		if i < 0 {
+			t.Fatalf("no sheet %s", name)
+		}
+		var out []string
+		if err := wb.Sheets[i].Rows(func(r []any) error {
+			cells := make([]string, len(r))
+			for k, v := range r {
+				cells[k] = fmt.Sprint(v)
+			}
+			out = append(out, strings.Join(cells, "|"))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	now := time.Now()
+	alone := &rankingReads{DB: db}
+	wb, err := report.BuildWorkbook(ctx, alone, c, 1, now, report.WorkbookOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rows(wb, report.SheetPrizes)
+	if len(want) != 4 || want[0] != "Giải Nhất|2|Nguyễn Văn An|0912000001|UA|Trưởng phòng|5|0|100" || alone.n != 1 {
+		t.Fatalf("prizes alone, %d ranking reads:\n%s", alone.n, strings.Join(want, "\n"))
+	}
+
+	after := &rankingReads{DB: db}
+	wb, err = report.BuildWorkbook(ctx, after, c, 1, now, report.WorkbookOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if members := rows(wb, report.SheetMembers); len(members) < 4 {
+		t.Fatalf("Cá nhân: %q", members)
+	}
+	if got := rows(wb, report.SheetPrizes); !slices.Equal(got, want) || after.n != 1 {
+		t.Errorf("prizes after Cá nhân, %d ranking reads:\n%s\nwant\n%s", after.n, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
