@@ -325,9 +325,17 @@ func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 	snv := attached("chi")
 	eq("SNV title", sheet(t, snv.Data, "Tổng hợp")[0], title+" — Đơn vị: Sở Nội vụ (SNV) và 1 đơn vị trực thuộc")
 	eq("SNV round 2", sheet(t, snv.Data, "Tổng hợp")[3], "2", period(r.f.Next), "8", "4", "0.5", "1.75", "1")
-	if n := len(sheet(t, snv.Data, "Cá nhân")); n != 6 {
+	snvMembers := sheet(t, snv.Data, "Cá nhân")
+	if n := len(snvMembers); n != 6 {
 		t.Errorf("SNV Cá nhân has %d rows, want the title, the headings and 4 people", n)
 	}
+	// The slice's two units interleaved in rank order (the job's ranking,
+	// replayed by unit), a tie by name.
+	var order []string
+	for _, row := range snvMembers[2:] {
+		order = append(order, row[0]+" "+row[3]+" "+row[1])
+	}
+	eq("SNV Cá nhân order", order, "1 SNV Nguyễn Văn An", "2 XA1 Hoàng Văn Em", "2 SNV Trần Thị Bình", "4 SNV Lê Minh Chi")
 
 	// The organizer's: the whole province, with Câu hỏi.
 	prov := attached("dung")

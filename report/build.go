@@ -231,8 +231,11 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	// subtree.
 	keep := func(string) bool { return true }
 	slice := ""
+	var in map[string]bool // the slice's units
 	if opt.Unit != "" {
-		in, label, err := subtree(units, opt.Unit)
+		var label string
+		var err error
+		in, label, err = subtree(units, opt.Unit)
 		if err != nil {
 			return wb, err
 		}
@@ -367,15 +370,25 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		col("Thời gian làm bài (giây)", 12), col("Ghi chú", 16)}
 	wb.Sheets = append(wb.Sheets, Sheet{Name: SheetMembers, Columns: memberCols,
 		Rows: func(emit func([]any) error) error {
-			st, err := RankingStream(ctx, db, round == 0, ids, actuals, now)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			var aw *MemberAwarder
 			if ok && ip != nil {
 				aw = NewMemberAwarder(*ip)
 			}
+			var st Stream[Entry]
+			var err error
+			if m, isM := db.(*remembered); isM && in != nil {
+				// A head's slice of the job's ranking, its units' entries
+				// only; the prizes are the whole ranking's (Giải thưởng
+				// reads them).
+				st, err = m.sliceRanking(ctx, round == 0, ids, actuals, now, in)
+				aw = nil
+			} else {
+				st, err = RankingStream(ctx, db, round == 0, ids, actuals, now)
+			}
+			if err != nil {
+				return err
+			}
+			defer st.Close()
 			// Members sharing a rank come by name, the Vietnamese way; a
 			// rank's group is small (equal on every criterion).
 			var group []Entry
@@ -513,7 +526,13 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 					}
 					continue
 				}
-				absent, err := db.AbsentMembers(ctx, r.ID, now)
+				var absent []Absent
+				var err error
+				if m, isM := db.(*remembered); isM && in != nil {
+					absent, err = m.sliceAbsent(ctx, r.ID, now, in)
+				} else {
+					absent, err = db.AbsentMembers(ctx, r.ID, now)
+				}
 				if err != nil {
 					return err
 				}

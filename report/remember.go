@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -102,17 +103,98 @@ func (m *remembered) RoundActual(ctx context.Context, c quiz.Contest, r quiz.Rou
 }
 
 func (m *remembered) RoundRanking(ctx context.Context, roundID, actual int64, now time.Time) (Stream[Entry], error) {
-	rows, err := once(m, memoKey("round ranking", roundID, actual, now.UnixNano()), func() ([]Entry, error) {
-		return drain(m.db.RoundRanking(ctx, roundID, actual, now))
-	})
-	return &replay[Entry]{rows}, err
+	r, err := m.ranking(ctx, false, []int64{roundID}, []int64{actual}, now)
+	return &replay[Entry]{r.rows}, err
 }
 
 func (m *remembered) ContestRanking(ctx context.Context, roundIDs, actuals []int64, now time.Time) (Stream[Entry], error) {
-	rows, err := once(m, memoKey("contest ranking", roundIDs, actuals, now.UnixNano()), func() ([]Entry, error) {
-		return drain(m.db.ContestRanking(ctx, roundIDs, actuals, now))
+	r, err := m.ranking(ctx, true, roundIDs, actuals, now)
+	return &replay[Entry]{r.rows}, err
+}
+
+// ranked is a ranking read whole, with the positions of each unit's
+// entries, so that a head's slice replays its units' entries only: a
+// national job builds 1,900 slices of a 500,000-entry ranking.
+type ranked struct {
+	rows   []Entry
+	byUnit map[string][]int32
+}
+
+// ranking reads RankingStream's ranking once. The entries' unit codes and
+// positions, a few distinct values, share one copy each.
+func (m *remembered) ranking(ctx context.Context, contest bool, roundIDs, actuals []int64, now time.Time) (ranked, error) {
+	return once(m, memoKey("ranking", contest, roundIDs, actuals, now.UnixNano()), func() (ranked, error) {
+		var rows []Entry
+		var err error
+		if contest {
+			rows, err = drain(m.db.ContestRanking(ctx, roundIDs, actuals, now))
+		} else {
+			rows, err = drain(m.db.RoundRanking(ctx, roundIDs[0], actuals[0], now))
+		}
+		if err != nil {
+			return ranked{}, err
+		}
+		shared := map[string]string{}
+		intern := func(s string) string {
+			if v, ok := shared[s]; ok {
+				return v
+			}
+			shared[s] = s
+			return s
+		}
+		r := ranked{rows: rows, byUnit: map[string][]int32{}}
+		for i := range rows {
+			rows[i].UnitCode, rows[i].Position = intern(rows[i].UnitCode), intern(rows[i].Position)
+			r.byUnit[rows[i].UnitCode] = append(r.byUnit[rows[i].UnitCode], int32(i))
+		}
+		return r, nil
 	})
-	return &replay[Entry]{rows}, err
+}
+
+// sliceRanking is RankingStream's ranking restricted to the units of in,
+// in rank order.
+func (m *remembered) sliceRanking(ctx context.Context, contest bool, roundIDs, actuals []int64, now time.Time, in map[string]bool) (Stream[Entry], error) {
+	r, err := m.ranking(ctx, contest, roundIDs, actuals, now)
+	if err != nil {
+		return nil, err
+	}
+	return &replay[Entry]{pick(r.rows, r.byUnit, in)}, nil
+}
+
+// absent is a round's absentees, with the positions of each unit's.
+type absent struct {
+	rows   []Absent
+	byUnit map[string][]int32
+}
+
+// sliceAbsent is AbsentMembers restricted to the units of in, in its order.
+func (m *remembered) sliceAbsent(ctx context.Context, roundID int64, now time.Time, in map[string]bool) ([]Absent, error) {
+	rows, err := m.AbsentMembers(ctx, roundID, now) // not inside once: its lock is not reentrant
+	if err != nil {
+		return nil, err
+	}
+	a, _ := once(m, memoKey("absent by unit", roundID, now.UnixNano()), func() (absent, error) {
+		a := absent{rows: rows, byUnit: map[string][]int32{}}
+		for i, x := range rows {
+			a.byUnit[x.UnitCode] = append(a.byUnit[x.UnitCode], int32(i))
+		}
+		return a, nil
+	})
+	return pick(a.rows, a.byUnit, in), nil
+}
+
+// pick returns the rows of the units of in, in their order in rows.
+func pick[T any](rows []T, byUnit map[string][]int32, in map[string]bool) []T {
+	var idx []int32
+	for code := range in {
+		idx = append(idx, byUnit[code]...)
+	}
+	slices.Sort(idx)
+	out := make([]T, len(idx))
+	for k, i := range idx {
+		out[k] = rows[i]
+	}
+	return out
 }
 
 func (m *remembered) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, p UnitPrizes) (Stream[UnitEntry], error) {

@@ -4,9 +4,11 @@ import (
 	"archive/zip"
 	"compress/flate"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -149,12 +151,49 @@ func WriteXLSXStream(w io.Writer, tables ...StreamTable) error {
 func writeFile(f *excelize.File, w io.Writer) error {
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, 2)
-		})
+		zw.RegisterCompressor(zip.Deflate, newFlateWriter)
 		return zw
 	})
 	return f.Write(w)
+}
+
+// flateWriters keeps the deflaters of written entries for the next ones, as
+// archive/zip does for its own: each holds about a megabyte of tables, and
+// the weekly summary writes a workbook of a dozen entries per head.
+var flateWriters sync.Pool
+
+func newFlateWriter(out io.Writer) (io.WriteCloser, error) {
+	fw, ok := flateWriters.Get().(*flate.Writer)
+	if ok {
+		fw.Reset(out)
+	} else {
+		var err error
+		if fw, err = flate.NewWriter(out, 2); err != nil {
+			return nil, err
+		}
+	}
+	return &pooledFlateWriter{fw: fw}, nil
+}
+
+// pooledFlateWriter is a deflater that goes back to flateWriters when
+// closed; one goroutine writes a zip, so it needs no lock.
+type pooledFlateWriter struct{ fw *flate.Writer }
+
+func (w *pooledFlateWriter) Write(p []byte) (int, error) {
+	if w.fw == nil {
+		return 0, errors.New("write to a closed deflater")
+	}
+	return w.fw.Write(p)
+}
+
+func (w *pooledFlateWriter) Close() error {
+	if w.fw == nil {
+		return nil
+	}
+	err := w.fw.Close()
+	flateWriters.Put(w.fw)
+	w.fw = nil
+	return err
 }
 
 func writeSheet(f *excelize.File, styles *xlsxStyles, name string, t StreamTable) error {
