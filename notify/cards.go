@@ -42,6 +42,10 @@ type Summary struct {
 	// Entries, while units may submit entries, says which have not
 	// (entries_due.go); nil otherwise.
 	Entries *EntriesDue
+	// Under lists each unit's units, every level down (a district's
+	// communes), by code: the head's workbook covers them, and the card
+	// sums them up.
+	Under map[string][]string
 }
 
 // SummaryReads are the reads a summary's figures come from, the same as
@@ -60,6 +64,8 @@ type SummaryReads interface {
 	// of the round could not reach them: they had not written to the bot
 	// within their platform's reply window (Zalo: 7 days).
 	WindowClosedMembers(ctx context.Context, roundID int64) ([]int64, error)
+	// Units is the unit tree.
+	Units(ctx context.Context) ([]quiz.Unit, error)
 }
 
 // LoadSummary computes round r's figures at now.
@@ -100,8 +106,41 @@ func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Ro
 	for _, id := range ids {
 		s.WindowClosed[id] = true
 	}
+	units, err := db.Units(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.Under = unitsUnder(units)
 	s.rank()
 	return s, nil
+}
+
+// unitsUnder lists, for each unit with units under it, every one of them
+// at any depth, by code.
+func unitsUnder(units []quiz.Unit) map[string][]string {
+	children := map[string][]string{}
+	for _, u := range units {
+		if u.ParentCode != "" && u.ParentCode != u.Code {
+			children[u.ParentCode] = append(children[u.ParentCode], u.Code)
+		}
+	}
+	under := map[string][]string{}
+	for code := range children {
+		seen := map[string]bool{code: true}
+		queue := slices.Clone(children[code])
+		for len(queue) > 0 {
+			c := queue[0]
+			queue = queue[1:]
+			if seen[c] { // a cycle, which the importer refuses, cannot loop
+				continue
+			}
+			seen[c] = true
+			under[code] = append(under[code], c)
+			queue = append(queue, children[c]...)
+		}
+		slices.Sort(under[code])
+	}
+	return under
 }
 
 // rank orders the units with staff by participation rate, then average
@@ -256,6 +295,18 @@ func (s *Summary) HeadCard(code string) []string {
 	fmt.Fprintf(&h, "• Bài thi 0 điểm: %s\n", groupDigits(u.ZeroScores))
 	if r, ok := s.Ranks[code]; ok {
 		fmt.Fprintf(&h, "• Xếp hạng tỷ lệ tham gia: %d/%d đơn vị\n", r, s.Ranked)
+	}
+	if under := s.Under[code]; len(under) > 0 {
+		// The units under the head's, whose lists are in the workbook.
+		var tot report.UnitResult
+		for _, c := range under {
+			x, _ := s.Unit(c)
+			tot.Staff += x.Staff
+			tot.Participated += x.Participated
+			tot.ZeroScores += x.ZeroScores
+		}
+		fmt.Fprintf(&h, "• %s đơn vị trực thuộc: đã dự thi %s/%s (%s), %s bài 0 điểm\n", groupDigits(len(under)),
+			groupDigits(tot.Participated), groupDigits(tot.Staff), pctOf(tot), groupDigits(tot.ZeroScores))
 	}
 	h.WriteString(s.headEntriesLine(code))
 	absent := s.Absent[code]

@@ -71,6 +71,8 @@ func TestSummaryHeadCardFiguresAndList(t *testing.T) {
 		"Số câu đúng trung bình: 1,67/3",
 		"Bài thi 0 điểm: 1",
 		"Xếp hạng tỷ lệ tham gia: 2/2 đơn vị",
+		// XA1, under SNV, summed up: its people are in the workbook.
+		"• 1 đơn vị trực thuộc: đã dự thi 1/1 (100,0%), 0 bài 0 điểm",
 		"Chưa dự thi (3 người):",
 		"Phạm Thu Dung – Chuyên viên: Đi công tác",
 		ms["unverified"].FullName + " – Chuyên viên: chưa kích hoạt",
@@ -286,7 +288,10 @@ func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 		return []string{rank, m.FullName, m.Phone, unit, unitName, m.Position, correct, "", "300"}
 	}
 
-	// em's slice: XA1 alone, nobody of SNV.
+	// em's slice: XA1 alone, nobody of SNV; no unit under it to sum up.
+	if msgs := r.fake.Sent(r.chats[ms["em"].ID]); len(msgs) == 0 || strings.Contains(msgs[0].Text, "trực thuộc") {
+		t.Errorf("em's card: %+v", msgs)
+	}
 	xa := attached("em")
 	if xa.Name != "Bao-cao-dot-2-XA1.xlsx" {
 		t.Errorf("em's workbook is %q", xa.Name)
