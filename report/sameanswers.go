@@ -10,11 +10,18 @@ import (
 type AnswerSheet struct {
 	AttemptID, MemberID, UnitID int64
 	SubmittedAt                 time.Time
-	// Picks are the answered questions and the options chosen, sorted, as
-	// the database writes them (storage/migrations/00028_attempt_picks.sql):
-	// ((question × 65536) + option + 32768) × 2 + 1 if the option is wrong.
+	// Picks are the drawn questions and the options chosen, sorted, as the
+	// database writes them (storage/migrations/00028_attempt_picks.sql):
+	// ((question × 65536) + option + 32768) × 2 + 1 if the option is wrong,
+	// option 32767 for a question left unanswered.
 	Picks []int64
 }
+
+// Unanswered is the option of a pick whose question was left unanswered.
+const Unanswered = 32767
+
+// PickOption is the option of a pick, or Unanswered.
+func PickOption(p int64) int { return int((p>>1)&0xFFFF) - 32768 }
 
 // SameAnswers finds the pairs of the identical-answers signal: two attempts
 // by two members of one unit, submitted at most a window apart, that chose
@@ -56,6 +63,8 @@ func (f *SameAnswers) Buffer() []int64 {
 // with the lower id. Only AttemptID, MemberID and SubmittedAt of A and B are
 // set. Add keeps x.Picks until the sheet leaves the window.
 func (f *SameAnswers) Add(x AnswerSheet) []SamePair {
+	// Only the answered questions are compared.
+	x.Picks = slices.DeleteFunc(x.Picks, func(p int64) bool { return PickOption(p) == Unanswered })
 	if !slices.IsSorted(x.Picks) {
 		slices.Sort(x.Picks)
 	}

@@ -7,15 +7,19 @@ import (
 	"time"
 )
 
-// sheet makes a sheet from answers such as "1A 2B* 3C": question, option
-// letter, * when the option is wrong.
+// sheet makes a sheet from answers such as "1A 2B* 3C 4-": question,
+// option letter, * when the option is wrong, - for no answer.
 func sheet(attempt, member, unit int64, at time.Duration, answers string) AnswerSheet {
 	s := AnswerSheet{AttemptID: attempt, MemberID: member, UnitID: unit, SubmittedAt: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC).Add(at)}
 	for _, a := range strings.Fields(answers) {
 		var q int64
 		var opt rune
 		fmt.Sscanf(a, "%d%c", &q, &opt)
-		v := (q*65536 + int64(opt-'A') + 32768) * 2
+		o := int64(opt - 'A')
+		if opt == '-' {
+			o = Unanswered
+		}
+		v := (q*65536 + o + 32768) * 2
 		if strings.HasSuffix(a, "*") {
 			v++
 		}
@@ -44,10 +48,10 @@ func TestSameAnswersFinder(t *testing.T) {
 	add(sheet(5, 7, 1, 4*minute, "1A 2B* 5C*"))                  // two common questions only (< 3)
 	add(sheet(6, 8, 1, 10*minute, "1A 2B* 3A 9D*"))              // exactly 10 min after 1: all but 4's and 5's
 	add(sheet(7, 9, 1, 12*minute+time.Microsecond, "1A 2B* 3A")) // 1, 2 and 3 out of the window (3 by a microsecond)
-	add(sheet(8, 4, 1, 13*minute, "1A 2B* 3B"))                  // differs on question 3
+	add(sheet(8, 4, 1, 13*minute, "1A 2B* 3B 4-"))               // differs on question 3
 	// Unit 2: its first attempt is compared with nobody of unit 1.
-	add(sheet(9, 1, 2, 13*minute, "1A 2B* 3A 4A"))
-	add(sheet(10, 2, 2, 14*minute, "1A 1A 2B* 3A")) // question 1 drawn twice: counted twice, as SQL counts pairs
+	add(sheet(9, 1, 2, 13*minute, "1A 2B* 3A 4A 5-"))
+	add(sheet(10, 2, 2, 14*minute, "1A 1A 2B* 3A 4- 5-")) // 4 and 5 unanswered: not compared // question 1 drawn twice: counted twice, as SQL counts pairs
 	want := []string{
 		"2/3-1/5 common 4 wrong 1",
 		"2/3-3/5 common 4 wrong 1",

@@ -320,8 +320,9 @@ func TestSubmitAttempt(t *testing.T) {
 		t.Fatalf("second submit: %+v closed %v, %v; want it as it was", again, closed, err)
 	}
 	// The submission writes the attempt's picks (migration 00028), read by
-	// the identical-answers signal: question × 65536 + option + 32768,
-	// doubled, plus one for a wrong option.
+	// the identical-answers signal and the item analysis: question × 65536
+	// + option + 32768, doubled, plus one for a wrong option; option 32767
+	// for a question left unanswered.
 	pick := func(q int64, chosen int64, wrong bool) int64 {
 		v := (q*65536 + chosen + 32768) * 2
 		if wrong {
@@ -343,8 +344,10 @@ func TestSubmitAttempt(t *testing.T) {
 	if got, closed, err := db.SubmitAttempt(ctx, b.ID, early); err != nil || !closed || got.Correct != 0 || !got.SubmittedAt.Equal(early) {
 		t.Fatalf("submit in time: %+v closed %v, %v", got, closed, err)
 	}
-	if got := attemptPicks(t, db, b.ID); got == nil || len(got) != 0 {
-		t.Errorf("picks of an attempt with no answer: %#v, want written and empty", got)
+	want = []int64{pick(f.Questions[0].ID, 32767, false), pick(f.Questions[1].ID, 32767, false), pick(f.Questions[2].ID, 32767, false)}
+	slices.Sort(want)
+	if got := attemptPicks(t, db, b.ID); !slices.Equal(got, want) {
+		t.Errorf("picks of an attempt with no answer: %v, want the three questions unanswered %v", got, want)
 	}
 }
 

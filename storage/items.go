@@ -33,10 +33,13 @@ import (
 // their stored score, and those closed at their deadline unsubmitted (few)
 // scored from their answers. The two kinds are counted apart, so that the
 // big count groups by attempts' own columns, whose statistics tell
-// PostgreSQL that it makes a few thousand groups: it then reads the answers
-// once, in parallel workers, joined to the attempts by a hash and counted
-// by a hash in each worker. (Grouping by closedAttempts' computed score, it
-// expected a group per answer and sorted all of them, twice, on disk.)
+// PostgreSQL that it makes a few thousand groups. (Grouping by
+// closedAttempts' computed score, it expected a group per answer and sorted
+// all of them, twice, on disk.) A submitted attempt's choices are its picks
+// (migrations/00028_attempt_picks.sql), unnested from the attempts alone:
+// at a million attempts that is 4 s of CPU less than reading the 20 million
+// answers and joining them to the attempts by a hash. The answers are read
+// only for attempts submitted before the picks were written.
 const questionStatsQuery = `
 	WITH late AS (
 		SELECT a.id, a.total, (SELECT count(*) FROM answers x WHERE x.attempt_id = a.id AND x.is_correct) AS correct
@@ -65,9 +68,18 @@ const questionStatsQuery = `
 		FROM w
 	),
 	a AS (
+		-- Counted by the picks themselves, decoded once per group.
+		SELECT (p >> 17) AS question_id, correct, total, nullif(((p >> 1) & 65535) - 32768, 32767)::smallint AS chosen,
+			(p & 1) = 0 AND ((p >> 1) & 65535) <> 65535 AS ok, cnt
+		FROM (
+			SELECT p, a.correct::bigint AS correct, a.total, count(*) AS cnt
+			FROM attempts a CROSS JOIN LATERAL unnest(a.picks) AS p
+			WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NOT NULL AND a.total > 0 AND a.picks IS NOT NULL
+			GROUP BY 1, 2, 3) ap
+		UNION ALL
 		SELECT x.question_id, a.correct::bigint AS correct, a.total, x.chosen, x.is_correct IS TRUE AS ok, count(*) AS cnt
 		FROM answers x JOIN attempts a ON a.id = x.attempt_id
-		WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NOT NULL AND a.total > 0
+		WHERE a.round_id = ANY($1::bigint[]) AND a.submitted_at IS NOT NULL AND a.total > 0 AND a.picks IS NULL
 		GROUP BY 1, 2, 3, 4, 5
 		UNION ALL
 		SELECT x.question_id, l.correct, l.total, x.chosen, x.is_correct IS TRUE, count(*)

@@ -142,7 +142,17 @@ func TestItemAnalysisHandComputed(t *testing.T) {
 	t.Parallel()
 	db := storagetest.NewDB(t)
 	seedItems(t, db)
+	// The attempts seeded here have no picks written: their answers are
+	// counted. Then as submissions write them (the open attempt has none).
+	handComputed(t, db, "answers")
+	if _, err := db.ExecContext(context.Background(), `UPDATE attempts SET picks = quizbot_attempt_picks(id) WHERE submitted_at IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	handComputed(t, db, "picks")
+}
 
+func handComputed(t *testing.T, db *storage.DB, how string) {
+	t.Helper()
 	got := questionsCSV(t, db, 1, 1)
 	want := `question_code,round,topic,asked,answered,facility,discrimination,key,option_a,option_b,option_c,option_d,option_e,option_f,flags
 Q1,1,,10,10,0.600,0.790,A,6,3,1,0,,,unpicked:D
@@ -151,7 +161,7 @@ Q3,1,,10,10,0.500,1.000,C,3,2,5,,,,
 Q4,1,,10,9,0.300,1.000,D,2,2,2,3,,,
 `
 	if got != want {
-		t.Errorf("round 1:\n%s\nwant\n%s", got, want)
+		t.Errorf("round 1, %s:\n%s\nwant\n%s", how, got, want)
 	}
 
 	got = questionsCSV(t, db, 2, 2)
@@ -160,14 +170,14 @@ Q5,2,,21,21,1.000,0.000,A,21,0,0,,,,never_missed;unpicked:BC
 Q6,2,,21,21,0.905,0.353,A,19,1,1,0,,,unpicked:D;rare:BC
 `
 	if got != want {
-		t.Errorf("round 2:\n%s\nwant\n%s", got, want)
+		t.Errorf("round 2, %s:\n%s\nwant\n%s", how, got, want)
 	}
 
 	// The whole contest: every question once, over both rounds' attempts.
 	got = questionsCSV(t, db, 0, 1, 2)
 	for _, line := range []string{"\nQ1,,,10,10,0.600,", "\nQ5,,,21,21,1.000,0.000,A,21,0,0,,,,never_missed;unpicked:BC\n"} {
 		if !strings.Contains(got, line) {
-			t.Errorf("contest: no line %q in\n%s", line, got)
+			t.Errorf("contest, %s: no line %q in\n%s", how, line, got)
 		}
 	}
 }

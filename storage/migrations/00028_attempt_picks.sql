@@ -1,21 +1,27 @@
 -- +goose Up
 -- The identical-answers signal (storage/signals.go, SameAnswerPairs)
 -- compares each closed attempt's choices with those of its unit's
--- neighbours. Reading them from answers costs one index scan per attempt,
--- seconds for a national round of a million; so the choices are kept on the
--- attempt, written once, when it closes.
+-- neighbours, and the item analysis (storage/items.go) counts every
+-- question's choices by the attempts' scores. Reading them from answers
+-- costs an index scan per attempt, or a scan and a hash join of every answer
+-- of the round: seconds for a national round of a million attempts. So each
+-- attempt's questions and choices are kept on the attempt, written once,
+-- when it closes.
 --
--- A pick is an answered question and the option chosen, one bigint:
--- ((question_id × 65536) + chosen + 32768) × 2 + 1 if the option is wrong.
--- Two picks shifted right by one are equal exactly when the question and the
--- option are; shifted by 17, they give the question. Sorted, the picks of an
--- attempt are in question order.
+-- A pick is a drawn question and the option chosen, one bigint:
+-- ((question_id × 65536) + chosen + 32768) × 2 + 1 if the option is wrong,
+-- with chosen 32767 (no option has that number) for a question left
+-- unanswered. Two picks shifted right by one are equal exactly when the
+-- question and the option are; shifted by 17, they give the question.
+-- Sorted, the picks of an attempt are in question order. is_correct is set
+-- with chosen (storage/answers.go), so a pick's last bit is its answer's
+-- NOT is_correct.
 -- +goose StatementBegin
 CREATE FUNCTION quizbot_attempt_picks(p_id bigint) RETURNS bigint[]
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(array_agg(v ORDER BY v), '{}')
-    FROM (SELECT (question_id * 65536 + chosen + 32768) * 2 + (is_correct IS FALSE)::int AS v
-        FROM answers WHERE attempt_id = p_id AND chosen IS NOT NULL) x
+    FROM (SELECT (question_id * 65536 + coalesce(chosen, 32767) + 32768) * 2 + (is_correct IS FALSE)::int AS v
+        FROM answers WHERE attempt_id = p_id) x
 $$;
 -- +goose StatementEnd
 
