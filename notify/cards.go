@@ -110,37 +110,9 @@ func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Ro
 	if err != nil {
 		return nil, err
 	}
-	s.Under = unitsUnder(units)
+	s.Under = report.Descendants(units)
 	s.rank()
 	return s, nil
-}
-
-// unitsUnder lists, for each unit with units under it, every one of them
-// at any depth, by code.
-func unitsUnder(units []quiz.Unit) map[string][]string {
-	children := map[string][]string{}
-	for _, u := range units {
-		if u.ParentCode != "" && u.ParentCode != u.Code {
-			children[u.ParentCode] = append(children[u.ParentCode], u.Code)
-		}
-	}
-	under := map[string][]string{}
-	for code := range children {
-		seen := map[string]bool{code: true}
-		queue := slices.Clone(children[code])
-		for len(queue) > 0 {
-			c := queue[0]
-			queue = queue[1:]
-			if seen[c] { // a cycle, which the importer refuses, cannot loop
-				continue
-			}
-			seen[c] = true
-			under[code] = append(under[code], c)
-			queue = append(queue, children[c]...)
-		}
-		slices.Sort(under[code])
-	}
-	return under
 }
 
 // rank orders the units with staff by participation rate, then average

@@ -295,13 +295,9 @@ func (n *Notifier) summaryPayload(ctx context.Context, reads report.WorkbookRead
 		if err != nil {
 			return nil, err
 		}
-		units, err := reads.Units(ctx)
-		if err != nil {
-			return nil, err
-		}
 		u, _ := s.Unit(unit)
 		who := u.Name
-		if slices.ContainsFunc(units, func(x quiz.Unit) bool { return x.ParentCode == unit && x.Code != unit }) {
+		if len(s.Under[unit]) > 0 {
 			who += " và các đơn vị trực thuộc"
 		}
 		pl = payload{Parts: s.HeadCard(unit), Doc: &document{

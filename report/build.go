@@ -636,35 +636,48 @@ func endSheets(ctx context.Context, db WorkbookReads, c quiz.Contest, round int,
 // subtree is the set of the unit code and every unit under it, and how the
 // title names the slice.
 func subtree(units []quiz.Unit, code string) (map[string]bool, string, error) {
-	var root *quiz.Unit
+	i := slices.IndexFunc(units, func(u quiz.Unit) bool { return u.Code == code })
+	if i < 0 {
+		return nil, "", fmt.Errorf("no unit %q", code)
+	}
+	under := Descendants(units)[code]
+	in := map[string]bool{code: true}
+	for _, c := range under {
+		in[c] = true
+	}
+	label := fmt.Sprintf("Đơn vị: %s (%s)", units[i].Name, code)
+	if n := len(under); n > 0 {
+		label += fmt.Sprintf(" và %s đơn vị trực thuộc", outbound.GroupDigits(int64(n)))
+	}
+	return in, label, nil
+}
+
+// Descendants lists, for each unit with units under it, every one of them
+// at any depth (a district's communes and their stations), by code.
+func Descendants(units []quiz.Unit) map[string][]string {
 	children := map[string][]string{}
-	for i, u := range units {
-		if u.Code == code {
-			root = &units[i]
-		}
+	for _, u := range units {
 		if u.ParentCode != "" && u.ParentCode != u.Code {
 			children[u.ParentCode] = append(children[u.ParentCode], u.Code)
 		}
 	}
-	if root == nil {
-		return nil, "", fmt.Errorf("no unit %q", code)
-	}
-	in := map[string]bool{}
-	queue := []string{code}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if in[c] { // a cycle, which the importer refuses, cannot loop
-			continue
+	under := map[string][]string{}
+	for code := range children {
+		seen := map[string]bool{code: true}
+		queue := slices.Clone(children[code])
+		for len(queue) > 0 {
+			c := queue[0]
+			queue = queue[1:]
+			if seen[c] { // a cycle, which the importer refuses, cannot loop
+				continue
+			}
+			seen[c] = true
+			under[code] = append(under[code], c)
+			queue = append(queue, children[c]...)
 		}
-		in[c] = true
-		queue = append(queue, children[c]...)
+		slices.Sort(under[code])
 	}
-	label := fmt.Sprintf("Đơn vị: %s (%s)", root.Name, root.Code)
-	if n := len(in) - 1; n > 0 {
-		label += fmt.Sprintf(" và %s đơn vị trực thuộc", outbound.GroupDigits(int64(n)))
-	}
-	return in, label, nil
+	return under
 }
 
 func rowsOf(rows [][]any) func(func([]any) error) error {
