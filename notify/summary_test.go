@@ -359,8 +359,11 @@ func TestSummaryWorkbooksSliceAndProvince(t *testing.T) {
 	eq("rank 2 (H before T)", members[3], person("2", ms["em"], "XA1", "UBND xã Hòa Phú", "2")...)
 	eq("rank 2 (T)", members[4], person("2", ms["binh"], "SNV", "Sở Nội vụ", "2")...)
 	eq("rank 4", members[5], person("4", ms["chi"], "SNV", "Sở Nội vụ", "0")...)
+	// Em and Bình tie for the one Giải Nhì: both get it, and the
+	// province's sheet says so under the winners (the slice does not).
 	prizes = sheet(t, prov.Data, "Giải thưởng")
-	if len(prizes) != 5 || prizes[2][0] != "Giải Nhất" || prizes[2][2] != ms["an"].FullName {
+	if len(prizes) != 7 || prizes[2][0] != "Giải Nhất" || prizes[2][2] != ms["an"].FullName || len(prizes[5]) != 0 ||
+		prizes[6][0] != "Đồng hạng 2 (Hoàng Văn Em, Trần Thị Bình): 2 người bằng nhau ở mọi tiêu chí tranh 1 giải cuối: tất cả cùng nhận Giải Nhì (nhiều hơn số giải thể lệ quy định)." {
 		t.Errorf("province Giải thưởng: %q", prizes)
 	}
 	if n := len(sheet(t, prov.Data, "Chưa tham gia")); n != 6 {

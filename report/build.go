@@ -362,6 +362,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 	}
 	var awarded struct {
 		awards []Award[Entry]
+		ties   []Tie
 		ok     bool
 	}
 
@@ -422,7 +423,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 					break
 				}
 				if aw != nil && !aw.Add(e) {
-					awarded.awards, _ = aw.Result()
+					awarded.awards, awarded.ties = aw.Result()
 					awarded.ok, aw = true, nil
 				}
 				if !keep(e.UnitCode) {
@@ -436,7 +437,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 				group = append(group, e)
 			}
 			if aw != nil { // the whole ranking went to the prizes
-				awarded.awards, _ = aw.Result()
+				awarded.awards, awarded.ties = aw.Result()
 				awarded.ok = true
 			}
 			return flush()
@@ -449,10 +450,10 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 			if !ok || ip == nil {
 				return emit([]any{"Thể lệ cuộc thi không quy định giải cá nhân cho phạm vi này."})
 			}
-			awards := awarded.awards
+			awards, ties := awarded.awards, awarded.ties
 			if !awarded.ok {
 				var err error
-				if awards, _, err = MemberAwards(ctx, db, *ip, round == 0, ids, actuals, now); err != nil {
+				if awards, ties, err = MemberAwards(ctx, db, *ip, round == 0, ids, actuals, now); err != nil {
 					return err
 				}
 			}
@@ -468,11 +469,14 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 					return err
 				}
 			}
+			if opt.Unit == "" {
+				return emitTies(emit, ties)
+			}
 			return nil
 		}})
 	if round == 0 && ok && p.Units != nil {
 		// The units' prizes: each unit with its own staff, no roll-up.
-		awards, _, err := UnitAwards(ctx, db, *p.Units, ids, now)
+		awards, ties, err := UnitAwards(ctx, db, *p.Units, ids, now)
 		if err != nil {
 			return wb, err
 		}
@@ -486,6 +490,9 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 				r[5] = Pct(d)
 			}
 			rows = append(rows, r)
+		}
+		if opt.Unit == "" {
+			_ = emitTies(func(r []any) error { rows = append(rows, r); return nil }, ties)
 		}
 		wb.Sheets = append(wb.Sheets, Sheet{Name: SheetUnitPrizes, Rows: rowsOf(rows),
 			Columns: []Column{col("Giải", 18), col("Hạng", 8), col("Mã đơn vị", 12), col("Tên đơn vị", 32),
@@ -631,6 +638,25 @@ func endSheets(ctx context.Context, db WorkbookReads, c quiz.Contest, round int,
 			return nil
 		}})
 	return sheets
+}
+
+// emitTies writes, under a prizes table, the ties that the contest's rule
+// could not break and how the prizes went (the committee decides with
+// them in view), after a blank row; nothing without ties. The province's
+// workbook only: a tie's members may be of several units.
+func emitTies(emit func([]any) error, ties []Tie) error {
+	if len(ties) == 0 {
+		return nil
+	}
+	if err := emit([]any{nil}); err != nil {
+		return err
+	}
+	for _, t := range ties {
+		if err := emit([]any{t.Vietnamese()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // subtree is the set of the unit code and every unit under it, and how the

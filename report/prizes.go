@@ -95,11 +95,17 @@ type Award[T any] struct {
 type Tie struct {
 	Rank    int64
 	Names   []string
-	Message string
+	Message string // for the operator's terminal
+	VI      string // the same for the committee's workbook
 }
 
 func (t Tie) String() string {
 	return fmt.Sprintf("rank %d (%s): %s", t.Rank, strings.Join(t.Names, ", "), t.Message)
+}
+
+// Vietnamese is the tie as the workbook's Giải thưởng sheet notes it.
+func (t Tie) Vietnamese() string {
+	return fmt.Sprintf("Đồng hạng %d (%s): %s", t.Rank, strings.Join(t.Names, ", "), t.VI)
 }
 
 // allocator hands out prizes to tie groups in rank order. A group ties for
@@ -156,15 +162,18 @@ func (a *allocator) group(rank int64, names []string, units []string, eligible [
 	if len(winners) > 1 {
 		switch {
 		case end > len(a.slots):
-			a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied for the last %d prize(s): all get %s (more prizes than declared)", len(winners), len(a.slots)-a.next, grade)})
+			a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied for the last %d prize(s): all get %s (more prizes than declared)", len(winners), len(a.slots)-a.next, grade),
+				fmt.Sprintf("%d người bằng nhau ở mọi tiêu chí tranh %d giải cuối: tất cả cùng nhận %s (nhiều hơn số giải thể lệ quy định).", len(winners), len(a.slots)-a.next, GradeVI(grade))})
 		case a.slots[end-1] != grade:
-			a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied across grades: all get %s, the grades below shrink", len(winners), grade)})
+			a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied across grades: all get %s, the grades below shrink", len(winners), grade),
+				fmt.Sprintf("%d người bằng nhau ở mọi tiêu chí, trải qua nhiều mức giải: tất cả cùng nhận %s, số giải các mức sau giảm tương ứng.", len(winners), GradeVI(grade))})
 		}
 	}
 	if a.cap > 0 {
 		for _, u := range slices.Sorted(maps.Keys(want)) {
 			if n := want[u]; a.byUnit[u]+n > a.cap {
-				a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied members of unit %s exceed its cap of %d: all get %s", n, u, a.cap, grade)})
+				a.ties = append(a.ties, Tie{rank, tieNames, fmt.Sprintf("%d tied members of unit %s exceed its cap of %d: all get %s", n, u, a.cap, grade),
+					fmt.Sprintf("%d người của đơn vị %s bằng nhau ở mọi tiêu chí, vượt mức tối đa %d giải một đơn vị: tất cả cùng nhận %s.", n, u, a.cap, GradeVI(grade))})
 			}
 		}
 	}

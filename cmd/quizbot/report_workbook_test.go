@@ -329,14 +329,16 @@ func (r *rankingReads) RoundRanking(ctx context.Context, roundID, actual int64, 
 
 // The prizes come from the ranking that Cá nhân reads, before them in the
 // workbook: one read of a national round's ranking, not two. Asked for on
-// their own, they read the ranking themselves, and are the same.
+// their own, they read the ranking themselves, and are the same. Nine
+// prizes end in the middle of the fixture's tie at rank 10: both get the
+// last, and the sheet says so under the winners.
 func TestWorkbookPrizesFromMembersSheet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.NewDB(t)
 	reporttest.SeedPrizes(t, db)
 	if err := db.SetContestPrizes(ctx, reporttest.PrizesContest, &report.Prizes{
-		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2}, PerUnitMax: 1},
+		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2, KhuyenKhich: 5}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +372,10 @@ func TestWorkbookPrizesFromMembersSheet(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := rows(wb, report.SheetPrizes)
-	if len(want) != 4 || want[0] != "Giải Nhất|2|Nguyễn Văn An|0912000001|UA|Trưởng phòng|5|0|100" || alone.n != 1 {
+	if len(want) != 12 || want[0] != "Giải Nhất|2|Nguyễn Văn An|0912000001|UA|Trưởng phòng|5|0|100" ||
+		!strings.HasPrefix(want[8], "Giải Khuyến khích|10|Đào Thị Yến|") || !strings.HasPrefix(want[9], "Giải Khuyến khích|10|Hồ Văn Xuân|") ||
+		want[10] != "<nil>" || want[11] != "Đồng hạng 10 (Đào Thị Yến, Hồ Văn Xuân): 2 người bằng nhau ở mọi tiêu chí tranh 1 giải cuối: tất cả cùng nhận Giải Khuyến khích (nhiều hơn số giải thể lệ quy định)." ||
+		alone.n != 1 {
 		t.Fatalf("prizes alone, %d ranking reads:\n%s", alone.n, strings.Join(want, "\n"))
 	}
 
