@@ -53,6 +53,16 @@ func TestAwardMembersCapCannotSplitATie(t *testing.T) {
 	if got := strings.Join(msgs, "|"); got != want {
 		t.Errorf("ties:\n%s\nwant:\n%s", got, want)
 	}
+	// The same for the workbook.
+	msgs = msgs[:0]
+	for _, x := range ties {
+		msgs = append(msgs, x.Vietnamese())
+	}
+	want = "Đồng hạng 1 (Đỗ An, Trần Bình): 2 người bằng nhau ở mọi tiêu chí, trải qua nhiều mức giải: tất cả cùng nhận Giải Nhất, số giải các mức sau giảm tương ứng.|" +
+		"Đồng hạng 1 (Đỗ An, Trần Bình): 2 người của đơn vị A bằng nhau ở mọi tiêu chí, vượt mức tối đa 1 giải một đơn vị: tất cả cùng nhận Giải Nhất."
+	if got := strings.Join(msgs, "|"); got != want {
+		t.Errorf("ties in Vietnamese:\n%s\nwant:\n%s", got, want)
+	}
 }
 
 // Units tied on rate and average share the first prize; the second
