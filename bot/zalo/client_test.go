@@ -52,11 +52,31 @@ func (e *env) store(t *testing.T, exp time.Time) zalo.TokenPair {
 	return p
 }
 
+// stored returns the pair in the database, opened with the app secret as
+// the client opens it (a pair put there by e.store is in the clear, as
+// before tokens were sealed, and read as it is).
 func (e *env) stored(t *testing.T) zalo.TokenPair {
 	t.Helper()
-	p, ok, err := e.db.ZaloTokens(context.Background(), zalotest.AppID)
+	sealed, err := zalo.SealTokens(e.db, zalotest.AppSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok, err := sealed.ZaloTokens(context.Background(), zalotest.AppID)
 	if err != nil || !ok {
 		t.Fatalf("stored pair: %v %v", ok, err)
+	}
+	return p
+}
+
+// storedSealed is stored for a pair the client wrote: the row must not hold
+// either token in the clear.
+func (e *env) storedSealed(t *testing.T) zalo.TokenPair {
+	t.Helper()
+	p := e.stored(t)
+	raw, _, err := e.db.ZaloTokens(context.Background(), zalotest.AppID)
+	if err != nil || strings.Contains(raw.AccessToken+raw.RefreshToken, p.AccessToken) ||
+		strings.Contains(raw.AccessToken+raw.RefreshToken, p.RefreshToken) {
+		t.Fatalf("the pair is stored in the clear: %+v, %v", raw, err)
 	}
 	return p
 }
@@ -75,7 +95,7 @@ func TestSendRefreshesOnInvalidTokenAndRetries(t *testing.T) {
 		if n := e.fake.Refreshes(); n != 1 {
 			t.Fatalf("%d: %d refreshes, want 1", code, n)
 		}
-		now := e.stored(t)
+		now := e.storedSealed(t)
 		if now.AccessToken == old.AccessToken || now.RefreshToken == old.RefreshToken || !e.fake.Valid(now.AccessToken) {
 			t.Fatalf("%d: the new pair was not stored: %+v", code, now)
 		}
@@ -188,7 +208,7 @@ released:
 	if n := e.fake.Refreshes(); n != 1 {
 		t.Fatalf("%d refreshes, want exactly 1", n)
 	}
-	stored := e.stored(t)
+	stored := e.storedSealed(t)
 	ta, _ := a.AccessToken(ctx)
 	tb, _ := b.AccessToken(ctx)
 	if ta != stored.AccessToken || tb != stored.AccessToken {

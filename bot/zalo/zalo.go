@@ -77,6 +77,12 @@ func New(cfg Config, store TokenStore) *Client {
 	cfg.APIURL = cmp.Or(cfg.APIURL, DefaultAPIURL)
 	cfg.OAuthURL = cmp.Or(cfg.OAuthURL, DefaultOAuthURL)
 	cfg.TemplateURL = cmp.Or(cfg.TemplateURL, DefaultTemplateURL)
+	// The tokens are kept sealed under a key of the app secret (seal.go).
+	// Deriving the key from a fixed-size hash cannot fail.
+	store, err := SealTokens(store, cfg.AppSecret)
+	if err != nil {
+		panic(err)
+	}
 	c := &Client{cfg: cfg, store: store, hc: cfg.HTTPClient, clock: cfg.Clock, log: cfg.Log}
 	if c.hc == nil {
 		// Zalo waits about 2 s for the webhook's answer; a send that hangs

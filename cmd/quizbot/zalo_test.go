@@ -78,12 +78,21 @@ func TestZaloConnectStoresThePair(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Đã kết nối OA") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	p, ok, err := db.ZaloTokens(context.Background(), zalotest.AppID)
+	sealed, err := zalo.SealTokens(db, zalotest.AppSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ok, err := sealed.ZaloTokens(context.Background(), zalotest.AppID)
 	if err != nil || !ok || !fake.Valid(p.AccessToken) {
 		t.Fatalf("stored %v %v", ok, err)
 	}
 	if strings.Contains(out+errOut, p.AccessToken) || strings.Contains(out+errOut, p.RefreshToken) {
 		t.Fatal("a token was printed")
+	}
+	// The database holds them sealed, not as Zalo issued them.
+	raw, _, err := db.ZaloTokens(context.Background(), zalotest.AppID)
+	if err != nil || raw.AccessToken == p.AccessToken || strings.Contains(raw.AccessToken+raw.RefreshToken, p.RefreshToken) {
+		t.Fatalf("stored in the clear: %+v, %v", raw, err)
 	}
 	// The stored pair is what the client then uses.
 	c := zalo.New(zalo.Config{AppID: zalotest.AppID, AppSecret: zalotest.AppSecret, APIURL: fake.URL(), OAuthURL: fake.URL()}, db)
