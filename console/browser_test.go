@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"quizbot/internal/browsertest"
 )
 
 // TestConsoleBrowser signs in by link in headless Chromium as an organizer
@@ -94,55 +96,25 @@ type chrome struct {
 	shots string
 }
 
-// newChrome starts Chromium with a viewport of width×height CSS pixels.
+// newChrome starts Chromium with a viewport of width×height CSS pixels; its
+// screenshots are kept in QUIZBOT_TEST_ARTIFACTS/console when set.
 func newChrome(t *testing.T, width, height int) *chrome {
 	t.Helper()
-	exe := os.Getenv("QUIZBOT_TEST_CHROMIUM")
-	if exe == "" {
-		t.Fatal("QUIZBOT_TEST_CHROMIUM is not set: run the tests with scripts/test.sh, which installs chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(width, height),
-	)
-	bound, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	actx, cancelAlloc := chromedp.NewExecAllocator(bound, opts...)
-	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancel() })
-	shots := os.Getenv("QUIZBOT_TEST_ARTIFACTS")
+	shots := browsertest.Artifacts(t, "console")
 	if shots == "" {
 		shots = t.TempDir()
-	} else {
-		shots = filepath.Join(shots, "console")
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
 	}
-	c := &chrome{t: t, ctx: ctx, shots: shots}
-	c.do("set the viewport", chromedp.EmulateViewport(int64(width), int64(height)))
-	return c
+	return &chrome{t: t, ctx: browsertest.Start(t, width, height), shots: shots}
 }
 
 func (c *chrome) fail(step string, err error) {
 	c.t.Helper()
-	body, _ := chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS("body")))
-	c.t.Fatalf("%s: %v\npage text:\n%s", step, err, body)
+	browsertest.Fail(c.ctx, c.t, step, err)
 }
 
 func (c *chrome) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	c.t.Helper()
-	if err := chromedp.Do(c.ctx, actions...); err != nil {
-		c.fail(step, err)
-	}
+	browsertest.Do(c.ctx, c.t, step, actions...)
 }
 
 // expect checks the text of the element with the id.

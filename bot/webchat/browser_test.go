@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"quizbot/internal/browsertest"
 	"quizbot/quiz"
 )
 
@@ -114,53 +115,21 @@ type chrome struct {
 	shots string // this test's screenshots; also in QUIZBOT_TEST_ARTIFACTS/webchat when set
 }
 
-// newChrome starts Chromium with a window of width×height CSS pixels.
-// scripts/test.sh installs Debian's chromium and sets QUIZBOT_TEST_CHROMIUM.
+// newChrome starts Chromium with a viewport of width×height CSS pixels.
 func newChrome(t *testing.T, width, height int) *chrome {
 	t.Helper()
-	exe := os.Getenv("QUIZBOT_TEST_CHROMIUM")
-	if exe == "" {
-		t.Fatal("QUIZBOT_TEST_CHROMIUM is not set: run the tests with scripts/test.sh, which installs chromium")
-	}
-	// The flags that work on this kind of machine: no sandbox as root, and
-	// no background connections that the closed network refuses.
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(width, height),
-	)
-	// The whole browser session is bounded; chromedp wants no timeout on
-	// the context of its first run, which this is the parent of.
-	bound, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	actx, cancelAlloc := chromedp.NewExecAllocator(bound, opts...)
-	ctx, cancelBrowser := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() { cancelBrowser(); cancelAlloc(); cancel() })
-	c := &chrome{t: t, ctx: ctx, shots: t.TempDir()}
-	// The viewport exactly, as on the device: the window has borders.
-	c.do("set the viewport", chromedp.EmulateViewport(int64(width), int64(height)))
-	return c
+	return &chrome{t: t, ctx: browsertest.Start(t, width, height), shots: t.TempDir()}
 }
 
 // fail ends the test with the page's text.
 func (c *chrome) fail(step string, err error) {
 	c.t.Helper()
-	body, _ := chromedp.Run(c.ctx, chromedp.Text(chromedp.CSS("body")))
-	c.t.Fatalf("%s: %v\npage text:\n%s", step, err, body)
+	browsertest.Fail(c.ctx, c.t, step, err)
 }
 
 func (c *chrome) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 	c.t.Helper()
-	if err := chromedp.Do(c.ctx, actions...); err != nil {
-		c.fail(step, err)
-	}
+	browsertest.Do(c.ctx, c.t, step, actions...)
 }
 
 // shot saves a screenshot of the viewport as NAME.png.
@@ -170,14 +139,7 @@ func (c *chrome) shot(name string) {
 	if err != nil {
 		c.fail("screenshot "+name, err)
 	}
-	keep := os.Getenv("QUIZBOT_TEST_ARTIFACTS")
-	if keep != "" {
-		keep = filepath.Join(keep, "webchat")
-		if err := os.MkdirAll(keep, 0o755); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	for _, dir := range []string{c.shots, keep} {
+	for _, dir := range []string{c.shots, browsertest.Artifacts(c.t, "webchat")} {
 		if dir == "" {
 			continue
 		}
