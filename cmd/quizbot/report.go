@@ -20,11 +20,12 @@ import (
 
 // reportArgs is a parsed `quizbot report` command line.
 type reportArgs struct {
-	kind    report.Kind
-	round   int
-	contest string
-	format  string // "csv" or "xlsx"
-	out     string // "" for stdout
+	kind     report.Kind
+	round    int
+	contest  string
+	format   string // "csv" or "xlsx"
+	out      string // "" for stdout
+	headings string // "vi": Vietnamese headings
 }
 
 // parseReportArgs accepts the report's name and flags in any order.
@@ -37,12 +38,16 @@ func parseReportArgs(args []string) (reportArgs, error) {
 	fs.StringVar(&a.contest, "contest", "", "contest code")
 	fs.StringVar(&a.format, "format", "", "csv or xlsx")
 	fs.StringVar(&a.out, "out", "", "output file")
+	fs.StringVar(&a.headings, "headings", "", "vi for Vietnamese headings")
 	names, err := parseInterspersed(fs, args)
 	if err != nil {
 		return a, err
 	}
 	if len(names) != 1 {
 		return a, fmt.Errorf("%w: report takes one report name: results, units or absent", errUsage)
+	}
+	if err := checkHeadings(a.headings); err != nil {
+		return a, err
 	}
 	k, ok := report.ParseKind(names[0])
 	if !ok {
@@ -127,6 +132,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	t, summary, err := reports.RoundStream(ctx, db, a.kind, c, r, now, nil)
 	if err != nil {
 		return fmt.Errorf("report %s: contest %s round %d: %w", a.kind, c.Code, r.Number, err)
+	}
+	if a.headings == "vi" {
+		t = t.Vietnamese()
 	}
 
 	if err := writeStream(e, t, a.format, a.out); err != nil {

@@ -20,11 +20,12 @@ func isItemsName(word string) bool {
 
 // itemsArgs is a parsed `quizbot report questions|signals` command line.
 type itemsArgs struct {
-	kind    report.Kind
-	round   int
-	contest contestFlag // bare: the whole contest; a code names the contest
-	format  string
-	out     string
+	kind     report.Kind
+	round    int
+	contest  contestFlag // bare: the whole contest; a code names the contest
+	format   string
+	out      string
+	headings string // "vi": Vietnamese headings
 }
 
 // whole reports whether the whole contest was asked for (--contest without
@@ -42,6 +43,7 @@ func parseItemsArgs(args []string) (itemsArgs, error) {
 	fs.Var(&a.contest, "contest", "the whole contest, or --contest=CODE")
 	fs.StringVar(&a.format, "format", "", "csv or xlsx")
 	fs.StringVar(&a.out, "out", "", "output file")
+	fs.StringVar(&a.headings, "headings", "", "vi for Vietnamese headings")
 	names, err := parseInterspersed(fs, args)
 	if err != nil {
 		return a, err
@@ -58,6 +60,9 @@ func parseItemsArgs(args []string) (itemsArgs, error) {
 		return a, fmt.Errorf("%w: report questions needs --round N (one round) or --contest (the whole contest)", errUsage)
 	case a.round > 0 && a.contest.set && a.contest.code == "":
 		return a, fmt.Errorf("%w: report %s takes --round N or --contest, not both", errUsage, a.kind)
+	}
+	if err := checkHeadings(a.headings); err != nil {
+		return a, err
 	}
 	if a.format, err = outputFormat(a.format, a.out); err != nil {
 		return a, err
@@ -103,6 +108,9 @@ func cmdReportItems(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("report %s: contest %s %s: %w", a.kind, c.Code, scope, err)
 	}
 
+	if a.headings == "vi" {
+		t = t.Vietnamese()
+	}
 	dest := cmp.Or(a.out, "stdout")
 	if err := writeReport(e, t, a.format, a.out); err != nil {
 		return fmt.Errorf("report %s: %w", a.kind, err)

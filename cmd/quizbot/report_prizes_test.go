@@ -98,3 +98,48 @@ func TestReportPrizesCommand(t *testing.T) {
 		}
 	}
 }
+
+// Every CSV report takes --headings vi: the same rows under Vietnamese
+// headings, the machine-readable names staying the default.
+func TestReportHeadingsVietnamese(t *testing.T) {
+	t.Parallel()
+	db, url := storagetest.NewDBURL(t)
+	reporttest.SeedPrizes(t, db)
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	for _, c := range []struct {
+		args     []string
+		en, vi   string
+		bodyRows int
+	}{
+		{[]string{"results", "--round", "1"}, "rank,full_name,phone,unit_code,position,correct,total,duration_seconds,prediction,submitted_at",
+			"Hạng,Họ và tên,Số điện thoại,Mã đơn vị,Chức vụ,Số câu đúng,Số câu hỏi,Thời gian làm bài (giây),Dự đoán,Thời điểm nộp bài", 13},
+		{[]string{"units", "--round", "1"}, "unit_code,unit_name,staff,verified,participated,participation_pct,avg_correct,zero_scores",
+			"Mã đơn vị,Tên đơn vị,Số CBCCVC,Đã kích hoạt,Số người tham gia,Tỷ lệ tham gia (%),Số câu đúng bình quân,Số bài 0 điểm", 5},
+		{[]string{"absent", "--round", "2"}, "unit_code,full_name,phone,position,verified,reason",
+			"Mã đơn vị,Họ và tên,Số điện thoại,Chức vụ,Đã kích hoạt,Lý do", 7},
+		{[]string{"questions", "--round", "1"}, "question_code,round,topic,asked,answered,facility,discrimination,key,option_a,option_b,option_c,option_d,option_e,option_f,flags",
+			"Mã câu hỏi,Vòng,Chủ đề,Số lần hỏi,Số lần trả lời,Độ khó (tỷ lệ đúng),Độ phân biệt,Đáp án,Chọn A,Chọn B,Chọn C,Chọn D,Chọn E,Chọn F,Cảnh báo", -1},
+		{[]string{"signals", "--round", "1"}, "kind,unit_code,unit_name,members,phones,evidence,first_at,last_at",
+			"Loại dấu hiệu,Mã đơn vị,Tên đơn vị,Thành viên,Số điện thoại,Bằng chứng,Từ lúc,Đến lúc", -1},
+	} {
+		code, en, errOut := runReport(t, getenv, c.args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, %s", c.args, code, errOut)
+		}
+		code, vi, errOut := runReport(t, getenv, append(c.args, "--headings", "vi")...)
+		if code != 0 {
+			t.Fatalf("%v --headings vi: exit %d, %s", c.args, code, errOut)
+		}
+		enHead, enBody, _ := strings.Cut(en, "\n")
+		viHead, viBody, _ := strings.Cut(vi, "\n")
+		if enHead != c.en || viHead != c.vi || viBody != enBody {
+			t.Errorf("%v: headings %q / %q, want %q / %q; bodies equal %v", c.args, enHead, viHead, c.en, c.vi, viBody == enBody)
+		}
+		if n := strings.Count(enBody, "\n"); c.bodyRows >= 0 && n != c.bodyRows {
+			t.Errorf("%v: %d rows, want %d", c.args, n, c.bodyRows)
+		}
+	}
+	if code, _, errOut := runReport(t, getenv, "questions", "--round", "1", "--headings", "fr"); code == 0 || !strings.Contains(errOut, `report --headings "fr": use vi`) {
+		t.Errorf("questions --headings fr: exit %d, %s", code, errOut)
+	}
+}
