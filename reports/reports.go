@@ -164,7 +164,7 @@ func noPrizes(what string) error {
 func tieNotes(ties []report.Tie) []string {
 	out := make([]string, len(ties))
 	for i, t := range ties {
-		out[i] = "TIE (đồng hạng, for the committee): " + t.String()
+		out[i] = t.Vietnamese() // for the committee, as the workbook notes it
 	}
 	return out
 }

@@ -143,3 +143,23 @@ func TestReportHeadingsVietnamese(t *testing.T) {
 		t.Errorf("questions --headings fr: exit %d, %s", code, errOut)
 	}
 }
+
+// A tie the rule cannot break is said on standard error, for the
+// committee, as the workbook notes it: nine prizes end inside the
+// fixture's tie at rank 10, and both members get the last one.
+func TestReportPrizesTieOnStderr(t *testing.T) {
+	t.Parallel()
+	db, url := storagetest.NewDBURL(t)
+	reporttest.SeedPrizes(t, db)
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	if err := db.SetContestPrizes(context.Background(), reporttest.PrizesContest, &report.Prizes{
+		Round: &report.IndividualPrizes{GradeCounts: report.GradeCounts{Nhat: 1, Nhi: 1, Ba: 2, KhuyenKhich: 5}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runReport(t, getenv, "prizes", "--round", "1")
+	if code != 0 || strings.Count(out, "\nkhuyen_khich,10,") != 2 ||
+		!strings.Contains(errOut, "Đồng hạng 10 (Đào Thị Yến, Hồ Văn Xuân): 2 người bằng nhau ở mọi tiêu chí tranh 1 giải cuối: tất cả cùng nhận Giải Khuyến khích") {
+		t.Errorf("exit %d\n%s\nstderr %s", code, out, errOut)
+	}
+}
