@@ -485,3 +485,22 @@ func TestPrizesAndZerosSliced(t *testing.T) {
 		t.Errorf("contest prizes: %d %s", st, text(page))
 	}
 }
+
+// A download waits for its turn while others are built (each holds a
+// database connection the chats also need), and says so when its turn does
+// not come; then it works again.
+func TestReportsDownloadWaitsItsTurn(t *testing.T) {
+	t.Parallel()
+	f := pagesFixture(t)
+	f.cons.UseReports(f.db, console.ReportsOptions{Codes: true, Wait: 20 * time.Millisecond})
+	org := f.signIn("org")
+	release := f.cons.HoldReportTurns(t)
+	st, body := org.get("/console/reports/download?contest=cchc&report=units&round=1&format=csv")
+	if st != http.StatusServiceUnavailable || !strings.Contains(text(body), "Máy chủ đang xuất các báo cáo khác. Vui lòng thử lại sau ít phút.") {
+		t.Errorf("download while others are built: %d\n%s", st, text(body))
+	}
+	release()
+	if st, _, body := org.fetch("/console/reports/download?contest=cchc&report=units&round=1&format=csv"); st != http.StatusOK || !strings.HasPrefix(string(body), "\ufeffMã đơn vị,") {
+		t.Errorf("download after: %d %.200q", st, body)
+	}
+}

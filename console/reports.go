@@ -37,17 +37,47 @@ type ReportsOptions struct {
 	// Codes: members may verify by activation code (VERIFY is not
 	// phone), so the page issues them.
 	Codes bool
+	// Builds is how many downloads this process builds at once (default
+	// 1); Wait, how long a download waits for its turn before the page says
+	// to try again (default a minute). Each download holds a database
+	// connection while it streams (seconds for a national round's): the
+	// rest of the pool stays for the chats the process answers.
+	Builds int
+	Wait   time.Duration
 }
 
 type reportsDeps struct {
-	db  *storage.DB
-	opt ReportsOptions
+	db    *storage.DB
+	opt   ReportsOptions
+	turns chan struct{} // one token per download being built
 }
 
 // UseReports gives Báo cáo the database the reports read (package reports
 // builds over storage) and its options.
 func (c *Console) UseReports(db *storage.DB, opt ReportsOptions) {
-	c.reports = &reportsDeps{db: db, opt: opt}
+	opt.Builds = max(opt.Builds, 1)
+	if opt.Wait <= 0 {
+		opt.Wait = time.Minute
+	}
+	c.reports = &reportsDeps{db: db, opt: opt, turns: make(chan struct{}, opt.Builds)}
+}
+
+// errReportsBusy is the download's answer when its turn does not come.
+var errReportsBusy = &Error{http.StatusServiceUnavailable,
+	"Máy chủ đang xuất các báo cáo khác. Vui lòng thử lại sau ít phút."}
+
+// turn waits for a download's turn and returns its release.
+func (d *reportsDeps) turn(ctx context.Context) (func(), error) {
+	t := time.NewTimer(d.opt.Wait)
+	defer t.Stop()
+	select {
+	case d.turns <- struct{}{}:
+		return func() { <-d.turns }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, errReportsBusy
+	}
 }
 
 // reportDef is a report the page offers.
@@ -324,6 +354,11 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	if unit != "" {
 		file += " - " + unit
 	}
+	release, err := c.reports.turn(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// Everything that can refuse is read before the first byte goes out;
 	// the rows then stream from PostgreSQL to the response, so that a
 	// national report never sits in memory.

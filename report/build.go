@@ -167,6 +167,11 @@ type WorkbookOptions struct {
 	// every unit under it (a head's slice, for the weekly card), and leaves
 	// out Câu hỏi, whose item analysis is the province's.
 	Unit string
+	// Background reads the last, small sheets on a second database
+	// connection while the others are written: for `quizbot report
+	// workbook`, which has the machine to itself. A serving process keeps
+	// its connections for the chats.
+	Background bool
 }
 
 var signalKindsVI = map[string]string{
@@ -244,12 +249,13 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		wb.Title += slice
 		wb.Subject += " — " + opt.Unit
 	}
-	// The small sheets at the end (Điểm 0, Câu hỏi, Dấu hiệu bất thường)
-	// are read in the background, one after another on a connection of
-	// their own, while the figures below are read and the long sheets
-	// stream: on two cores PostgreSQL answers them while Go writes Cá nhân
-	// (a national round's workbook, 21 s read in turn, takes 13 s so).
-	lane := newLane(ctx)
+	// With opt.Background, the small sheets at the end (Điểm 0, Câu hỏi,
+	// Dấu hiệu bất thường) are read in the background, one after another
+	// on a connection of their own, while the figures below are read and
+	// the long sheets stream: on two cores PostgreSQL answers them while Go
+	// writes Cá nhân (a national round's workbook, 19 s read in turn, takes
+	// 12.5 s so).
+	lane := newLane(ctx, opt.Background)
 	wb.stop = lane.stop
 	built := false
 	defer func() {

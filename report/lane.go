@@ -7,18 +7,23 @@ import "context"
 type lane struct {
 	ctx  context.Context
 	stop context.CancelFunc
+	on   bool // false: the sheets read their rows when written, as given
 }
 
-// newLane returns a lane whose reads stop with ctx or with stop.
-func newLane(ctx context.Context) *lane {
+// newLane returns a lane whose reads stop with ctx or with stop; when on is
+// false, run leaves the sheets as they are.
+func newLane(ctx context.Context, on bool) *lane {
 	ctx, stop := context.WithCancel(ctx)
-	return &lane{ctx: ctx, stop: stop}
+	return &lane{ctx: ctx, stop: stop, on: on}
 }
 
 // run starts reading the sheets' rows, in order, and returns the sheets with
 // Rows that wait for theirs, then emit them (as often as asked). The rows
 // are held in memory: for small sheets only.
 func (l *lane) run(sheets []Sheet) []Sheet {
+	if !l.on {
+		return sheets
+	}
 	type result struct {
 		done chan struct{}
 		rows [][]any

@@ -64,7 +64,7 @@ func cmdReportWorkbook(ctx context.Context, e *env, args []string) error {
 	if _, ok := c.RoundByNumber(a.round); a.round > 0 && !ok {
 		return fmt.Errorf("report workbook: contest %s: no round %d; %s", c.Code, a.round, roundList(c))
 	}
-	wb, err := report.BuildWorkbook(ctx, db, c, a.round, now, report.WorkbookOptions{})
+	wb, err := report.BuildWorkbook(ctx, db, c, a.round, now, report.WorkbookOptions{Background: true})
 	if err != nil {
 		return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
 	}
