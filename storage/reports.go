@@ -118,6 +118,18 @@ func (db *DB) ResultsLongest(ctx context.Context, roundID int64) ([]int, error) 
 		report.Digits(l.Total), report.Digits(l.Dur), report.Digits(l.Prediction), len(report.TimeLayout)}, nil
 }
 
+// unitRosters is every unit (id, code, name) with its roster's figures
+// (staff, verified, web_only), as UnitRosters describes them, for
+// UnitRosters and UnitResults.
+const unitRosters = `
+	SELECT u.id, u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified,
+		count(w.member_id) FILTER (WHERE v.member_id IS NULL) AS web_only
+	FROM units u
+	LEFT JOIN members m ON m.unit_id = u.id AND m.active
+	LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform <> 'web') v ON v.member_id = m.id
+	LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform = 'web') w ON w.member_id = m.id
+	GROUP BY u.id`
+
 // UnitRosters returns every unit, by code (byte order), with its active staff
 // directly on its roster and how many of them have linked a chat account.
 // A web chat account does not count: it is an organizer's preview, not the
@@ -126,14 +138,8 @@ func (db *DB) ResultsLongest(ctx context.Context, roundID int64) ([]int, error) 
 func (db *DB) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 	var out []report.UnitRoster
 	err := db.SelectContext(ctx, &out, `
-		SELECT u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified,
-			count(w.member_id) FILTER (WHERE v.member_id IS NULL) AS web_only
-		FROM units u
-		LEFT JOIN members m ON m.unit_id = u.id AND m.active
-		LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform <> 'web') v ON v.member_id = m.id
-		LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform = 'web') w ON w.member_id = m.id
-		GROUP BY u.id
-		ORDER BY u.code COLLATE "C"`)
+		SELECT r.code, r.name, r.staff, r.verified, r.web_only FROM (`+unitRosters+`) r
+		ORDER BY r.code COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("unit rosters: %w", err)
 	}
@@ -159,14 +165,7 @@ func (db *DB) UnitResults(ctx context.Context, roundID int64, now time.Time) ([]
 				count(*) FILTER (WHERE best.correct = 0) AS zero_scores
 			FROM best JOIN members m ON m.id = best.member_id AND m.active
 			GROUP BY m.unit_id),
-		r AS (
-			SELECT u.id, u.code, u.name, count(m.id) AS staff, count(v.member_id) AS verified,
-				count(w.member_id) FILTER (WHERE v.member_id IS NULL) AS web_only
-			FROM units u
-			LEFT JOIN members m ON m.unit_id = u.id AND m.active
-			LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform <> 'web') v ON v.member_id = m.id
-			LEFT JOIN (SELECT DISTINCT member_id FROM identities WHERE platform = 'web') w ON w.member_id = m.id
-			GROUP BY u.id)
+		r AS (`+unitRosters+`)
 		SELECT r.code, r.name, r.staff, r.verified, r.web_only, coalesce(p.participated, 0) AS participated,
 			coalesce(p.correct_sum, 0) AS correct_sum, coalesce(p.zero_scores, 0) AS zero_scores
 		FROM r LEFT JOIN p ON p.unit_id = r.id
