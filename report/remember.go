@@ -112,18 +112,40 @@ func (m *remembered) ContestRanking(ctx context.Context, roundIDs, actuals []int
 	return &replay[Entry]{r.rows}, err
 }
 
-// ranked is a ranking read whole, with the positions of each unit's
-// entries, so that a head's slice replays its units' entries only: a
-// national job builds 1,900 slices of a 500,000-entry ranking.
-type ranked struct {
-	rows   []Entry
-	byUnit map[string][]int32
+// byUnit is rows read whole, with the positions of each unit's, so that a
+// head's slice replays its units' rows only: a national job builds 1,900
+// slices of a 500,000-entry ranking.
+type byUnit[T any] struct {
+	rows []T
+	at   map[string][]int32
+}
+
+func indexByUnit[T any](rows []T, unit func(T) string) byUnit[T] {
+	b := byUnit[T]{rows: rows, at: map[string][]int32{}}
+	for i, x := range rows {
+		b.at[unit(x)] = append(b.at[unit(x)], int32(i))
+	}
+	return b
+}
+
+// slice returns the rows of the units of in, in their order in rows.
+func (b byUnit[T]) slice(in map[string]bool) []T {
+	var idx []int32
+	for code := range in {
+		idx = append(idx, b.at[code]...)
+	}
+	slices.Sort(idx)
+	out := make([]T, len(idx))
+	for k, i := range idx {
+		out[k] = b.rows[i]
+	}
+	return out
 }
 
 // ranking reads RankingStream's ranking once. The entries' unit codes and
 // positions, a few distinct values, share one copy each.
-func (m *remembered) ranking(ctx context.Context, contest bool, roundIDs, actuals []int64, now time.Time) (ranked, error) {
-	return once(m, memoKey("ranking", contest, roundIDs, actuals, now.UnixNano()), func() (ranked, error) {
+func (m *remembered) ranking(ctx context.Context, contest bool, roundIDs, actuals []int64, now time.Time) (byUnit[Entry], error) {
+	return once(m, memoKey("ranking", contest, roundIDs, actuals, now.UnixNano()), func() (byUnit[Entry], error) {
 		var rows []Entry
 		var err error
 		if contest {
@@ -132,7 +154,7 @@ func (m *remembered) ranking(ctx context.Context, contest bool, roundIDs, actual
 			rows, err = drain(m.db.RoundRanking(ctx, roundIDs[0], actuals[0], now))
 		}
 		if err != nil {
-			return ranked{}, err
+			return byUnit[Entry]{}, err
 		}
 		shared := map[string]string{}
 		intern := func(s string) string {
@@ -142,12 +164,10 @@ func (m *remembered) ranking(ctx context.Context, contest bool, roundIDs, actual
 			shared[s] = s
 			return s
 		}
-		r := ranked{rows: rows, byUnit: map[string][]int32{}}
 		for i := range rows {
 			rows[i].UnitCode, rows[i].Position = intern(rows[i].UnitCode), intern(rows[i].Position)
-			r.byUnit[rows[i].UnitCode] = append(r.byUnit[rows[i].UnitCode], int32(i))
 		}
-		return r, nil
+		return indexByUnit(rows, func(e Entry) string { return e.UnitCode }), nil
 	})
 }
 
@@ -158,43 +178,24 @@ func (m *remembered) sliceRanking(ctx context.Context, contest bool, roundIDs, a
 	if err != nil {
 		return nil, err
 	}
-	return &replay[Entry]{pick(r.rows, r.byUnit, in)}, nil
+	return &replay[Entry]{r.slice(in)}, nil
 }
 
-// absent is a round's absentees, with the positions of each unit's.
-type absent struct {
-	rows   []Absent
-	byUnit map[string][]int32
+// absent reads AbsentMembers once.
+func (m *remembered) absent(ctx context.Context, roundID int64, now time.Time) (byUnit[Absent], error) {
+	return once(m, memoKey("absent", roundID, now.UnixNano()), func() (byUnit[Absent], error) {
+		rows, err := m.db.AbsentMembers(ctx, roundID, now)
+		return indexByUnit(rows, func(a Absent) string { return a.UnitCode }), err
+	})
 }
 
 // sliceAbsent is AbsentMembers restricted to the units of in, in its order.
 func (m *remembered) sliceAbsent(ctx context.Context, roundID int64, now time.Time, in map[string]bool) ([]Absent, error) {
-	rows, err := m.AbsentMembers(ctx, roundID, now) // not inside once: its lock is not reentrant
+	a, err := m.absent(ctx, roundID, now)
 	if err != nil {
 		return nil, err
 	}
-	a, _ := once(m, memoKey("absent by unit", roundID, now.UnixNano()), func() (absent, error) {
-		a := absent{rows: rows, byUnit: map[string][]int32{}}
-		for i, x := range rows {
-			a.byUnit[x.UnitCode] = append(a.byUnit[x.UnitCode], int32(i))
-		}
-		return a, nil
-	})
-	return pick(a.rows, a.byUnit, in), nil
-}
-
-// pick returns the rows of the units of in, in their order in rows.
-func pick[T any](rows []T, byUnit map[string][]int32, in map[string]bool) []T {
-	var idx []int32
-	for code := range in {
-		idx = append(idx, byUnit[code]...)
-	}
-	slices.Sort(idx)
-	out := make([]T, len(idx))
-	for k, i := range idx {
-		out[k] = rows[i]
-	}
-	return out
+	return a.slice(in), nil
 }
 
 func (m *remembered) UnitRanking(ctx context.Context, roundIDs []int64, now time.Time, p UnitPrizes) (Stream[UnitEntry], error) {
@@ -249,9 +250,8 @@ func (m *remembered) UnitRoundFigures(ctx context.Context, roundIDs []int64, now
 }
 
 func (m *remembered) AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]Absent, error) {
-	return once(m, memoKey("absent", roundID, now.UnixNano()), func() ([]Absent, error) {
-		return m.db.AbsentMembers(ctx, roundID, now)
-	})
+	a, err := m.absent(ctx, roundID, now)
+	return a.rows, err
 }
 
 func (m *remembered) ZeroScores(ctx context.Context, roundID int64, now time.Time, loc *time.Location) ([]ZeroScore, error) {
