@@ -121,8 +121,6 @@ func (m *Metrics) own() []prometheus.Collector {
 	return []prometheus.Collector{m.updates, m.reply, m.answers, m.started, m.submitted, m.notifications, m.pauses, m.pausedFor, m.refreshes}
 }
 
-// Registry is the metrics' registry.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {

@@ -19,11 +19,11 @@ type StreamReads interface {
 	AbsentLongest(ctx context.Context, roundID int64) ([]int, error)
 }
 
-// RoundStream is Round for a writer that takes rows one at a time (the
-// report command): the results and absentees are read from PostgreSQL as
-// they are written and the units' figures are aggregated there, so that
-// the report's memory does not grow with the round (a national one has a
-// million attempts). The same rows as Round's; summary describes them once
+// RoundStream is a round's report of kind (results, units or absent) for a
+// writer that takes rows one at a time: the results and absentees are read
+// from PostgreSQL as they are written and the units' figures are aggregated
+// there, so that the report's memory does not grow with the round (a
+// national one has a million attempts). summary describes the rows once
 // they are written.
 func RoundStream(ctx context.Context, db StreamReads, kind report.Kind, c quiz.Contest, r quiz.Round, now time.Time, slice Slice) (t report.StreamTable, summary func() string, err error) {
 	switch kind {

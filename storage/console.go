@@ -156,6 +156,7 @@ func (db *DB) AuditEntries(ctx context.Context, units []string, limit int) ([]Au
 	return out, nil
 }
 
+// unitsArg is a filter of unit codes for SQL: NULL for every unit.
 func unitsArg(units []string) any {
 	if units == nil {
 		return nil

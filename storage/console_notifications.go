@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/lib/pq"
 )
 
 // The console's Thông báo page: the queue's counts and failures, of every
@@ -37,7 +35,7 @@ func (db *DB) NotificationTally(ctx context.Context, roundID int64, units []stri
 			JOIN units u ON u.id = m.unit_id
 			WHERE n.round_id = $1 AND u.code = ANY($2)
 			GROUP BY n.kind, n.status
-			ORDER BY n.kind, n.status`, roundID, unitsArray(units))
+			ORDER BY n.kind, n.status`, roundID, unitsArg(units))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("count notifications of round %d: %w", roundID, err)
@@ -77,7 +75,7 @@ func (db *DB) FailedNotifications(ctx context.Context, roundID int64, units []st
 		WHERE ($2::text[] IS NULL OR u.code = ANY($2))`
 	const failed = `WITH failed AS MATERIALIZED (SELECT * FROM notifications
 		WHERE round_id = $1 AND status IN ('failed', 'unreachable')) `
-	if err := db.GetContext(ctx, &total, failed+`SELECT count(*) `+where, roundID, unitsArray(units)); err != nil {
+	if err := db.GetContext(ctx, &total, failed+`SELECT count(*) `+where, roundID, unitsArg(units)); err != nil {
 		return nil, 0, fmt.Errorf("count failed notifications: %w", err)
 	}
 	var out []FailedNotification
@@ -86,17 +84,9 @@ func (db *DB) FailedNotifications(ctx context.Context, roundID int64, units []st
 			coalesce(n.claimed_at, n.created_at) AS at,
 			coalesce(m.full_name, '') AS full_name, coalesce(m.phone, '') AS phone, coalesce(u.code, '') AS unit_code
 		`+where+`
-		ORDER BY n.id DESC LIMIT $3 OFFSET $4`, roundID, unitsArray(units), limit, offset)
+		ORDER BY n.id DESC LIMIT $3 OFFSET $4`, roundID, unitsArg(units), limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list failed notifications: %w", err)
 	}
 	return out, total, nil
-}
-
-// unitsArray is a filter of unit codes for SQL: NULL for every unit.
-func unitsArray(units []string) any {
-	if units == nil {
-		return nil
-	}
-	return pq.Array(units)
 }

@@ -3,7 +3,6 @@ package storage
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"maps"
@@ -27,9 +26,6 @@ type ImportOptions struct {
 // ErrStale is the apply of a preview whose stored rows have changed since.
 var ErrStale = &quiz.Error{Code: quiz.ECONFLICT,
 	Message: "Dữ liệu đã thay đổi sau khi xem trước (có người vừa nhập tệp khác): hãy xem trước lại rồi mới áp dụng."}
-
-// IsStale tells whether err is ErrStale.
-func IsStale(err error) bool { return errors.Is(err, ErrStale) }
 
 // stateHash digests the stored rows that an import reads (and so whose
 // change would change its outcome), in a stable order: equal digests mean

@@ -56,8 +56,6 @@ type prizesArgs struct {
 	out      string
 }
 
-func (a prizesArgs) wholeContest() bool { return a.round == 0 }
-
 func isPrizesName(word string) bool { return word == "prizes" || word == "zeros" }
 
 func parsePrizesArgs(args []string) (prizesArgs, error) {
