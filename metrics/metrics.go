@@ -121,7 +121,6 @@ func (m *Metrics) own() []prometheus.Collector {
 	return []prometheus.Collector{m.updates, m.reply, m.answers, m.started, m.submitted, m.notifications, m.pauses, m.pausedFor, m.refreshes}
 }
 
-
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorLog: slogErrors{m.log}})
