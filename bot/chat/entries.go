@@ -133,10 +133,11 @@ func (b *Bot) handleEntry(ctx context.Context, ev Event) (handled bool, err erro
 		if err != nil {
 			return false, nil // strangers are Handle's
 		}
-		if _, err := b.quiz.Current(ctx, m); err == nil {
-			// A question is live: the text is its answer. (Asked first:
+		if busy, err := c.quizAwaits(ctx, m); busy || err != nil {
+			// The quiz asks for input (a live question, or the prediction
+			// after the last answer): the text is its answer. (Asked first:
 			// the event knows the session already, while the draft is a
-			// PostgreSQL read.)
+			// PostgreSQL read.) An error is the quiz's to report.
 			return false, nil
 		}
 		d, ok, err := b.entries.store.EntryDraftOf(ctx, m.ID, b.quiz.Now())

@@ -191,3 +191,33 @@ func TestEntriesSubmittedInChat(t *testing.T) {
 		}
 	})
 }
+
+// A dialogue of /nopbai left at a step does not take the quiz's input: a
+// member who starts the quiz in between answers its prediction question
+// with a number, which is the prediction, not the entry's authors; the
+// dialogue then goes on where it was.
+func TestEntryDraftLeavesThePredictionToTheQuiz(t *testing.T) {
+	eachPlatform(t, storagetest.SeedOptions{Prediction: "Tuần này có bao nhiêu người dự thi?"}, func(t *testing.T, r *rig) {
+		withEntries(t, r)
+		an := r.user("an")
+		r.verify(an)
+		an.Command("nopbai")
+		an.Type("Một cửa hiện đại")
+		if m := an.Last().Text; m != "Bước 2/3: Nhập họ tên tác giả (nhiều người thì cách nhau bởi dấu phẩy)." {
+			t.Fatalf("after the title: %q", m)
+		}
+		r.startQuiz(an)
+		r.answerAll(an, 3)
+		if m := an.Last(); !strings.Contains(m.Text, "Câu hỏi dự đoán") {
+			t.Fatalf("prediction question: %q", m.Text)
+		}
+		an.Type("2")
+		if m := an.Last().Text; !strings.Contains(m, "Dự đoán: 2") {
+			t.Fatalf("the prediction went elsewhere: %q", m)
+		}
+		an.Type("Nguyễn Văn An")
+		if m := an.Last().Text; !strings.HasPrefix(m, "Bước 3/3: Gửi tệp bài dự thi") {
+			t.Fatalf("the dialogue after the quiz: %q", m)
+		}
+	})
+}
