@@ -51,11 +51,14 @@ type Summary struct {
 // SummaryReads are the reads a summary's figures come from, the same as
 // the organizers' reports use; storage.DB implements them.
 type SummaryReads interface {
-	// UnitResults and AbsentMembers follow report's rules at now; the
-	// units' figures are PostgreSQL's aggregate (a row per unit), so that a
-	// summary never reads the attempts. The cards show no individual
-	// ranking: the units' ranks come from their figures (Summary.rank).
-	UnitResults(ctx context.Context, roundID int64, now time.Time) ([]report.UnitResult, error)
+	// The rosters, UnitRoundFigures and AbsentMembers follow report's rules
+	// at now, the reads of the workbooks the cards attach (the job shares
+	// them); the units' figures are PostgreSQL's aggregates (a row per unit
+	// and round), so that a summary never reads the attempts. The cards show
+	// no individual ranking: the units' ranks come from their figures
+	// (Summary.rank).
+	UnitRosters(ctx context.Context) ([]report.UnitRoster, error)
+	UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]report.UnitRoundFigure, error)
 	AbsentMembers(ctx context.Context, roundID int64, now time.Time) ([]report.Absent, error)
 	// UnreachableMembers are the active members no account of whom can be
 	// messaged.
@@ -72,17 +75,25 @@ type SummaryReads interface {
 func LoadSummary(ctx context.Context, db SummaryReads, c quiz.Contest, r quiz.Round, now time.Time) (*Summary, error) {
 	s := &Summary{Contest: c, Round: r, At: now, PrevUnits: map[string]report.UnitResult{},
 		Ranks: map[string]int{}, Absent: map[string][]report.Absent{}, Unreachable: map[int64]bool{}, WindowClosed: map[int64]bool{}}
-	var err error
-	if s.Units, err = db.UnitResults(ctx, r.ID, now); err != nil {
+	rosters, err := db.UnitRosters(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if prev, ok := c.RoundByNumber(r.Number - 1); ok {
+	// The weeks of the round's workbook, read once for both (the previous
+	// round is among them once it has opened).
+	weeks := report.Weeks(c, r, now)
+	prev, hasPrev := c.RoundByNumber(r.Number - 1)
+	if hasPrev && !slices.ContainsFunc(weeks, func(w quiz.Round) bool { return w.ID == prev.ID }) {
+		weeks = append(weeks, prev)
+	}
+	figs, err := db.UnitRoundFigures(ctx, quiz.RoundIDs(weeks), now)
+	if err != nil {
+		return nil, err
+	}
+	s.Units = report.UnitResults(rosters, figs, r.ID)
+	if hasPrev {
 		s.Prev = &prev
-		pu, err := db.UnitResults(ctx, prev.ID, now)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range pu {
+		for _, u := range report.UnitResults(rosters, figs, prev.ID) {
 			s.PrevUnits[u.Code] = u
 		}
 	}

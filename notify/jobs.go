@@ -220,8 +220,8 @@ func (n *Notifier) enqueueSummary(ctx context.Context, job Job) (int, error) {
 	return n.db.InsertNotifications(ctx, rows)
 }
 
-// sharedReads are the summary's reads with the roster, the units and the
-// absent list the workbooks read too, run once for both.
+// sharedReads are the summary's reads with the rosters, the units' figures,
+// the units and the absent list the workbooks read too, run once for both.
 type sharedReads struct {
 	SummaryReads
 	wb report.WorkbookReads
@@ -229,6 +229,10 @@ type sharedReads struct {
 
 func (r sharedReads) UnitRosters(ctx context.Context) ([]report.UnitRoster, error) {
 	return r.wb.UnitRosters(ctx)
+}
+
+func (r sharedReads) UnitRoundFigures(ctx context.Context, roundIDs []int64, now time.Time) ([]report.UnitRoundFigure, error) {
+	return r.wb.UnitRoundFigures(ctx, roundIDs, now)
 }
 
 func (r sharedReads) Units(ctx context.Context) ([]quiz.Unit, error) {

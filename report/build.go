@@ -185,6 +185,39 @@ var signalKindsVI = map[string]string{
 // its first round opens.
 var errNoRoundOpened = errors.New("no round has opened yet")
 
+// Weeks are the rounds a round's workbook shows week by week: those opened
+// by now up to it, and it.
+func Weeks(c quiz.Contest, r quiz.Round, now time.Time) []quiz.Round {
+	var weeks []quiz.Round
+	for _, o := range c.Rounds {
+		if !now.Before(o.OpensAt) && o.Number <= r.Number {
+			weeks = append(weeks, o)
+		}
+	}
+	if !slices.ContainsFunc(weeks, func(o quiz.Round) bool { return o.ID == r.ID }) {
+		weeks = append(weeks, r)
+	}
+	return weeks
+}
+
+// UnitResults are a round's figures of every unit of the rosters, by the
+// rosters' order, from the rounds' figures (UnitRoundFigures; a unit
+// without any in the round took no part).
+func UnitResults(rosters []UnitRoster, figs []UnitRoundFigure, roundID int64) []UnitResult {
+	byUnit := map[string]UnitRoundFigure{}
+	for _, f := range figs {
+		if f.RoundID == roundID {
+			byUnit[f.UnitCode] = f
+		}
+	}
+	out := make([]UnitResult, len(rosters))
+	for i, r := range rosters {
+		f := byUnit[r.Code]
+		out[i] = UnitResult{UnitRoster: r, Participated: f.Participated, CorrectSum: f.CorrectSum, ZeroScores: f.ZeroScores}
+	}
+	return out
+}
+
 // BuildWorkbook gathers the small figures at once (units × rounds) and
 // leaves the long lists (Cá nhân above all) to stream from db while the file
 // is written. round 0 is the whole contest so far.
@@ -208,15 +241,7 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		if !ok {
 			return wb, fmt.Errorf("no round %d", round)
 		}
-		scope = []quiz.Round{r}
-		for _, o := range opened {
-			if o.Number <= r.Number {
-				weeks = append(weeks, o)
-			}
-		}
-		if !slices.ContainsFunc(weeks, func(o quiz.Round) bool { return o.ID == r.ID }) {
-			weeks = append(weeks, r)
-		}
+		scope, weeks = []quiz.Round{r}, Weeks(c, r, now)
 		wb.Title = fmt.Sprintf("%s — Kết quả vòng %d (%s)", title, r.Number, period(r, loc))
 		wb.Subject = fmt.Sprintf("vòng %d", r.Number)
 	} else {
