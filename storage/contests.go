@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -180,7 +179,6 @@ func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestO
 			}
 		}
 		ch.State = state.sum()
-		ch.countRounds(oldRounds, c)
 
 		ps := lockProblems(old, oldRounds, c)
 		code := quiz.ECONFLICT
@@ -223,7 +221,7 @@ func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestO
 		if err := saveEntries(ctx, tx, id, c); err != nil {
 			return err
 		}
-		if err := saveRounds(ctx, tx, id, c, oldRounds); err != nil {
+		if err := saveRounds(ctx, tx, id, c, oldRounds, &ch); err != nil {
 			return err
 		}
 		if opt.SaveFile {
@@ -233,7 +231,7 @@ func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestO
 		}
 		// After every check and write: a stale preview of a file that is
 		// now wrong gets the file's problems, which are what must be fixed.
-		if err := checkExpected(ImportOptions{ExpectState: opt.ExpectState}, ch.State); err != nil {
+		if err := checkExpected(opt.ExpectState, ch.State); err != nil {
 			return err
 		}
 		if opt.DryRun {
@@ -249,37 +247,11 @@ func (db *DB) ApplyContestWith(ctx context.Context, c quiz.Contest, opt ContestO
 	return ch, nil
 }
 
-// countRounds counts what saveRounds will do to the stored rounds.
-func (ch *ContestChange) countRounds(oldRounds []roundRow, c quiz.Contest) {
-	oldByNumber := map[int]roundRow{}
-	for _, o := range oldRounds {
-		oldByNumber[o.Number] = o
-		if _, ok := c.RoundByNumber(o.Number); !ok {
-			ch.RoundsRemoved++
-		}
-	}
-	for _, r := range c.Rounds {
-		o, ok := oldByNumber[r.Number]
-		switch {
-		case !ok:
-			ch.RoundsAdded++
-		case !o.OpensAt.Equal(r.OpensAt) || !o.ClosesAt.Equal(r.ClosesAt) || !slices.Equal(nonNil([]string(o.Topics)), nonNil(r.Topics)):
-			ch.RoundsUpdated++
-		default:
-			ch.RoundsUnchanged++
-		}
-	}
-}
-
 // saveContestFile stores the file's prizes (nil: none) and text.
 func saveContestFile(ctx context.Context, tx *sqlx.Tx, id int64, p *report.Prizes, source string) error {
-	var js any
-	if p != nil {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("contest prizes: %w", err)
-		}
-		js = string(b)
+	js, err := prizesJSON(p)
+	if err != nil {
+		return fmt.Errorf("contest prizes: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE contests SET prizes = $2::jsonb, source = $3 WHERE id = $1`, id, js, source); err != nil {
 		return fmt.Errorf("save contest file: %w", err)
@@ -454,17 +426,16 @@ func poolProblems(ctx context.Context, tx *sqlx.Tx, c quiz.Contest, oldRounds []
 
 // saveRounds makes the contest's rounds those of c, keeping the id of every
 // round whose number stays (attempts and notifications refer to it).
-func saveRounds(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Contest, oldRounds []roundRow) error {
+func saveRounds(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Contest, oldRounds []roundRow, ch *ContestChange) error {
 	oldByNumber := map[int]roundRow{}
-	for _, o := range oldRounds {
-		oldByNumber[o.Number] = o
-	}
 	var gone []int64
 	for _, o := range oldRounds {
+		oldByNumber[o.Number] = o
 		if _, ok := c.RoundByNumber(o.Number); !ok {
 			gone = append(gone, o.ID) // has no attempts: lockProblems checked
 		}
 	}
+	ch.RoundsRemoved = len(gone)
 	if len(gone) > 0 {
 		// The notification log outlives the round: keep what was sent, with
 		// the round detached, and stop what was still waiting to go out.
@@ -482,12 +453,18 @@ func saveRounds(ctx context.Context, tx *sqlx.Tx, contestID int64, c quiz.Contes
 	for _, r := range c.Rounds {
 		topics := pq.StringArray(nonNil(r.Topics))
 		if o, ok := oldByNumber[r.Number]; ok {
+			if !o.OpensAt.Equal(r.OpensAt) || !o.ClosesAt.Equal(r.ClosesAt) || !slices.Equal(nonNil([]string(o.Topics)), nonNil(r.Topics)) {
+				ch.RoundsUpdated++
+			} else {
+				ch.RoundsUnchanged++
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE rounds SET opens_at = $2, closes_at = $3, topics = $4 WHERE id = $1`,
 				o.ID, r.OpensAt, r.ClosesAt, topics); err != nil {
 				return fmt.Errorf("update round %d: %w", r.Number, err)
 			}
 			continue
 		}
+		ch.RoundsAdded++
 		if _, err := tx.ExecContext(ctx, `INSERT INTO rounds (contest_id, number, opens_at, closes_at, topics) VALUES ($1, $2, $3, $4, $5)`,
 			contestID, r.Number, r.OpensAt, r.ClosesAt, topics); err != nil {
 			return fmt.Errorf("insert round %d: %w", r.Number, err)

@@ -65,8 +65,8 @@ func (s *stateHash) units(units map[string]quiz.Unit) {
 func (s *stateHash) sum() string { return hex.EncodeToString(s.h.Sum(nil))[:16] }
 
 // checkExpected refuses an apply whose preview saw other stored rows.
-func checkExpected(opt ImportOptions, state string) error {
-	if opt.ExpectState != "" && opt.ExpectState != state {
+func checkExpected(expect, state string) error {
+	if expect != "" && expect != state {
 		return ErrStale
 	}
 	return nil

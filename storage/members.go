@@ -132,7 +132,7 @@ func (db *DB) ImportMembersWith(ctx context.Context, members []quiz.Member, chec
 			}
 		}
 		res.Deactivated = len(gone)
-		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+		if err := checkExpected(opt.ExpectState, res.State); err != nil || opt.DryRun {
 			return err
 		}
 

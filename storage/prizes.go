@@ -209,15 +209,24 @@ func (db *DB) ZeroScores(ctx context.Context, roundID int64, now time.Time, loc 
 	return out, nil
 }
 
+// prizesJSON is the prizes as the contests.prizes column takes them: JSON
+// text, or NULL for none.
+func prizesJSON(p *report.Prizes) (any, error) {
+	if p == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
 // SetContestPrizes stores the contest file's prizes: section (nil: none).
 func (db *DB) SetContestPrizes(ctx context.Context, code string, p *report.Prizes) error {
-	var js any
-	if p != nil {
-		b, err := json.Marshal(p)
-		if err != nil {
-			return fmt.Errorf("contest %s prizes: %w", code, err)
-		}
-		js = string(b)
+	js, err := prizesJSON(p)
+	if err != nil {
+		return fmt.Errorf("contest %s prizes: %w", code, err)
 	}
 	res, err := db.DB.ExecContext(ctx, `UPDATE contests SET prizes = $2::jsonb WHERE code = $1`, code, js)
 	if err != nil {

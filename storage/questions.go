@@ -171,7 +171,7 @@ func (db *DB) ImportQuestionsWith(ctx context.Context, questions []quiz.Question
 				res.Unchanged++
 			}
 		}
-		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+		if err := checkExpected(opt.ExpectState, res.State); err != nil || opt.DryRun {
 			return err
 		}
 		// Rows of different option counts cannot share one unnest() of a

@@ -131,7 +131,7 @@ func (db *DB) ImportUnitsWith(ctx context.Context, units []quiz.Unit, check func
 		}
 		// After the checks: a stale preview of a file that is now wrong
 		// gets the file's problems, which are what must be fixed first.
-		if err := checkExpected(opt, res.State); err != nil || opt.DryRun {
+		if err := checkExpected(opt.ExpectState, res.State); err != nil || opt.DryRun {
 			return err
 		}
 		// Rows first, parents second: a parent may be a unit this same
