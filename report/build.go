@@ -167,6 +167,10 @@ type WorkbookOptions struct {
 	// every unit under it (a head's slice, for the weekly card), and leaves
 	// out Câu hỏi, whose item analysis is the province's.
 	Unit string
+	// Entries, for the whole contest (round 0) of a contest with an
+	// entries part, are its results: the Bài dự thi sheet, after the
+	// prizes.
+	Entries *quiz.EntryResults
 	// Background reads the last, small sheets on a second database
 	// connection while the others are written: for `quizbot report
 	// workbook`, which has the machine to itself. A serving process keeps
@@ -528,6 +532,10 @@ func BuildWorkbook(ctx context.Context, db WorkbookReads, c quiz.Contest, round 
 		wb.Sheets = append(wb.Sheets, Sheet{Name: SheetUnitPrizes, Rows: rowsOf(rows),
 			Columns: []Column{col("Giải", 18), col("Hạng", 8), col("Mã đơn vị", 12), col("Tên đơn vị", 32),
 				col("Số CBCCVC", 12), col("Tỷ lệ tham gia bình quân", 14), col("Số câu đúng bình quân", 14)}})
+	}
+
+	if round == 0 && opt.Entries != nil {
+		wb.Sheets = append(wb.Sheets, entriesSheet(*opt.Entries, c))
 	}
 
 	// Absent: a round's, or every round's of the contest, each line with

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -82,4 +83,30 @@ func EntriesVietnamese(t Table, judges []quiz.Member) Table {
 	}
 	t.Columns = cols
 	return t
+}
+
+// SheetEntries is the workbook's sheet of the entries part.
+const SheetEntries = "Bài dự thi"
+
+// entriesSheet is the whole contest's Bài dự thi sheet: report entries in
+// Vietnamese, the prizes named (Giải Nhất…).
+func entriesSheet(res quiz.EntryResults, c quiz.Contest) Sheet {
+	t := EntriesVietnamese(EntriesTable(res, c.Location()), res.Judges)
+	cols := make([]Column, len(t.Columns))
+	for i, h := range t.Columns {
+		cols[i] = Column{Heading: h, Width: 14}
+	}
+	rows := make([][]any, len(t.Rows))
+	for i, r := range t.Rows {
+		r = slices.Clone(r)
+		if g, ok := r[len(r)-1].(string); ok {
+			r[len(r)-1] = GradeVI(g)
+		}
+		rows[i] = r
+	}
+	s := Sheet{Name: SheetEntries, Columns: cols, Rows: rowsOf(rows)}
+	if !res.Final {
+		s.Title = c.Name + " — Bài dự thi — SỐ LIỆU TẠM THỜI (chưa kết thúc chấm điểm)"
+	}
+	return s
 }

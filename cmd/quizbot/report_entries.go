@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -99,43 +98,15 @@ func cmdReportEntries(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// SheetEntries is the workbook's sheet of the entries part.
-const SheetEntries = "Bài dự thi"
-
-// entriesSheet is the workbook's Bài dự thi sheet, for the whole contest
-// when it has an entries: section: report entries in Vietnamese, the
-// prizes named (Giải Nhất…); ok is false without the section.
-func entriesSheet(ctx context.Context, db quiz.EntryStore, c quiz.Contest) (report.Sheet, bool, error) {
+// contestEntries is the contest's entries part for the whole contest's
+// workbook: nil when the contest file has no entries: section.
+func contestEntries(ctx context.Context, db quiz.EntryStore, c quiz.Contest) (*quiz.EntryResults, error) {
 	res, err := quiz.NewEntries(db, quiz.SystemClock{}).Results(ctx, c.ID)
 	if quiz.ErrorCode(err) == quiz.ENOTFOUND {
-		return report.Sheet{}, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return report.Sheet{}, false, fmt.Errorf("entries of contest %s: %w", c.Code, err)
+		return nil, fmt.Errorf("entries of contest %s: %w", c.Code, err)
 	}
-	t := report.EntriesVietnamese(report.EntriesTable(res, c.Location()), res.Judges)
-	cols := make([]report.Column, len(t.Columns))
-	for i, h := range t.Columns {
-		cols[i] = report.Column{Heading: h, Width: 14}
-	}
-	rows := make([][]any, len(t.Rows))
-	for i, r := range t.Rows {
-		r = slices.Clone(r)
-		if g, ok := r[len(r)-1].(string); ok {
-			r[len(r)-1] = report.GradeVI(g)
-		}
-		rows[i] = r
-	}
-	s := report.Sheet{Name: SheetEntries, Columns: cols, Rows: func(emit func([]any) error) error {
-		for _, r := range rows {
-			if err := emit(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}}
-	if !res.Final {
-		s.Title = c.Name + " — Bài dự thi — SỐ LIỆU TẠM THỜI (chưa kết thúc chấm điểm)"
-	}
-	return s, true, nil
+	return &res, nil
 }

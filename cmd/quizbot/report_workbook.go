@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -64,24 +63,16 @@ func cmdReportWorkbook(ctx context.Context, e *env, args []string) error {
 	if _, ok := c.RoundByNumber(a.round); a.round > 0 && !ok {
 		return fmt.Errorf("report workbook: contest %s: no round %d; %s", c.Code, a.round, roundList(c))
 	}
-	wb, err := report.BuildWorkbook(ctx, db, c, a.round, now, report.WorkbookOptions{Background: true})
-	if err != nil {
-		return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
-	}
+	opt := report.WorkbookOptions{Background: true}
 	if a.round == 0 {
-		// The entries part, when the contest has one (report_entries.go),
-		// after the prizes.
-		s, ok, err := entriesSheet(ctx, db, c)
-		if err != nil {
+		// The entries part, when the contest has one (report_entries.go).
+		if opt.Entries, err = contestEntries(ctx, db, c); err != nil {
 			return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
 		}
-		if ok {
-			at := slices.IndexFunc(wb.Sheets, func(s report.Sheet) bool { return s.Name == report.SheetAbsent })
-			if at < 0 {
-				at = len(wb.Sheets)
-			}
-			wb.Sheets = slices.Insert(wb.Sheets, at, s)
-		}
+	}
+	wb, err := report.BuildWorkbook(ctx, db, c, a.round, now, opt)
+	if err != nil {
+		return fmt.Errorf("report workbook: contest %s: %w", c.Code, err)
 	}
 	if err := writeFileAtomic(a.out, wb.Write); err != nil {
 		return fmt.Errorf("report workbook: %w", err)
