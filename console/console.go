@@ -42,7 +42,6 @@ var staticFS embed.FS
 // from the same rosters and counted-attempt CTEs as the reports and the
 // workbook.
 type Store interface {
-	MemberByPhone(ctx context.Context, phone string) (quiz.Member, error)
 	CreateConsoleToken(ctx context.Context, hash []byte, m quiz.Member, expires time.Time) error
 	ConsoleTokenValid(ctx context.Context, hash []byte, now time.Time) (bool, error)
 	SpendConsoleToken(ctx context.Context, hash []byte, now time.Time) (quiz.Member, int64, bool, error)
@@ -69,7 +68,6 @@ type Store interface {
 	JudgeContests(ctx context.Context, memberID int64) ([]int64, error)
 	EntriesContest(ctx context.Context, now time.Time) (quiz.EntriesSetup, error)
 	EntryByID(ctx context.Context, id int64) (quiz.Entry, error)
-	ContestEntries(ctx context.Context, contestID int64) ([]quiz.Entry, error)
 }
 
 // Console serves the pages.
@@ -109,7 +107,7 @@ func New(store Store, clock quiz.Clock, log *slog.Logger, base string) (*Console
 		if name == "layout" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).Funcs(pathFuncs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", name, err)
 		}
@@ -371,13 +369,6 @@ func (c *Console) renderStatus(w http.ResponseWriter, status int, name string, v
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	fmt.Fprint(w, b.String())
-}
-
-// building is a page still to be built (phase 2).
-func (c *Console) building(nav, title string) handler {
-	return func(w http.ResponseWriter, r *Request) error {
-		return c.render(w, r, "building", View{Title: title, Nav: nav})
-	}
 }
 
 // location is the current contest's time zone, for dates.

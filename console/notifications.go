@@ -21,7 +21,6 @@ import (
 
 // NotifyStore is what the page reads of the queue (storage.DB).
 type NotifyStore interface {
-	Contests(ctx context.Context) ([]quiz.Contest, error)
 	NotificationTally(ctx context.Context, roundID int64, units []string) ([]storage.KindStatusCount, error)
 	FailedNotifications(ctx context.Context, roundID int64, units []string, limit, offset int) ([]storage.FailedNotification, int, error)
 }

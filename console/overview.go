@@ -76,7 +76,6 @@ func (c *Console) overviewLive(w http.ResponseWriter, r *Request) error {
 // (UnitRoundDays, on the workbook's CTEs), rolled up by report.RollUp.
 func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	ctx := r.Context()
-	now := c.clock.Now()
 	var d overviewData
 	d.Scope = "Toàn tỉnh"
 	if !r.Scope.All() {
@@ -101,7 +100,7 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	if err != nil {
 		return d, err
 	}
-	now = fig.at
+	now := fig.at
 	figs := fig.days
 	scopeStaff := 0
 	for _, ro := range fig.rosters {

@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"html/template"
-	"net/url"
 	"slices"
 
 	"quizbot/quiz"
@@ -106,8 +104,3 @@ func NewScope(m quiz.Member, units []quiz.Unit) Scope {
 	}
 	return s
 }
-
-// pathFuncs: unitpath is a unit's code as one segment of an address, for
-// the links and forms of /console/units/{code}. Codes are whatever the
-// units file says: one with "/", "?" or "#" must still lead to its unit.
-var pathFuncs = template.FuncMap{"unitpath": url.PathEscape}
