@@ -355,7 +355,7 @@ func (c *Console) scoreEntry(w http.ResponseWriter, r *Request) error {
 			err = quiz.CheckScore(cr, p)
 		}
 		if err != nil {
-			return c.showEntry(w, r, http.StatusBadRequest, quizMessage(err), r.PostForm)
+			return c.showEntry(w, r, http.StatusBadRequest, quiz.ErrorMessage(err), r.PostForm)
 		}
 		points = append(points, quiz.CriterionPoints{Criterion: i, Points: p, Comment: comment})
 	}
@@ -364,7 +364,7 @@ func (c *Console) scoreEntry(w http.ResponseWriter, r *Request) error {
 	}
 	if err := c.entries.ScoreEntry(r.Context(), r.Member, id, points); err != nil {
 		if qe := quizError(err); qe != err {
-			return c.showEntry(w, r, http.StatusBadRequest, quizMessage(err), r.PostForm)
+			return c.showEntry(w, r, http.StatusBadRequest, quiz.ErrorMessage(err), r.PostForm)
 		}
 		return err
 	}
@@ -377,14 +377,6 @@ func (c *Console) scoreEntry(w http.ResponseWriter, r *Request) error {
 	}
 	http.Redirect(w, r.Request, fmt.Sprintf("/console/entries/%d?saved=1", id), http.StatusSeeOther)
 	return nil
-}
-
-func quizMessage(err error) string {
-	var qe *quiz.Error
-	if errors.As(err, &qe) {
-		return qe.Message
-	}
-	return err.Error()
 }
 
 // entryFile serves an entry's file to its judges and the organizers, with

@@ -93,7 +93,7 @@ func (c *Console) uploadPage(w http.ResponseWriter, r *Request) error {
 	v.Replace, _ = strconv.ParseInt(q.Get("replace"), 10, 64)
 	desk, err := c.entries.Desk(r.Context(), r.Member)
 	if err != nil {
-		v.Problem = quizMessage(err)
+		v.Problem = quiz.ErrorMessage(err)
 		if quiz.ErrorCode(err) == quiz.EINTERNAL {
 			return err
 		}
@@ -165,15 +165,15 @@ func (c *Console) uploadStart(w http.ResponseWriter, r *Request) error {
 		if quiz.ErrorCode(err) == quiz.EINTERNAL {
 			return err
 		}
-		return refuse(quizMessage(err))
+		return refuse(quiz.ErrorMessage(err))
 	}
 	title, err := quiz.CheckTitle(r.PostFormValue("title"))
 	if err != nil {
-		return refuse(quizMessage(err))
+		return refuse(quiz.ErrorMessage(err))
 	}
 	authors, err := quiz.CheckAuthors(r.PostFormValue("authors"))
 	if err != nil {
-		return refuse(quizMessage(err))
+		return refuse(quiz.ErrorMessage(err))
 	}
 	replace, _ := strconv.ParseInt(r.PostFormValue("replace"), 10, 64)
 	if replace != 0 && !containsEntry(desk.Entries, replace) {
@@ -344,7 +344,7 @@ func (c *Console) uploadFinish(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		if quiz.ErrorCode(err) == quiz.EINVALID {
 			discard()
-			return jsonReply(w, http.StatusBadRequest, uploadState{Error: quizMessage(err)})
+			return jsonReply(w, http.StatusBadRequest, uploadState{Error: quiz.ErrorMessage(err)})
 		}
 		return fmt.Errorf("upload finish: %w", err)
 	}
@@ -354,7 +354,7 @@ func (c *Console) uploadFinish(w http.ResponseWriter, r *Request) error {
 			return err
 		}
 		discard()
-		return jsonReply(w, http.StatusBadRequest, uploadState{Error: quizMessage(err)})
+		return jsonReply(w, http.StatusBadRequest, uploadState{Error: quiz.ErrorMessage(err)})
 	}
 	discard()
 	what := "Nộp bài dự thi"
