@@ -70,16 +70,13 @@ func rowOf(u report.RolledUnit, level int) unitRow {
 	f := u.Total
 	avg := "—"
 	if a, ok := f.Avg(); ok {
-		avg = decimalText(a)
+		avg = a.Comma()
 	}
 	return unitRow{Code: u.Code, Name: u.Name, Level: level,
 		Staff: outbound.GroupDigits(int64(f.Staff)), Verified: outbound.GroupDigits(int64(f.Verified)),
 		Participants: outbound.GroupDigits(int64(f.Participations)), Rate: pctText(f.Pct(1)),
 		Avg: avg, Zeros: outbound.GroupDigits(int64(f.ZeroScores)), Sub: u.Units - 1}
 }
-
-// decimalText writes a decimal the Vietnamese way: "12,35".
-func decimalText(d report.Decimal) string { return strings.Replace(d.String(), ".", ",", 1) }
 
 // roundHeading is the line under a page's title: the contest and round.
 type roundHeading struct {

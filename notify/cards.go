@@ -188,14 +188,14 @@ func webOnlyNote(n int) string {
 
 func pctOf(u report.UnitResult) string {
 	if d, ok := u.ParticipationPct(); ok {
-		return decimalComma(d) + "%"
+		return d.Comma() + "%"
 	}
 	return "–"
 }
 
 func avgOf(u report.UnitResult) string {
 	if d, ok := u.AvgCorrect(); ok {
-		return decimalComma(d)
+		return d.Comma()
 	}
 	return "–"
 }
@@ -211,10 +211,10 @@ func change(cur report.UnitResult, prev report.UnitResult, hasPrev bool, prevNum
 	d := report.Decimal{Scaled: c.Scaled - p.Scaled, Places: c.Places}
 	switch {
 	case d.Scaled > 0:
-		return fmt.Sprintf(" (▲ tăng %s điểm %% so với đợt %d)", decimalComma(d), prevNumber)
+		return fmt.Sprintf(" (▲ tăng %s điểm %% so với đợt %d)", d.Comma(), prevNumber)
 	case d.Scaled < 0:
 		d.Scaled = -d.Scaled
-		return fmt.Sprintf(" (▼ giảm %s điểm %% so với đợt %d)", decimalComma(d), prevNumber)
+		return fmt.Sprintf(" (▼ giảm %s điểm %% so với đợt %d)", d.Comma(), prevNumber)
 	}
 	return fmt.Sprintf(" (không đổi so với đợt %d)", prevNumber)
 }

@@ -2,12 +2,10 @@ package notify
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"quizbot/outbound"
 	"quizbot/quiz"
-	"quizbot/report"
 )
 
 // day formats a date: "04/12/2026".
@@ -50,10 +48,6 @@ func lastCallText(c quiz.Contest, r quiz.Round, now time.Time) string {
 	return fmt.Sprintf("⚠️ Sắp hết hạn: Đợt %d cuộc thi \"%s\" đóng lúc %s%s.\nAnh/chị chưa tham gia đợt này.\n\n%s",
 		r.Number, c.Name, outbound.When(r.ClosesAt, c.Location()), rest, quizRules(c))
 }
-
-// decimalComma writes a report figure the Vietnamese way, with a decimal
-// comma: "85,7".
-func decimalComma(d report.Decimal) string { return strings.Replace(d.String(), ".", ",", 1) }
 
 // groupDigits writes 21000 as 21.000, as the chat does (outbound.GroupDigits).
 func groupDigits(n int) string { return outbound.GroupDigits(int64(n)) }

@@ -196,22 +196,25 @@ func TestReportAbsentReason(t *testing.T) {
 
 func TestReportDecimal(t *testing.T) {
 	for _, tc := range []struct {
-		d    report.Decimal
-		want string
-		f    float64
+		d           report.Decimal
+		want, comma string
+		f           float64
 	}{
-		{report.Decimal{Scaled: 667, Places: 1}, "66.7", 66.7},
-		{report.Decimal{Scaled: 1000, Places: 1}, "100.0", 100},
-		{report.Decimal{Scaled: 5, Places: 2}, "0.05", 0.05},
-		{report.Decimal{Scaled: 0, Places: 2}, "0.00", 0},
-		{report.Decimal{Scaled: -15, Places: 1}, "-1.5", -1.5},
-		{report.Decimal{Scaled: 42}, "42", 42},
+		{report.Decimal{Scaled: 667, Places: 1}, "66.7", "66,7", 66.7},
+		{report.Decimal{Scaled: 1000, Places: 1}, "100.0", "100,0", 100},
+		{report.Decimal{Scaled: 5, Places: 2}, "0.05", "0,05", 0.05},
+		{report.Decimal{Scaled: 0, Places: 2}, "0.00", "0,00", 0},
+		{report.Decimal{Scaled: -15, Places: 1}, "-1.5", "-1,5", -1.5},
+		{report.Decimal{Scaled: 42}, "42", "42", 42},
 	} {
 		if got := tc.d.String(); got != tc.want {
 			t.Errorf("%+v = %q, want %q", tc.d, got, tc.want)
 		}
 		if got := tc.d.Float(); got != tc.f {
 			t.Errorf("%+v float = %v, want %v", tc.d, got, tc.f)
+		}
+		if got := tc.d.Comma(); got != tc.comma {
+			t.Errorf("%+v comma = %q, want %q", tc.d, got, tc.comma)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,10 @@ func (d Decimal) String() string {
 	}
 	return s
 }
+
+// Comma is the decimal the Vietnamese way, with a decimal comma: "85,7",
+// as the chat's cards and the console show it.
+func (d Decimal) Comma() string { return strings.Replace(d.String(), ".", ",", 1) }
 
 // Float is the decimal's value as a float64, for spreadsheets.
 // Parsing the decimal's text gives the double nearest to it (3.67, not
