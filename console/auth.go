@@ -36,7 +36,7 @@ func CanUse(m quiz.Member) bool {
 // Link issues a one-time sign-in link for m (read fresh by the caller),
 // good for LinkTTL: the URL to open. Only its token's hash is stored.
 func (c *Console) Link(ctx context.Context, m quiz.Member) (string, error) {
-	ok, err := c.mayEnter(ctx, m)
+	_, ok, err := c.mayEnter(ctx, m)
 	if err != nil {
 		return "", err
 	}
@@ -147,7 +147,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		fail(&Error{http.StatusGone, textBadLink})
 		return
 	}
-	enter, err := c.mayEnter(r.Context(), m)
+	_, enter, err := c.mayEnter(r.Context(), m)
 	if err != nil {
 		c.fail(w, r, nil, err)
 		return
@@ -185,24 +185,19 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// mayEnter says whether m may sign in: an organizer or a head, an active
-// judge of some contest's entries, or (for an upload link) anyone the
-// entries part lets submit now.
-func (c *Console) mayEnter(ctx context.Context, m quiz.Member) (bool, error) {
-	if CanUse(m) {
-		return true, nil
-	}
+// mayEnter says whether m may sign in, and stay signed in: an organizer or
+// a head, an active judge of some contest's entries, or (for an upload
+// link) anyone the entries part lets submit now. judging lists the
+// contests m judges, the latest first (Request.Judging).
+func (c *Console) mayEnter(ctx context.Context, m quiz.Member) (judging []int64, ok bool, err error) {
 	if !m.Active {
-		return false, nil
+		return nil, false, nil
 	}
-	ids, err := c.store.JudgeContests(ctx, m.ID)
+	judging, err = c.store.JudgeContests(ctx, m.ID)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
-	if len(ids) > 0 {
-		return true, nil
-	}
-	return c.maySubmit(ctx, m), nil
+	return judging, CanUse(m) || len(judging) > 0 || c.maySubmit(ctx, m), nil
 }
 
 // secure says whether the cookie may travel over HTTPS only: the request
@@ -230,12 +225,12 @@ func (c *Console) signedIn(hr *http.Request) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	judging, err := c.store.JudgeContests(hr.Context(), m.ID)
+	judging, ok, err := c.mayEnter(hr.Context(), m)
 	if err != nil {
 		return nil, err
 	}
 	// Someone demoted, or no longer a judge or a submitter, is signed out.
-	if !CanUse(m) && len(judging) == 0 && !c.maySubmit(hr.Context(), m) {
+	if !ok {
 		return nil, errSignIn
 	}
 	return &Request{Request: hr, Member: m, Scope: scope, CSRF: csrf, Judging: judging, session: h}, nil
