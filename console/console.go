@@ -316,7 +316,8 @@ func (c *Console) fail(w http.ResponseWriter, hr *http.Request, r *Request, err 
 	}
 	v := View{Title: "Không thực hiện được", Content: e}
 	if r != nil {
-		v.Member, v.CSRF, v.Staff, v.Judging = r.Member, r.CSRF, CanUse(r.Member), len(r.Judging) > 0
+		c.renderAt(w, r, e.Status, "error", v)
+		return
 	}
 	c.renderStatus(w, e.Status, "error", v)
 }
@@ -349,8 +350,14 @@ const (
 
 // render writes page name inside the layout with r's member and token.
 func (c *Console) render(w http.ResponseWriter, r *Request, name string, v View) error {
+	return c.renderAt(w, r, http.StatusOK, name, v)
+}
+
+// renderAt is render with another status than 200 (a refused form shown
+// again, an error page).
+func (c *Console) renderAt(w http.ResponseWriter, r *Request, status int, name string, v View) error {
 	v.Member, v.CSRF, v.Staff, v.Judging = r.Member, r.CSRF, CanUse(r.Member), len(r.Judging) > 0
-	c.renderStatus(w, http.StatusOK, name, v)
+	c.renderStatus(w, status, name, v)
 	return nil
 }
 

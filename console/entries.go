@@ -301,13 +301,7 @@ func (c *Console) showEntry(w http.ResponseWriter, r *Request, status int, msg s
 			v.Result = resultText(er)
 		}
 	}
-	v2 := View{Title: e.Title, Nav: navEntries, Content: v}
-	if status != http.StatusOK {
-		v2.Member, v2.CSRF, v2.Staff, v2.Judging = r.Member, r.CSRF, CanUse(r.Member), len(r.Judging) > 0
-		c.renderStatus(w, status, "entry", v2)
-		return nil
-	}
-	return c.render(w, r, "entry", v2)
+	return c.renderAt(w, r, status, "entry", View{Title: e.Title, Nav: navEntries, Content: v})
 }
 
 // resultText is an entry's score, rank and prize in words.
