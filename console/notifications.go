@@ -143,27 +143,21 @@ func pickRound(ct quiz.Contest, q string, now time.Time) (quiz.Round, bool, erro
 		}
 		return rd, true, nil
 	}
-	if rd, open := ct.RoundAt(now); open {
-		return rd, true, nil
-	}
-	var last quiz.Round
-	found := false
-	for _, rd := range ct.Rounds {
-		if !rd.OpensAt.After(now) {
-			last, found = rd, true
+	started, rd, _ := startedRounds(ct, now)
+	if len(started) == 0 {
+		if len(ct.Rounds) > 0 {
+			return ct.Rounds[0], true, nil
 		}
+		return quiz.Round{}, false, nil
 	}
-	if !found && len(ct.Rounds) > 0 {
-		return ct.Rounds[0], true, nil
-	}
-	return last, found, nil
+	return rd, true, nil
 }
 
 func roundChoices(ct quiz.Contest, sel int, loc *time.Location) []roundChoice {
 	out := make([]roundChoice, len(ct.Rounds))
 	for i, rd := range ct.Rounds {
 		out[i] = roundChoice{Number: rd.Number, Selected: rd.Number == sel,
-			Label: fmt.Sprintf("Đợt %d (%s–%s)", rd.Number, rd.OpensAt.In(loc).Format("02/01"), rd.ClosesAt.In(loc).Format("02/01"))}
+			Label: roundLabel(rd, loc)}
 	}
 	return out
 }

@@ -210,7 +210,7 @@ func (c *Console) overviewFigures(r *Request) (overviewData, error) {
 	for _, rd := range started {
 		f := report.Figures{Staff: scopeStaff, Participations: perRound[rd.ID]}
 		p, ok := f.Pct(1)
-		label := fmt.Sprintf("Đợt %d (%s–%s)", rd.Number, rd.OpensAt.In(loc).Format("02/01"), rd.ClosesAt.In(loc).Format("02/01"))
+		label := roundLabel(rd, loc)
 		d.Rounds = append(d.Rounds, roundFigure{Label: label, Participants: outbound.GroupDigits(int64(f.Participations)),
 			Staff: outbound.GroupDigits(int64(f.Staff)), Rate: pctText(p, ok)})
 		items = append(items, barItem{Label: label, Value: pctText(p, ok), Scaled: p.Scaled,

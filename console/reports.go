@@ -250,12 +250,7 @@ func (c *Console) reportsList(r *Request) (reportsData, error) {
 		}
 		return out
 	}
-	var opened []quiz.Round
-	for _, rd := range ct.Rounds {
-		if !rd.OpensAt.After(now) {
-			opened = append(opened, rd)
-		}
-	}
+	opened, _, _ := startedRounds(ct, now)
 	if len(opened) == 0 {
 		d.Empty = "Chưa có đợt thi nào bắt đầu: chưa có báo cáo."
 		if next, ok := ct.NextRound(now); ok {

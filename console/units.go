@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"quizbot/outbound"
 	"quizbot/quiz"
@@ -38,23 +39,38 @@ func (c *Console) roundNow(ctx context.Context) (roundState, error) {
 		return st, err
 	}
 	st.Contest = ct
-	for _, rd := range ct.Rounds {
-		if !rd.OpensAt.After(now) {
-			st.Started = append(st.Started, rd)
-		}
-	}
+	st.Started, st.Round, st.Open = startedRounds(ct, now)
 	if len(st.Started) == 0 {
 		st.Empty = "Cuộc thi chưa bắt đầu."
 		if next, ok := ct.NextRound(now); ok {
 			st.Empty = fmt.Sprintf("Cuộc thi chưa bắt đầu: đợt %d mở lúc %s.", next.Number, outbound.When(next.OpensAt, ct.Location()))
 		}
-		return st, nil
-	}
-	st.Round, st.Open = ct.RoundAt(now)
-	if !st.Open {
-		st.Round = st.Started[len(st.Started)-1]
 	}
 	return st, nil
+}
+
+// startedRounds lists ct's rounds that opened by now, in their order, and
+// the one a page shows: the open one, else the last that opened (none
+// when nothing opened).
+func startedRounds(ct quiz.Contest, now time.Time) (started []quiz.Round, current quiz.Round, open bool) {
+	for _, rd := range ct.Rounds {
+		if !rd.OpensAt.After(now) {
+			started = append(started, rd)
+		}
+	}
+	if len(started) == 0 {
+		return nil, quiz.Round{}, false
+	}
+	current, open = ct.RoundAt(now)
+	if !open {
+		current = started[len(started)-1]
+	}
+	return started, current, open
+}
+
+// roundLabel names a round by its number and days: "Đợt 2 (08/12–14/12)".
+func roundLabel(rd quiz.Round, loc *time.Location) string {
+	return fmt.Sprintf("Đợt %d (%s–%s)", rd.Number, rd.OpensAt.In(loc).Format("02/01"), rd.ClosesAt.In(loc).Format("02/01"))
 }
 
 // unitRow is a unit's line in the tree: its figures with the units under
