@@ -262,17 +262,16 @@ func problemsOf(iv *importView, err error) error {
 	if !errors.As(err, &ie) {
 		return err
 	}
-	ps := slices.Clone(ie.Problems)
-	slices.SortStableFunc(ps, func(a, b importer.Problem) int { return a.Line - b.Line })
-	for _, p := range ps[:min(len(ps), importer.MaxListed)] {
+	listed, more := ie.Listed()
+	for _, p := range listed {
 		row := problemRow{Line: "cả tệp", Column: p.Column, Problem: p.Reason}
 		if p.Line > 0 {
 			row.Line = strconv.Itoa(p.Line)
 		}
 		iv.Problems = append(iv.Problems, row)
 	}
-	if rest := len(ps) - importer.MaxListed; rest > 0 {
-		iv.More = outbound.GroupDigits(int64(rest))
+	if more > 0 {
+		iv.More = outbound.GroupDigits(int64(more))
 	}
 	return nil
 }

@@ -41,20 +41,28 @@ const MaxListed = 100
 // as a whole), in line order, as an editor's "go to line" expects them: the
 // first MaxListed of them, then how many more there are.
 func (e *Error) Lines() []string {
-	ps := slices.Clone(e.Problems)
-	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
-	out := make([]string, 0, min(len(ps), MaxListed+1))
-	for _, p := range ps[:min(len(ps), MaxListed)] {
+	listed, more := e.Listed()
+	out := make([]string, 0, len(listed)+1)
+	for _, p := range listed {
 		if p.Line == 0 {
 			out = append(out, e.File+": "+p.Reason)
 		} else {
 			out = append(out, e.File+":"+strconv.Itoa(p.Line)+": "+p.Reason)
 		}
 	}
-	if rest := len(ps) - MaxListed; rest > 0 {
-		out = append(out, fmt.Sprintf("%s: … và %s lỗi khác", e.File, outbound.GroupDigits(int64(rest))))
+	if more > 0 {
+		out = append(out, fmt.Sprintf("%s: … và %s lỗi khác", e.File, outbound.GroupDigits(int64(more))))
 	}
 	return out
+}
+
+// Listed is what Lines and the console's table list: the problems in line
+// order, the first MaxListed of them, and how many more there are.
+func (e *Error) Listed() (listed []Problem, more int) {
+	ps := slices.Clone(e.Problems)
+	slices.SortStableFunc(ps, func(a, b Problem) int { return a.Line - b.Line })
+	n := min(len(ps), MaxListed)
+	return ps[:n], len(ps) - n
 }
 
 // Reject returns an *Error for the problems, or nil when there are none.
