@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"quizbot/console"
 	"quizbot/entryfiles"
 	"quizbot/quiz"
@@ -611,5 +613,35 @@ func TestConsoleJudgingAssigned(t *testing.T) {
 	// x2 on e5, y3 on e2 and e4.
 	if _, body := org.get("/console/judging/close?contest=" + itoa(f.seed.Contest.ID)); !strings.Contains(text(body), "Còn 3 lượt chấm chưa đủ tiêu chí") {
 		t.Errorf("confirm page:\n%s", text(body))
+	}
+}
+
+// The whole contest's workbook from Báo cáo has the Bài dự thi sheet, as
+// the command's has; a head's slice has not: it lists every unit's entries
+// and scores.
+func TestConsoleContestWorkbookHasEntries(t *testing.T) {
+	t.Parallel()
+	f := newEntriesFixture(t, nil)
+	f.cons.UseReports(f.db, console.ReportsOptions{})
+	f.submit("a1", "Một cửa điện tử ở Sở Nội vụ", nil, "")
+	workbook := func(key string) *excelize.File {
+		t.Helper()
+		st, _, body := f.signIn(key).fetch("/console/reports/download?report=workbook&format=xlsx")
+		if st != http.StatusOK {
+			t.Fatalf("%s's workbook: %d %s", key, st, clip(string(body), 300))
+		}
+		x, err := excelize.OpenReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.Close() })
+		return x
+	}
+	rows, err := workbook("org").GetRows("Bài dự thi")
+	if err != nil || !strings.Contains(fmt.Sprint(rows), "Một cửa điện tử ở Sở Nội vụ") {
+		t.Errorf("organizer's Bài dự thi: %q, %v", rows, err)
+	}
+	if got := workbook("head").GetSheetList(); slices.Contains(got, "Bài dự thi") {
+		t.Errorf("head's slice: %q, want no Bài dự thi", got)
 	}
 }

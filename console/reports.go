@@ -360,8 +360,19 @@ func (c *Console) download(w http.ResponseWriter, r *Request) error {
 	var write func(io.Writer) error
 	if def.Key == "workbook" {
 		// The command's workbook; a slice leaves out Câu hỏi, the
-		// province's item analysis, as the heads' weekly cards do.
-		wb, err := report.BuildWorkbook(ctx, c.reports.db, ct, round, now, report.WorkbookOptions{Unit: unit})
+		// province's item analysis, as the heads' weekly cards do, and Bài
+		// dự thi, every unit's entries and scores.
+		opt := report.WorkbookOptions{Unit: unit}
+		if round == 0 && unit == "" && c.entries != nil {
+			res, err := c.entries.Results(ctx, ct.ID)
+			switch {
+			case err == nil:
+				opt.Entries = &res
+			case quiz.ErrorCode(err) != quiz.ENOTFOUND: // ENOTFOUND: no entries part
+				return err
+			}
+		}
+		wb, err := report.BuildWorkbook(ctx, c.reports.db, ct, round, now, opt)
 		if err != nil {
 			return c.reportErr(err)
 		}
