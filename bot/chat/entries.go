@@ -34,7 +34,6 @@ type FileRef struct {
 	ID   string
 	Name string // as sent, "" when the platform gives none
 	Size int64  // 0 when unknown
-	MIME string
 }
 
 // FileFetcher is a messenger that downloads the files people send it.

@@ -39,10 +39,10 @@ func fileRef(m *models.Message) *chat.FileRef {
 	switch {
 	case m.Document != nil:
 		d := m.Document
-		return &chat.FileRef{ID: d.FileID, Name: d.FileName, Size: d.FileSize, MIME: d.MimeType}
+		return &chat.FileRef{ID: d.FileID, Name: d.FileName, Size: d.FileSize}
 	case m.Video != nil:
 		v := m.Video
-		return &chat.FileRef{ID: v.FileID, Name: v.FileName, Size: v.FileSize, MIME: v.MimeType}
+		return &chat.FileRef{ID: v.FileID, Name: v.FileName, Size: v.FileSize}
 	}
 	return nil
 }
