@@ -625,8 +625,22 @@ func knownFields(goType string) []string {
 		t = reflect.TypeFor[unitPrizesDoc]()
 	case "contestfile.integrityDoc":
 		t = reflect.TypeFor[integrityDoc]()
+	case "contestfile.entriesDoc":
+		t = reflect.TypeFor[entriesDoc]()
+	case "contestfile.perUnitDoc":
+		t = reflect.TypeFor[perUnitDoc]()
+	case "contestfile.kindsDoc":
+		t = reflect.TypeFor[kindsDoc]()
+	case "contestfile.videoDoc":
+		t = reflect.TypeFor[videoDoc]()
+	case "contestfile.essayDoc":
+		t = reflect.TypeFor[essayDoc]()
+	case "contestfile.criterionDoc":
+		t = reflect.TypeFor[criterionDoc]()
+	case "contestfile.entryPrizesDoc":
+		t = reflect.TypeFor[entryPrizesDoc]()
 	default:
-		return entriesFields(goType)
+		return nil
 	}
 	var names []string
 	for i := range t.NumField() {

@@ -182,24 +182,3 @@ var entriesTypes = map[string]string{
 	"contestfile.entryPrizesDoc": "cơ cấu giải bài dự thi (nhat, nhi, ba, khuyen_khich)",
 	"bool":                       "true hoặc false",
 }
-
-func entriesFields(goType string) []string {
-	var names []string
-	switch goType {
-	case "contestfile.entriesDoc":
-		names = []string{"opens", "closes", "judging_closes", "submitter", "per_unit", "kinds", "rubric", "judges", "combine", "blind", "prizes", "assign"}
-	case "contestfile.perUnitDoc":
-		names = []string{"min", "max"}
-	case "contestfile.kindsDoc":
-		names = []string{"video", "essay", "link"}
-	case "contestfile.videoDoc":
-		names = []string{"formats", "max_duration"}
-	case "contestfile.essayDoc":
-		names = []string{"formats", "words"}
-	case "contestfile.criterionDoc":
-		names = []string{"name", "description", "max_points"}
-	case "contestfile.entryPrizesDoc":
-		names = []string{"nhat", "nhi", "ba", "khuyen_khich"}
-	}
-	return names
-}
