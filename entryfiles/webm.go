@@ -1,6 +1,7 @@
 package entryfiles
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -83,7 +84,7 @@ func segmentDuration(r io.ReaderAt, off, end int64) (time.Duration, error) {
 
 func infoDuration(b []byte) (time.Duration, error) {
 	scale, dur, seen := uint64(1_000_000), 0.0, false
-	rd := bytesReaderAt(b)
+	rd := bytes.NewReader(b)
 	for off, i := int64(0), 0; i < 256 && off < int64(len(b)); i++ {
 		id, dataOff, dataSize, err := ebmlElement(rd, off, int64(len(b)))
 		if err != nil || dataSize < 0 {
@@ -120,19 +121,6 @@ func infoDuration(b []byte) (time.Duration, error) {
 		return 0, errors.New("webm: duration out of range")
 	}
 	return time.Duration(ns), nil
-}
-
-type bytesReaderAt []byte
-
-func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off >= int64(len(b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, b[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
 }
 
 // ebmlElement reads the element header at off: its ID, where its data
