@@ -51,12 +51,11 @@ func EntriesTable(res quiz.EntryResults, loc *time.Location) Table {
 			opt(e.DurationMS > 0, (e.DurationMS+500)/1000), opt(e.Words > 0, e.Words), opt(e.FileSize > 0, e.FileSize),
 			opt(e.FileHash != "", e.FileHash), opt(e.URL != "", e.URL), e.SubmittedAt.In(loc), e.UpdatedAt.In(loc)}
 		for _, p := range r.Judges {
-			row = append(row, opt(p != nil, func() any {
-				if p == nil {
-					return nil
-				}
-				return Decimal{Scaled: int64(*p), Places: 2}
-			}()))
+			var cell any // empty where the judge has not scored
+			if p != nil {
+				cell = Decimal{Scaled: int64(*p), Places: 2}
+			}
+			row = append(row, cell)
 		}
 		row = append(row, len(r.Totals), opt(r.Scored, Decimal{Scaled: r.Score, Places: 2}), opt(r.Rank > 0, r.Rank), opt(r.Grade != "", r.Grade))
 		t.Rows = append(t.Rows, row)
