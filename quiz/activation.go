@@ -153,7 +153,7 @@ type ActivationStore interface {
 
 // vnTime formats a moment for a message, in Vietnam's time zone.
 func vnTime(t time.Time) string {
-	return t.In((&Contest{}).Location()).Format("15:04 ngày 02/01/2006")
+	return t.In((&Contest{}).Location()).Format(TimeLayout)
 }
 
 // Activate binds a platform account to the member whose activation code was

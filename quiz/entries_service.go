@@ -130,10 +130,10 @@ func (s *Entries) mayPost(setup EntriesSetup, m Member) error {
 		return Errorf(EFORBIDDEN, "Bài dự thi của đơn vị do thủ trưởng đơn vị nộp. Anh/chị vui lòng gửi bài cho thủ trưởng đơn vị mình.")
 	}
 	if now.Before(cfg.OpensAt) {
-		return Errorf(EINVALID, "Chưa đến thời gian nhận bài dự thi: bắt đầu nhận từ %s.", cfg.OpensAt.In(loc).Format("15:04 ngày 02/01/2006"))
+		return Errorf(EINVALID, "Chưa đến thời gian nhận bài dự thi: bắt đầu nhận từ %s.", cfg.OpensAt.In(loc).Format(TimeLayout))
 	}
 	if !now.Before(cfg.ClosesAt) {
-		return Errorf(EINVALID, "Đã hết hạn nộp bài dự thi (%s). Bài đã nộp được giữ nguyên, không thể nộp thêm hay thay thế.", cfg.ClosesAt.In(loc).Format("15:04 ngày 02/01/2006"))
+		return Errorf(EINVALID, "Đã hết hạn nộp bài dự thi (%s). Bài đã nộp được giữ nguyên, không thể nộp thêm hay thay thế.", cfg.ClosesAt.In(loc).Format(TimeLayout))
 	}
 	return nil
 }
@@ -298,7 +298,7 @@ func (s *Entries) ScoreEntry(ctx context.Context, judge Member, entryID int64, p
 	}
 	now := s.Now()
 	if now.Before(setup.Config.ClosesAt) {
-		return Errorf(EINVALID, "Chưa chấm được: các đơn vị còn được nộp và thay bài đến %s.", setup.Config.ClosesAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006"))
+		return Errorf(EINVALID, "Chưa chấm được: các đơn vị còn được nộp và thay bài đến %s.", setup.Config.ClosesAt.In(setup.Contest.Location()).Format(TimeLayout))
 	}
 	if setup.JudgingClosed(now) {
 		return Errorf(EINVALID, "Việc chấm điểm đã kết thúc; điểm không thay đổi được nữa.")

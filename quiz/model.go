@@ -142,6 +142,10 @@ func (c *Contest) Location() *time.Location {
 	return time.FixedZone("ICT", 7*3600)
 }
 
+// TimeLayout is how a message to users writes a moment (in the contest's
+// time zone): "07:30 ngày 07/12/2026".
+const TimeLayout = "15:04 ngày 02/01/2006"
+
 // SettledAt is when nothing of round r can change any more: its close, plus
 // the time limit of an attempt started at the last moment, plus the grace
 // for typing its prediction. Until then its results are provisional.

@@ -84,11 +84,10 @@ func (b *Bot) UseEntries(svc *quiz.Entries, store EntryDialogues, files EntryFil
 }
 
 const (
-	entryDraftTTL   = 30 * time.Minute
-	stepTitle       = "title"
-	stepAuthors     = "authors"
-	stepFile        = "file"
-	entryTimeLayout = "15:04 ngày 02/01/2006"
+	entryDraftTTL = 30 * time.Minute
+	stepTitle     = "title"
+	stepAuthors   = "authors"
+	stepFile      = "file"
 
 	textEntryCancelled = "Đã dừng việc nộp bài dự thi. Gõ /nopbai khi muốn nộp lại."
 	textEntryNothing   = "Anh/chị không có việc nộp bài dự thi nào đang dở. Gõ /nopbai để nộp bài."
@@ -173,7 +172,7 @@ func (c *conv) entryStart(ctx context.Context) error {
 	cfg, loc := desk.Setup.Config, desk.Setup.Contest.Location()
 	var b strings.Builder
 	fmt.Fprintf(&b, "📤 Nộp bài dự thi – %s\nĐơn vị: %s\nHạn nộp: %s.\n%s\n", field(desk.Setup.Contest.Name), field(m.UnitName),
-		cfg.ClosesAt.In(loc).Format(entryTimeLayout), cfg.AcceptedText())
+		cfg.ClosesAt.In(loc).Format(quiz.TimeLayout), cfg.AcceptedText())
 	if n := len(desk.Entries); n > 0 {
 		fmt.Fprintf(&b, "\nĐơn vị đã nộp %d/%d bài:", n, cfg.MaxPerUnit)
 		for i, e := range desk.Entries {
@@ -522,9 +521,9 @@ func entryReceipt(s quiz.EntriesSetup, e quiz.Entry, by string, replaced, frozen
 	}
 	fmt.Fprintf(&b, "Thời điểm nhận: %s\nNgười nộp: %s\n\n", e.UpdatedAt.In(loc).Format("15:04:05 ngày 02/01/2006"), field(by))
 	if frozen {
-		fmt.Fprintf(&b, "Hạn nộp bài đã kết thúc lúc %s: bài được giữ nguyên như trên để Ban Giám khảo chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
+		fmt.Fprintf(&b, "Hạn nộp bài đã kết thúc lúc %s: bài được giữ nguyên như trên để Ban Giám khảo chấm.", s.Config.ClosesAt.In(loc).Format(quiz.TimeLayout))
 	} else {
-		fmt.Fprintf(&b, "Đơn vị có thể thay bài đến %s; sau thời điểm đó bài được giữ nguyên để chấm.", s.Config.ClosesAt.In(loc).Format(entryTimeLayout))
+		fmt.Fprintf(&b, "Đơn vị có thể thay bài đến %s; sau thời điểm đó bài được giữ nguyên để chấm.", s.Config.ClosesAt.In(loc).Format(quiz.TimeLayout))
 	}
 	return b.String()
 }
