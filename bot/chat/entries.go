@@ -407,9 +407,15 @@ func (c *conv) copyToHeads(ctx context.Context, m quiz.Member, receipt string) {
 		c.log.Warn("entries: heads of unit", "unit", m.UnitID, "err", err)
 		return
 	}
+	c.sendToHeads(ctx, heads, m.ID, c.ev.Platform, receipt)
+}
+
+// sendToHeads sends a copy of the receipt to each of the heads but the
+// submitter, from the platform prefer on (sendToMember).
+func (b *Bot) sendToHeads(ctx context.Context, heads []quiz.Member, submitter int64, prefer quiz.Platform, receipt string) {
 	for _, h := range heads {
-		if h.ID != m.ID {
-			c.sendToMember(ctx, h.ID, c.ev.Platform, textHeadCopy+receipt)
+		if h.ID != submitter {
+			b.sendToMember(ctx, h.ID, prefer, textHeadCopy+receipt)
 		}
 	}
 }
@@ -458,7 +464,10 @@ func (b *Bot) SendFrozenReceipts(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A batch may hold several entries of one contest or of one unit: each
+	// setup and each unit's heads are read once.
 	setups := map[int64]quiz.EntriesSetup{}
+	unitHeads := map[int64][]quiz.Member{}
 	for _, e := range es {
 		s, ok := setups[e.ContestID]
 		if !ok {
@@ -469,15 +478,14 @@ func (b *Bot) SendFrozenReceipts(ctx context.Context) error {
 		}
 		receipt := entryReceipt(s, e, e.SubmitterName, false, true)
 		b.sendToMember(ctx, e.SubmittedBy, quiz.PlatformTelegram, receipt)
-		heads, err := b.entries.store.UnitHeads(ctx, e.UnitID)
-		if err != nil {
-			return err
-		}
-		for _, h := range heads {
-			if h.ID != e.SubmittedBy {
-				b.sendToMember(ctx, h.ID, quiz.PlatformTelegram, textHeadCopy+receipt)
+		heads, ok := unitHeads[e.UnitID]
+		if !ok {
+			if heads, err = b.entries.store.UnitHeads(ctx, e.UnitID); err != nil {
+				return err
 			}
+			unitHeads[e.UnitID] = heads
 		}
+		b.sendToHeads(ctx, heads, e.SubmittedBy, quiz.PlatformTelegram, receipt)
 	}
 	return nil
 }
