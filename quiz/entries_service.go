@@ -143,24 +143,32 @@ func (s *Entries) mayPost(setup EntriesSetup, m Member) error {
 // the submission: the window (a dialogue begun before the close cannot
 // finish after it), who submits, the kind and the unit's count.
 func (s *Entries) Submit(ctx context.Context, m Member, contestID, replace int64, d EntryDraft) (Entry, error) {
+	e, _, err := s.SubmitForReceipt(ctx, m, contestID, replace, d)
+	return e, err
+}
+
+// SubmitForReceipt is Submit that also returns, when the entry is in, the
+// setup it was checked against, which the receipt needs: it is not read
+// again.
+func (s *Entries) SubmitForReceipt(ctx context.Context, m Member, contestID, replace int64, d EntryDraft) (Entry, EntriesSetup, error) {
 	setup, err := s.store.EntriesSetup(ctx, contestID)
 	if err != nil {
-		return Entry{}, fmt.Errorf("entries of contest %d: %w", contestID, err)
+		return Entry{}, EntriesSetup{}, fmt.Errorf("entries of contest %d: %w", contestID, err)
 	}
 	if err := s.mayPost(setup, m); err != nil {
-		return Entry{}, err
+		return Entry{}, EntriesSetup{}, err
 	}
 	title, err := CheckTitle(d.Title)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, EntriesSetup{}, err
 	}
 	authors, err := CheckAuthors(d.Authors)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, EntriesSetup{}, err
 	}
 	kind, err := setup.Config.checkDraft(d)
 	if err != nil {
-		return Entry{}, err
+		return Entry{}, EntriesSetup{}, err
 	}
 	e := Entry{ID: replace, ContestID: contestID, UnitID: m.UnitID, UnitCode: m.UnitCode, UnitName: m.UnitName,
 		SubmittedBy: m.ID, Title: title, Authors: authors, Kind: kind, URL: d.URL, SubmittedAt: s.Now(), UpdatedAt: s.Now()}
@@ -170,17 +178,17 @@ func (s *Entries) Submit(ctx context.Context, m Member, contestID, replace int64
 	}
 	if replace != 0 {
 		if err := s.store.ReplaceEntry(ctx, &e); err != nil {
-			return Entry{}, fmt.Errorf("replace entry %d: %w", replace, err)
+			return Entry{}, EntriesSetup{}, fmt.Errorf("replace entry %d: %w", replace, err)
 		}
-		return e, nil
+		return e, setup, nil
 	}
 	if err := s.store.InsertEntry(ctx, &e, setup.Config.MaxPerUnit); err != nil {
 		if ErrorCode(err) == ECONFLICT {
-			return Entry{}, Errorf(ECONFLICT, "Đơn vị đã nộp đủ %d bài dự thi. Anh/chị có thể thay thế một bài đã nộp bằng lệnh /nopbai.", setup.Config.MaxPerUnit)
+			return Entry{}, EntriesSetup{}, Errorf(ECONFLICT, "Đơn vị đã nộp đủ %d bài dự thi. Anh/chị có thể thay thế một bài đã nộp bằng lệnh /nopbai.", setup.Config.MaxPerUnit)
 		}
-		return Entry{}, fmt.Errorf("insert entry: %w", err)
+		return Entry{}, EntriesSetup{}, fmt.Errorf("insert entry: %w", err)
 	}
-	return e, nil
+	return e, setup, nil
 }
 
 // Assignment maps the contest's entries to the ids of the judges who

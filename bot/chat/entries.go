@@ -363,7 +363,7 @@ func (c *conv) entryTooLarge(ctx context.Context, m quiz.Member, d quiz.EntryDia
 
 // entrySubmit submits the dialogue's entry and sends the receipts.
 func (c *conv) entrySubmit(ctx context.Context, m quiz.Member, d quiz.EntryDialogue, draft quiz.EntryDraft) error {
-	e, err := c.entries.svc.Submit(ctx, m, d.ContestID, d.ReplaceID, draft)
+	e, setup, err := c.entries.svc.SubmitForReceipt(ctx, m, d.ContestID, d.ReplaceID, draft)
 	if err != nil {
 		over := false
 		switch quiz.ErrorCode(err) {
@@ -384,10 +384,6 @@ func (c *conv) entrySubmit(ctx context.Context, m quiz.Member, d quiz.EntryDialo
 	}
 	if err := c.entries.store.DeleteEntryDraft(ctx, m.ID); err != nil {
 		return err
-	}
-	setup, err := c.entries.svc.Setup(ctx, d.ContestID)
-	if err != nil {
-		return fmt.Errorf("entries of contest %d: %w", d.ContestID, err)
 	}
 	receipt := entryReceipt(setup, e, m.FullName, d.ReplaceID != 0, false)
 	c.log.Info("entry submitted", "platform", c.ev.Platform, "member", m.ID, "entry", e.ID, "kind", e.Kind, "replace", d.ReplaceID != 0)
