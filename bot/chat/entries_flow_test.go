@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"quizbot/bot/chat/chattest"
 	"quizbot/entryfiles"
 	"quizbot/quiz"
 	"quizbot/storage/storagetest"
@@ -218,6 +219,61 @@ func TestEntryDraftLeavesThePredictionToTheQuiz(t *testing.T) {
 		an.Type("Nguyễn Văn An")
 		if m := an.Last().Text; !strings.HasPrefix(m, "Bước 3/3: Gửi tệp bài dự thi") {
 			t.Fatalf("the dialogue after the quiz: %q", m)
+		}
+	})
+}
+
+// The close freezes several entries of one unit: each receipt goes to its
+// submitter, and the unit's head gets a copy of every one of them.
+func TestFrozenReceiptsOfOneUnit(t *testing.T) {
+	eachPlatform(t, storagetest.SeedOptions{}, func(t *testing.T, r *rig) {
+		_, cfg := withEntries(t, r)
+		cfg.MaxPerUnit = 2
+		c := r.f.Contest
+		c.Entries = &cfg
+		if _, err := r.db.ApplyContest(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		an, binh, chi := r.user("an"), r.user("binh"), r.user("chi")
+		for _, u := range []*chattest.User{an, binh, chi} {
+			r.verify(u)
+		}
+		titles := map[*chattest.User]string{an: "Bài của An", binh: "Bài của Bình"}
+		for _, u := range []*chattest.User{an, binh} {
+			u.Command("nopbai")
+			u.Type(titles[u])
+			u.Type("Nguyễn Văn An, Trần Thị Bình")
+			u.Type("https://v.example.vn/" + strings.ToLower(u.Name))
+			if m := u.Last().Text; !strings.HasPrefix(m, "🧾 Biên nhận bài dự thi\n") {
+				t.Fatalf("receipt of %s: %q", titles[u], m)
+			}
+		}
+
+		r.clock.Set(cfg.ClosesAt)
+		counts := map[*chattest.User]int{an: an.Count(), binh: binh.Count(), chi: chi.Count()}
+		if err := r.bot.SendFrozenReceipts(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		frozen := func(title string) string {
+			return "🧾 Biên nhận bài dự thi – bài đã được chốt\nCuộc thi: Tìm hiểu cải cách hành chính 2026\nĐơn vị: Sở Nội vụ\nTên bài: " + title + "\n"
+		}
+		for _, u := range []*chattest.User{an, binh} {
+			ms := u.Messages()[counts[u]:]
+			if len(ms) != 1 || !strings.HasPrefix(ms[0].Text, frozen(titles[u])) {
+				t.Fatalf("%s's frozen receipt: %+v", titles[u], ms)
+			}
+		}
+		ms := chi.Messages()[counts[chi]:]
+		var got []string
+		for _, m := range ms {
+			for _, title := range titles {
+				if strings.HasPrefix(m.Text, "📨 Bản sao biên nhận gửi thủ trưởng đơn vị\n\n"+frozen(title)) {
+					got = append(got, title)
+				}
+			}
+		}
+		if len(ms) != 2 || len(got) != 2 || got[0] == got[1] {
+			t.Fatalf("the head's copies: %+v", ms)
 		}
 	})
 }
