@@ -105,11 +105,11 @@ func (c *Console) entriesPage(w http.ResponseWriter, r *Request) error {
 			PerEntry: setup.Config.PerEntry}
 		switch {
 		case jc.Pending:
-			jc.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(loc).Format("15:04 ngày 02/01/2006") + "; anh/chị xem trước được, chấm từ sau thời điểm đó."
+			jc.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(loc).Format(quiz.TimeLayout) + "; anh/chị xem trước được, chấm từ sau thời điểm đó."
 		case jc.Closed:
 			jc.Note = "Việc chấm điểm đã kết thúc; điểm không thay đổi được nữa."
 		case !setup.Config.JudgingClosesAt.IsZero():
-			jc.Note = "Chấm và sửa điểm được đến " + setup.Config.JudgingClosesAt.In(loc).Format("15:04 ngày 02/01/2006") + " hoặc đến khi Ban Tổ chức kết thúc việc chấm."
+			jc.Note = "Chấm và sửa điểm được đến " + setup.Config.JudgingClosesAt.In(loc).Format(quiz.TimeLayout) + " hoặc đến khi Ban Tổ chức kết thúc việc chấm."
 		default:
 			jc.Note = "Điểm được lưu ngay và sửa được đến khi Ban Tổ chức kết thúc việc chấm."
 		}
@@ -253,7 +253,7 @@ func (c *Console) showEntry(w http.ResponseWriter, r *Request, status int, msg s
 	v.CanScore = !closed && !pending
 	switch {
 	case pending:
-		v.Note = "Chưa chấm được: các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006") + "."
+		v.Note = "Chưa chấm được: các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format(quiz.TimeLayout) + "."
 	case closed:
 		v.Note = "Việc chấm điểm đã kết thúc; điểm không thay đổi được nữa."
 	}

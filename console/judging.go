@@ -95,10 +95,10 @@ func (c *Console) judgingPage(w http.ResponseWriter, r *Request) error {
 		Pending: now.Before(setup.Config.ClosesAt)}
 	v.CanClose = !v.Final && !v.Pending
 	if setup.JudgingClosedAt != nil {
-		v.ClosedAt = setup.JudgingClosedAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006")
+		v.ClosedAt = setup.JudgingClosedAt.In(setup.Contest.Location()).Format(quiz.TimeLayout)
 	}
 	if v.Pending {
-		v.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006") + "; giám khảo chấm sau thời điểm đó."
+		v.Note = "Các đơn vị còn được nộp và thay bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format(quiz.TimeLayout) + "; giám khảo chấm sau thời điểm đó."
 	}
 	// Progress counts only the entries given to each judge.
 	done, of := make([]int, len(res.Judges)), make([]int, len(res.Judges))
@@ -199,7 +199,7 @@ func (c *Console) judgingClose(w http.ResponseWriter, r *Request) error {
 	}
 	now := c.clock.Now()
 	if now.Before(setup.Config.ClosesAt) {
-		return BadRequest("Chưa kết thúc được: các đơn vị còn được nộp bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format("15:04 ngày 02/01/2006") + ".")
+		return BadRequest("Chưa kết thúc được: các đơn vị còn được nộp bài đến " + setup.Config.ClosesAt.In(setup.Contest.Location()).Format(quiz.TimeLayout) + ".")
 	}
 	if setup.JudgingClosed(now) {
 		return BadRequest("Việc chấm điểm của cuộc thi này đã kết thúc từ trước.")

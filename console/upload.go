@@ -101,7 +101,7 @@ func (c *Console) uploadPage(w http.ResponseWriter, r *Request) error {
 		s := desk.Setup
 		loc := s.Contest.Location()
 		v.Contest, v.Accepted, v.Max, v.Full = s.Contest.Name, s.Config.AcceptedText(), s.Config.MaxPerUnit, desk.Full()
-		v.Closes = s.Config.ClosesAt.In(loc).Format("15:04 ngày 02/01/2006")
+		v.Closes = s.Config.ClosesAt.In(loc).Format(quiz.TimeLayout)
 		v.MaxBytes = c.files.MaxSize()
 		v.MaxSize = fileSize(v.MaxBytes)
 		for _, e := range desk.Entries {
@@ -365,7 +365,7 @@ func (c *Console) uploadFinish(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	msg := fmt.Sprintf("Đã nhận bài dự thi \"%s\" (%s, %s) lúc %s. Mã kiểm tra (sha256): %s", e.Title, strings.ToUpper(file.Format), fileSize(file.Size),
-		e.UpdatedAt.In(c.location(r.Context())).Format("15:04 ngày 02/01/2006"), file.Hash)
+		e.UpdatedAt.In(c.location(r.Context())).Format(quiz.TimeLayout), file.Hash)
 	return jsonReply(w, http.StatusOK, uploadState{Offset: off, Size: meta.Size, Message: msg, Hash: file.Hash})
 }
 
